@@ -1,0 +1,50 @@
+"""Extract text and fields from one day of received documents.
+
+Reads `landing/<run-date>/*` as binary files, writes one parquet row per document to
+`extracted/documents/run_date=<run-date>/` and one per unreadable file, with its reason, to
+`quarantine/run_date=<run-date>/`, plus a manifest of the counts. Fails if
+parsed + duplicates + quarantined != received.
+
+    spark-submit --master 'local[*]' jobs/extract_documents.py --run-date 2026-11-20
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from lockgate.config import settings
+from lockgate.extraction.dataset import (
+    documents_of,
+    extract_outcomes,
+    extraction_report,
+    quarantine_of,
+)
+from lockgate.spark import build_session
+from lockgate.storage import Layout, write_json_atomic
+from lockgate.storage.spark_io import write_partition
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run-date", required=True)
+    args = parser.parse_args(argv)
+
+    config = settings()
+    layout = Layout(config.storage_root)
+    spark = build_session(f"lockgate-extract-{args.run_date}")
+    received = spark.read.format("binaryFile").load(layout.landing(args.run_date))
+
+    outcomes = extract_outcomes(
+        received, config.policy.extraction.max_document_bytes, args.run_date
+    ).persist()
+    partition = Layout.partition(args.run_date)
+    write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"])
+    write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"])
+    report = extraction_report(outcomes, received.count(), args.run_date)
+    write_json_atomic(layout.manifest("extraction", args.run_date), report)
+    print(f"extraction {args.run_date}: {report}")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Layered settings: an infrastructure profile (local, yarn) plus an environment policy (dev, test, prod).
+
+`LOCKGATE_PROFILE` selects `infra/profiles/<profile>.toml`, `LOCKGATE_ENV` selects
+`infra/envs/base.toml` overlaid with `infra/envs/<env>.toml`, and `LOCKGATE_HOME` is where
+the local state lives. Secrets never come from these files.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+ENVIRONMENTS = ("dev", "test", "prod")
+PROFILES = ("local", "yarn")
+
+
+class ConfigError(ValueError):
+    """The configuration asked for is missing or invalid."""
+
+
+class RoutingGate(BaseModel):
+    min_macro_f1: float
+    min_accuracy: float
+    target_precision: float
+    max_manual_review_rate: float
+
+
+class ExtractionPolicy(BaseModel):
+    max_document_bytes: int
+
+
+class ValidationPolicy(BaseModel):
+    max_quarantine_rate: float
+
+
+class Policy(BaseModel):
+    """What an environment allows: gate thresholds, extraction limits, validation tolerances."""
+
+    name: str
+    gates: dict[str, RoutingGate]
+    extraction: ExtractionPolicy
+    validation: ValidationPolicy
+
+
+class Settings(BaseModel):
+    profile: str
+    environment: str
+    home: Path
+    repo_root: Path
+    storage_root: str
+    spark_master: str
+    mlflow_tracking_uri: str
+    mlflow_artifact_root: str
+    ledger_url: str
+    airflow_db_url: str
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    policy: Policy
+
+
+def repo_root() -> Path:
+    """The checkout lockgate runs from (holds infra/, dags/, jobs/, expectations/)."""
+    configured = os.environ.get("LOCKGATE_REPO")
+    if configured:
+        return Path(configured).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"missing configuration file {path}")
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def load_settings(
+    profile: str | None = None, environment: str | None = None, home: str | Path | None = None
+) -> Settings:
+    """Settings for a profile and environment; arguments win over LOCKGATE_* variables."""
+    profile = profile or os.environ.get("LOCKGATE_PROFILE", "local")
+    environment = environment or os.environ.get("LOCKGATE_ENV", "test")
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {PROFILES}")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"unknown environment {environment!r}; choose one of {ENVIRONMENTS}")
+    root = repo_root()
+    home_path = Path(home or os.environ.get("LOCKGATE_HOME") or root / ".lockgate").resolve()
+
+    infra = _read_toml(root / "infra" / "profiles" / f"{profile}.toml")
+    infra = {
+        key: value.format(home=home_path) if isinstance(value, str) else value
+        for key, value in infra.items()
+    }
+    policy = _deep_merge(
+        _read_toml(root / "infra" / "envs" / "base.toml"),
+        _read_toml(root / "infra" / "envs" / f"{environment}.toml"),
+    )
+    return Settings(
+        profile=profile,
+        environment=environment,
+        home=home_path,
+        repo_root=root,
+        policy=Policy(**policy),
+        **infra,
+    )
+
+
+@cache
+def settings() -> Settings:
+    """Settings from the process environment, read once."""
+    return load_settings()

@@ -1,0 +1,122 @@
+"""Valid-by-construction identifiers and values to plant in documents (check digits included)."""
+
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import dataclass
+from datetime import date
+
+from faker import Faker
+from stdnum import isin as stdnum_isin
+from stdnum.iso7064 import mod_97_10
+
+ISIN_COUNTRIES = ("US", "DE", "FR", "NL", "GB", "LU", "IE", "BE")
+CURRENCIES = (("EUR", "€"), ("USD", "$"), ("GBP", "£"), ("CHF", None))
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+PHONE_PREFIXES = (("+44", 10), ("+49", 10), ("+33", 9), ("+31", 9), ("+32", 8))
+
+
+@dataclass(frozen=True)
+class Planted:
+    """One value written into a document, and its normalised form for scoring extraction."""
+
+    type: str
+    value: str
+    normalized: str
+
+
+class EntityFactory:
+    """Draws entity values from one seeded random source, so a corpus is reproducible."""
+
+    def __init__(self, rng: random.Random, faker: Faker):
+        self.rng = rng
+        self.faker = faker
+
+    def _alnum(self, n: int) -> str:
+        return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
+
+    def iban(self) -> Planted:
+        raw = self.faker.iban()
+        grouped = " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+        return Planted("IBAN", grouped if self.rng.random() < 0.6 else raw, raw)
+
+    def bic(self) -> Planted:
+        country = self.rng.choice(("DE", "FR", "NL", "GB", "BE", "LU"))
+        bank = "".join(self.rng.choice(string.ascii_uppercase) for _ in range(4))
+        location = self._alnum(2).replace("0", "A").replace("1", "B")
+        branch = "" if self.rng.random() < 0.6 else self.rng.choice(("XXX", self._alnum(3)))
+        value = f"{bank}{country}{location}{branch}"
+        return Planted("BIC", value, value)
+
+    def isin(self) -> Planted:
+        body = self.rng.choice(ISIN_COUNTRIES) + "".join(
+            self.rng.choice(string.digits + string.ascii_uppercase[:6]) for _ in range(9)
+        )
+        value = body + stdnum_isin.calc_check_digit(body)
+        return Planted("ISIN", value, value)
+
+    def lei(self) -> Planted:
+        body = "".join(self.rng.choice(string.digits) for _ in range(4)) + "00" + self._alnum(12)
+        value = body + mod_97_10.calc_check_digits(body)
+        return Planted("LEI", value, value)
+
+    def amount(self) -> Planted:
+        cents = self.rng.randrange(10_000, 500_000_000)
+        whole, frac = divmod(cents, 100)
+        iso, symbol = self.rng.choice(CURRENCIES)
+        if self.rng.random() < 0.5:
+            number = f"{whole:,}.{frac:02d}"
+        else:
+            number = f"{whole:,}".replace(",", ".") + f",{frac:02d}"
+        if symbol and self.rng.random() < 0.4:
+            value = f"{symbol}{number}"
+        elif self.rng.random() < 0.5:
+            value = f"{iso} {number}"
+        else:
+            value = f"{number} {iso}"
+        return Planted("AMOUNT", value, f"{whole}.{frac:02d} {iso}")
+
+    def date(self) -> Planted:
+        day = self.faker.date_between_dates(date_start=date(2025, 1, 1), date_end=date(2027, 6, 30))
+        style = self.rng.randrange(5)
+        if style == 0:
+            value = day.isoformat()
+        elif style == 1:
+            value = f"{day.day:02d}/{day.month:02d}/{day.year}"
+        elif style == 2:
+            value = f"{day.day:02d}.{day.month:02d}.{day.year}"
+        elif style == 3:
+            value = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        else:
+            value = f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+        return Planted("DATE", value, day.isoformat())
+
+    def reference(self) -> Planted:
+        prefix = self.rng.choice(("CASE", "SR", "TRX", "CA"))
+        value = f"{prefix}-{self.rng.randrange(2024, 2027)}-{self.rng.randrange(0, 999_999):06d}"
+        return Planted("REFERENCE", value, value)
+
+    def email(self, name: str | None = None) -> Planted:
+        if name:
+            local = ".".join(part.lower() for part in name.split() if part.isalpha())
+            value = f"{local or 'contact'}@{self.faker.domain_name()}"
+        else:
+            value = self.faker.company_email()
+        value = value.encode("ascii", "ignore").decode()
+        return Planted("EMAIL", value, value.lower())
+
+    def phone(self) -> Planted:
+        prefix, digits = self.rng.choice(PHONE_PREFIXES)
+        number = "".join(self.rng.choice(string.digits) for _ in range(digits))
+        number = str(self.rng.randrange(1, 10)) + number[1:]
+        grouped = " ".join(number[i : i + 3] for i in range(0, len(number), 3))
+        value = f"{prefix} {grouped}"
+        return Planted("PHONE", value, prefix + number)
+
+    def person(self) -> Planted:
+        name = f"{self.faker.first_name()} {self.faker.last_name()}"
+        return Planted("PERSON", name, name)

@@ -1,0 +1,126 @@
+"""The extraction step as Spark transforms: received files in, documents and quarantine out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.pandas.types import to_arrow_schema
+from pyspark.sql.types import (
+    ArrayType,
+    BooleanType,
+    DoubleType,
+    IntegerType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+from lockgate.extraction.documents import extract_record
+
+ENTITY_TYPE = StructType(
+    [
+        StructField("type", StringType(), False),
+        StructField("value", StringType(), False),
+        StructField("normalized", StringType(), False),
+        StructField("source", StringType(), False),
+        StructField("start", IntegerType(), False),
+        StructField("end", IntegerType(), False),
+        StructField("valid", BooleanType(), False),
+        StructField("confidence", DoubleType(), False),
+    ]
+)
+OUTCOME_SCHEMA = StructType(
+    [
+        StructField("doc_id", StringType(), False),
+        StructField("source_file", StringType(), False),
+        StructField("size_bytes", LongType(), False),
+        StructField("format", StringType(), True),
+        StructField("sender_domain", StringType(), True),
+        StructField("attachment_count", IntegerType(), False),
+        StructField("text_chars", LongType(), False),
+        StructField("masked_text", StringType(), True),
+        StructField("entities", ArrayType(ENTITY_TYPE, False), False),
+        StructField("extractor_version", StringType(), False),
+        StructField("quarantine_reason", StringType(), True),
+        StructField("quarantine_detail", StringType(), True),
+    ]
+)
+DOCUMENT_COLUMNS = [
+    "doc_id", "source_file", "size_bytes", "format", "sender_domain", "attachment_count",
+    "text_chars", "masked_text", "entities", "extractor_version", "run_date",
+]  # fmt: skip
+QUARANTINE_COLUMNS = [
+    "doc_id", "source_file", "size_bytes", "quarantine_reason", "quarantine_detail", "run_date",
+]  # fmt: skip
+
+
+def _file_name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def extract_outcomes(received: DataFrame, max_bytes: int, run_date: str) -> DataFrame:
+    """One outcome row per received file (`binaryFile` rows: path, length, content)."""
+    arrow_schema = to_arrow_schema(OUTCOME_SCHEMA)
+
+    def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            paths = batch.column("path").to_pylist()
+            contents = batch.column("content").to_pylist()
+            rows = [
+                extract_record(_file_name(path), content or b"", max_bytes)
+                for path, content in zip(paths, contents, strict=True)
+            ]
+            yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
+
+    parallelism = max(2, received.sparkSession.sparkContext.defaultParallelism * 2)
+    return (
+        received.select("path", "content")
+        .repartition(parallelism, "path")
+        .mapInArrow(parse, OUTCOME_SCHEMA)
+        .withColumn("run_date", F.lit(run_date))
+    )
+
+
+def documents_of(outcomes: DataFrame) -> DataFrame:
+    """Parsed documents, one row per distinct doc_id (the same bytes twice is one document)."""
+    parsed = outcomes.where(F.col("quarantine_reason").isNull())
+    first_file = parsed.groupBy("doc_id").agg(F.min("source_file").alias("source_file"))
+    return parsed.join(first_file, ["doc_id", "source_file"]).select(*DOCUMENT_COLUMNS)
+
+
+def quarantine_of(outcomes: DataFrame) -> DataFrame:
+    """Files that could not be extracted, with their reason; one row per received file."""
+    return outcomes.where(F.col("quarantine_reason").isNotNull()).select(*QUARANTINE_COLUMNS)
+
+
+class AccountingError(RuntimeError):
+    """Documents were lost or invented between landing and the extracted/quarantine outputs."""
+
+
+def extraction_report(outcomes: DataFrame, received_files: int, run_date: str) -> dict:
+    """Counts for the run's manifest; raises when parsed + duplicates + quarantined != received."""
+    by_reason = {
+        row["quarantine_reason"] or "parsed": row["n"]
+        for row in outcomes.groupBy("quarantine_reason").agg(F.count("*").alias("n")).collect()
+    }
+    parsed_rows = by_reason.pop("parsed", 0)
+    parsed = outcomes.where(F.col("quarantine_reason").isNull()).select("doc_id").distinct().count()
+    quarantined = sum(by_reason.values())
+    report = {
+        "run_date": run_date,
+        "received": received_files,
+        "parsed": parsed,
+        "duplicates": parsed_rows - parsed,
+        "quarantined": quarantined,
+        "quarantine_by_reason": dict(sorted(by_reason.items())),
+    }
+    if parsed + report["duplicates"] + quarantined != received_files:
+        raise AccountingError(
+            f"run {run_date}: received {received_files} files but parsed {parsed} + duplicates "
+            f"{report['duplicates']} + quarantined {quarantined} differ; nothing may be lost"
+        )
+    return report

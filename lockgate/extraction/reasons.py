@@ -1,0 +1,23 @@
+"""Why a document goes to quarantine instead of the extracted dataset (stable codes, reported per run)."""
+
+EMPTY = "empty"
+TOO_LARGE = "too_large"
+BINARY_CONTENT = "binary_content"
+CORRUPT_PDF = "corrupt_pdf"
+NEEDS_OCR = "needs_ocr"
+MALFORMED_MIME = "malformed_mime"
+UNSUPPORTED_FORMAT = "unsupported_format"
+NO_TEXT = "no_text"
+PARSER_ERROR = "parser_error"
+
+ALL = (
+    EMPTY,
+    TOO_LARGE,
+    BINARY_CONTENT,
+    CORRUPT_PDF,
+    NEEDS_OCR,
+    MALFORMED_MIME,
+    UNSUPPORTED_FORMAT,
+    NO_TEXT,
+    PARSER_ERROR,
+)
