@@ -34,17 +34,17 @@ class ExtractionPolicy(BaseModel):
     max_document_bytes: int
 
 
-class ValidationPolicy(BaseModel):
-    max_quarantine_rate: float
+class ReleasePolicy(BaseModel):
+    required_approver_roles: list[str] = Field(default_factory=list)
 
 
 class Policy(BaseModel):
-    """What an environment allows: gate thresholds, extraction limits, validation tolerances."""
+    """What an environment allows: gate thresholds and extraction limits (data rules live in suites)."""
 
     name: str
     gates: dict[str, RoutingGate]
     extraction: ExtractionPolicy
-    validation: ValidationPolicy
+    release: ReleasePolicy
 
 
 class Settings(BaseModel):

@@ -138,6 +138,10 @@ def _compose(rng: random.Random, factory: EntityFactory, department: str, latin1
     body.append(rng.choice(templates.GREETINGS) + "\n\n", factory, "body", latin1)
     sentences = rng.sample(templates.SENTENCES[department], k=rng.randint(2, 4))
     sentences += rng.sample(templates.GENERIC, k=rng.randint(0, 2))
+    if rng.random() < 0.35:
+        # Real mail mixes topics: a complaint about a payment, a custody transfer that failed to settle.
+        other = rng.choice([d for d in templates.SENTENCES if d != department])
+        sentences += rng.sample(templates.SENTENCES[other], k=rng.randint(1, 2))
     rng.shuffle(sentences)
     for sentence in sentences:
         body.append(sentence + "\n", factory, "body", latin1)

@@ -47,8 +47,10 @@ class Layout:
     def scores(self, environment: str, model: str) -> str:
         return f"{self.root}/scores/{environment}/{model}"
 
-    def validation_result(self, suite: str, run_date: str) -> str:
-        return f"{self.root}/validation/{suite}/run_date={_checked_date(run_date)}/result.json"
+    def validation_result(self, suite: str, run_date: str, scope: str = "all") -> str:
+        """GX result of `suite` on one run date; `scope` tells apart e.g. environments and models."""
+        date_part = f"run_date={_checked_date(run_date)}"
+        return f"{self.root}/validation/{suite}/{scope}/{date_part}/result.json"
 
     def manifest(self, stage: str, run_date: str) -> str:
         """Small JSON record a stage leaves for the stages after it (counts, digests)."""

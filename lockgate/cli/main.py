@@ -1,0 +1,137 @@
+"""`lockgate`: corpus, demo, airflow, status and audit commands for operators and auditors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from lockgate.config import ENVIRONMENTS, load_settings
+
+DAG_ID = "lockgate_pipeline"
+
+
+def _local_path(uri: str) -> Path:
+    if not uri.startswith("file://"):
+        raise click.ClickException(f"{uri} is not on the local disk; this command needs the local profile")
+    return Path(uri.removeprefix("file://"))
+
+
+@click.group()
+def cli() -> None:
+    """lockgate: batch ML for inbound correspondence, with change-managed model releases."""
+
+
+@cli.command()
+@click.option("--run-date", required=True, help="YYYY-MM-DD: the landing folder to fill.")
+@click.option("--documents", default=600, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=7, show_default=True)
+@click.option("--broken-share", default=0.03, show_default=True, type=click.FloatRange(0, 1))
+def corpus(run_date: str, documents: int, seed: int, broken_share: float) -> None:
+    """Generate a day of sample correspondence into landing/ and its ground truth into labels/."""
+    from lockgate.corpus import generate_corpus
+    from lockgate.storage import Layout
+
+    layout = Layout(load_settings().storage_root)
+    landing = _local_path(layout.landing(run_date))
+    if landing.exists():
+        shutil.rmtree(landing)  # a generated day is replaced whole, never mixed with an older one
+    summary = generate_corpus(
+        landing, _local_path(layout.labels(run_date)), run_date, documents, seed, broken_share
+    )
+    click.echo(json.dumps(summary.__dict__, indent=2))
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def airflow(args: tuple[str, ...]) -> None:
+    """Run the `airflow` CLI against this checkout's DAGs and metadata DB (e.g. `lockgate airflow standalone`)."""
+    from lockgate.orchestration import airflow_environment
+
+    env = os.environ | airflow_environment(load_settings())
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    binary = str(Path(sys.executable).parent / "airflow")
+    os.execve(binary, [binary, *args], env)
+
+
+def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProcess:
+    from lockgate.orchestration import airflow_environment
+
+    env = os.environ | airflow_environment(load_settings())
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    binary = str(Path(sys.executable).parent / "airflow")
+    return subprocess.run([binary, *args], env=env, text=True, capture_output=capture, check=False)
+
+
+@cli.command()
+@click.option("--run-date", default="2026-11-20", show_default=True)
+@click.option("--documents", default=600, show_default=True, type=click.IntRange(50))
+def demo(run_date: str, documents: int) -> None:
+    """Generate a corpus, run the pipeline DAG through Airflow for RUN_DATE, and summarise."""
+    from lockgate.demo import summarise
+
+    ctx = click.get_current_context()
+    ctx.invoke(corpus, run_date=run_date, documents=documents, seed=7, broken_share=0.03)
+    click.echo("\n== migrating the Airflow metadata DB")
+    if _airflow(["db", "migrate"], capture=True).returncode != 0:
+        raise click.ClickException("airflow db migrate failed; run `lockgate airflow db migrate`")
+    click.echo(f"== running {DAG_ID} for {run_date} through Airflow (dags test)")
+    result = _airflow(["dags", "test", DAG_ID, run_date])
+    state = _airflow(["dags", "state", DAG_ID, run_date], capture=True).stdout.strip().splitlines()
+    final = state[-1] if state else "unknown"
+    if result.returncode != 0 or final != "success":
+        raise click.ClickException(f"DAG run {DAG_ID} {run_date} ended {final!r}; see the log above")
+    click.echo(summarise(load_settings(), run_date))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """What release is in each environment, who put it there, when, by which change."""
+    from lockgate.release import environment_status
+
+    result = environment_status(load_settings())
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    for environment in ENVIRONMENTS:
+        entry = result[environment]
+        if entry is None:
+            click.echo(f"{environment:5s} (nothing deployed)")
+            continue
+        models = ", ".join(f"{m['name']} v{m['version']}" for m in entry["models"])
+        click.echo(
+            f"{environment:5s} {entry['release_id']} [{models}] deployed {entry['deployed_at']} "
+            f"by {entry['deployed_by']} (change {entry['change']['id']}, {entry['change']['kind']})"
+        )
+
+
+@cli.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Exit 0 if the audit chain is intact; otherwise name the first broken entry and exit 1."""
+    from lockgate.release import open_ledger
+
+    report = open_ledger(load_settings()).verify_audit()
+    if report.intact:
+        click.echo(f"audit chain intact: {report.entries} entries")
+        return
+    click.echo(
+        f"audit chain BROKEN at entry {report.first_broken_seq}: {report.problem} "
+        f"({report.entries} entries)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def main() -> None:
+    cli()

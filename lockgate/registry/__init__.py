@@ -1,0 +1,19 @@
+"""The model registry (MLflow): versions with lineage, and artifacts handed out only after a digest check."""
+
+from lockgate.registry.mlflow_registry import (
+    DigestMismatch,
+    ModelVersionRecord,
+    fetch_verified_model,
+    find_version,
+    load_model,
+    register_model,
+)
+
+__all__ = [
+    "DigestMismatch",
+    "ModelVersionRecord",
+    "fetch_verified_model",
+    "find_version",
+    "load_model",
+    "register_model",
+]

@@ -1,0 +1,161 @@
+"""MLflow as the model registry. Models are skops files, never pickles; every version carries its lineage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lockgate.config import Settings
+
+# MLflow phones home unless told not to; this platform runs inside a bank's network.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+MODEL_FILE = "model.skops"
+METADATA_FILE = "metadata.json"
+# Types a lockgate model may contain when loaded; anything else is refused.
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+
+
+class DigestMismatch(RuntimeError):
+    """An artifact's bytes do not match the digest recorded for it; it must not be used."""
+
+
+@dataclass(frozen=True)
+class ModelVersionRecord:
+    name: str
+    version: str
+    run_id: str
+    source: str
+    artifact_sha256: str
+    metadata: dict
+
+
+def _client(settings: Settings):
+    import mlflow
+    from mlflow import MlflowClient
+
+    Path(settings.home, "mlflow").mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    return MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
+
+
+def _experiment_id(client, settings: Settings, model: str) -> str:
+    name = f"lockgate/{model}"
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    return client.create_experiment(name, artifact_location=f"{settings.mlflow_artifact_root}/{model}")
+
+
+def find_version(settings: Settings, model: str, artifact_sha256: str, snapshot: str) -> str | None:
+    """The version already registered for these exact bytes and training data, if any."""
+    client = _client(settings)
+    versions = client.search_model_versions(
+        f"name='{model}' and tags.artifact_sha256='{artifact_sha256}'"
+    )
+    for version in versions:
+        if version.tags.get("snapshot_digest") == snapshot:
+            return str(version.version)
+    return None
+
+
+def register_model(
+    settings: Settings,
+    model: str,
+    model_bytes: bytes,
+    metadata: dict,
+    params: dict,
+    metrics: dict[str, float],
+    lineage: dict[str, str],
+) -> ModelVersionRecord:
+    """Log a training run and register its model; a retry with identical inputs reuses the version."""
+    from mlflow.exceptions import MlflowException
+
+    digest = hashlib.sha256(model_bytes).hexdigest()
+    client = _client(settings)
+    existing = find_version(settings, model, digest, lineage["snapshot_digest"])
+    if existing is not None:
+        return get_version(settings, model, existing)
+
+    experiment_id = _experiment_id(client, settings, model)
+    run = client.create_run(experiment_id, tags={**lineage, "artifact_sha256": digest})
+    run_id = run.info.run_id
+    for key, value in params.items():
+        client.log_param(run_id, key, value)
+    for key, value in metrics.items():
+        client.log_metric(run_id, key, float(value))
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / MODEL_FILE).write_bytes(model_bytes)
+        (Path(tmp) / METADATA_FILE).write_text(
+            json.dumps({**metadata, "artifact_sha256": digest}, indent=2, sort_keys=True)
+        )
+        client.log_artifacts(run_id, tmp, artifact_path="model")
+    client.set_terminated(run_id)
+    try:
+        client.create_registered_model(model)
+    except MlflowException as exc:
+        if "RESOURCE_ALREADY_EXISTS" not in str(exc.error_code):
+            raise
+    version = client.create_model_version(
+        model,
+        source=f"{run.info.artifact_uri}/model",
+        run_id=run_id,
+        tags={**lineage, "artifact_sha256": digest, "gate_passed": str(metadata["gate"]["passed"])},
+    )
+    return get_version(settings, model, str(version.version))
+
+
+def get_version(settings: Settings, model: str, version: str) -> ModelVersionRecord:
+    import mlflow
+
+    client = _client(settings)
+    mv = client.get_model_version(model, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"{mv.source}/{METADATA_FILE}", dst_path=tmp
+        )
+        metadata = json.loads(Path(local).read_text())
+    return ModelVersionRecord(
+        name=model,
+        version=str(mv.version),
+        run_id=mv.run_id,
+        source=mv.source,
+        artifact_sha256=mv.tags["artifact_sha256"],
+        metadata=metadata,
+    )
+
+
+def fetch_verified_model(settings: Settings, model: str, version: str, expected_sha256: str) -> bytes:
+    """The model file's bytes, after checking them against the digest the release recorded."""
+    import mlflow
+
+    record = get_version(settings, model, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=f"{record.source}/{MODEL_FILE}", dst_path=tmp
+        )
+        data = Path(local).read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected_sha256:
+        raise DigestMismatch(
+            f"{model} v{version}: artifact sha256 {actual} does not match the release's "
+            f"{expected_sha256}; refusing to use it"
+        )
+    return data
+
+
+def load_model(data: bytes):
+    """A fitted estimator from skops bytes; refuses any type outside the allow-list."""
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(data=data)
+    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    if refused:
+        raise DigestMismatch(f"model file contains types outside the allow-list: {refused}")
+    return sio.loads(data, trusted=untrusted)

@@ -1,0 +1,60 @@
+"""Release bundles: the exact models, code, suites and config a release is made of, each with a digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+
+from lockgate.config import Settings, repo_root
+from lockgate.registry import ModelVersionRecord
+
+SUITES = ("extracted_documents", "extraction_run", "training_set", "scores")
+
+
+def code_version() -> str:
+    """The git commit lockgate runs from (`-dirty` if the tree has changes); LOCKGATE_CODE_VERSION wins."""
+    configured = os.environ.get("LOCKGATE_CODE_VERSION")
+    if configured:
+        return configured
+    root = repo_root()
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit}-dirty" if dirty else commit
+
+
+def _digest(payload: object) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> tuple[str, dict]:
+    """(release_id, bundle); the id is the digest of the content, so equal content = equal id."""
+    from lockgate.validation import suite_digest
+
+    bundle = {
+        "models": [
+            {
+                "name": m.name,
+                "version": m.version,
+                "artifact_sha256": m.artifact_sha256,
+                "snapshot_digest": m.metadata["snapshot_digest"],
+                "auto_route_threshold": m.metadata["threshold"]["value"],
+                "gate": m.metadata["gate"],
+                "canary_sha256": _digest(m.metadata["canary"]),
+            }
+            for m in sorted(models, key=lambda m: m.name)
+        ],
+        "code": {"commit": code_version()},
+        "suites": {name: suite_digest(name) for name in SUITES},
+        "config_sha256": _digest(settings.policy.model_dump()),
+    }
+    return f"rel-{_digest(bundle)[:16]}", bundle

@@ -1,0 +1,130 @@
+"""Moving a release into an environment: change request, verification, pointer move, with audit."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from lockgate.config import Settings, load_settings
+from lockgate.registry import ModelVersionRecord, fetch_verified_model, load_model
+from lockgate.registry.mlflow_registry import get_version
+from lockgate.release.bundle import build_bundle
+from lockgate.release.ledger import Ledger
+
+
+class VerificationFailed(RuntimeError):
+    """A release did not reproduce its recorded canary outputs or its artifacts did not match."""
+
+
+def current_actor() -> str:
+    """Who is acting: LOCKGATE_USER (set by Airflow tasks and the UI), else the OS user."""
+    return os.environ.get("LOCKGATE_USER") or f"os:{getpass.getuser()}"
+
+
+def open_ledger(settings: Settings) -> Ledger:
+    if settings.ledger_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(settings.ledger_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return Ledger(settings.ledger_url)
+
+
+@dataclass(frozen=True)
+class DeploymentOutcome:
+    environment: str
+    release_id: str
+    change_id: int | None
+    status: str  # deployed | already_deployed | refused_by_gate | verification_failed | awaiting_approval
+    detail: str
+
+
+def verify_release(settings: Settings, bundle: dict) -> None:
+    """Artifacts load and match their digests; canary documents score as when the release was built."""
+    for entry in bundle["models"]:
+        estimator = load_model(
+            fetch_verified_model(settings, entry["name"], entry["version"], entry["artifact_sha256"])
+        )
+        record = get_version(settings, entry["name"], entry["version"])
+        canary = record.metadata["canary"]
+        proba = estimator.predict_proba([c["text"] for c in canary])
+        classes = np.asarray([str(c) for c in estimator.classes_])
+        predicted, confidence = classes[proba.argmax(axis=1)], proba.max(axis=1)
+        for expected, got, conf in zip(canary, predicted, confidence, strict=True):
+            if got != expected["prediction"] or abs(conf - expected["confidence"]) > 1e-9:
+                raise VerificationFailed(
+                    f"{entry['name']} v{entry['version']}: canary {expected['doc_id'][:12]} scored "
+                    f"{got}/{conf:.6f}, recorded {expected['prediction']}/{expected['confidence']:.6f}"
+                )
+
+
+def release_to_environment(
+    settings: Settings, records: list[ModelVersionRecord], environment: str, actor: str, reason: str
+) -> DeploymentOutcome:
+    """Bundle gated model versions and deploy them to `environment` under a change request.
+
+    Only environments whose policy needs no approvals are deployed at once (test by
+    default); elsewhere the change stays open for approvers.
+    """
+    refused = [r for r in records if not r.metadata["gate"]["passed"]]
+    ledger = open_ledger(settings)
+    if refused:
+        detail = "; ".join(f"{r.name} v{r.version}: {r.metadata['gate']['explain']}" for r in refused)
+        with ledger.engine.begin() as conn:
+            ledger.append_audit(conn, actor, "release.refused_by_gate", refused[0].name,
+                                {"versions": [r.version for r in refused], "detail": detail},
+                                environment)  # fmt: skip
+        return DeploymentOutcome(environment, "", None, "refused_by_gate", detail)
+
+    release_id, bundle = build_bundle(settings, records)
+    ledger.record_release(release_id, bundle, actor)
+    current = ledger.pointer(environment)
+    if current and current["release_id"] == release_id:
+        return DeploymentOutcome(environment, release_id, current["change_id"], "already_deployed",
+                                 f"{release_id} is already in {environment}")  # fmt: skip
+
+    change_id = ledger.open_change("normal", environment, release_id, actor, reason)
+    policy = load_settings(settings.profile, environment, settings.home).policy
+    if policy.release.required_approver_roles:
+        return DeploymentOutcome(environment, release_id, change_id, "awaiting_approval",
+                                 f"needs approvals from {policy.release.required_approver_roles}")  # fmt: skip
+    ledger.set_change_state(change_id, "open", "approved", actor,
+                            {"rule": f"{environment} requires no approvals; the gate passed"})  # fmt: skip
+    try:
+        verify_release(settings, bundle)
+    except Exception as exc:  # noqa: BLE001 - any failure to verify keeps the old release in place
+        ledger.set_change_state(change_id, "approved", "failed", actor,
+                                {"verification": f"{type(exc).__name__}: {exc}"})  # fmt: skip
+        return DeploymentOutcome(environment, release_id, change_id, "verification_failed", str(exc))
+    ledger.move_pointer(change_id, actor)
+    return DeploymentOutcome(environment, release_id, change_id, "deployed",
+                             f"{release_id} deployed to {environment} by change {change_id}")  # fmt: skip
+
+
+def environment_status(settings: Settings) -> dict:
+    """What release is in each environment, who put it there, when, and by which change."""
+    from lockgate.config import ENVIRONMENTS
+
+    ledger = open_ledger(settings)
+    status = {}
+    for environment in ENVIRONMENTS:
+        pointer = ledger.pointer(environment)
+        if pointer is None:
+            status[environment] = None
+            continue
+        change = ledger.change(pointer["change_id"])
+        release = ledger.release(pointer["release_id"])
+        status[environment] = {
+            "release_id": pointer["release_id"],
+            "deployed_by": pointer["deployed_by"],
+            "deployed_at": pointer["deployed_at"],
+            "change": {"id": change["change_id"], "kind": change["kind"], "author": change["author"],
+                       "reason": change["reason"], "state": change["state"]},  # fmt: skip
+            "models": [
+                {"name": m["name"], "version": m["version"], "artifact_sha256": m["artifact_sha256"]}
+                for m in release["bundle"]["models"]
+            ],
+        }
+    return status

@@ -1,0 +1,1 @@
+"""Batch scoring of extracted documents with the release deployed in an environment."""

@@ -1,0 +1,107 @@
+"""Score documents with a verified model: broadcast the skops bytes once, predict per Arrow batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+from lockgate.config import Settings
+from lockgate.registry import fetch_verified_model
+from lockgate.release import open_ledger
+
+SCORE_SCHEMA = StructType(
+    [
+        StructField("doc_id", StringType(), False),
+        StructField("prediction", StringType(), False),
+        StructField("confidence", DoubleType(), False),
+        StructField("decision", StringType(), False),
+    ]
+)
+_ESTIMATORS: dict[str, object] = {}
+
+
+class ReleaseRefused(RuntimeError):
+    """Scoring cannot run with what is deployed (nothing deployed, not approved, bad artifact)."""
+
+
+def _estimator(digest: str, data: bytes):
+    # One deserialisation per Python worker, not per batch.
+    if digest not in _ESTIMATORS:
+        from lockgate.registry import load_model
+
+        _ESTIMATORS[digest] = load_model(data)
+    return _ESTIMATORS[digest]
+
+
+def score_frame(
+    documents: DataFrame, model_bytes: bytes, digest: str, text_column: str, threshold: float
+) -> DataFrame:
+    """doc_id, prediction, confidence and decision for every document (pure transform)."""
+    spark = documents.sparkSession
+    shared = spark.sparkContext.broadcast(model_bytes)
+    arrow_schema = pa.schema(
+        [("doc_id", pa.string()), ("prediction", pa.string()), ("confidence", pa.float64()),
+         ("decision", pa.string())]
+    )  # fmt: skip
+
+    def predict(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        estimator = _estimator(digest, shared.value)
+        classes = np.asarray([str(c) for c in estimator.classes_])
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            proba = estimator.predict_proba(batch.column(text_column).to_pylist())
+            confidence = proba.max(axis=1)
+            decision = np.where(confidence >= threshold, "auto_route", "manual_review")
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("doc_id"), pa.array(classes[proba.argmax(axis=1)]),
+                 pa.array(confidence), pa.array(decision)],
+                schema=arrow_schema,
+            )  # fmt: skip
+
+    return documents.select("doc_id", text_column).mapInArrow(predict, SCORE_SCHEMA)
+
+
+def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tuple[dict, bytes]]]:
+    """The release in `environment` and each of its models' verified bytes; refuses what may not run."""
+    ledger = open_ledger(settings)
+    pointer = ledger.pointer(environment)
+    if pointer is None:
+        raise ReleaseRefused(f"no release is deployed in {environment}; deploy one before scoring")
+    change = ledger.change(pointer["change_id"])
+    if change["state"] != "deployed":
+        raise ReleaseRefused(
+            f"{environment} points at {pointer['release_id']} through change "
+            f"{change['change_id']} in state {change['state']!r}; refusing to score"
+        )
+    bundle = ledger.release(pointer["release_id"])["bundle"]
+    models = [
+        (entry, fetch_verified_model(settings, entry["name"], entry["version"], entry["artifact_sha256"]))
+        for entry in bundle["models"]
+    ]
+    return pointer["release_id"], models
+
+
+def score_run(
+    spark: SparkSession, settings: Settings, documents: DataFrame, environment: str
+) -> dict[str, tuple[DataFrame, dict]]:
+    """Scores per model of the deployed release, each tagged with the release that made them."""
+    from pyspark.sql import functions as F
+
+    release_id, models = deployed_models(settings, environment)
+    scored = {}
+    for entry, data in models:
+        frame = score_frame(
+            documents, data, entry["artifact_sha256"], "masked_text", entry["auto_route_threshold"]
+        ).select(
+            "*",
+            F.lit(entry["name"]).alias("model"),
+            F.lit(entry["version"]).alias("model_version"),
+            F.lit(release_id).alias("release_id"),
+        )
+        scored[entry["name"]] = (frame, entry)
+    return scored

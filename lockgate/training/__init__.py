@@ -1,0 +1,1 @@
+"""Training sets, fitting, evaluation and the gate a candidate must pass before release."""

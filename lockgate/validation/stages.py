@@ -1,0 +1,53 @@
+"""Which suite guards which dataset of a run; each check writes its result next to the data."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lockgate.storage import Layout, read_json, read_parquet, write_json_atomic
+from lockgate.validation.suites import ValidationReport, validate_frame
+
+
+def _check(
+    frame: pd.DataFrame, suite: str, layout: Layout, run_date: str, scope: str = "all"
+) -> dict:
+    report: ValidationReport = validate_frame(frame, suite)
+    write_json_atomic(
+        layout.validation_result(suite, run_date, scope),
+        {"summary": report.summary(), "gx_result": report.gx_result},
+    )
+    report.raise_for_critical()
+    return report.summary()
+
+
+def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
+    """The run's accounting (nothing lost, quarantine in tolerance), then the documents themselves."""
+    manifest = read_json(layout.manifest("extraction", run_date))
+    accounted = manifest["parsed"] + manifest["duplicates"] + manifest["quarantined"]
+    run = pd.DataFrame(
+        [
+            {
+                "received": manifest["received"],
+                "unaccounted": manifest["received"] - accounted,
+                "quarantine_rate": manifest["quarantined"] / max(1, manifest["received"]),
+            }
+        ]
+    )
+    results = [_check(run, "extraction_run", layout, run_date)]
+    documents = read_parquet(
+        f"{layout.extracted}/{Layout.partition(run_date)}",
+        columns=["doc_id", "format", "masked_text", "size_bytes", "text_chars", "sender_domain"],
+    )
+    results.append(_check(documents, "extracted_documents", layout, run_date))
+    return results
+
+
+def validate_training_set(layout: Layout, model: str, run_date: str) -> dict:
+    manifest = read_json(layout.manifest(f"training_set/{model}", run_date))
+    frame = read_parquet(layout.training_snapshot(model, manifest["snapshot"]))
+    return _check(frame, "training_set", layout, run_date, scope=model)
+
+
+def validate_scores(layout: Layout, environment: str, model: str, run_date: str) -> dict:
+    frame = read_parquet(f"{layout.scores(environment, model)}/{Layout.partition(run_date)}")
+    return _check(frame, "scores", layout, run_date, scope=f"{environment}/{model}")
