@@ -21,7 +21,7 @@ from lockgate.extraction.dataset import (
 )
 from lockgate.spark import build_session
 from lockgate.storage import Layout, write_json_atomic
-from lockgate.storage.spark_io import write_partition
+from lockgate.storage.spark_io import list_files, write_partition
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -32,15 +32,17 @@ def main(argv: list[str] | None = None) -> None:
     config = settings()
     layout = Layout(config.storage_root)
     spark = build_session(f"lockgate-extract-{args.run_date}")
-    received = spark.read.format("binaryFile").load(layout.landing(args.run_date))
+    landing = layout.landing(args.run_date)
+    listing = list_files(spark, landing)
+    received = spark.read.format("binaryFile").load(landing)
 
     outcomes = extract_outcomes(
-        received, config.policy.extraction.max_document_bytes, args.run_date
+        received, listing, config.policy.extraction.max_document_bytes, args.run_date
     ).persist()
     partition = Layout.partition(args.run_date)
     write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"])
     write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"])
-    report = extraction_report(outcomes, received.count(), args.run_date)
+    report = extraction_report(outcomes, len(listing), args.run_date)
     write_json_atomic(layout.manifest("extraction", args.run_date), report)
     print(f"extraction {args.run_date}: {report}")
     spark.stop()

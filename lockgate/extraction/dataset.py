@@ -62,9 +62,15 @@ def _file_name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-def extract_outcomes(received: DataFrame, max_bytes: int, run_date: str) -> DataFrame:
-    """One outcome row per received file (`binaryFile` rows: path, length, content)."""
+def extract_outcomes(
+    received: DataFrame, listing: list[tuple[str, int]], max_bytes: int, run_date: str
+) -> DataFrame:
+    """One outcome row per listed file; `received` holds the `binaryFile` rows Spark read.
+
+    A listed file Spark did not read (it skips empty files) still gets its outcome row.
+    """
     arrow_schema = to_arrow_schema(OUTCOME_SCHEMA)
+    spark = received.sparkSession
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -76,9 +82,14 @@ def extract_outcomes(received: DataFrame, max_bytes: int, run_date: str) -> Data
             ]
             yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
 
-    parallelism = max(2, received.sparkSession.sparkContext.defaultParallelism * 2)
+    listed = spark.createDataFrame(listing, "path string, length long")
+    unread = listed.join(received.select("path"), "path", "left_anti").select(
+        "path", F.lit(b"").cast("binary").alias("content")
+    )
+    parallelism = max(2, spark.sparkContext.defaultParallelism * 2)
     return (
         received.select("path", "content")
+        .unionByName(unread)
         .repartition(parallelism, "path")
         .mapInArrow(parse, OUTCOME_SCHEMA)
         .withColumn("run_date", F.lit(run_date))

@@ -119,15 +119,13 @@ def _pdf_text(data: bytes) -> str:
 
 
 def _html_text(markup: str) -> tuple[str, str]:
+    """(title, visible text) of an HTML page; scripts, styles and the head are not text."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
+    title = soup.title.get_text(strip=True) if soup.title else ""
     for tag in soup(["script", "style", "head"]):
-        title = tag.find("title") if tag.name == "head" else None
-        if title is not None:
-            soup.title_text = title.get_text(strip=True)  # type: ignore[attr-defined]
         tag.decompose()
-    title = getattr(soup, "title_text", "")
     lines = [line.strip() for line in soup.get_text("\n").splitlines()]
     return title, "\n".join(line for line in lines if line)
 
@@ -175,6 +173,8 @@ def parse_document(data: bytes, file_name: str) -> Extracted:
     fmt = sniff_format(data, file_name)
     if fmt == "pdf":
         return Extracted("pdf", [Section("body", _pdf_text(data))])
+    if fmt not in ("eml", "html", "txt"):
+        raise Quarantined(reasons.UNSUPPORTED_FORMAT, f"no parser for .{fmt}")
     if _is_binary(data):
         raise Quarantined(reasons.BINARY_CONTENT, f"binary content in a .{fmt} file")
     if fmt == "eml":
@@ -182,9 +182,7 @@ def parse_document(data: bytes, file_name: str) -> Extracted:
     if fmt == "html":
         title, text = _html_text(decode_text(data))
         return Extracted("html", [Section("subject", title), Section("body", text)])
-    if fmt == "txt":
-        return Extracted("txt", [Section("body", decode_text(data))])
-    raise Quarantined(reasons.UNSUPPORTED_FORMAT, f"no parser for .{fmt}")
+    return Extracted("txt", [Section("body", decode_text(data))])
 
 
 def extract_record(file_name: str, data: bytes, max_bytes: int) -> dict:

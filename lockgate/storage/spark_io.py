@@ -68,3 +68,18 @@ def read_partition(spark: SparkSession, dataset_uri: str, partition: str) -> Dat
     """One partition with its partition column kept (basePath = the dataset)."""
     dataset_uri = dataset_uri.rstrip("/")
     return spark.read.option("basePath", dataset_uri).parquet(f"{dataset_uri}/{partition}")
+
+
+def list_files(spark: SparkSession, directory_uri: str) -> list[tuple[str, int]]:
+    """(path, length) of every file directly in a directory, as the file system sees it.
+
+    Spark's file sources skip zero-byte files; a listing is what "received" means.
+    """
+    fs, directory = _hadoop_fs(spark, directory_uri)
+    if not fs.exists(directory):
+        return []
+    return sorted(
+        (status.getPath().toString(), int(status.getLen()))
+        for status in fs.listStatus(directory)
+        if status.isFile() and not status.getPath().getName().startswith((".", "_"))
+    )

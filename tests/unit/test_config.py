@@ -1,0 +1,19 @@
+import pytest
+
+from lockgate.config import ConfigError, load_settings
+
+
+def test_environment_overrides_base_key_by_key(tmp_path):
+    prod = load_settings("local", "prod", tmp_path)
+    test = load_settings("local", "test", tmp_path)
+    assert prod.policy.gates["routing"].min_macro_f1 == 0.90
+    assert test.policy.gates["routing"].min_macro_f1 == 0.85
+    assert prod.policy.gates["routing"].target_precision == test.policy.gates["routing"].target_precision
+    assert prod.policy.release.required_approver_roles == ["model-owner", "risk", "operations"]
+    assert test.policy.release.required_approver_roles == []
+    assert prod.storage_root == f"file://{tmp_path}/lake"
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="unknown environment 'staging'"):
+        load_settings("local", "staging", tmp_path)

@@ -1,0 +1,56 @@
+from lockgate.extraction import extract_entities, mask_text
+
+
+def _found(text):
+    return {(e.type, e.normalized, e.valid) for e in extract_entities(text, "body")}
+
+
+def test_identifiers_with_valid_check_digits_are_found_and_normalised():
+    text = (
+        "Pay to DE89 3704 0044 0532 0130 00 (BIC COBADEFFXXX) for ISIN US0378331005, "
+        "counterparty LEI 5493001KJTIIGC8Y1R12."
+    )
+    found = _found(text)
+    assert ("IBAN", "DE89370400440532013000", True) in found
+    assert ("BIC", "COBADEFFXXX", True) in found
+    assert ("ISIN", "US0378331005", True) in found
+    assert ("LEI", "5493001KJTIIGC8Y1R12", True) in found
+
+
+def test_wrong_check_digit_is_kept_as_rejected_candidate():
+    found = _found("Account DE88 3704 0044 0532 0130 00 and ISIN US0378331006.")
+    assert ("IBAN", "DE88370400440532013000", False) in found
+    assert ("ISIN", "US0378331006", False) in found
+
+
+def test_amounts_in_both_styles_with_codes_and_symbols():
+    found = _found("We owe EUR 1.234,56 and $2,500.00 and 99,00 CHF and £1,000.")
+    assert ("AMOUNT", "1234.56 EUR", True) in found
+    assert ("AMOUNT", "2500.00 USD", True) in found
+    assert ("AMOUNT", "99.00 CHF", True) in found
+    assert ("AMOUNT", "1000.00 GBP", True) in found
+
+
+def test_dates_in_several_formats_become_iso():
+    found = _found("on 2026-03-31, 05/04/2026, 06.04.2026, 7 April 2026 and April\n8, 2026")
+    dates = {n for t, n, v in found if t == "DATE" and v}
+    assert dates == {"2026-03-31", "2026-04-05", "2026-04-06", "2026-04-07", "2026-04-08"}
+
+
+def test_impossible_date_is_rejected_not_dropped():
+    assert ("DATE", "", False) in _found("due 31/02/2026")
+
+
+def test_contacts_reference_and_signature_name():
+    text = "Case CASE-2026-004512.\n\nKind regards,\nBeth O'Brien\nTel: +44 207 123 4567\nEmail: Beth.OBrien@Example.co.uk"
+    found = _found(text)
+    assert ("REFERENCE", "CASE-2026-004512", True) in found
+    assert ("PERSON", "Beth O'Brien", True) in found
+    assert ("PHONE", "+442071234567", True) in found
+    assert ("EMAIL", "beth.obrien@example.co.uk", True) in found
+
+
+def test_masking_replaces_every_entity_with_its_type():
+    text = "Kind regards,\nJane Doe\nEmail: jane.doe@bank.example, IBAN GB82 WEST 1234 5698 7654 32"
+    masked = mask_text(text, extract_entities(text, "body"))
+    assert masked == "Kind regards,\n<PERSON>\nEmail: <EMAIL>, IBAN <IBAN>"

@@ -1,0 +1,117 @@
+"""Spark transforms on small in-code data: extraction accounting, atomic partitions, snapshots, scoring."""
+
+import hashlib
+
+import pytest
+from pyspark.sql import functions as F
+
+from lockgate.extraction.dataset import (
+    AccountingError,
+    documents_of,
+    extract_outcomes,
+    extraction_report,
+    quarantine_of,
+)
+from lockgate.storage.spark_io import list_files, read_partition, write_partition
+
+LETTER = b"Payment query\n\nPlease pay EUR 1.000,00 into GB82 WEST 1234 5698 7654 32.\nKind regards,\nJane Doe\n"
+
+
+def _received(spark, files):
+    return spark.createDataFrame(
+        [(path, data) for path, data in files.items() if data],  # binaryFile skips empty files
+        "path string, content binary",
+    )
+
+
+def test_every_listed_file_is_accounted_for_including_empty_and_duplicate(spark):
+    files = {
+        "file:/l/a.txt": LETTER,
+        "file:/l/b.txt": LETTER,  # same bytes: one document, one duplicate
+        "file:/l/c.txt": b"",  # Spark never reads it; it must still be counted
+        "file:/l/d.pdf": b"%PDF-1.4 broken",
+    }
+    listing = [(p, len(d)) for p, d in files.items()]
+    outcomes = extract_outcomes(_received(spark, files), listing, 10_000, "2026-11-20").cache()
+    report = extraction_report(outcomes, len(listing), "2026-11-20")
+    assert report == {
+        "run_date": "2026-11-20",
+        "received": 4,
+        "parsed": 1,
+        "duplicates": 1,
+        "quarantined": 2,
+        "quarantine_by_reason": {"corrupt_pdf": 1, "empty": 1},
+    }
+    docs = documents_of(outcomes).collect()
+    assert [(d.doc_id, d.source_file) for d in docs] == [(hashlib.sha256(LETTER).hexdigest(), "a.txt")]
+    assert "<IBAN>" in docs[0].masked_text and "GB82" not in docs[0].masked_text
+    assert sorted(r.source_file for r in quarantine_of(outcomes).collect()) == ["c.txt", "d.pdf"]
+
+
+def test_report_refuses_a_run_that_lost_documents(spark):
+    files = {"file:/l/a.txt": LETTER}
+    outcomes = extract_outcomes(_received(spark, files), [("file:/l/a.txt", 1)], 10_000, "2026-11-20")
+    with pytest.raises(AccountingError, match="received 2"):
+        extraction_report(outcomes, 2, "2026-11-20")
+
+
+def test_partition_rewrite_replaces_and_gives_identical_bytes(spark, tmp_path):
+    dataset = f"file://{tmp_path}/ds"
+    rows = spark.range(50).select(F.col("id").cast("string").alias("k"), (F.col("id") * 2).alias("v"))
+    write_partition(rows.orderBy(F.rand(1)), dataset, "run_date=2026-11-20", ["k"])
+    first = {p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")}
+    write_partition(rows.orderBy(F.rand(2)), dataset, "run_date=2026-11-20", ["k"])
+    second = {p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")}
+    assert first == second and list(first) == ["part-00000.parquet"]
+    back = read_partition(spark, dataset, "run_date=2026-11-20")
+    assert back.count() == 50 and back.select("run_date").distinct().count() == 1
+
+
+def test_listing_sees_empty_files(spark, tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"x")
+    (tmp_path / "b.txt").write_bytes(b"")
+    listed = list_files(spark, f"file://{tmp_path}")
+    assert [(p.rsplit("/", 1)[1], n) for p, n in listed] == [("a.txt", 1), ("b.txt", 0)]
+
+
+def test_snapshot_digest_depends_on_content_not_order(spark):
+    from lockgate.training.dataset import labelled_documents, snapshot_digest
+
+    extracted = spark.createDataFrame(
+        [("d1", "text one", "2026-11-19"), ("d2", "text two", "2026-11-20"),
+         ("d3", "text three", "2026-11-21")],
+        "doc_id string, masked_text string, run_date string",
+    )  # fmt: skip
+    labels = spark.createDataFrame(
+        [("d1", "kyc", None, "2026-11-19"), ("d2", "payments", None, "2026-11-20"),
+         ("d3", "kyc", None, "2026-11-21")],
+        "doc_id string, department string, broken_reason string, run_date string",
+    )  # fmt: skip
+    snapshot = labelled_documents(extracted, labels, "2026-11-20")
+    assert sorted(r.doc_id for r in snapshot.collect()) == ["d1", "d2"]  # nothing after the run date
+    assert snapshot_digest(snapshot) == snapshot_digest(snapshot.orderBy(F.desc("doc_id")))
+    changed = snapshot.withColumn("label", F.lit("custody"))
+    assert snapshot_digest(changed) != snapshot_digest(snapshot)
+
+
+def test_score_frame_applies_the_release_threshold(spark):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from lockgate.scoring.batch import score_frame
+    from lockgate.training.fit import model_to_bytes
+
+    texts = ["pay the invoice", "payment sent", "complaint about fees", "I want to complain"] * 5
+    labels = ["payments", "payments", "complaints", "complaints"] * 5
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, labels)
+    data = model_to_bytes(model)
+    docs = spark.createDataFrame([("a", "payment of the invoice"), ("b", "complaint")],
+                                 "doc_id string, masked_text string")  # fmt: skip
+    expected = model.predict_proba(["payment of the invoice", "complaint"]).max(axis=1)
+    threshold = float(expected.min() + expected.max()) / 2
+    rows = {r.doc_id: r for r in score_frame(docs, data, "sha", "masked_text", threshold).collect()}
+    assert rows["a"].prediction == "payments" and rows["b"].prediction == "complaints"
+    assert rows["a"].confidence == pytest.approx(expected[0])
+    decisions = {r.decision for r in rows.values()}
+    assert decisions == {"auto_route", "manual_review"}

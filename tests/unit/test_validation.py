@@ -1,0 +1,40 @@
+import pandas as pd
+import pytest
+
+from lockgate.validation import ExpectationFailed, SuiteError, validate_frame
+from lockgate.validation import suites
+
+
+def _scores(**overrides):
+    frame = pd.DataFrame({"doc_id": ["a", "b"], "release_id": ["rel-1", "rel-1"],
+                          "confidence": [0.9, 0.8], "decision": ["auto_route", "manual_review"],
+                          "prediction": ["kyc", "payments"]})  # fmt: skip
+    return frame.assign(**overrides)
+
+
+def test_good_scores_pass():
+    report = validate_frame(_scores(), "scores")
+    assert report.success and not report.critical_failures
+    report.raise_for_critical()
+
+
+def test_critical_failure_names_the_expectation():
+    report = validate_frame(_scores(confidence=[0.9, 1.5]), "scores")
+    with pytest.raises(ExpectationFailed, match=r"expect_column_values_to_be_between\(confidence\)"):
+        report.raise_for_critical()
+
+
+def test_warning_is_reported_but_does_not_fail():
+    report = validate_frame(_scores(confidence=[0.3, 0.4]), "scores")
+    assert [o.expectation for o in report.warnings] == ["expect_column_mean_to_be_between"]
+    report.raise_for_critical()
+
+
+def test_a_suite_with_an_unknown_expectation_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "expectations").mkdir()
+    (tmp_path / "expectations" / "bad.json").write_text(
+        '{"name": "bad", "expectations": [{"type": "expect_column_values_to_be_nul", "kwargs": {"column": "a"}}]}'
+    )
+    monkeypatch.setattr(suites, "repo_root", lambda: tmp_path)
+    with pytest.raises(SuiteError, match="expect_column_values_to_be_nul"):
+        validate_frame(pd.DataFrame({"a": [1]}), "bad")
