@@ -69,7 +69,9 @@ def lockgate_pipeline():
     def release_to_test(ds: str | None = None, run_id: str | None = None) -> dict:
         from lockgate.release.stage import release_trained_model
 
-        return release_trained_model(MODEL, ds, ENVIRONMENT, actor=f"airflow:lockgate_pipeline:{run_id}")
+        return release_trained_model(
+            MODEL, ds, ENVIRONMENT, actor=f"airflow:lockgate_pipeline:{run_id}"
+        )
 
     score = spark_job(
         "score_documents", "score_documents", "--run-date", RUN_DATE, "--environment", ENVIRONMENT

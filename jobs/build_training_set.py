@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     spark = build_session(f"lockgate-training-set-{args.model}-{args.run_date}")
-    manifest = build_training_snapshot(spark, Layout(settings().storage_root), args.model, args.run_date)
+    manifest = build_training_snapshot(
+        spark, Layout(settings().storage_root), args.model, args.run_date
+    )
     print(f"training set {args.model} {args.run_date}: {manifest}")
     spark.stop()
 

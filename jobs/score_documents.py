@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> None:
             "rows": written.count(),
             "by_decision": {r["decision"]: r["count"] for r in written.groupBy("decision").count().collect()},
         }  # fmt: skip
-        write_json_atomic(layout.manifest(f"scores/{args.environment}/{model}", args.run_date), summary)
+        write_json_atomic(
+            layout.manifest(f"scores/{args.environment}/{model}", args.run_date), summary
+        )
         print(f"scores {args.environment} {model} {args.run_date}: {summary}")
     spark.stop()
 

@@ -7,7 +7,9 @@ from lockgate.release import environment_status, open_ledger
 from lockgate.storage import Layout, read_json
 
 
-def summarise(settings: Settings, run_date: str, model: str = "routing", environment: str = "test") -> str:
+def summarise(
+    settings: Settings, run_date: str, model: str = "routing", environment: str = "test"
+) -> str:
     layout = Layout(settings.storage_root)
     extraction = read_json(layout.manifest("extraction", run_date))
     training = read_json(layout.manifest(f"training_set/{model}", run_date))
@@ -28,7 +30,11 @@ def summarise(settings: Settings, run_date: str, model: str = "routing", environ
         f"{metrics['auto_route_precision']:.3f}, manual review {metrics['manual_review_rate']:.1%}; "
         f"gate {'passed' if trained['gate']['passed'] else 'REFUSED'}",
         f"  release      {environment}: {deployed['release_id'] if deployed else 'none'}"
-        + (f" (change {deployed['change']['id']}, by {deployed['deployed_by']})" if deployed else ""),
+        + (
+            f" (change {deployed['change']['id']}, by {deployed['deployed_by']})"
+            if deployed
+            else ""
+        ),
         f"  scores       {scores['rows']} rows by {scores['release_id']} {scores['by_decision']}",
         f"  audit chain  {'intact' if chain.intact else 'BROKEN'}, {chain.entries} entries",
         "",

@@ -18,7 +18,9 @@ DAG_ID = "lockgate_pipeline"
 
 def _local_path(uri: str) -> Path:
     if not uri.startswith("file://"):
-        raise click.ClickException(f"{uri} is not on the local disk; this command needs the local profile")
+        raise click.ClickException(
+            f"{uri} is not on the local disk; this command needs the local profile"
+        )
     return Path(uri.removeprefix("file://"))
 
 
@@ -85,7 +87,9 @@ def demo(run_date: str, documents: int) -> None:
     state = _airflow(["dags", "state", DAG_ID, run_date], capture=True).stdout.strip().splitlines()
     final = state[-1] if state else "unknown"
     if result.returncode != 0 or final != "success":
-        raise click.ClickException(f"DAG run {DAG_ID} {run_date} ended {final!r}; see the log above")
+        raise click.ClickException(
+            f"DAG run {DAG_ID} {run_date} ended {final!r}; see the log above"
+        )
     click.echo(summarise(load_settings(), run_date))
 
 

@@ -82,7 +82,9 @@ class TextPart:
         start = len(self.text)
         self.text += planted.value
         self.entities.append(
-            EntitySpan(planted.type, planted.value, planted.normalized, source, start, len(self.text))
+            EntitySpan(
+                planted.type, planted.value, planted.normalized, source, start, len(self.text)
+            )
         )
         self.text += "\n"
 
@@ -174,7 +176,7 @@ def _pdf_bytes(title: str, text: str) -> bytes:
 def _html_bytes(subject: str, body: str) -> bytes:
     paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in body.split("\n") if line)
     page = (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{html.escape(subject)}</title></head>\n"
         f"<body>\n{paragraphs}\n</body></html>\n"
     )

@@ -64,7 +64,9 @@ def sniff_format(data: bytes, file_name: str) -> str:
     if head.startswith(b"%PDF"):
         return "pdf"
     lowered = head.lower()
-    if lowered.startswith((b"<!doctype html", b"<html")) or (ext in ("html", "htm") and b"<" in head):
+    if lowered.startswith((b"<!doctype html", b"<html")) or (
+        ext in ("html", "htm") and b"<" in head
+    ):
         return "html"
     if ext == "eml" or _looks_like_rfc822(head):
         return "eml"
@@ -77,8 +79,18 @@ def sniff_format(data: bytes, file_name: str) -> str:
 
 def _looks_like_rfc822(head: bytes) -> bool:
     first = head.split(b"\n", 1)[0]
-    return any(first.lower().startswith(h) for h in (b"from:", b"to:", b"subject:", b"received:",
-                                                      b"mime-version:", b"return-path:", b"date:"))
+    return any(
+        first.lower().startswith(h)
+        for h in (
+            b"from:",
+            b"to:",
+            b"subject:",
+            b"received:",
+            b"mime-version:",
+            b"return-path:",
+            b"date:",
+        )
+    )
 
 
 def _is_binary(data: bytes) -> bool:

@@ -93,8 +93,16 @@ def _iban_candidates(text: str, source: str) -> list[Entity]:
         except SchwiftyException:
             valid = False
         found.append(
-            Entity("IBAN", text[match.start() : pos], compact, source, match.start(), pos, valid,
-                   0.99 if valid else 0.3)  # fmt: skip
+            Entity(
+                "IBAN",
+                text[match.start() : pos],
+                compact,
+                source,
+                match.start(),
+                pos,
+                valid,
+                0.99 if valid else 0.3,
+            )  # fmt: skip
         )
     return found
 
@@ -124,8 +132,16 @@ def _bic_candidates(text: str, source: str) -> list[Entity]:
         except SchwiftyException:
             valid = False
         found.append(
-            Entity("BIC", value, value, source, match.start(), match.end(), valid,
-                   0.95 if valid else 0.3)  # fmt: skip
+            Entity(
+                "BIC",
+                value,
+                value,
+                source,
+                match.start(),
+                match.end(),
+                valid,
+                0.95 if valid else 0.3,
+            )  # fmt: skip
         )
     return found
 
@@ -159,7 +175,9 @@ def _amounts(text: str, source: str) -> list[Entity]:
         if not currency or value is None:
             continue
         found.append(
-            Entity("AMOUNT", m.group(0), f"{value} {currency}", source, m.start(), m.end(), True, 0.9)
+            Entity(
+                "AMOUNT", m.group(0), f"{value} {currency}", source, m.start(), m.end(), True, 0.9
+            )
         )
     return found
 
@@ -173,9 +191,7 @@ def _dates(text: str, source: str) -> list[Entity]:
             try:
                 day = date(int(parts["y"]), month, int(parts["d"]))
             except ValueError:
-                found.append(
-                    Entity("DATE", m.group(0), "", source, m.start(), m.end(), False, 0.2)
-                )
+                found.append(Entity("DATE", m.group(0), "", source, m.start(), m.end(), False, 0.2))
                 continue
             found.append(
                 Entity("DATE", m.group(0), day.isoformat(), source, m.start(), m.end(), True, 0.9)
@@ -193,8 +209,16 @@ def _persons(text: str, source: str) -> list[Entity]:
         m = _NAME_LINE.match(line)
         if m:
             found.append(
-                Entity("PERSON", m.group(1), m.group(1), source, offset, offset + len(m.group(1)),
-                       True, 0.7)  # fmt: skip
+                Entity(
+                    "PERSON",
+                    m.group(1),
+                    m.group(1),
+                    source,
+                    offset,
+                    offset + len(m.group(1)),
+                    True,
+                    0.7,
+                )  # fmt: skip
             )
     return found
 

@@ -50,7 +50,9 @@ def _experiment_id(client, settings: Settings, model: str) -> str:
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return experiment.experiment_id
-    return client.create_experiment(name, artifact_location=f"{settings.mlflow_artifact_root}/{model}")
+    return client.create_experiment(
+        name, artifact_location=f"{settings.mlflow_artifact_root}/{model}"
+    )
 
 
 def find_version(settings: Settings, model: str, artifact_sha256: str, snapshot: str) -> str | None:
@@ -131,7 +133,9 @@ def get_version(settings: Settings, model: str, version: str) -> ModelVersionRec
     )
 
 
-def fetch_verified_model(settings: Settings, model: str, version: str, expected_sha256: str) -> bytes:
+def fetch_verified_model(
+    settings: Settings, model: str, version: str, expected_sha256: str
+) -> bytes:
     """The model file's bytes, after checking them against the digest the release recorded."""
     import mlflow
 

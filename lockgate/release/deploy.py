@@ -28,7 +28,9 @@ def open_ledger(settings: Settings) -> Ledger:
     if settings.ledger_url.startswith("sqlite:///"):
         from pathlib import Path
 
-        Path(settings.ledger_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        Path(settings.ledger_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
     return Ledger(settings.ledger_url)
 
 
@@ -45,7 +47,9 @@ def verify_release(settings: Settings, bundle: dict) -> None:
     """Artifacts load and match their digests; canary documents score as when the release was built."""
     for entry in bundle["models"]:
         estimator = load_model(
-            fetch_verified_model(settings, entry["name"], entry["version"], entry["artifact_sha256"])
+            fetch_verified_model(
+                settings, entry["name"], entry["version"], entry["artifact_sha256"]
+            )
         )
         record = get_version(settings, entry["name"], entry["version"])
         canary = record.metadata["canary"]
@@ -71,7 +75,9 @@ def release_to_environment(
     refused = [r for r in records if not r.metadata["gate"]["passed"]]
     ledger = open_ledger(settings)
     if refused:
-        detail = "; ".join(f"{r.name} v{r.version}: {r.metadata['gate']['explain']}" for r in refused)
+        detail = "; ".join(
+            f"{r.name} v{r.version}: {r.metadata['gate']['explain']}" for r in refused
+        )
         with ledger.engine.begin() as conn:
             ledger.append_audit(conn, actor, "release.refused_by_gate", refused[0].name,
                                 {"versions": [r.version for r in refused], "detail": detail},
@@ -97,7 +103,9 @@ def release_to_environment(
     except Exception as exc:  # noqa: BLE001 - any failure to verify keeps the old release in place
         ledger.set_change_state(change_id, "approved", "failed", actor,
                                 {"verification": f"{type(exc).__name__}: {exc}"})  # fmt: skip
-        return DeploymentOutcome(environment, release_id, change_id, "verification_failed", str(exc))
+        return DeploymentOutcome(
+            environment, release_id, change_id, "verification_failed", str(exc)
+        )
     ledger.move_pointer(change_id, actor)
     return DeploymentOutcome(environment, release_id, change_id, "deployed",
                              f"{release_id} deployed to {environment} by change {change_id}")  # fmt: skip
@@ -120,10 +128,19 @@ def environment_status(settings: Settings) -> dict:
             "release_id": pointer["release_id"],
             "deployed_by": pointer["deployed_by"],
             "deployed_at": pointer["deployed_at"],
-            "change": {"id": change["change_id"], "kind": change["kind"], "author": change["author"],
-                       "reason": change["reason"], "state": change["state"]},  # fmt: skip
+            "change": {
+                "id": change["change_id"],
+                "kind": change["kind"],
+                "author": change["author"],
+                "reason": change["reason"],
+                "state": change["state"],
+            },  # fmt: skip
             "models": [
-                {"name": m["name"], "version": m["version"], "artifact_sha256": m["artifact_sha256"]}
+                {
+                    "name": m["name"],
+                    "version": m["version"],
+                    "artifact_sha256": m["artifact_sha256"],
+                }
                 for m in release["bundle"]["models"]
             ],
         }

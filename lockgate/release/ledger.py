@@ -183,8 +183,14 @@ class Ledger:
         with self.engine.begin() as conn:
             change_id = conn.execute(
                 insert(changes).values(
-                    kind=kind, environment=environment, release_id=release_id, state="open",
-                    author=author, reason=reason, created_at=now, updated_at=now,
+                    kind=kind,
+                    environment=environment,
+                    release_id=release_id,
+                    state="open",
+                    author=author,
+                    reason=reason,
+                    created_at=now,
+                    updated_at=now,
                 )  # fmt: skip
             ).inserted_primary_key[0]
             self.append_audit(conn, author, "change.opened", f"change-{change_id}",
@@ -233,7 +239,9 @@ class Ledger:
             )  # fmt: skip
             if previous:
                 conn.execute(
-                    update(pointers).where(pointers.c.environment == change.environment).values(**values)
+                    update(pointers)
+                    .where(pointers.c.environment == change.environment)
+                    .values(**values)
                 )
             else:
                 conn.execute(insert(pointers).values(environment=change.environment, **values))
@@ -250,7 +258,9 @@ class Ledger:
 
     def pointer(self, environment: str) -> dict | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(pointers).where(pointers.c.environment == environment)).first()
+            row = conn.execute(
+                select(pointers).where(pointers.c.environment == environment)
+            ).first()
         return dict(row._mapping) if row else None
 
 

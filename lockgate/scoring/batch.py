@@ -80,7 +80,12 @@ def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tup
         )
     bundle = ledger.release(pointer["release_id"])["bundle"]
     models = [
-        (entry, fetch_verified_model(settings, entry["name"], entry["version"], entry["artifact_sha256"]))
+        (
+            entry,
+            fetch_verified_model(
+                settings, entry["name"], entry["version"], entry["artifact_sha256"]
+            ),
+        )
         for entry in bundle["models"]
     ]
     return pointer["release_id"], models

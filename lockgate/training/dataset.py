@@ -29,9 +29,9 @@ def labelled_documents(extracted: DataFrame, labels: DataFrame, up_to: str) -> D
 def snapshot_digest(snapshot: DataFrame) -> str:
     """sha256 over the sorted per-row digests: the same rows give the same digest, in any order."""
     row_digests = snapshot.select(
-        F.sha2(F.concat_ws("\x1f", *[F.col(c).cast("string") for c in SNAPSHOT_COLUMNS]), 256).alias(
-            "h"
-        )
+        F.sha2(
+            F.concat_ws("\x1f", *[F.col(c).cast("string") for c in SNAPSHOT_COLUMNS]), 256
+        ).alias("h")
     )
     digest = hashlib.sha256()
     for row in row_digests.orderBy("h").toLocalIterator():

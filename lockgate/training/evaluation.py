@@ -21,7 +21,9 @@ class Threshold:
     manual_review_rate: float
 
 
-def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target_precision: float) -> Threshold:
+def choose_threshold(
+    confidence: np.ndarray, correct: np.ndarray, target_precision: float
+) -> Threshold:
     """Lowest confidence at which the documents routed automatically keep `target_precision`.
 
     Everything below the threshold goes to manual review. If no threshold reaches the

@@ -28,7 +28,9 @@ def build_training_snapshot(spark: SparkSession, layout: Layout, model: str, run
         "run_date": run_date,
         "snapshot": digest,
         "rows": snapshot.count(),
-        "label_counts": {r["label"]: r["count"] for r in snapshot.groupBy("label").count().collect()},
+        "label_counts": {
+            r["label"]: r["count"] for r in snapshot.groupBy("label").count().collect()
+        },
     }
     write_json_atomic(layout.manifest(f"training_set/{model}", run_date), manifest)
     return manifest

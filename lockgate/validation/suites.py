@@ -119,8 +119,11 @@ def validate_frame(frame, suite_name: str) -> ValidationReport:
         outcomes.append(
             Outcome(
                 expectation=config.type,
-                column=config.kwargs.get("column") or (
-                    ",".join(config.kwargs["column_list"]) if "column_list" in config.kwargs else None
+                column=config.kwargs.get("column")
+                or (
+                    ",".join(config.kwargs["column_list"])
+                    if "column_list" in config.kwargs
+                    else None
                 ),
                 severity=config.severity.value,
                 success=bool(item.success),

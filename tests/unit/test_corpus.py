@@ -9,18 +9,26 @@ def _files(root):
 
 
 def test_corpus_is_deterministic_for_a_seed(tmp_path):
-    a = generate_corpus(tmp_path / "a" / "landing", tmp_path / "a" / "labels", "2026-11-20", 40, seed=3)
-    b = generate_corpus(tmp_path / "b" / "landing", tmp_path / "b" / "labels", "2026-11-20", 40, seed=3)
+    a = generate_corpus(
+        tmp_path / "a" / "landing", tmp_path / "a" / "labels", "2026-11-20", 40, seed=3
+    )
+    b = generate_corpus(
+        tmp_path / "b" / "landing", tmp_path / "b" / "labels", "2026-11-20", 40, seed=3
+    )
     assert a.by_format == b.by_format
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
-    c = generate_corpus(tmp_path / "c" / "landing", tmp_path / "c" / "labels", "2026-11-20", 40, seed=4)
+    c = generate_corpus(
+        tmp_path / "c" / "landing", tmp_path / "c" / "labels", "2026-11-20", 40, seed=4
+    )
     assert _files(tmp_path / "c") != _files(tmp_path / "a")
     assert c.documents == 40
 
 
 def test_ground_truth_names_every_file_with_its_digest_and_spans(small_corpus):
     root, summary = small_corpus
-    truth = [json.loads(x) for x in (root / "labels" / "ground_truth.jsonl").read_text().splitlines()]
+    truth = [
+        json.loads(x) for x in (root / "labels" / "ground_truth.jsonl").read_text().splitlines()
+    ]
     assert len(truth) == summary.documents == 120
     assert summary.broken == sum(1 for t in truth if t["broken_reason"]) > 0
     departments = {t["department"] for t in truth if not t["broken_reason"]}

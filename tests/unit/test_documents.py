@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from lockgate.extraction import extract_record
-from lockgate.extraction import reasons
+from lockgate.extraction import extract_record, reasons
 
 MAX = 1_000_000
 

@@ -43,25 +43,35 @@ def test_every_listed_file_is_accounted_for_including_empty_and_duplicate(spark)
         "quarantine_by_reason": {"corrupt_pdf": 1, "empty": 1},
     }
     docs = documents_of(outcomes).collect()
-    assert [(d.doc_id, d.source_file) for d in docs] == [(hashlib.sha256(LETTER).hexdigest(), "a.txt")]
+    assert [(d.doc_id, d.source_file) for d in docs] == [
+        (hashlib.sha256(LETTER).hexdigest(), "a.txt")
+    ]
     assert "<IBAN>" in docs[0].masked_text and "GB82" not in docs[0].masked_text
     assert sorted(r.source_file for r in quarantine_of(outcomes).collect()) == ["c.txt", "d.pdf"]
 
 
 def test_report_refuses_a_run_that_lost_documents(spark):
     files = {"file:/l/a.txt": LETTER}
-    outcomes = extract_outcomes(_received(spark, files), [("file:/l/a.txt", 1)], 10_000, "2026-11-20")
+    outcomes = extract_outcomes(
+        _received(spark, files), [("file:/l/a.txt", 1)], 10_000, "2026-11-20"
+    )
     with pytest.raises(AccountingError, match="received 2"):
         extraction_report(outcomes, 2, "2026-11-20")
 
 
-def test_partition_rewrite_replaces_and_gives_identical_bytes(spark, tmp_path):
+def test_partition_rewrite_replaces_with_the_same_rows_and_file_names(spark, tmp_path):
     dataset = f"file://{tmp_path}/ds"
-    rows = spark.range(50).select(F.col("id").cast("string").alias("k"), (F.col("id") * 2).alias("v"))
+    rows = spark.range(50).select(
+        F.col("id").cast("string").alias("k"), (F.col("id") * 2).alias("v")
+    )
     write_partition(rows.orderBy(F.rand(1)), dataset, "run_date=2026-11-20", ["k"])
-    first = {p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")}
+    first = {
+        p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")
+    }
     write_partition(rows.orderBy(F.rand(2)), dataset, "run_date=2026-11-20", ["k"])
-    second = {p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")}
+    second = {
+        p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")
+    }
     assert first == second and list(first) == ["part-00000.parquet"]
     back = read_partition(spark, dataset, "run_date=2026-11-20")
     assert back.count() == 50 and back.select("run_date").distinct().count() == 1
@@ -88,7 +98,10 @@ def test_snapshot_digest_depends_on_content_not_order(spark):
         "doc_id string, department string, broken_reason string, run_date string",
     )  # fmt: skip
     snapshot = labelled_documents(extracted, labels, "2026-11-20")
-    assert sorted(r.doc_id for r in snapshot.collect()) == ["d1", "d2"]  # nothing after the run date
+    assert sorted(r.doc_id for r in snapshot.collect()) == [
+        "d1",
+        "d2",
+    ]  # nothing after the run date
     assert snapshot_digest(snapshot) == snapshot_digest(snapshot.orderBy(F.desc("doc_id")))
     changed = snapshot.withColumn("label", F.lit("custody"))
     assert snapshot_digest(changed) != snapshot_digest(snapshot)

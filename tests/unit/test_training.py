@@ -61,7 +61,9 @@ def test_training_twice_gives_the_same_model_bytes():
     spec = get_model("routing")
     first = fit_and_evaluate(_snapshot(), spec, 0.95)
     second = fit_and_evaluate(_snapshot().sample(frac=1, random_state=1), spec, 0.95)
-    assert sha256_hex(model_to_bytes(first.estimator)) == sha256_hex(model_to_bytes(second.estimator))
+    assert sha256_hex(model_to_bytes(first.estimator)) == sha256_hex(
+        model_to_bytes(second.estimator)
+    )
     assert first.metrics == second.metrics
     assert first.metrics["accuracy"] > 0.9
     assert len(first.canary) > 0

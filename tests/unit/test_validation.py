@@ -1,8 +1,7 @@
 import pandas as pd
 import pytest
 
-from lockgate.validation import ExpectationFailed, SuiteError, validate_frame
-from lockgate.validation import suites
+from lockgate.validation import ExpectationFailed, SuiteError, suites, validate_frame
 
 
 def _scores(**overrides):
@@ -20,7 +19,9 @@ def test_good_scores_pass():
 
 def test_critical_failure_names_the_expectation():
     report = validate_frame(_scores(confidence=[0.9, 1.5]), "scores")
-    with pytest.raises(ExpectationFailed, match=r"expect_column_values_to_be_between\(confidence\)"):
+    with pytest.raises(
+        ExpectationFailed, match=r"expect_column_values_to_be_between\(confidence\)"
+    ):
         report.raise_for_critical()
 
 
