@@ -49,7 +49,7 @@ def test_pipeline_task_graph(dagbag):
         "train_model", "release_to_test", "score_documents", "validate_scores",
     ]  # fmt: skip
     assert sorted(dag.task_ids) == sorted(order)
-    for upstream, downstream in zip(order, order[1:]):
+    for upstream, downstream in zip(order, order[1:], strict=False):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
     assert dag.get_task("validate_scores").downstream_task_ids == set()
     assert dag.catchup is False and "lockgate" in dag.tags
