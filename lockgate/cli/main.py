@@ -53,20 +53,21 @@ def corpus(run_date: str, documents: int, seed: int, broken_share: float) -> Non
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def airflow(args: tuple[str, ...]) -> None:
     """Run the `airflow` CLI against this checkout's DAGs and metadata DB (e.g. `lockgate airflow standalone`)."""
-    from lockgate.orchestration import airflow_environment
-
-    env = os.environ | airflow_environment(load_settings())
-    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    binary = str(Path(sys.executable).parent / "airflow")
+    binary, env = _airflow_command()
     os.execve(binary, [binary, *args], env)
 
 
-def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProcess:
+def _airflow_command() -> tuple[str, dict[str, str]]:
+    """The venv's airflow binary and the environment that points it at this checkout."""
     from lockgate.orchestration import airflow_environment
 
     env = os.environ | airflow_environment(load_settings())
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    binary = str(Path(sys.executable).parent / "airflow")
+    return str(Path(sys.executable).parent / "airflow"), env
+
+
+def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProcess:
+    binary, env = _airflow_command()
     return subprocess.run([binary, *args], env=env, text=True, capture_output=capture, check=False)
 
 

@@ -26,6 +26,10 @@ class DigestMismatch(RuntimeError):
     """An artifact's bytes do not match the digest recorded for it; it must not be used."""
 
 
+class UntrustedModel(RuntimeError):
+    """A model file holds types outside the allow-list; it is never deserialised."""
+
+
 @dataclass(frozen=True)
 class ModelVersionRecord:
     name: str
@@ -161,5 +165,5 @@ def load_model(data: bytes):
     untrusted = sio.get_untrusted_types(data=data)
     refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
     if refused:
-        raise DigestMismatch(f"model file contains types outside the allow-list: {refused}")
+        raise UntrustedModel(f"model file contains types outside the allow-list: {refused}")
     return sio.loads(data, trusted=untrusted)
