@@ -2,13 +2,18 @@
 
 `LOCKGATE_PROFILE` selects `infra/profiles/<profile>.toml`, `LOCKGATE_ENV` selects
 `infra/envs/base.toml` overlaid with `infra/envs/<env>.toml`, and `LOCKGATE_HOME` is where
-the local state lives. Secrets never come from these files.
+the local state lives. Secrets never come from these files: the database password is read
+from `LOCKGATE_DB_PASSWORD` or the file the cluster scripts generate.
+
+On YARN the code arrives as a zip (`--py-files`) that also carries `infra/profiles` and
+`infra/envs`, so the same files are read from inside the archive.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -59,15 +64,48 @@ class Settings(BaseModel):
     ledger_url: str
     airflow_db_url: str
     spark_conf: dict[str, str] = Field(default_factory=dict)
+    # Cluster profile only: how Spark is submitted, and how code outside Spark reaches HDFS/YARN.
+    spark_deploy_mode: str = "client"
+    webhdfs_url: str | None = None
+    yarn_rm_url: str | None = None
+    hadoop_conf_dir: str | None = None
+    dist_root: str | None = None
     policy: Policy
+
+    def database_url(self, url: str) -> str:
+        """`url` with the PostgreSQL password filled in from the secret store, if it needs one."""
+        if not url.startswith("postgresql"):
+            return url
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        if parsed.password:
+            return url
+        return parsed.set(password=db_password(self.home)).render_as_string(hide_password=False)
 
 
 def repo_root() -> Path:
-    """The checkout lockgate runs from (holds infra/, dags/, jobs/, expectations/)."""
+    """The checkout lockgate runs from (holds infra/, dags/, jobs/, expectations/).
+
+    Inside a YARN container this is the job zip itself (`.../lockgate-<version>.zip`).
+    """
     configured = os.environ.get("LOCKGATE_REPO")
     if configured:
         return Path(configured).resolve()
     return Path(__file__).resolve().parent.parent
+
+
+def db_password(home: Path) -> str:
+    """The `lockgate` PostgreSQL role's password: LOCKGATE_DB_PASSWORD, else the generated file."""
+    if os.environ.get("LOCKGATE_DB_PASSWORD"):
+        return os.environ["LOCKGATE_DB_PASSWORD"]
+    secret = home / "cluster" / "secrets" / "postgres.password"
+    if not secret.is_file():
+        raise ConfigError(
+            f"no database password: set LOCKGATE_DB_PASSWORD or start PostgreSQL "
+            f"(make cluster-up) so that {secret} exists"
+        )
+    return secret.read_text().strip()
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +118,13 @@ def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(root: Path, *parts: str) -> dict[str, Any]:
+    if zipfile.is_zipfile(root):
+        entry = zipfile.Path(root, "/".join(parts))
+        if not entry.is_file():
+            raise ConfigError(f"missing configuration file {'/'.join(parts)} in {root}")
+        return tomllib.loads(entry.read_text())
+    path = root.joinpath(*parts)
     if not path.is_file():
         raise ConfigError(f"missing configuration file {path}")
     with path.open("rb") as fh:
@@ -100,14 +144,14 @@ def load_settings(
     root = repo_root()
     home_path = Path(home or os.environ.get("LOCKGATE_HOME") or root / ".lockgate").resolve()
 
-    infra = _read_toml(root / "infra" / "profiles" / f"{profile}.toml")
+    infra = _read_toml(root, "infra", "profiles", f"{profile}.toml")
     infra = {
         key: value.format(home=home_path) if isinstance(value, str) else value
         for key, value in infra.items()
     }
     policy = _deep_merge(
-        _read_toml(root / "infra" / "envs" / "base.toml"),
-        _read_toml(root / "infra" / "envs" / f"{environment}.toml"),
+        _read_toml(root, "infra", "envs", "base.toml"),
+        _read_toml(root, "infra", "envs", f"{environment}.toml"),
     )
     return Settings(
         profile=profile,

@@ -11,24 +11,29 @@ die() { echo "[$(basename "$0")] ERROR: $*" >&2; exit 1; }
 # pid_alive PIDFILE: the process recorded in PIDFILE is running.
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# start_daemon NAME PIDFILE LOGFILE CMD...: start CMD in the background unless already running.
+# start_daemon NAME PIDFILE LOGFILE CMD...: start CMD in the background, in a session (and
+# process group) of its own, unless already running.
 start_daemon() {
   local name=$1 pidfile=$2 logfile=$3; shift 3
   if pid_alive "$pidfile"; then say "$name already running (pid $(cat "$pidfile"))"; return 0; fi
   mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
-  nohup "$@" >>"$logfile" 2>&1 </dev/null &
+  setsid nohup "$@" >>"$logfile" 2>&1 </dev/null &
   echo $! >"$pidfile"
   say "$name started (pid $!, log $logfile)"
 }
 
-# stop_daemon NAME PIDFILE [GRACE_SECONDS]: SIGTERM, wait, then SIGKILL what is left.
+# stop_daemon NAME PIDFILE [GRACE_SECONDS]: SIGTERM to the daemon's process group (its workers
+# too), wait, then SIGKILL what is left.
 stop_daemon() {
   local name=$1 pidfile=$2 grace=${3:-30} pid
   if ! pid_alive "$pidfile"; then rm -f "$pidfile"; say "$name not running"; return 0; fi
   pid=$(cat "$pidfile")
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq "$grace"); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
-  if kill -0 "$pid" 2>/dev/null; then say "$name did not stop in ${grace}s; killing"; kill -KILL "$pid" 2>/dev/null || true; fi
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq "$grace"); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 1; done
+  if kill -0 -- "-$pid" 2>/dev/null; then
+    say "$name did not stop in ${grace}s; killing"
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  fi
   rm -f "$pidfile"
   say "$name stopped"
 }

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -35,17 +36,29 @@ def cli() -> None:
 @click.option("--seed", default=7, show_default=True)
 @click.option("--broken-share", default=0.03, show_default=True, type=click.FloatRange(0, 1))
 def corpus(run_date: str, documents: int, seed: int, broken_share: float) -> None:
-    """Generate a day of sample correspondence into landing/ and its ground truth into labels/."""
+    """Generate a day of sample correspondence into landing/ and its ground truth into labels/.
+
+    A generated day replaces the old one whole, never mixed with it. On HDFS the files are
+    generated locally and uploaded through WebHDFS.
+    """
     from lockgate.corpus import generate_corpus
-    from lockgate.storage import Layout
+    from lockgate.storage import Layout, upload_tree
 
     layout = Layout(load_settings().storage_root)
-    landing = _local_path(layout.landing(run_date))
-    if landing.exists():
-        shutil.rmtree(landing)  # a generated day is replaced whole, never mixed with an older one
-    summary = generate_corpus(
-        landing, _local_path(layout.labels(run_date)), run_date, documents, seed, broken_share
-    )
+    landing_uri, labels_uri = layout.landing(run_date), layout.labels(run_date)
+    if landing_uri.startswith("file://"):
+        landing = _local_path(landing_uri)
+        if landing.exists():
+            shutil.rmtree(landing)
+        summary = generate_corpus(
+            landing, _local_path(labels_uri), run_date, documents, seed, broken_share
+        )
+    else:
+        with tempfile.TemporaryDirectory(prefix="lockgate-corpus-") as scratch:
+            landing, labels = Path(scratch, "landing"), Path(scratch, "labels")
+            summary = generate_corpus(landing, labels, run_date, documents, seed, broken_share)
+            upload_tree(str(landing), landing_uri)
+            upload_tree(str(labels), labels_uri)
     click.echo(json.dumps(summary.__dict__, indent=2))
 
 
@@ -79,6 +92,9 @@ def demo(run_date: str, documents: int) -> None:
     from lockgate.demo import summarise
 
     ctx = click.get_current_context()
+    if load_settings().dist_root:
+        click.echo("== publishing the job zip and environment to the cluster")
+        ctx.invoke(cluster_publish)
     ctx.invoke(corpus, run_date=run_date, documents=documents, seed=7, broken_share=0.03)
     click.echo("\n== migrating the Airflow metadata DB")
     if _airflow(["db", "migrate"], capture=True).returncode != 0:
@@ -136,6 +152,35 @@ def audit_verify() -> None:
         err=True,
     )
     sys.exit(1)
+
+
+@cli.group()
+def cluster() -> None:
+    """The cluster profile (PROFILE=yarn): what Spark on YARN runs, and what YARN reports."""
+
+
+@cluster.command("publish")
+def cluster_publish() -> None:
+    """Build the job zip, the Python environment and Spark's jar archive; upload what HDFS lacks."""
+    from lockgate.cluster import publish
+
+    published = publish(load_settings())
+    click.echo(json.dumps(published.__dict__, indent=2))
+
+
+@cluster.command("apps")
+@click.option("--state", default=None, help="e.g. FINISHED, RUNNING, FAILED, KILLED")
+def cluster_apps(state: str | None) -> None:
+    """lockgate's YARN applications (tag `lockgate`) as JSON: id, name, state, final status."""
+    from lockgate.cluster import applications
+
+    settings = load_settings()
+    if not settings.yarn_rm_url:
+        raise click.ClickException(f"profile {settings.profile!r} has no YARN ResourceManager")
+    filters = {"applicationTags": "lockgate"} | ({"states": state} if state else {})
+    apps = applications(settings.yarn_rm_url, **filters)
+    keys = ("id", "name", "state", "finalStatus", "startedTime", "finishedTime", "diagnostics")
+    click.echo(json.dumps([{k: app.get(k) for k in keys} for app in apps], indent=2))
 
 
 def main() -> None:

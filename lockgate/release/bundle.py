@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import subprocess
+import zipfile
 
 from lockgate.config import Settings, repo_root
 from lockgate.registry import ModelVersionRecord
@@ -19,6 +20,10 @@ def code_version() -> str:
     if configured:
         return configured
     root = repo_root()
+    if zipfile.is_zipfile(
+        root
+    ):  # a YARN container: the job zip records the commit it was built from
+        return json.loads(zipfile.Path(root, "lockgate/BUILD.json").read_text())["code_version"]
     try:
         commit = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],

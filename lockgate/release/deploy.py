@@ -31,7 +31,7 @@ def open_ledger(settings: Settings) -> Ledger:
         Path(settings.ledger_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    return Ledger(settings.ledger_url)
+    return Ledger(settings.database_url(settings.ledger_url))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ else in lockgate builds a path by hand.
 from lockgate.storage.files import (
     read_json,
     read_parquet,
+    upload_tree,
     uri_exists,
     write_bytes_atomic,
     write_json_atomic,
@@ -17,6 +18,7 @@ __all__ = [
     "Layout",
     "read_json",
     "read_parquet",
+    "upload_tree",
     "uri_exists",
     "write_bytes_atomic",
     "write_json_atomic",

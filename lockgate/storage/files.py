@@ -1,32 +1,64 @@
-"""Small-file I/O outside Spark (manifests, validation results, partitions read by tasks), via fsspec."""
+"""Small-file I/O outside Spark (manifests, validation results, partitions read by tasks), via fsspec.
+
+`hdfs://` URIs go through WebHDFS (the NameNode's REST API, `webhdfs_url` in the profile):
+no libhdfs, no Hadoop client on the Airflow host.
+"""
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import uuid
+from functools import cache
 from typing import Any
+from urllib.parse import urlparse
 
 import fsspec
+from fsspec.implementations.local import LocalFileSystem
 
 
-def _fs_and_path(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
+@cache
+def _webhdfs(webhdfs_url: str) -> fsspec.AbstractFileSystem:
+    endpoint = urlparse(webhdfs_url)
+    return fsspec.filesystem(
+        "webhdfs",
+        host=endpoint.hostname,
+        port=endpoint.port,
+        use_https=endpoint.scheme == "https",
+        user=os.environ.get("HADOOP_USER_NAME") or getpass.getuser(),
+    )
+
+
+def filesystem(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The fsspec file system and in-file-system path for a lake URI."""
+    if uri.startswith("hdfs://"):
+        from lockgate.config import settings
+
+        webhdfs_url = settings().webhdfs_url
+        if not webhdfs_url:
+            raise ValueError(f"{uri} is on HDFS but the profile sets no webhdfs_url")
+        return _webhdfs(webhdfs_url), urlparse(uri).path
     fs, path = fsspec.core.url_to_fs(uri)
     return fs, path
 
 
 def uri_exists(uri: str) -> bool:
-    fs, path = _fs_and_path(uri)
+    fs, path = filesystem(uri)
     return fs.exists(path)
 
 
 def write_bytes_atomic(uri: str, data: bytes) -> None:
     """Write beside the target, then rename over it, so readers never see half a file."""
-    fs, path = _fs_and_path(uri)
+    fs, path = filesystem(uri)
     parent = path.rsplit("/", 1)[0]
     fs.makedirs(parent, exist_ok=True)
     staging = f"{parent}/.{uuid.uuid4().hex}.tmp"
     with fs.open(staging, "wb") as fh:
         fh.write(data)
+    if not isinstance(fs, LocalFileSystem) and fs.exists(path):
+        # HDFS renames do not replace: readers may briefly see no file, never half of one.
+        fs.rm(path)
     fs.mv(staging, path)
 
 
@@ -36,18 +68,37 @@ def write_json_atomic(uri: str, payload: Any) -> None:
 
 
 def read_json(uri: str) -> Any:
-    fs, path = _fs_and_path(uri)
+    fs, path = filesystem(uri)
     if not fs.exists(path):
         raise FileNotFoundError(f"{uri} does not exist; has the stage that writes it run?")
     with fs.open(path, "rb") as fh:
         return json.load(fh)
 
 
+def upload_tree(local_dir: str, uri: str, workers: int = 8) -> None:
+    """Copy a local directory tree to a lake URI, replacing what was there.
+
+    Files go up in parallel: over WebHDFS each file costs a few round trips, not bandwidth.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    fs, path = filesystem(uri)
+    if fs.exists(path):
+        fs.rm(path, recursive=True)
+    root = Path(local_dir)
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    for folder in sorted({p.parent for p in files} | {root}):
+        fs.makedirs(f"{path}/{folder.relative_to(root).as_posix()}".rstrip("/."), exist_ok=True)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda p: fs.put_file(str(p), f"{path}/{p.relative_to(root).as_posix()}"), files))
+
+
 def read_parquet(uri: str, columns: list[str] | None = None):
     """A parquet dataset or partition as a pandas DataFrame (task-sized data only)."""
     import pyarrow.parquet as pq
 
-    fs, path = _fs_and_path(uri)
+    fs, path = filesystem(uri)
     if not fs.exists(path):
         raise FileNotFoundError(f"{uri} does not exist; has the stage that writes it run?")
     table = pq.read_table(path, filesystem=fs, columns=columns)

@@ -1,0 +1,6 @@
+"""The cluster profile: packaging for Spark on YARN, and what the ResourceManager reports."""
+
+from lockgate.cluster.package import Published, publish
+from lockgate.cluster.yarn import applications, failure_report
+
+__all__ = ["Published", "applications", "failure_report", "publish"]

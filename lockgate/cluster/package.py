@@ -1,0 +1,189 @@
+"""What a YARN application needs from lockgate, built reproducibly and published once to HDFS.
+
+- the job zip (`--py-files`): the `lockgate` package plus `infra/profiles` and `infra/envs`,
+  and BUILD.json with the git commit; named by version and content digest;
+- the Python environment (`--archives`): a venv with `infra/spark/job-requirements.txt` at the
+  versions of constraints.txt, packed with venv-pack; named by a digest of its inputs;
+- Spark's jars (`spark.yarn.archive`), so applications do not upload 460 MB each.
+
+`publish` uploads what HDFS does not have yet and renders `infra/spark/spark-defaults.conf`
+into SPARK_CONF_DIR, so Airflow and a hand-run spark-submit submit the same thing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from lockgate.config import Settings, db_password
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+CONFIG_DIRS = ("infra/profiles", "infra/envs")
+
+
+@dataclass(frozen=True)
+class Published:
+    job_zip: str
+    environment: str
+    spark_archive: str
+    spark_conf_dir: str
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _deterministic_zip(target: Path, entries: list[tuple[str, bytes]], compress: bool) -> None:
+    """Same entries, same bytes: sorted names, fixed timestamps and permissions."""
+    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(target, "w", compression=method) as archive:
+        for name, data in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.compress_type = method
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+
+
+def build_job_zip(repo: Path, out_dir: Path) -> Path:
+    """`lockgate-<version>-<digest12>.zip`; unchanged sources give the same name and bytes."""
+    from importlib.metadata import version
+
+    from lockgate.release.bundle import code_version
+
+    entries = [
+        (path.relative_to(repo).as_posix(), path.read_bytes())
+        for path in sorted((repo / "lockgate").rglob("*.py"))
+    ]
+    for folder in CONFIG_DIRS:
+        entries += [
+            (path.relative_to(repo).as_posix(), path.read_bytes())
+            for path in sorted((repo / folder).glob("*.toml"))
+        ]
+    build = {"code_version": code_version(), "version": version("lockgate")}
+    entries.append(("lockgate/BUILD.json", json.dumps(build, sort_keys=True).encode()))
+    digest = hashlib.sha256()
+    for name, data in sorted(entries):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    target = out_dir / f"lockgate-{build['version']}-{digest.hexdigest()[:12]}.zip"
+    if not target.exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _deterministic_zip(target, entries, compress=True)
+    return target
+
+
+def environment_key(repo: Path) -> str:
+    """Digest of what decides the environment's content: requirements, pins, Python, platform."""
+    digest = hashlib.sha256()
+    for name in ("infra/spark/job-requirements.txt", "constraints.txt"):
+        digest.update((repo / name).read_bytes())
+    digest.update(f"{sys.version_info[:3]}{sys.platform}{os.uname().machine}".encode())
+    return digest.hexdigest()[:12]
+
+
+def build_environment(repo: Path, out_dir: Path) -> Path:
+    """`lockgate-env-<key>.tar.gz`, a venv-pack archive of the job runtime (built once per key)."""
+    import venv_pack
+
+    key = environment_key(repo)
+    target = out_dir / f"lockgate-env-{key}.tar.gz"
+    if target.exists():
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    venv_dir = out_dir / f"jobenv-{key}"
+    shutil.rmtree(venv_dir, ignore_errors=True)
+    # The base interpreter, not .venv's: venv-pack links the archive's python to it.
+    subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(venv_dir)], check=True)
+    uv = Path(sys.executable).parent / "uv"
+    subprocess.run(
+        [str(uv), "pip", "install", "-q", "-p", str(venv_dir / "bin" / "python"),
+         "-c", str(repo / "constraints.txt"), "-r", str(repo / "infra/spark/job-requirements.txt")],
+        check=True,
+    )  # fmt: skip
+    partial = target.with_suffix(".partial")
+    venv_pack.pack(prefix=str(venv_dir), output=str(partial), format="tar.gz", force=True)
+    partial.rename(target)
+    shutil.rmtree(venv_dir)
+    return target
+
+
+def build_spark_archive(out_dir: Path) -> Path:
+    """Spark's jars as an uncompressed zip, named by the Spark version."""
+    import pyspark
+
+    target = out_dir / f"spark-jars-{pyspark.__version__}.zip"
+    if target.exists():
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jars = Path(pyspark.__file__).parent / "jars"
+    partial = target.with_suffix(".partial")
+    _deterministic_zip(partial, [(p.name, p.read_bytes()) for p in jars.glob("*.jar")], False)
+    partial.rename(target)
+    return target
+
+
+def _upload_once(local: Path, dist_root: str) -> str:
+    """Put `local` under dist_root unless a file of that name and size is already there."""
+    from lockgate.storage.files import filesystem
+
+    uri = f"{dist_root.rstrip('/')}/{local.name}"
+    fs, path = filesystem(uri)
+    if fs.exists(path) and fs.size(path) == local.stat().st_size:
+        return uri
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    fs.put(str(local), path + ".partial")
+    if fs.exists(path):
+        fs.rm(path)
+    fs.mv(path + ".partial", path)
+    return uri
+
+
+def render_spark_conf(settings: Settings, values: dict[str, str]) -> Path:
+    """Fill infra/spark/spark-defaults.conf into $LOCKGATE_HOME/cluster/spark (mode 0600)."""
+    template = (settings.repo_root / "infra" / "spark" / "spark-defaults.conf").read_text()
+    for key, value in values.items():
+        template = template.replace(f"@{key}@", value)
+    if "@" in "".join(line.split("#")[0] for line in template.splitlines()):
+        raise ValueError("spark-defaults.conf has placeholders left unfilled")
+    conf_dir = settings.home / "cluster" / "spark"
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    target = conf_dir / "spark-defaults.conf"
+    partial = conf_dir / ".spark-defaults.conf.partial"
+    partial.touch(mode=0o600)
+    partial.write_text(template)
+    partial.rename(target)
+    return conf_dir
+
+
+def publish(settings: Settings) -> Published:
+    """Build what is missing, upload what HDFS lacks, and write SPARK_CONF_DIR's defaults."""
+    if not settings.dist_root:
+        raise ValueError(f"profile {settings.profile!r} has no dist_root: nothing to publish to")
+    build_dir = settings.home / "cluster" / "dist"
+    job_zip = _upload_once(build_job_zip(settings.repo_root, build_dir), settings.dist_root)
+    environment = _upload_once(build_environment(settings.repo_root, build_dir), settings.dist_root)
+    spark_archive = _upload_once(build_spark_archive(build_dir), settings.dist_root)
+    conf_dir = render_spark_conf(
+        settings,
+        {
+            "JOB_ZIP": job_zip,
+            "ENV_ARCHIVE": environment,
+            "SPARK_ARCHIVE": spark_archive,
+            "DB_PASSWORD": db_password(settings.home),
+            "USER": os.environ.get("HADOOP_USER_NAME") or getpass.getuser(),
+        },
+    )
+    published = Published(job_zip, environment, spark_archive, str(conf_dir))
+    (conf_dir / "published.json").write_text(json.dumps(asdict(published), indent=2) + "\n")
+    return published

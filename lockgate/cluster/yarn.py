@@ -1,0 +1,67 @@
+"""The ResourceManager and NodeManager REST APIs: application states and driver log excerpts.
+
+Used by the Spark task operator to put a failed application's diagnostics and the end of its
+driver's stderr into the Airflow task log, and by tests and `lockgate cluster apps`.
+"""
+
+from __future__ import annotations
+
+import requests
+
+TIMEOUT = 15
+
+
+def applications(rm_url: str, **filters: str) -> list[dict]:
+    """`/ws/v1/cluster/apps` (filters such as states=FINISHED, applicationTags=lockgate)."""
+    response = requests.get(f"{rm_url}/ws/v1/cluster/apps", params=filters, timeout=TIMEOUT)
+    response.raise_for_status()
+    return (response.json().get("apps") or {}).get("app", [])
+
+
+def application(rm_url: str, app_id: str) -> dict:
+    response = requests.get(f"{rm_url}/ws/v1/cluster/apps/{app_id}", timeout=TIMEOUT)
+    response.raise_for_status()
+    return response.json()["app"]
+
+
+def driver_log_tail(rm_url: str, app_id: str, filename: str = "stderr", size: int = 8192) -> str:
+    """The last `size` bytes of the ApplicationMaster container's log file (the driver's, in
+    cluster mode), read from its NodeManager; "" when the log is no longer there."""
+    response = requests.get(f"{rm_url}/ws/v1/cluster/apps/{app_id}/appattempts", timeout=TIMEOUT)
+    response.raise_for_status()
+    attempts = response.json().get("appAttempts", {}).get("appAttempt", [])
+    if not attempts:
+        return ""
+    last = attempts[-1]
+    node, container = last.get("nodeHttpAddress"), last.get("containerId")
+    if not node or not container:
+        return ""
+    response = requests.get(
+        f"http://{node}/ws/v1/node/containers/{container}/logs/{filename}",
+        params={"size": str(-size)},
+        timeout=TIMEOUT,
+    )
+    if response.status_code != 200:
+        return ""
+    return response.text
+
+
+def failure_report(rm_url: str, app_id: str) -> str:
+    """State, final status, diagnostics and the driver's last stderr lines of an application."""
+    try:
+        app = application(rm_url, app_id)
+    except requests.RequestException as exc:
+        return f"YARN application {app_id}: the ResourceManager could not be asked ({exc})"
+    lines = [
+        f"YARN application {app_id} ({app.get('name')}): state {app.get('state')}, "
+        f"final status {app.get('finalStatus')}",
+        f"YARN diagnostics: {app.get('diagnostics') or '(none)'}",
+        f"tracking URL: {app.get('trackingUrl')}",
+    ]
+    try:
+        tail = driver_log_tail(rm_url, app_id)
+    except requests.RequestException:
+        tail = ""
+    if tail:
+        lines += ["--- end of the driver's stderr (ApplicationMaster container) ---", tail.rstrip()]
+    return "\n".join(lines)

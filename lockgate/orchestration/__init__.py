@@ -1,0 +1,92 @@
+"""How lockgate runs under Airflow: the Airflow environment of a profile, and Spark job tasks.
+
+Imported by DAG files at parse time, so it stays light: no pyspark, pandas or sklearn here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from lockgate.config import Settings, repo_root
+
+SPARK_CONN_ID = "spark_default"
+
+
+def spark_connection(settings: Settings) -> dict:
+    """The `spark_default` connection: local[*], or YARN in cluster deploy mode with the
+    ResourceManager's REST address (the hook polls it and kills through it)."""
+    connection: dict = {"conn_type": "spark", "host": settings.spark_master}
+    if settings.spark_master.startswith("yarn"):
+        connection["extra"] = {
+            "deploy-mode": settings.spark_deploy_mode,
+            "yarn_resourcemanager_webapp_address": settings.yarn_rm_url,
+        }
+    return connection
+
+
+def airflow_environment(settings: Settings) -> dict[str, str]:
+    """Variables that point Airflow at this checkout, this profile's metadata DB and Spark master."""
+    venv_bin = str(Path(sys.executable).parent)
+    root = repo_root()
+    path = [venv_bin]
+    cluster: dict[str, str] = {}
+    if settings.hadoop_conf_dir:
+        # spark-submit finds YARN and HDFS through HADOOP_CONF_DIR and the rendered
+        # spark-defaults.conf through SPARK_CONF_DIR; `yarn` is lockgate's launcher.
+        cluster = {
+            "HADOOP_CONF_DIR": settings.hadoop_conf_dir,
+            "YARN_CONF_DIR": settings.hadoop_conf_dir,
+            "SPARK_CONF_DIR": str(settings.home / "cluster" / "spark"),
+        }
+        path.append(str(root / "infra" / "hadoop" / "bin"))
+    return cluster | {
+        "AIRFLOW_HOME": str(settings.home / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": settings.database_url(settings.airflow_db_url),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        f"AIRFLOW_CONN_{SPARK_CONN_ID.upper()}": json.dumps(spark_connection(settings)),
+        "LOCKGATE_HOME": str(settings.home),
+        "LOCKGATE_PROFILE": settings.profile,
+        "LOCKGATE_REPO": str(root),
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "PATH": os.pathsep.join([*path, os.environ.get("PATH", "")]),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+        "GIT_PYTHON_REFRESH": "quiet",
+    }
+
+
+def spark_job(task_id: str, job: str, *args: str, **operator_kwargs):
+    """A Spark task for `jobs/<job>.py` with the profile's Spark configuration.
+
+    On YARN the application runs in cluster deploy mode; the task polls the ResourceManager,
+    a failure puts YARN's diagnostics and the driver's stderr in the task log, and killing
+    the task kills the application.
+    """
+    from lockgate.config import settings
+    from lockgate.orchestration.operators import LockgateSparkSubmitOperator
+
+    profile = settings()
+    conf = dict(profile.spark_conf)
+    on_yarn = profile.spark_master.startswith("yarn")
+    if on_yarn:
+        conf["spark.yarn.appMasterEnv.LOCKGATE_ENV"] = profile.environment
+        operator_kwargs.setdefault("yarn_track_via_rm_api", True)
+        operator_kwargs.setdefault("status_poll_interval", 10)
+    return LockgateSparkSubmitOperator(
+        task_id=task_id,
+        application=str(repo_root() / "jobs" / f"{job}.py"),
+        application_args=list(args),
+        conn_id=SPARK_CONN_ID,
+        name=f"lockgate-{job}",
+        conf=conf,
+        yarn_rm_url=profile.yarn_rm_url if on_yarn else None,
+        **operator_kwargs,
+    )
