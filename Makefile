@@ -13,12 +13,14 @@ export PATH := $(VENV)/bin:$(PATH)
 export PYSPARK_PYTHON := $(VENV)/bin/python
 export PYSPARK_DRIVER_PYTHON := $(VENV)/bin/python
 
-.PHONY: help install demo ui test test-unit lint lock clean
+.PHONY: help install demo ui test test-unit test-cluster lint lock clean cluster-up cluster-down cluster-status
 
 help:
 	@echo "make demo   - install, generate a corpus and run the pipeline DAG through Airflow"
 	@echo "make test   - install and run the whole test suite"
 	@echo "make ui     - start the Airflow UI (airflow standalone) on http://localhost:8080"
+	@echo "make cluster-up / cluster-down / cluster-status - HDFS, YARN, PostgreSQL and MLflow on this host"
+	@echo "make demo PROFILE=yarn - the same pipeline on the cluster (after make cluster-up)"
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-resolve constraints.txt from pyproject.toml"
 
@@ -39,6 +41,26 @@ test: install
 test-unit: install
 	python -m pytest -ra tests/unit tests/dags
 
+test-cluster: install
+	python -m pytest -ra tests/cluster
+
+# The yarn profile's services, in start order; cluster-down stops them in reverse.
+cluster-up: install
+	infra/postgres/postgres start
+	infra/hadoop/cluster start
+	infra/mlflow/server start
+	LOCKGATE_PROFILE=yarn lockgate cluster publish
+
+cluster-down:
+	-infra/mlflow/server stop
+	-infra/hadoop/cluster stop
+	-infra/postgres/postgres stop
+
+cluster-status:
+	-infra/hadoop/cluster status
+	-infra/postgres/postgres status
+	-infra/mlflow/server status
+
 lint: install
 	ruff check lockgate dags jobs tests plugins
 	ruff format --check lockgate dags jobs tests plugins
@@ -46,5 +68,5 @@ lint: install
 lock:
 	infra/lock.sh
 
-clean:
+clean: cluster-down
 	rm -rf $(LOCKGATE_HOME)

@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     spark = build_session(f"lockgate-extract-{args.run_date}")
     landing = layout.landing(args.run_date)
     listing = list_files(spark, landing)
+    if not listing:
+        spark.stop()
+        raise SystemExit(f"nothing landed in {landing}: no documents to extract for {args.run_date}")
     received = spark.read.format("binaryFile").load(landing)
 
     outcomes = extract_outcomes(

@@ -42,7 +42,12 @@ def summarise(
         f"  data         {settings.storage_root}/ (landing, extracted, quarantine, training, scores, validation)",
         f"  MLflow       {settings.mlflow_tracking_uri}",
         f"  ledger       {settings.ledger_url}  (lockgate status --json, lockgate audit verify)",
-        "  Airflow UI   make ui, then http://localhost:8080 (user admin, password in "
+        f"  Airflow UI   make ui{' PROFILE=' + settings.profile if settings.profile != 'local' else ''}, "
+        "then http://localhost:8080 (user admin, password in "
         f"{settings.home}/airflow/simple_auth_manager_passwords.json.generated)",
     ]
+    if settings.yarn_rm_url:
+        lines.append(f"  YARN         {settings.yarn_rm_url}/cluster/apps (lockgate cluster apps)")
+    if settings.webhdfs_url:
+        lines.append(f"  HDFS         {settings.webhdfs_url}/explorer.html#/lockgate/lake")
     return "\n".join(lines)

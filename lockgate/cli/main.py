@@ -59,6 +59,7 @@ def corpus(run_date: str, documents: int, seed: int, broken_share: float) -> Non
             summary = generate_corpus(landing, labels, run_date, documents, seed, broken_share)
             upload_tree(str(landing), landing_uri)
             upload_tree(str(labels), labels_uri)
+        summary.landing, summary.labels = landing_uri, labels_uri
     click.echo(json.dumps(summary.__dict__, indent=2))
 
 

@@ -47,7 +47,8 @@ def driver_log_tail(rm_url: str, app_id: str, filename: str = "stderr", size: in
 
 
 def failure_report(rm_url: str, app_id: str) -> str:
-    """State, final status, diagnostics and the driver's last stderr lines of an application."""
+    """State, final status and diagnostics of an application, and the end of its driver's
+    stdout (where PySpark puts the Python traceback) and stderr (Spark's own errors)."""
     try:
         app = application(rm_url, app_id)
     except requests.RequestException as exc:
@@ -58,10 +59,14 @@ def failure_report(rm_url: str, app_id: str) -> str:
         f"YARN diagnostics: {app.get('diagnostics') or '(none)'}",
         f"tracking URL: {app.get('trackingUrl')}",
     ]
-    try:
-        tail = driver_log_tail(rm_url, app_id)
-    except requests.RequestException:
-        tail = ""
-    if tail:
-        lines += ["--- end of the driver's stderr (ApplicationMaster container) ---", tail.rstrip()]
+    for filename, keep in (("stdout", None), ("stderr", ("ERROR", "Exception", "Error:"))):
+        try:
+            tail = driver_log_tail(rm_url, app_id, filename)
+        except requests.RequestException:
+            continue
+        body = tail.split("LogContents:", 1)[-1].rstrip()
+        if keep:
+            body = "\n".join(line for line in body.splitlines() if any(k in line for k in keep))
+        if body.strip():
+            lines += [f"--- driver {filename} (ApplicationMaster container), last lines ---", body]
     return "\n".join(lines)

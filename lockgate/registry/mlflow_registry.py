@@ -44,7 +44,10 @@ def _client(settings: Settings):
     import mlflow
     from mlflow import MlflowClient
 
-    Path(settings.home, "mlflow").mkdir(parents=True, exist_ok=True)
+    if settings.mlflow_tracking_uri.startswith("sqlite:///"):  # the embedded default's file store
+        Path(settings.mlflow_tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     return MlflowClient(tracking_uri=settings.mlflow_tracking_uri)
 

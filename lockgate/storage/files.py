@@ -91,7 +91,11 @@ def upload_tree(local_dir: str, uri: str, workers: int = 8) -> None:
     for folder in sorted({p.parent for p in files} | {root}):
         fs.makedirs(f"{path}/{folder.relative_to(root).as_posix()}".rstrip("/."), exist_ok=True)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda p: fs.put_file(str(p), f"{path}/{p.relative_to(root).as_posix()}"), files))
+        list(
+            pool.map(
+                lambda p: fs.put_file(str(p), f"{path}/{p.relative_to(root).as_posix()}"), files
+            )
+        )
 
 
 def read_parquet(uri: str, columns: list[str] | None = None):

@@ -11,30 +11,18 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from support import run as _run
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
 RUN_DATE = "2026-11-20"
 DOCUMENTS = 300
 BIN = Path(sys.executable).parent
-
-
-def _run(args, env, check=True, timeout=1200):
-    result = subprocess.run(
-        args, env=env, cwd=REPO, text=True, capture_output=True, timeout=timeout
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"{args} exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-        )
-    return result
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,62 @@
+"""A real single-host cluster for the suite: PostgreSQL, HDFS, YARN and the MLflow server,
+started by the project's own scripts in a private LOCKGATE_HOME and stopped afterwards, also
+when a test fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from support import BIN, run
+
+# Ports of infra/hadoop/env.sh, infra/postgres/postgres and infra/mlflow/server.
+SERVICE_PORTS = {"HDFS": 8020, "WebHDFS": 9870, "YARN": 8088, "PostgreSQL": 5433, "MLflow": 5055}
+START = [["infra/postgres/postgres", "start"], ["infra/hadoop/cluster", "start"],
+         ["infra/mlflow/server", "start"]]  # fmt: skip
+STOP = [["infra/mlflow/server", "stop"], ["infra/hadoop/cluster", "stop"],
+        ["infra/postgres/postgres", "stop"]]  # fmt: skip
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """Environment variables for lockgate commands against the running cluster."""
+    busy = [f"{name} ({port})" for name, port in SERVICE_PORTS.items() if _listening(port)]
+    if busy:
+        pytest.fail(
+            f"ports already in use: {', '.join(busy)}; a cluster is running on this host "
+            "(stop it with `make cluster-down`) before running the cluster suite"
+        )
+    # Not under /tmp/pytest-of-*: that is private to its owner, and PostgreSQL runs as `postgres`.
+    home = Path(tempfile.mkdtemp(prefix="lockgate-cluster-test-"))
+    home.chmod(0o755)
+    env = os.environ | {
+        "LOCKGATE_HOME": str(home),
+        "LOCKGATE_PROFILE": "yarn",
+        "LOCKGATE_ENV": "test",
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "PYSPARK_PYTHON": sys.executable,
+    }
+    env.pop("LOCKGATE_DB_PASSWORD", None)
+    try:
+        for command in START:
+            run(command, env, timeout=900)
+        run([str(BIN / "lockgate"), "cluster", "publish"], env, timeout=900)
+        yield env
+    finally:
+        for command in STOP:
+            run(command, env, check=False, timeout=300)
+        leftovers = [f"{name} ({port})" for name, port in SERVICE_PORTS.items() if _listening(port)]
+        if not os.environ.get("LOCKGATE_KEEP_TEST_CLUSTER"):
+            shutil.rmtree(home, ignore_errors=True)
+        assert not leftovers, f"still listening after the cluster was stopped: {leftovers}"

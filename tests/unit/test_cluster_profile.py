@@ -1,0 +1,112 @@
+"""The yarn profile's pure parts: settings, the job zip, Airflow's Spark connection, HDFS paths.
+
+The services themselves are exercised by tests/cluster."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from lockgate.cluster.package import build_job_zip
+from lockgate.config import ConfigError, load_settings, repo_root
+from lockgate.orchestration import airflow_environment, spark_connection
+
+
+def test_yarn_profile_points_at_hdfs_yarn_and_postgresql(tmp_path):
+    settings = load_settings("yarn", "test", tmp_path)
+    assert settings.storage_root.startswith("hdfs://")
+    assert settings.spark_master == "yarn" and settings.spark_deploy_mode == "cluster"
+    assert settings.ledger_url.startswith("postgresql")
+    assert settings.hadoop_conf_dir == f"{tmp_path}/cluster/hadoop/conf"
+
+
+def test_database_password_comes_from_the_secret_store_not_the_profile(tmp_path, monkeypatch):
+    settings = load_settings("yarn", "test", tmp_path)
+    monkeypatch.delenv("LOCKGATE_DB_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="no database password"):
+        settings.database_url(settings.ledger_url)
+    secret = tmp_path / "cluster" / "secrets" / "postgres.password"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("s3cret\n")
+    assert settings.database_url(settings.ledger_url).startswith(
+        "postgresql+psycopg2://lockgate:s3cret@127.0.0.1:5433/"
+    )
+    monkeypatch.setenv("LOCKGATE_DB_PASSWORD", "from-env")
+    assert ":from-env@" in settings.database_url(settings.ledger_url)
+    local = load_settings("local", "test", tmp_path)
+    assert local.database_url(local.ledger_url) == local.ledger_url
+
+
+def test_job_zip_is_reproducible_and_self_contained(tmp_path):
+    first = build_job_zip(repo_root(), tmp_path / "a")
+    second = build_job_zip(repo_root(), tmp_path / "b")
+    assert first.name == second.name and first.read_bytes() == second.read_bytes()
+    names = zipfile.ZipFile(first).namelist()
+    assert "lockgate/config.py" in names and "lockgate/BUILD.json" in names
+    assert "infra/profiles/yarn.toml" in names and "infra/envs/prod.toml" in names
+    assert not any(name.startswith(("tests/", "dags/", ".lockgate")) for name in names)
+
+
+def test_code_in_the_zip_reads_its_config_and_commit_from_the_zip(tmp_path):
+    """What a YARN container does: import lockgate from the zip alone, no checkout around."""
+    job_zip = build_job_zip(repo_root(), tmp_path)
+    build = json.loads(zipfile.ZipFile(job_zip).read("lockgate/BUILD.json"))
+    probe = (
+        "import json, lockgate.config as c, lockgate.release.bundle as b;"
+        "s = c.load_settings('yarn', 'prod');"
+        "print(json.dumps([c.__file__, s.policy.gates['routing'].min_macro_f1, b.code_version()]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, text=True, capture_output=True, check=True,
+        env={"PYTHONPATH": str(job_zip), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )  # fmt: skip
+    module_file, min_f1, version = json.loads(result.stdout)
+    assert module_file.startswith(str(job_zip))
+    assert min_f1 == 0.90
+    assert version == build["code_version"] != "unknown"
+
+
+def test_spark_connection_submits_to_yarn_in_cluster_mode(tmp_path):
+    yarn = load_settings("yarn", "test", tmp_path)
+    connection = spark_connection(yarn)
+    assert connection["host"] == "yarn"
+    assert connection["extra"] == {
+        "deploy-mode": "cluster",
+        "yarn_resourcemanager_webapp_address": "http://127.0.0.1:8088",
+    }
+    assert spark_connection(load_settings("local", "test", tmp_path)) == {
+        "conn_type": "spark", "host": "local[*]"
+    }  # fmt: skip
+
+
+def test_airflow_on_yarn_finds_hadoop_and_spark_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOCKGATE_DB_PASSWORD", "pw")
+    env = airflow_environment(load_settings("yarn", "test", tmp_path))
+    assert env["HADOOP_CONF_DIR"] == f"{tmp_path}/cluster/hadoop/conf"
+    assert env["SPARK_CONF_DIR"] == f"{tmp_path}/cluster/spark"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith(
+        "postgresql+psycopg2://lockgate:pw@"
+    )
+    assert str(repo_root() / "infra" / "hadoop" / "bin") in env["PATH"].split(":")
+    local = airflow_environment(load_settings("local", "test", tmp_path))
+    assert "HADOOP_CONF_DIR" not in local
+
+
+def test_hdfs_uris_go_through_webhdfs(monkeypatch, tmp_path):
+    from lockgate.config import settings
+    from lockgate.storage.files import filesystem
+
+    monkeypatch.setenv("LOCKGATE_PROFILE", "yarn")
+    monkeypatch.setenv("LOCKGATE_HOME", str(tmp_path))
+    settings.cache_clear()
+    try:
+        fs, path = filesystem("hdfs://127.0.0.1:8020/lockgate/lake/manifests/x.json")
+    finally:
+        settings.cache_clear()
+    assert fs.protocol in ("webhdfs", ("webhdfs", "webHDFS"))
+    assert fs.url == "http://127.0.0.1:9870/webhdfs/v1"
+    assert path == "/lockgate/lake/manifests/x.json"
