@@ -80,6 +80,9 @@ def spark_job(task_id: str, job: str, *args: str, **operator_kwargs):
         conf["spark.yarn.appMasterEnv.LOCKGATE_ENV"] = profile.environment
         operator_kwargs.setdefault("yarn_track_via_rm_api", True)
         operator_kwargs.setdefault("status_poll_interval", 10)
+        # Every try submits afresh: jobs are idempotent, a cleared task must really rerun, and
+        # an application id remembered from a rebuilt cluster must not wedge the task.
+        operator_kwargs.setdefault("durable", False)
     return LockgateSparkSubmitOperator(
         task_id=task_id,
         application=str(repo_root() / "jobs" / f"{job}.py"),
