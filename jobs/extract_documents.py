@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     listing = list_files(spark, landing)
     if not listing:
         spark.stop()
-        raise SystemExit(f"nothing landed in {landing}: no documents to extract for {args.run_date}")
+        raise SystemExit(
+            f"nothing landed in {landing}: no documents to extract for {args.run_date}"
+        )
     received = spark.read.format("binaryFile").load(landing)
 
     outcomes = extract_outcomes(
