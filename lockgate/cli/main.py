@@ -163,9 +163,16 @@ def cluster() -> None:
 @cluster.command("publish")
 def cluster_publish() -> None:
     """Build the job zip, the Python environment and Spark's jar archive; upload what HDFS lacks."""
-    from lockgate.cluster import publish
+    from lockgate.cluster import publish, unreachable_services
 
-    published = publish(load_settings())
+    settings = load_settings()
+    down = unreachable_services(settings)
+    if down:
+        raise click.ClickException(
+            f"the {settings.profile} profile's cluster is not reachable ({', '.join(down)}); "
+            "start it with `make cluster-up`"
+        )
+    published = publish(settings)
     click.echo(json.dumps(published.__dict__, indent=2))
 
 

@@ -46,6 +46,26 @@ def driver_log_tail(rm_url: str, app_id: str, filename: str = "stderr", size: in
     return response.text
 
 
+def unreachable_services(settings) -> list[str]:
+    """The profile's cluster services (WebHDFS, ResourceManager, MLflow) that do not answer."""
+    endpoints = {
+        "WebHDFS": settings.webhdfs_url and f"{settings.webhdfs_url}/webhdfs/v1/?op=GETFILESTATUS",
+        "YARN ResourceManager": settings.yarn_rm_url
+        and f"{settings.yarn_rm_url}/ws/v1/cluster/info",
+        "MLflow": settings.mlflow_tracking_uri.startswith("http")
+        and f"{settings.mlflow_tracking_uri}/health",
+    }
+    down = []
+    for name, url in endpoints.items():
+        if not url:
+            continue
+        try:
+            requests.get(url, timeout=5).raise_for_status()
+        except requests.RequestException:
+            down.append(f"{name} at {url.split('/', 3)[2]}")
+    return down
+
+
 def failure_report(rm_url: str, app_id: str) -> str:
     """State, final status and diagnostics of an application, and the end of its driver's
     stdout (where PySpark puts the Python traceback) and stderr (Spark's own errors)."""

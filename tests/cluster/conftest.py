@@ -28,9 +28,10 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster():
-    """Environment variables for lockgate commands against the running cluster."""
+    """Environment variables for lockgate commands against the running cluster; the cluster
+    goes down as soon as the module's tests are done, not at the end of the whole session."""
     busy = [f"{name} ({port})" for name, port in SERVICE_PORTS.items() if _listening(port)]
     if busy:
         pytest.fail(
