@@ -135,7 +135,7 @@ def build_spark_archive(out_dir: Path) -> Path:
 
 def _upload_once(local: Path, dist_root: str) -> str:
     """Put `local` under dist_root unless a file of that name and size is already there."""
-    from lockgate.storage.files import filesystem
+    from lockgate.storage.files import filesystem, replace
 
     uri = f"{dist_root.rstrip('/')}/{local.name}"
     fs, path = filesystem(uri)
@@ -143,9 +143,7 @@ def _upload_once(local: Path, dist_root: str) -> str:
         return uri
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     fs.put(str(local), path + ".partial")
-    if fs.exists(path):
-        fs.rm(path)
-    fs.mv(path + ".partial", path)
+    replace(fs, path + ".partial", path)
     return uri
 
 

@@ -24,26 +24,26 @@ def application(rm_url: str, app_id: str) -> dict:
     return response.json()["app"]
 
 
-def driver_log_tail(rm_url: str, app_id: str, filename: str = "stderr", size: int = 8192) -> str:
-    """The last `size` bytes of the ApplicationMaster container's log file (the driver's, in
-    cluster mode), read from its NodeManager; "" when the log is no longer there."""
+def driver_logs(rm_url: str, app_id: str, filenames: tuple[str, ...], size: int = 8192) -> dict:
+    """The last `size` bytes of each of the ApplicationMaster container's log files (the
+    driver's, in cluster mode), read from its NodeManager; missing logs are left out."""
     response = requests.get(f"{rm_url}/ws/v1/cluster/apps/{app_id}/appattempts", timeout=TIMEOUT)
     response.raise_for_status()
     attempts = response.json().get("appAttempts", {}).get("appAttempt", [])
-    if not attempts:
-        return ""
-    last = attempts[-1]
+    last = attempts[-1] if attempts else {}
     node, container = last.get("nodeHttpAddress"), last.get("containerId")
     if not node or not container:
-        return ""
-    response = requests.get(
-        f"http://{node}/ws/v1/node/containers/{container}/logs/{filename}",
-        params={"size": str(-size)},
-        timeout=TIMEOUT,
-    )
-    if response.status_code != 200:
-        return ""
-    return response.text
+        return {}
+    logs = {}
+    for filename in filenames:
+        response = requests.get(
+            f"http://{node}/ws/v1/node/containers/{container}/logs/{filename}",
+            params={"size": str(-size)},
+            timeout=TIMEOUT,
+        )
+        if response.status_code == 200:
+            logs[filename] = response.text
+    return logs
 
 
 def unreachable_services(settings) -> list[str]:
@@ -79,12 +79,12 @@ def failure_report(rm_url: str, app_id: str) -> str:
         f"YARN diagnostics: {app.get('diagnostics') or '(none)'}",
         f"tracking URL: {app.get('trackingUrl')}",
     ]
+    try:
+        logs = driver_logs(rm_url, app_id, ("stdout", "stderr"))
+    except requests.RequestException:
+        logs = {}
     for filename, keep in (("stdout", None), ("stderr", ("ERROR", "Exception", "Error:"))):
-        try:
-            tail = driver_log_tail(rm_url, app_id, filename)
-        except requests.RequestException:
-            continue
-        body = tail.split("LogContents:", 1)[-1].rstrip()
+        body = logs.get(filename, "").split("LogContents:", 1)[-1].rstrip()
         if keep:
             body = "\n".join(line for line in body.splitlines() if any(k in line for k in keep))
         if body.strip():

@@ -56,8 +56,15 @@ def write_bytes_atomic(uri: str, data: bytes) -> None:
     staging = f"{parent}/.{uuid.uuid4().hex}.tmp"
     with fs.open(staging, "wb") as fh:
         fh.write(data)
+    replace(fs, staging, path)
+
+
+def replace(fs: fsspec.AbstractFileSystem, staging: str, path: str) -> None:
+    """Rename a fully written `staging` file onto `path`.
+
+    HDFS renames do not replace: readers may briefly see no file, never half of one.
+    """
     if not isinstance(fs, LocalFileSystem) and fs.exists(path):
-        # HDFS renames do not replace: readers may briefly see no file, never half of one.
         fs.rm(path)
     fs.mv(staging, path)
 
