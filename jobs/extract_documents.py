@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     received = spark.read.format("binaryFile").load(landing)
 
     outcomes = extract_outcomes(
-        received, listing, config.policy.extraction.max_document_bytes, args.run_date
+        received, listing, config.policy.extraction.limits(), args.run_date
     ).persist()
     partition = Layout.partition(args.run_date)
     write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"])

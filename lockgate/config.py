@@ -37,6 +37,24 @@ class RoutingGate(BaseModel):
 
 class ExtractionPolicy(BaseModel):
     max_document_bytes: int
+    max_text_chars: int = 2_000_000
+    max_nesting_depth: int = 8
+    max_attachments: int = 50
+    time_budget_seconds: float = 10.0
+    ocr: bool = True
+
+    def limits(self):
+        """The per-file limits the extractor enforces."""
+        from lockgate.extraction.formats import Limits
+
+        return Limits(
+            max_bytes=self.max_document_bytes,
+            max_text_chars=self.max_text_chars,
+            max_depth=self.max_nesting_depth,
+            max_attachments=self.max_attachments,
+            time_budget_seconds=self.time_budget_seconds,
+            ocr=self.ocr,
+        )
 
 
 class ReleasePolicy(BaseModel):

@@ -1,5 +1,11 @@
 """Sample inbound correspondence with ground truth, deterministic for a seed (`lockgate corpus`)."""
 
-from lockgate.corpus.generator import DEPARTMENTS, CorpusSummary, generate_corpus
+from lockgate.corpus.generator import (
+    DEPARTMENTS,
+    HOSTILE_KINDS,
+    CorpusSummary,
+    generate_corpus,
+    hostile_file,
+)
 
-__all__ = ["DEPARTMENTS", "CorpusSummary", "generate_corpus"]
+__all__ = ["DEPARTMENTS", "HOSTILE_KINDS", "CorpusSummary", "generate_corpus", "hostile_file"]

@@ -1,4 +1,9 @@
-"""Valid-by-construction identifiers and values to plant in documents (check digits included)."""
+"""Valid-by-construction identifiers and values to plant in documents (check digits included).
+
+Values are written the way each language writes them: amounts in 1,234.56 / 1.234,56 /
+1 234,56 style, dates with the language's month names (CLDR, via Babel), phone numbers
+in national or international form (valid per libphonenumber).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,19 @@ import string
 from dataclasses import dataclass
 from datetime import date
 
+import phonenumbers
+from babel.dates import get_month_names
 from faker import Faker
+from phonenumbers import PhoneNumberFormat
 from stdnum import isin as stdnum_isin
 from stdnum.iso7064 import mod_97_10
 
 ISIN_COUNTRIES = ("US", "DE", "FR", "NL", "GB", "LU", "IE", "BE")
 CURRENCIES = (("EUR", "€"), ("USD", "$"), ("GBP", "£"), ("CHF", None))
-MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
-)  # fmt: skip
-PHONE_PREFIXES = (("+44", 10), ("+49", 10), ("+33", 9), ("+31", 9), ("+32", 8))
+# Region of a national phone number, by the language of the letter it is written in.
+HOME_REGION = {"en": "GB", "fr": "FR", "nl": "NL", "de": "DE"}
+PHONE_REGIONS = ("GB", "DE", "FR", "NL", "BE", "LU", "CH")
+FAKER_LOCALES = {"en": "en_GB", "fr": "fr_FR", "nl": "nl_NL", "de": "de_DE"}
 
 
 @dataclass(frozen=True)
@@ -32,9 +39,10 @@ class Planted:
 class EntityFactory:
     """Draws entity values from one seeded random source, so a corpus is reproducible."""
 
-    def __init__(self, rng: random.Random, faker: Faker):
+    def __init__(self, rng: random.Random, faker: Faker, language: str = "en"):
         self.rng = rng
         self.faker = faker
+        self.language = language
 
     def _alnum(self, n: int) -> str:
         return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
@@ -68,12 +76,18 @@ class EntityFactory:
         cents = self.rng.randrange(10_000, 500_000_000)
         whole, frac = divmod(cents, 100)
         iso, symbol = self.rng.choice(CURRENCIES)
-        if self.rng.random() < 0.5:
+        style = self.rng.random()
+        english = self.language == "en"
+        if (english and style < 0.7) or (not english and style < 0.2):
             number = f"{whole:,}.{frac:02d}"
+        elif self.language == "fr" and style < 0.8:
+            number = f"{whole:,}".replace(",", " ") + f",{frac:02d}"
         else:
             number = f"{whole:,}".replace(",", ".") + f",{frac:02d}"
         if symbol and self.rng.random() < 0.4:
-            value = f"{symbol}{number}"
+            value = (
+                f"{symbol}{number}" if english or self.rng.random() < 0.5 else f"{number} {symbol}"
+            )
         elif self.rng.random() < 0.5:
             value = f"{iso} {number}"
         else:
@@ -82,17 +96,27 @@ class EntityFactory:
 
     def date(self) -> Planted:
         day = self.faker.date_between_dates(date_start=date(2025, 1, 1), date_end=date(2027, 6, 30))
-        style = self.rng.randrange(5)
+        wide = get_month_names("wide", locale=self.language)[day.month]
+        short = get_month_names("abbreviated", locale=self.language)[day.month]
+        style = self.rng.randrange(7)
         if style == 0:
             value = day.isoformat()
         elif style == 1:
             value = f"{day.day:02d}/{day.month:02d}/{day.year}"
         elif style == 2:
             value = f"{day.day:02d}.{day.month:02d}.{day.year}"
-        elif style == 3:
-            value = f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        elif style == 3 and self.language == "de":
+            value = f"{day.day}. {wide} {day.year}"
+        elif style == 3 and self.language == "fr" and day.day == 1:
+            value = f"1er {wide} {day.year}"
+        elif style == 4 and self.language == "en":
+            value = f"{wide} {day.day}, {day.year}"
+        elif style == 5:
+            value = f"{day.day} {short} {day.year}"
+        elif style == 6 and self.language == "en":
+            value = f"{day.day:02d}-{short}-{day.year}"
         else:
-            value = f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+            value = f"{day.day} {wide} {day.year}"
         return Planted("DATE", value, day.isoformat())
 
     def reference(self) -> Planted:
@@ -110,12 +134,19 @@ class EntityFactory:
         return Planted("EMAIL", value, value.lower())
 
     def phone(self) -> Planted:
-        prefix, digits = self.rng.choice(PHONE_PREFIXES)
-        number = "".join(self.rng.choice(string.digits) for _ in range(digits))
-        number = str(self.rng.randrange(1, 10)) + number[1:]
-        grouped = " ".join(number[i : i + 3] for i in range(0, len(number), 3))
-        value = f"{prefix} {grouped}"
-        return Planted("PHONE", value, prefix + number)
+        home = HOME_REGION.get(self.language, "GB")
+        region = home if self.rng.random() < 0.7 else self.rng.choice(PHONE_REGIONS)
+        while True:
+            example = phonenumbers.example_number(region)
+            digits = str(example.national_number)
+            national = digits[:2] + "".join(self.rng.choice(string.digits) for _ in digits[2:])
+            number = phonenumbers.parse(national, region)
+            if phonenumbers.is_valid_number(number):
+                break
+        national_form = region == home and self.rng.random() < 0.5
+        fmt = PhoneNumberFormat.NATIONAL if national_form else PhoneNumberFormat.INTERNATIONAL
+        value = phonenumbers.format_number(number, fmt)
+        return Planted("PHONE", value, phonenumbers.format_number(number, PhoneNumberFormat.E164))
 
     def person(self) -> Planted:
         name = f"{self.faker.first_name()} {self.faker.last_name()}"

@@ -19,7 +19,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from lockgate.extraction.documents import extract_record
+from lockgate.extraction.documents import Limits, extract_records
 
 ENTITY_TYPE = StructType(
     [
@@ -36,11 +36,15 @@ ENTITY_TYPE = StructType(
 OUTCOME_SCHEMA = StructType(
     [
         StructField("doc_id", StringType(), False),
+        StructField("parent_doc_id", StringType(), True),
         StructField("source_file", StringType(), False),
         StructField("size_bytes", LongType(), False),
         StructField("format", StringType(), True),
+        StructField("language", StringType(), True),
+        StructField("language_confidence", DoubleType(), True),
         StructField("sender_domain", StringType(), True),
         StructField("attachment_count", IntegerType(), False),
+        StructField("has_signature", BooleanType(), False),
         StructField("text_chars", LongType(), False),
         StructField("masked_text", StringType(), True),
         StructField("entities", ArrayType(ENTITY_TYPE, False), False),
@@ -50,12 +54,22 @@ OUTCOME_SCHEMA = StructType(
     ]
 )
 DOCUMENT_COLUMNS = [
-    "doc_id", "source_file", "size_bytes", "format", "sender_domain", "attachment_count",
-    "text_chars", "masked_text", "entities", "extractor_version", "run_date",
+    "doc_id", "parent_doc_id", "source_file", "size_bytes", "format", "language",
+    "language_confidence", "sender_domain", "attachment_count", "has_signature", "text_chars",
+    "masked_text", "entities", "extractor_version", "run_date",
 ]  # fmt: skip
 QUARANTINE_COLUMNS = [
-    "doc_id", "source_file", "size_bytes", "quarantine_reason", "quarantine_detail", "run_date",
+    "doc_id", "parent_doc_id", "source_file", "size_bytes", "quarantine_reason",
+    "quarantine_detail", "run_date",
 ]  # fmt: skip
+
+
+def _top_level():
+    return F.col("parent_doc_id").isNull()
+
+
+def _parsed():
+    return F.col("quarantine_reason").isNull()
 
 
 def _file_name(path: str) -> str:
@@ -63,11 +77,12 @@ def _file_name(path: str) -> str:
 
 
 def extract_outcomes(
-    received: DataFrame, listing: list[tuple[str, int]], max_bytes: int, run_date: str
+    received: DataFrame, listing: list[tuple[str, int]], limits: Limits, run_date: str
 ) -> DataFrame:
-    """One outcome row per listed file; `received` holds the `binaryFile` rows Spark read.
+    """One top-level outcome row per listed file, then a row per attachment (`parent_doc_id` set).
 
-    A listed file Spark did not read (it skips empty files) still gets its outcome row.
+    `received` holds the `binaryFile` rows Spark read; a listed file Spark did not read (it
+    skips empty files) still gets its outcome row.
     """
     arrow_schema = to_arrow_schema(OUTCOME_SCHEMA)
     spark = received.sparkSession
@@ -77,8 +92,9 @@ def extract_outcomes(
             paths = batch.column("path").to_pylist()
             contents = batch.column("content").to_pylist()
             rows = [
-                extract_record(_file_name(path), content or b"", max_bytes)
+                row
                 for path, content in zip(paths, contents, strict=True)
+                for row in extract_records(_file_name(path), content or b"", limits)
             ]
             yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
 
@@ -97,15 +113,15 @@ def extract_outcomes(
 
 
 def documents_of(outcomes: DataFrame) -> DataFrame:
-    """Parsed documents, one row per distinct doc_id (the same bytes twice is one document)."""
-    parsed = outcomes.where(F.col("quarantine_reason").isNull())
+    """Parsed documents and attachments, one row per distinct doc_id (the same bytes twice is one document)."""
+    parsed = outcomes.where(_parsed())
     first_file = parsed.groupBy("doc_id").agg(F.min("source_file").alias("source_file"))
     return parsed.join(first_file, ["doc_id", "source_file"]).select(*DOCUMENT_COLUMNS)
 
 
 def quarantine_of(outcomes: DataFrame) -> DataFrame:
-    """Files that could not be extracted, with their reason; one row per received file."""
-    return outcomes.where(F.col("quarantine_reason").isNotNull()).select(*QUARANTINE_COLUMNS)
+    """Files and attachments that could not be extracted, with their reason; one row each."""
+    return outcomes.where(~_parsed()).select(*QUARANTINE_COLUMNS)
 
 
 class AccountingError(RuntimeError):
@@ -113,13 +129,20 @@ class AccountingError(RuntimeError):
 
 
 def extraction_report(outcomes: DataFrame, received_files: int, run_date: str) -> dict:
-    """Counts for the run's manifest; raises when parsed + duplicates + quarantined != received."""
-    by_reason = {
-        row["quarantine_reason"] or "parsed": row["n"]
-        for row in outcomes.groupBy("quarantine_reason").agg(F.count("*").alias("n")).collect()
+    """Counts for the run's manifest; raises when parsed + duplicates + quarantined != received.
+
+    The invariant is over received files (top-level rows); attachments are counted beside it.
+    """
+    counts: dict[tuple[bool, str], int] = {
+        (row["top"], row["quarantine_reason"] or "parsed"): row["n"]
+        for row in outcomes.groupBy(_top_level().alias("top"), "quarantine_reason")
+        .agg(F.count("*").alias("n"))
+        .collect()
     }
+    by_reason = {reason: n for (top, reason), n in counts.items() if top}
+    children = {reason: n for (top, reason), n in counts.items() if not top}
     parsed_rows = by_reason.pop("parsed", 0)
-    parsed = outcomes.where(F.col("quarantine_reason").isNull()).select("doc_id").distinct().count()
+    parsed = outcomes.where(_top_level() & _parsed()).select("doc_id").distinct().count()
     quarantined = sum(by_reason.values())
     report = {
         "run_date": run_date,
@@ -128,6 +151,11 @@ def extraction_report(outcomes: DataFrame, received_files: int, run_date: str) -
         "duplicates": parsed_rows - parsed,
         "quarantined": quarantined,
         "quarantine_by_reason": dict(sorted(by_reason.items())),
+        "attachments": {
+            "parsed": children.pop("parsed", 0),
+            "quarantined": sum(children.values()),
+            "quarantine_by_reason": dict(sorted(children.items())),
+        },
     }
     if parsed + report["duplicates"] + quarantined != received_files:
         raise AccountingError(

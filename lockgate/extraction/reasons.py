@@ -6,6 +6,9 @@ BINARY_CONTENT = "binary_content"
 CORRUPT_PDF = "corrupt_pdf"
 NEEDS_OCR = "needs_ocr"
 MALFORMED_MIME = "malformed_mime"
+TOO_DEEP = "too_deep"
+RESOURCE_LIMIT = "resource_limit"
+TIME_BUDGET = "time_budget"
 UNSUPPORTED_FORMAT = "unsupported_format"
 NO_TEXT = "no_text"
 PARSER_ERROR = "parser_error"
@@ -17,6 +20,9 @@ ALL = (
     CORRUPT_PDF,
     NEEDS_OCR,
     MALFORMED_MIME,
+    TOO_DEEP,
+    RESOURCE_LIMIT,
+    TIME_BUDGET,
     UNSUPPORTED_FORMAT,
     NO_TEXT,
     PARSER_ERROR,

@@ -94,10 +94,15 @@ def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tup
 def score_run(
     spark: SparkSession, settings: Settings, documents: DataFrame, environment: str
 ) -> dict[str, tuple[DataFrame, dict]]:
-    """Scores per model of the deployed release, each tagged with the release that made them."""
+    """Scores per model of the deployed release, each tagged with the release that made them.
+
+    Received documents are routed; their attachments travel with them and are not scored alone.
+    """
     from pyspark.sql import functions as F
 
     release_id, models = deployed_models(settings, environment)
+    if "parent_doc_id" in documents.columns:
+        documents = documents.where(F.col("parent_doc_id").isNull())
     scored = {}
     for entry, data in models:
         frame = score_frame(

@@ -36,7 +36,15 @@ def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
     results = [_check(run, "extraction_run", layout, run_date)]
     documents = read_parquet(
         f"{layout.extracted}/{Layout.partition(run_date)}",
-        columns=["doc_id", "format", "masked_text", "size_bytes", "text_chars", "sender_domain"],
+        columns=[
+            "doc_id",
+            "format",
+            "language",
+            "masked_text",
+            "size_bytes",
+            "text_chars",
+            "sender_domain",
+        ],  # fmt: skip
     )
     results.append(_check(documents, "extracted_documents", layout, run_date))
     return results

@@ -33,6 +33,8 @@ def test_ground_truth_names_every_file_with_its_digest_and_spans(small_corpus):
     assert summary.broken == sum(1 for t in truth if t["broken_reason"]) > 0
     departments = {t["department"] for t in truth if not t["broken_reason"]}
     assert len(departments) == 6
+    assert {t["language"] for t in truth} == {"en", "fr", "nl", "de"}
+    assert summary.by_language and sum(summary.by_language.values()) <= summary.documents
     for record in truth:
         data = (root / "landing" / record["file"]).read_bytes()
         assert record["doc_id"] == hashlib.sha256(data).hexdigest()

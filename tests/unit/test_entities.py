@@ -31,6 +31,45 @@ def test_amounts_in_both_styles_with_codes_and_symbols():
     assert ("AMOUNT", "1000.00 GBP", True) in found
 
 
+def test_amount_styles_of_four_languages():
+    found = _found("1 234,56 €, € 12.345, CHF 1'234.50, USD1000 and 7.500,00 EUR")
+    amounts = {n for t, n, v in found if t == "AMOUNT"}
+    assert amounts == {"1234.56 EUR", "12345.00 EUR", "1234.50 CHF", "1000.00 USD", "7500.00 EUR"}
+
+
+def test_written_dates_in_english_french_dutch_and_german():
+    text = "le 1er mars 2026, am 12. März 2026, op 3 mrt. 2026, 12-Mar-2026, 5 sept. 2025, March 3rd, 2026, 9 Dezember 2026"
+    dates = {n for t, n, v in _found(text) if t == "DATE" and v}
+    assert dates == {"2026-03-01", "2026-03-12", "2026-03-03", "2025-09-05", "2026-12-09"}
+
+
+def test_national_phone_numbers_are_read_in_the_documents_language():
+    text = "Tél : 06 12 34 56 78, Tel: 020 7946 0958"
+    french = {(e.type, e.normalized) for e in extract_entities(text, "body", "fr")}
+    english = {(e.type, e.normalized) for e in extract_entities(text, "body", "en")}
+    assert ("PHONE", "+33612345678") in french and ("PHONE", "+442079460958") not in french
+    assert ("PHONE", "+442079460958") in english
+
+
+def test_bic_needs_to_be_named_and_iban_may_wrap_a_line():
+    found = _found("Le BIC de la banque du bénéficiaire est COBADEFFXXX. Plain word ABCDEFGH here.")
+    assert {n for t, n, v in found if t == "BIC"} == {"COBADEFFXXX"}
+    assert ("IBAN", "DE89370400440532013000", True) in _found(
+        "account DE89 3704 0044\n0532 0130 00 closed"
+    )
+
+
+def test_signature_names_under_closings_in_four_languages():
+    for closing in (
+        "Kind regards,",
+        "Cordialement,",
+        "Met vriendelijke groet,",
+        "Mit freundlichen Grüßen",
+    ):
+        found = _found(f"Bitte prüfen.\n\n{closing}\nZoë van der Berg\nHead of Operations\n")
+        assert ("PERSON", "Zoë van der Berg", True) in found, closing
+
+
 def test_dates_in_several_formats_become_iso():
     found = _found("on 2026-03-31, 05/04/2026, 06.04.2026, 7 April 2026 and April\n8, 2026")
     dates = {n for t, n, v in found if t == "DATE" and v}

@@ -12,7 +12,10 @@ from lockgate.extraction.dataset import (
     extraction_report,
     quarantine_of,
 )
+from lockgate.extraction.formats import Limits
 from lockgate.storage.spark_io import list_files, read_partition, write_partition
+
+LIMITS = Limits(max_bytes=10_000)
 
 LETTER = b"Payment query\n\nPlease pay EUR 1.000,00 into GB82 WEST 1234 5698 7654 32.\nKind regards,\nJane Doe\n"
 
@@ -24,36 +27,60 @@ def _received(spark, files):
     )
 
 
+def _email_with_attachments() -> bytes:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["Subject"] = "a@client.example", "Statement"
+    msg.set_content("See the attachments.")
+    msg.add_attachment("Pay EUR 10,00 into GB82 WEST 1234 5698 7654 32.", filename="a.txt")
+    msg.add_attachment(b"PK\x03\x04zip", maintype="application", subtype="zip", filename="b.zip")
+    return bytes(msg)
+
+
 def test_every_listed_file_is_accounted_for_including_empty_and_duplicate(spark):
+    email = _email_with_attachments()
     files = {
         "file:/l/a.txt": LETTER,
         "file:/l/b.txt": LETTER,  # same bytes: one document, one duplicate
         "file:/l/c.txt": b"",  # Spark never reads it; it must still be counted
         "file:/l/d.pdf": b"%PDF-1.4 broken",
+        "file:/l/e.eml": email,  # one received file, two attachments beside the invariant
     }
     listing = [(p, len(d)) for p, d in files.items()]
-    outcomes = extract_outcomes(_received(spark, files), listing, 10_000, "2026-11-20").cache()
+    outcomes = extract_outcomes(_received(spark, files), listing, LIMITS, "2026-11-20").cache()
     report = extraction_report(outcomes, len(listing), "2026-11-20")
     assert report == {
         "run_date": "2026-11-20",
-        "received": 4,
-        "parsed": 1,
+        "received": 5,
+        "parsed": 2,
         "duplicates": 1,
         "quarantined": 2,
         "quarantine_by_reason": {"corrupt_pdf": 1, "empty": 1},
+        "attachments": {
+            "parsed": 1,
+            "quarantined": 1,
+            "quarantine_by_reason": {"unsupported_format": 1},
+        },
     }
-    docs = documents_of(outcomes).collect()
-    assert [(d.doc_id, d.source_file) for d in docs] == [
-        (hashlib.sha256(LETTER).hexdigest(), "a.txt")
-    ]
-    assert "<IBAN>" in docs[0].masked_text and "GB82" not in docs[0].masked_text
-    assert sorted(r.source_file for r in quarantine_of(outcomes).collect()) == ["c.txt", "d.pdf"]
+    docs = {d.source_file: d for d in documents_of(outcomes).collect()}
+    assert sorted(docs) == ["a.txt", "e.eml", "e.eml#1/a.txt"]
+    assert docs["a.txt"].doc_id == hashlib.sha256(LETTER).hexdigest()
+    assert (
+        docs["e.eml#1/a.txt"].parent_doc_id
+        == docs["e.eml"].doc_id
+        == hashlib.sha256(email).hexdigest()
+    )
+    assert "<IBAN>" in docs["a.txt"].masked_text and "GB82" not in docs["a.txt"].masked_text
+    quarantined = {r.source_file: r for r in quarantine_of(outcomes).collect()}
+    assert sorted(quarantined) == ["c.txt", "d.pdf", "e.eml#2/b.zip"]
+    assert quarantined["e.eml#2/b.zip"].parent_doc_id == docs["e.eml"].doc_id
 
 
 def test_report_refuses_a_run_that_lost_documents(spark):
     files = {"file:/l/a.txt": LETTER}
     outcomes = extract_outcomes(
-        _received(spark, files), [("file:/l/a.txt", 1)], 10_000, "2026-11-20"
+        _received(spark, files), [("file:/l/a.txt", 1)], LIMITS, "2026-11-20"
     )
     with pytest.raises(AccountingError, match="received 2"):
         extraction_report(outcomes, 2, "2026-11-20")

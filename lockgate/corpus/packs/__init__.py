@@ -1,0 +1,1 @@
+"""Correspondence templates, one module per language."""
