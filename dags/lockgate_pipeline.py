@@ -3,6 +3,7 @@
 
 The whole day of work for inbound correspondence, one run date per DAG run:
 
+0. **ensure_person_model**: the gated name model in MLflow (trained and registered once)
 1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`
 2. **validate_extraction** (GX): nothing lost, quarantine within tolerance, documents well-formed
 3. **build_training_set** (Spark): labelled, masked, content-addressed snapshot
@@ -38,6 +39,15 @@ ENVIRONMENT = "test"
     default_args={"retries": 0},
 )
 def lockgate_pipeline():
+    @task
+    def ensure_person_model(run_id: str | None = None) -> dict:
+        from lockgate.config import settings
+        from lockgate.extraction.stage import ensure_person_model
+        from lockgate.release.bundle import code_version
+
+        lineage = {"code_version": code_version(), "airflow_run_id": run_id or ""}
+        return ensure_person_model(settings(), lineage)
+
     extract = spark_job("extract_documents", "extract_documents", "--run-date", RUN_DATE)
 
     @task
@@ -86,7 +96,8 @@ def lockgate_pipeline():
         return validate_scores(Layout(settings().storage_root), ENVIRONMENT, MODEL, ds)
 
     (
-        extract
+        ensure_person_model()
+        >> extract
         >> validate_extraction()
         >> training_set
         >> validate_training_set()

@@ -19,6 +19,8 @@ from lockgate.extraction.dataset import (
     extraction_report,
     quarantine_of,
 )
+from lockgate.extraction.person_model import MODEL_NAME
+from lockgate.extraction.stage import released_person_model
 from lockgate.spark import build_session
 from lockgate.storage import Layout, write_json_atomic
 from lockgate.storage.spark_io import list_files, write_partition
@@ -39,15 +41,23 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(
             f"nothing landed in {landing}: no documents to extract for {args.run_date}"
         )
+    person_model = released_person_model(config)
+    if person_model is None:
+        spark.stop()
+        raise SystemExit(
+            f"no gated {MODEL_NAME} in the registry: the pipeline's ensure_person_model task "
+            "trains and registers it first"
+        )
     received = spark.read.format("binaryFile").load(landing)
 
     outcomes = extract_outcomes(
-        received, listing, config.policy.extraction.limits(), args.run_date
+        received, listing, config.policy.extraction.limits(), args.run_date, person_model
     ).persist()
     partition = Layout.partition(args.run_date)
     write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"])
     write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"])
     report = extraction_report(outcomes, len(listing), args.run_date)
+    report["person_model"] = {"name": MODEL_NAME, "version": person_model[0]}
     write_json_atomic(layout.manifest("extraction", args.run_date), report)
     print(f"extraction {args.run_date}: {report}")
     spark.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -189,6 +190,64 @@ def cluster_apps(state: str | None) -> None:
     apps = applications(settings.yarn_rm_url, **filters)
     keys = ("id", "name", "state", "finalStatus", "startedTime", "finishedTime", "diagnostics")
     click.echo(json.dumps([{k: app.get(k) for k in keys} for app in apps], indent=2))
+
+
+def _eval_corpus(home: Path, documents: int, seed: int, broken_share: float) -> Path:
+    """A generated evaluation corpus, reused while the generator's code is unchanged."""
+    import lockgate.corpus as corpus_package
+    from lockgate.corpus import generate_corpus
+
+    code = hashlib.sha256()
+    for source in sorted(Path(corpus_package.__file__).parent.rglob("*.py")):
+        code.update(source.read_bytes())
+    root = home / "eval" / f"corpus-{documents}-{seed}-{broken_share}-{code.hexdigest()[:12]}"
+    if not (root / "labels" / "ground_truth.jsonl").exists():
+        click.echo(f"== generating {documents} documents into {root} (once per generator version)")
+        scratch = root.with_name(root.name + ".partial")
+        shutil.rmtree(scratch, ignore_errors=True)
+        generate_corpus(scratch / "landing", scratch / "labels", "2026-01-15", documents, seed,
+                        broken_share)  # fmt: skip
+        shutil.rmtree(root, ignore_errors=True)
+        scratch.rename(root)
+    return root
+
+
+@cli.command("eval-extraction")
+@click.option("--documents", default=20_000, show_default=True, type=click.IntRange(20))
+@click.option("--seed", default=101, show_default=True, help="Corpus seed (training uses others).")
+@click.option("--broken-share", default=0.06, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--workers", default=os.cpu_count() or 1, show_default=True, type=click.IntRange(1))
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the figures here (default: under LOCKGATE_HOME/eval).")  # fmt: skip
+def eval_extraction(
+    documents: int, seed: int, broken_share: float, workers: int, json_path: Path | None
+) -> None:
+    """Precision, recall and F1 per field type against a generated corpus's ground truth.
+
+    Uses the registered person-name model (trained and registered first if there is none).
+    Exits 1 when a target is missed.
+    """
+    from rich.console import Console
+
+    from lockgate.extraction.evaluation import evaluate
+    from lockgate.extraction.stage import ensure_person_model, released_person_model
+    from lockgate.release.bundle import code_version
+
+    settings = load_settings()
+    root = _eval_corpus(settings.home, documents, seed, broken_share)
+    model = ensure_person_model(settings, {"code_version": code_version(), "airflow_run_id": ""})
+    click.echo(f"== person model {model['model']} v{model['version']} {model['metrics']}")
+    report = evaluate(root / "landing", root / "labels", settings.policy.extraction.limits(),
+                      workers, released_person_model(settings))  # fmt: skip
+    Console(width=110).print(report.table())
+    json_path = json_path or settings.home / "eval" / f"extraction-{documents}-{seed}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    figures = report.as_dict() | {"person_model": model, "corpus": str(root)}
+    json_path.write_text(json.dumps(figures, indent=2, sort_keys=True))
+    click.echo(f"figures: {json_path}")
+    missed = report.shortfalls()
+    if missed:
+        raise click.ClickException("targets missed: " + "; ".join(missed))
 
 
 def main() -> None:

@@ -336,6 +336,28 @@ def _hostile_bytes(kind: str, rng: random.Random, letter: Letter, valid: bytes) 
     raise ValueError(f"unknown hostile kind {kind}")
 
 
+def labelled_texts(count: int, seed: int) -> list[tuple[str, str, list[tuple[int, int, str]]]]:
+    """(language, text, entity spans) of `count` composed letters: training data for text models.
+
+    The same letters the corpus writes (subject, body, signature), without the file formats.
+    """
+    fakers = {lang: Faker(locale) for lang, locale in FAKER_LOCALES.items()}
+    out = []
+    for seq in range(count):
+        rng = random.Random(
+            int.from_bytes(hashlib.sha256(f"texts:{seed}:{seq}".encode()).digest()[:8], "big")
+        )
+        language = _weighted(rng, LANGUAGE_WEIGHTS)
+        fakers[language].seed_instance(rng.getrandbits(64))
+        factory = EntityFactory(rng, fakers[language], language)
+        letter = _compose(rng, factory, _weighted(rng, DEPARTMENT_WEIGHTS), language, latin1=False)
+        offset = len(letter.subject.text) + 2
+        spans = [(e.start, e.end, e.type) for e in letter.subject.entities]
+        spans += [(e.start + offset, e.end + offset, e.type) for e in letter.body.entities]
+        out.append((language, f"{letter.subject.text}\n\n{letter.body.text}", spans))
+    return out
+
+
 def hostile_file(kind: str, seed: int = 0) -> tuple[str, bytes, str | None]:
     """(file name, bytes, quarantine reason the extractor must give) for one hostile `kind`."""
     fmt, reason, _ = HOSTILE_KINDS[kind]

@@ -77,24 +77,36 @@ def _file_name(path: str) -> str:
 
 
 def extract_outcomes(
-    received: DataFrame, listing: list[tuple[str, int]], limits: Limits, run_date: str
+    received: DataFrame,
+    listing: list[tuple[str, int]],
+    limits: Limits,
+    run_date: str,
+    person_model: tuple[str, bytes] | None = None,
 ) -> DataFrame:
     """One top-level outcome row per listed file, then a row per attachment (`parent_doc_id` set).
 
     `received` holds the `binaryFile` rows Spark read; a listed file Spark did not read (it
-    skips empty files) still gets its outcome row.
+    skips empty files) still gets its outcome row. `person_model` is (version, bytes) of the
+    registered name model, broadcast once and loaded once per Python worker.
     """
     arrow_schema = to_arrow_schema(OUTCOME_SCHEMA)
     spark = received.sparkSession
+    model = spark.sparkContext.broadcast(person_model) if person_model else None
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        finder = None
+        if model is not None:
+            from lockgate.extraction.person_model import finder_from_bytes
+
+            version, data = model.value
+            finder = finder_from_bytes(data, version)
         for batch in batches:
             paths = batch.column("path").to_pylist()
             contents = batch.column("content").to_pylist()
             rows = [
                 row
                 for path, content in zip(paths, contents, strict=True)
-                for row in extract_records(_file_name(path), content or b"", limits)
+                for row in extract_records(_file_name(path), content or b"", limits, finder)
             ]
             yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
 

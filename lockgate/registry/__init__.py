@@ -5,6 +5,7 @@ from lockgate.registry.mlflow_registry import (
     ModelVersionRecord,
     fetch_verified_model,
     find_version,
+    latest_passing_version,
     load_model,
     register_model,
 )
@@ -14,6 +15,7 @@ __all__ = [
     "ModelVersionRecord",
     "fetch_verified_model",
     "find_version",
+    "latest_passing_version",
     "load_model",
     "register_model",
 ]

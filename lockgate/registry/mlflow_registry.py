@@ -74,6 +74,16 @@ def find_version(settings: Settings, model: str, artifact_sha256: str, snapshot:
     return None
 
 
+def latest_passing_version(settings: Settings, model: str) -> ModelVersionRecord | None:
+    """The newest version of `model` whose gate passed, or None when there is none."""
+    client = _client(settings)
+    versions = client.search_model_versions(f"name='{model}' and tags.gate_passed='True'")
+    if not versions:
+        return None
+    newest = max(versions, key=lambda v: int(v.version))
+    return get_version(settings, model, str(newest.version))
+
+
 def register_model(
     settings: Settings,
     model: str,
