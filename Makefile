@@ -13,7 +13,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export PYSPARK_PYTHON := $(VENV)/bin/python
 export PYSPARK_DRIVER_PYTHON := $(VENV)/bin/python
 
-.PHONY: help install demo ui test test-unit test-cluster lint lock clean cluster-up cluster-down cluster-status
+.PHONY: help install demo ui test test-unit test-cluster eval-extraction bench-extract lint lock clean cluster-up cluster-down cluster-status
 
 help:
 	@echo "make demo   - install, generate a corpus and run the pipeline DAG through Airflow"
@@ -21,6 +21,8 @@ help:
 	@echo "make ui     - start the Airflow UI (airflow standalone) on http://localhost:8080"
 	@echo "make cluster-up / cluster-down / cluster-status - HDFS, YARN, PostgreSQL and MLflow on this host"
 	@echo "make demo PROFILE=yarn - the same pipeline on the cluster (after make cluster-up)"
+	@echo "make eval-extraction - precision/recall/F1 per field on a 20,000-document generated corpus"
+	@echo "make bench-extract   - lockgate's extractor vs Presidio's AnalyzerEngine, same documents"
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-resolve constraints.txt from pyproject.toml"
 
@@ -43,6 +45,15 @@ test-unit: install
 
 test-cluster: install
 	python -m pytest -ra tests/cluster
+
+EVAL_DOCS ?= 20000
+BENCH_DOCS ?= 2000
+
+eval-extraction: install
+	lockgate eval-extraction --documents $(EVAL_DOCS)
+
+bench-extract: install
+	lockgate bench-extract --documents $(BENCH_DOCS)
 
 # The yarn profile's services, in start order; cluster-down stops them in reverse.
 cluster-up: install

@@ -250,5 +250,32 @@ def eval_extraction(
         raise click.ClickException("targets missed: " + "; ".join(missed))
 
 
+@cli.command("bench-extract")
+@click.option("--documents", default=2_000, show_default=True, type=click.IntRange(10))
+@click.option("--seed", default=202, show_default=True)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path))
+def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
+    """lockgate's extractor vs Presidio's AnalyzerEngine on the same letters: docs/s/core and F1."""
+    from rich.console import Console
+
+    from lockgate.corpus.generator import labelled_texts
+    from lockgate.extraction.bench import SHARED_TYPES, bench_table, run_bench
+    from lockgate.extraction.stage import ensure_person_model, released_person_model
+    from lockgate.release.bundle import code_version
+
+    settings = load_settings()
+    ensure_person_model(settings, {"code_version": code_version(), "airflow_run_id": ""})
+    letters = labelled_texts(documents, seed)
+    shared = set(SHARED_TYPES.values())
+    texts = [text for _, text, _ in letters]
+    truth = [{s for s in spans if s[2] in shared} for _, _, spans in letters]
+    result = run_bench(texts, truth, released_person_model(settings))
+    Console(width=110).print(bench_table(result))
+    json_path = json_path or settings.home / "eval" / f"bench-extract-{documents}-{seed}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(result, indent=2, sort_keys=True))
+    click.echo(f"figures: {json_path}")
+
+
 def main() -> None:
     cli()

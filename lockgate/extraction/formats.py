@@ -15,6 +15,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import parseaddr
+from functools import cache
 
 from lockgate.extraction import reasons
 
@@ -201,8 +202,20 @@ def _pdf_text(data: bytes, limits: Limits) -> str:
     return text
 
 
+_OCR_LANGUAGES = ("eng", "fra", "deu", "nld")
+
+
+@cache
+def _ocr_languages(tesseract: str) -> str:
+    listed = subprocess.run(
+        [tesseract, "--list-langs"], capture_output=True, text=True, check=False
+    )
+    have = set(listed.stdout.split())
+    return "+".join(lang for lang in _OCR_LANGUAGES if lang in have) or "eng"
+
+
 def _ocr_pages(reader, pages: list[str]) -> list[str]:
-    """Text of image-only pages through Debian's tesseract, when it is installed."""
+    """Text of image-only pages through Debian's tesseract (infra/ocr/tesseract), when installed."""
     tesseract = shutil.which("tesseract")
     if tesseract is None:
         return pages
@@ -211,7 +224,7 @@ def _ocr_pages(reader, pages: list[str]) -> list[str]:
         texts = []
         for image in page.images:
             result = subprocess.run(
-                [tesseract, "stdin", "stdout", "--psm", "3"],
+                [tesseract, "stdin", "stdout", "-l", _ocr_languages(tesseract), "--psm", "3"],
                 input=image.data, capture_output=True, timeout=60, check=False,
             )  # fmt: skip
             if result.returncode == 0:

@@ -18,6 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 from support import run as _run
 
+from lockgate.extraction import ENTITY_TYPES, reasons
+
 pytestmark = pytest.mark.integration
 
 RUN_DATE = "2026-11-20"
@@ -80,19 +82,62 @@ def test_nothing_is_lost_between_landing_and_outputs(demo):
     assert m["quarantined"] > 0  # the generator plants broken files
     extracted = _rows(_lake(home) / "extracted" / "documents" / f"run_date={RUN_DATE}")
     quarantine = _rows(_lake(home) / "quarantine" / f"run_date={RUN_DATE}")
-    assert len(extracted) == m["parsed"] and extracted["doc_id"].is_unique
-    assert len(quarantine) == m["quarantined"]
-    assert set(quarantine["quarantine_reason"]) <= {
-        "empty",
-        "corrupt_pdf",
-        "malformed_mime",
-        "binary_content",
-    }
+    top = extracted[extracted["parent_doc_id"].isna()]
+    assert len(top) == m["parsed"] and extracted["doc_id"].is_unique
+    children = extracted[extracted["parent_doc_id"].notna()]
+    assert len(children) == m["attachments"]["parsed"] > 0
+    assert set(children["parent_doc_id"]) <= set(top["doc_id"])
+    top_quarantine = quarantine[quarantine["parent_doc_id"].isna()]
+    assert len(top_quarantine) == m["quarantined"]
+    assert set(quarantine["quarantine_reason"]) <= set(reasons.ALL)
     truth = [
         json.loads(x)
         for x in (_lake(home) / "labels" / RUN_DATE / "ground_truth.jsonl").read_text().splitlines()
     ]
-    assert set(extracted["doc_id"]) == {t["doc_id"] for t in truth if not t["broken_reason"]}
+    assert set(top["doc_id"]) == {t["doc_id"] for t in truth if not t["broken_reason"]}
+    expected = {t["doc_id"]: t["broken_reason"] for t in truth if t["broken_reason"]}
+    pairs = zip(top_quarantine["doc_id"], top_quarantine["quarantine_reason"], strict=True)
+    assert dict(pairs) == expected
+
+
+def test_documents_carry_language_names_and_the_person_model_version(demo):
+    home, _, _ = demo
+    m = _manifest(home, "extraction")
+    assert m["person_model"]["name"] == "lockgate-person-ner" and m["person_model"]["version"]
+    extracted = _rows(_lake(home) / "extracted" / "documents" / f"run_date={RUN_DATE}")
+    top = extracted[extracted["parent_doc_id"].isna()]
+    assert set(top["language"]) == {"en", "fr", "nl", "de"}
+    assert top["has_signature"].mean() > 0.7
+    types = {e["type"] for entities in top["entities"] for e in entities}
+    assert set(ENTITY_TYPES) <= types
+    for text, entities in zip(top["masked_text"], top["entities"], strict=True):
+        for e in entities:
+            if e["type"] in ("IBAN", "EMAIL"):
+                assert e["value"] not in text
+
+
+def test_eval_extraction_and_bench_print_their_figures(demo, tmp_path):
+    _, env, _ = demo
+    figures = tmp_path / "eval.json"
+    result = _run([str(BIN / "lockgate"), "eval-extraction", "--documents", "400",
+                   "--workers", "2", "--json", str(figures)], env)  # fmt: skip
+    assert "extraction vs ground truth" in result.stdout and "PERSON" in result.stdout
+    report = json.loads(figures.read_text())
+    assert set(report["fields"]) == set(ENTITY_TYPES)
+    assert report["targets_missed"] == []
+    assert report["quarantine"]["expected"] > 0
+    assert report["quarantine"]["correct"] == report["quarantine"]["expected"]
+    assert report["person_model"]["trained"] is False  # the pipeline's registered model is reused
+
+    bench = tmp_path / "bench.json"
+    result = _run([str(BIN / "lockgate"), "bench-extract", "--documents", "80",
+                   "--json", str(bench)], env)  # fmt: skip
+    assert "docs/s per core" in result.stdout and "presidio" in result.stdout
+    figures = json.loads(bench.read_text())
+    for side in ("lockgate", "presidio"):
+        assert figures[side]["docs_per_second_per_core"] > 0
+    for kind, mine in figures["lockgate"]["fields"].items():
+        assert mine["f1"] >= figures["presidio"]["fields"][kind]["f1"], kind
 
 
 def test_validation_results_are_written_for_each_suite(demo):
