@@ -212,6 +212,44 @@ def _eval_corpus(home: Path, documents: int, seed: int, broken_share: float) -> 
     return root
 
 
+@cli.command("quarantine")
+@click.option("--run-date", required=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def quarantine(run_date: str, as_json: bool) -> None:
+    """The run's quarantine report: counts by reason, then every file with its reason and detail."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from lockgate.storage import Layout, read_json
+    from lockgate.storage.files import read_parquet
+
+    layout = Layout(load_settings().storage_root)
+    manifest = read_json(layout.manifest("extraction", run_date))
+    columns = [
+        "source_file",
+        "parent_doc_id",
+        "quarantine_reason",
+        "quarantine_detail",
+        "size_bytes",
+    ]
+    frame = read_parquet(f"{layout.quarantine}/{Layout.partition(run_date)}", columns=columns)
+    rows = frame.sort_values(["quarantine_reason", "source_file"]).to_dict("records")
+    if as_json:
+        click.echo(json.dumps({"manifest": manifest, "files": rows}, indent=2, default=str))
+        return
+    click.echo(f"run {run_date}: received {manifest['received']}, parsed {manifest['parsed']}, "
+               f"duplicates {manifest['duplicates']}, quarantined {manifest['quarantined']}; "
+               f"attachments {manifest.get('attachments', {})}")  # fmt: skip
+    table = Table(title=f"quarantine {run_date}")
+    for column in ("reason", "file", "bytes", "detail"):
+        table.add_column(column)
+    for row in rows:
+        name = row["source_file"] + ("" if row["parent_doc_id"] is None else " (attachment)")
+        table.add_row(row["quarantine_reason"], name, str(row["size_bytes"]),
+                      str(row["quarantine_detail"])[:80])  # fmt: skip
+    Console(width=160).print(table)
+
+
 @cli.command("eval-extraction")
 @click.option("--documents", default=20_000, show_default=True, type=click.IntRange(20))
 @click.option("--seed", default=101, show_default=True, help="Corpus seed (training uses others).")

@@ -94,9 +94,16 @@ def test_outputs_are_in_hdfs(yarn_demo):
 
     extraction = _manifest("extraction")
     assert extraction["received"] == DOCUMENTS
-    assert extraction["parsed"] + extraction["quarantined"] == DOCUMENTS
-    assert len(_partition("extracted/documents")) == extraction["parsed"]
-    assert len(_partition("quarantine")) == extraction["quarantined"]
+    accounted = extraction["parsed"] + extraction["duplicates"] + extraction["quarantined"]
+    assert accounted == DOCUMENTS
+    documents = _partition("extracted/documents")
+    assert sum(row["parent_doc_id"] is None for row in documents) == extraction["parsed"]
+    assert len(documents) - extraction["parsed"] == extraction["attachments"]["parsed"]
+    quarantine = _partition("quarantine")
+    assert sum(row["parent_doc_id"] is None for row in quarantine) == extraction["quarantined"]
+    # The driver in a YARN container loaded the name model from the MLflow server.
+    assert extraction["person_model"]["version"]
+    assert any(e["type"] == "PERSON" for row in documents for e in row["entities"])
 
 
 def test_release_ledger_and_scores_on_postgresql(yarn_demo):

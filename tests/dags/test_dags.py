@@ -45,7 +45,7 @@ def test_dag_files_do_not_import_heavy_libraries(dag_file):
 def test_pipeline_task_graph(dagbag):
     dag = dagbag.dags["lockgate_pipeline"]
     order = [
-        "extract_documents", "validate_extraction", "build_training_set", "validate_training_set",
+        "ensure_person_model", "extract_documents", "validate_extraction", "build_training_set", "validate_training_set",
         "train_model", "release_to_test", "score_documents", "validate_scores",
     ]  # fmt: skip
     assert sorted(dag.task_ids) == sorted(order)

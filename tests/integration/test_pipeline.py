@@ -237,3 +237,37 @@ def test_jobs_run_by_hand_with_spark_submit(demo):
                    env, check=False)  # fmt: skip
     assert refused.returncode != 0
     assert "no release is deployed in prod" in refused.stdout + refused.stderr
+
+
+def test_quarantine_report_lists_every_quarantined_file(demo):
+    _, env, _ = demo
+    report = json.loads(
+        _run([str(BIN / "lockgate"), "quarantine", "--run-date", RUN_DATE, "--json"], env).stdout
+    )
+    top = [f for f in report["files"] if f["parent_doc_id"] is None]
+    assert len(top) == report["manifest"]["quarantined"] > 0
+    assert all(f["quarantine_reason"] in reasons.ALL and f["quarantine_detail"] for f in top)
+    table = _run([str(BIN / "lockgate"), "quarantine", "--run-date", RUN_DATE], env).stdout
+    assert f"quarantine {RUN_DATE}" in table and top[0]["quarantine_reason"] in table
+
+
+def test_extraction_job_survives_a_hostile_corpus(demo):
+    """A day where 40% of the files are broken or hostile: the job succeeds and accounts for all."""
+    home, env, _ = demo
+    day, documents = "2026-11-25", 150
+    _run([str(BIN / "lockgate"), "corpus", "--run-date", day, "--documents", str(documents),
+          "--broken-share", "0.4", "--seed", "5"], env)  # fmt: skip
+    submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
+    _run(submit + ["jobs/extract_documents.py", "--run-date", day], env)
+    m = json.loads((_lake(home) / "manifests" / "extraction" / f"run_date={day}.json").read_text())
+    assert m["received"] == documents
+    assert m["parsed"] + m["duplicates"] + m["quarantined"] == documents
+    truth = [
+        json.loads(x)
+        for x in (_lake(home) / "labels" / day / "ground_truth.jsonl").read_text().splitlines()
+    ]
+    assert len({t["hostile_kind"] for t in truth if t["hostile_kind"]}) >= 7
+    quarantine = _rows(_lake(home) / "quarantine" / f"run_date={day}")
+    top = quarantine[quarantine["parent_doc_id"].isna()]
+    got = dict(zip(top["source_file"], top["quarantine_reason"], strict=True))
+    assert got == {t["file"]: t["broken_reason"] for t in truth if t["broken_reason"]}
