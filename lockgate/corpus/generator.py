@@ -257,8 +257,10 @@ def _eml_message(letter: Letter, rng: random.Random, run_date: date, seq: int) -
     if letter.forwarded is not None:
         inner = _eml_message(letter.forwarded, rng, run_date, seq)
         msg.add_attachment(inner)
-    if msg.is_multipart():
-        msg.set_boundary(f"==lockgate-{seq:06d}-{rng.getrandbits(32):08x}==")
+    # Every multipart level gets a seeded boundary (the email package draws unseeded ones).
+    for level, part in enumerate(msg.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"==lockgate-{seq:06d}-{level}-{rng.getrandbits(32):08x}==")
     return msg
 
 

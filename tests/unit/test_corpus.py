@@ -43,3 +43,19 @@ def test_ground_truth_names_every_file_with_its_digest_and_spans(small_corpus):
     types = {e["type"] for t in truth for e in t["entities"]}
     assert {"IBAN", "BIC", "ISIN", "LEI", "AMOUNT", "DATE", "REFERENCE", "EMAIL", "PHONE",
             "PERSON"} <= types  # fmt: skip
+
+
+def test_corpus_is_the_same_in_another_process(tmp_path):
+    """Nothing may come from unseeded randomness (e.g. the email package's MIME boundaries)."""
+    import subprocess
+    import sys
+
+    generate_corpus(tmp_path / "a" / "landing", tmp_path / "a" / "labels", "2026-11-20", 60)
+    code = (
+        "import sys; from lockgate.corpus import generate_corpus; "
+        "generate_corpus(sys.argv[1] + '/landing', sys.argv[1] + '/labels', '2026-11-20', 60)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "b")], check=True)
+    files = _files(tmp_path / "a")
+    assert any(b"multipart/alternative" in data for data in files.values())
+    assert files == _files(tmp_path / "b")
