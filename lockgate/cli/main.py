@@ -212,6 +212,26 @@ def _eval_corpus(home: Path, documents: int, seed: int, broken_share: float) -> 
     return root
 
 
+def _person_model(settings) -> tuple[dict, tuple[str, bytes]]:
+    """The gated name model (trained and registered first if there is none) and its verified bytes."""
+    from lockgate.extraction.stage import ensure_person_model
+    from lockgate.registry import fetch_verified_model
+    from lockgate.release.bundle import code_version
+
+    model = ensure_person_model(settings, {"code_version": code_version(), "airflow_run_id": ""})
+    data = fetch_verified_model(
+        settings, model["model"], model["version"], model["artifact_sha256"]
+    )
+    return model, (model["version"], data)
+
+
+def _write_figures(path: Path, figures: dict) -> None:
+    from lockgate.storage import write_json_atomic
+
+    write_json_atomic(path.resolve().as_uri(), figures)
+    click.echo(f"figures: {path}")
+
+
 @cli.command("quarantine")
 @click.option("--run-date", required=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -268,21 +288,17 @@ def eval_extraction(
     from rich.console import Console
 
     from lockgate.extraction.evaluation import evaluate
-    from lockgate.extraction.stage import ensure_person_model, released_person_model
-    from lockgate.release.bundle import code_version
 
     settings = load_settings()
     root = _eval_corpus(settings.home, documents, seed, broken_share)
-    model = ensure_person_model(settings, {"code_version": code_version(), "airflow_run_id": ""})
+    model, person_model = _person_model(settings)
     click.echo(f"== person model {model['model']} v{model['version']} {model['metrics']}")
     report = evaluate(root / "landing", root / "labels", settings.policy.extraction.limits(),
-                      workers, released_person_model(settings))  # fmt: skip
+                      workers, person_model)  # fmt: skip
     Console(width=110).print(report.table())
-    json_path = json_path or settings.home / "eval" / f"extraction-{documents}-{seed}.json"
-    json_path.parent.mkdir(parents=True, exist_ok=True)
     figures = report.as_dict() | {"person_model": model, "corpus": str(root)}
-    json_path.write_text(json.dumps(figures, indent=2, sort_keys=True))
-    click.echo(f"figures: {json_path}")
+    _write_figures(json_path or settings.home / "eval" / f"extraction-{documents}-{seed}.json",
+                   figures)  # fmt: skip
     missed = report.shortfalls()
     if missed:
         raise click.ClickException("targets missed: " + "; ".join(missed))
@@ -298,21 +314,17 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
 
     from lockgate.corpus.generator import labelled_texts
     from lockgate.extraction.bench import SHARED_TYPES, bench_table, run_bench
-    from lockgate.extraction.stage import ensure_person_model, released_person_model
-    from lockgate.release.bundle import code_version
 
     settings = load_settings()
-    ensure_person_model(settings, {"code_version": code_version(), "airflow_run_id": ""})
+    _, person_model = _person_model(settings)
     letters = labelled_texts(documents, seed)
     shared = set(SHARED_TYPES.values())
     texts = [text for _, text, _ in letters]
     truth = [{s for s in spans if s[2] in shared} for _, _, spans in letters]
-    result = run_bench(texts, truth, released_person_model(settings))
+    result = run_bench(texts, truth, person_model)
     Console(width=110).print(bench_table(result))
-    json_path = json_path or settings.home / "eval" / f"bench-extract-{documents}-{seed}.json"
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(result, indent=2, sort_keys=True))
-    click.echo(f"figures: {json_path}")
+    _write_figures(json_path or settings.home / "eval" / f"bench-extract-{documents}-{seed}.json",
+                   result)  # fmt: skip
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from lockgate.extraction.spans import Entity
 REGION_BY_LANGUAGE = {"en": "GB", "fr": "FR", "nl": "NL", "de": "DE"}
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _REFERENCE = re.compile(r"\b(?:CASE|SR|TRX|CA|REF|INV|PAY)-\d{4}-\d{4,8}\b")
-_PHONE_HINT = re.compile(r"[+(]?\d")
+_DIGIT = re.compile(r"\d")
 
 
 def emails(text: str, source: str) -> list[Entity]:
@@ -32,7 +32,7 @@ def references(text: str, source: str) -> list[Entity]:
 
 def phones(text: str, source: str, language: str | None) -> list[Entity]:
     """Valid numbers only (libphonenumber's VALID leniency), normalised to E.164."""
-    if not _PHONE_HINT.search(text):
+    if not _DIGIT.search(text):  # no digit, no number: skip the (slow) matcher
         return []
     region = REGION_BY_LANGUAGE.get(language or "", "GB")
     found = []

@@ -16,7 +16,7 @@ from lockgate.extraction.budget import BudgetExceeded, time_budget
 from lockgate.extraction.entities import extract_entities
 from lockgate.extraction.formats import Limits, Parsed, Quarantined, format_of_part, parse_document
 from lockgate.extraction.language import detect_language
-from lockgate.extraction.names import signature_block
+from lockgate.extraction.names import has_signature_block
 from lockgate.extraction.spans import mask_text
 
 EXTRACTOR_VERSION = "2"
@@ -63,7 +63,7 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections) -> dict:
         "language_confidence": confidence,
         "sender_domain": doc.sender_domain,
         "attachment_count": len(doc.attachments),
-        "has_signature": any(signature_block(s.text) for s in sections if s.source == "body"),
+        "has_signature": any(has_signature_block(s.text) for s in sections if s.source == "body"),
         "text_chars": sum(len(s.text) for s in sections),
         "masked_text": "\n\n".join(masked),
         "entities": [e.__dict__ for e in entities],

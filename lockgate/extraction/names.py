@@ -1,7 +1,7 @@
 """Person names and signature blocks.
 
-A signature block is a closing formula ("Kind regards,", "Met vriendelijke groet,",
-"Mit freundlichen Grüßen", "Cordialement,") followed by a few short lines. The name on the
+A signature block starts at a closing formula on a line of its own ("Kind regards,",
+"Met vriendelijke groet,", "Mit freundlichen Grüßen", "Cordialement,"). The name on the
 line after the closing is a person; names elsewhere in the text need the trained model
 (`lockgate.extraction.person_model`).
 """
@@ -22,23 +22,11 @@ _CLOSING = re.compile(
 )
 _WORD = r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?"
 _NAME_LINE = re.compile(rf"^[ \t]*((?:{_WORD})(?:[ \t]+(?:{_WORD})){{1,3}})[ \t]*$")
-_SIGNATURE_LINES = 6
 
 
-def signature_block(text: str) -> tuple[int, int] | None:
-    """Span of the last closing formula and the lines under it, or None."""
-    closings = list(_CLOSING.finditer(text))
-    if not closings:
-        return None
-    last = closings[-1]
-    end = last.end()
-    for _ in range(_SIGNATURE_LINES):
-        nxt = text.find("\n", end + 1)
-        if nxt == -1:
-            end = len(text)
-            break
-        end = nxt
-    return last.start(), end
+def has_signature_block(text: str) -> bool:
+    """Whether `text` holds a closing formula on a line of its own (the start of a signature)."""
+    return _CLOSING.search(text) is not None
 
 
 def signature_names(text: str, source: str) -> list[Entity]:

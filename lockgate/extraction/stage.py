@@ -17,6 +17,7 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
     existing = latest_passing_version(settings, person_model.MODEL_NAME)
     if existing is not None:
         return {"model": existing.name, "version": existing.version, "trained": False,
+                "artifact_sha256": existing.artifact_sha256,
                 "metrics": existing.metadata.get("metrics", {})}  # fmt: skip
     trained = person_model.train(
         person_model.training_data(TRAIN_TEXTS, TRAIN_SEED),
@@ -42,6 +43,7 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
         "model": record.name,
         "version": record.version,
         "trained": True,
+        "artifact_sha256": record.artifact_sha256,
         "metrics": trained.metrics,
     }
 
