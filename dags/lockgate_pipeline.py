@@ -6,26 +6,32 @@ The whole day of work for inbound correspondence, one run date per DAG run:
 0. **ensure_person_model**: the gated name model in MLflow (trained and registered once)
 1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`
 2. **validate_extraction** (GX): nothing lost, quarantine within tolerance, documents well-formed
-3. **build_training_set** (Spark): labelled, masked, content-addressed snapshot
-4. **validate_training_set** (GX)
-5. **train_model** (Spark driver, scikit-learn): fit, evaluate, gate, register in MLflow
-6. **release_to_test**: a change request that deploys a gated model to `test`, with verification
-7. **score_documents** (Spark): the release in `test` scores the day's documents
-8. **validate_scores** (GX)
+3. **build_training_set** (Spark): every model's labelled, content-addressed snapshot
+4. per registered model, a task group `<model>`:
+   - **validate_training_set** (GX)
+   - **train_model** (Spark): search trials on the executors, fit, gate against thresholds
+     and the production champion, register in MLflow with lineage and a model card
+5. **release_to_test**: one change request deploying every model whose gate passed to `test`
+   (a refused model keeps the version already there), with verification
+6. **score_documents** (Spark): the release in `test` scores the day's documents
+7. **validate_scores** (GX)
 
+Models are found, not listed: every `lockgate/models/<name>.py` and every installed
+`lockgate.models` entry point gets its task group (see README, "Adding a model").
 Every task reads and writes only its run date's partitions; a rerun replaces them.
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import TaskGroup, dag, task
 
+from lockgate.models import registered_models
 from lockgate.orchestration import spark_job
 
 RUN_DATE = "{{ ds }}"
-MODEL = "routing"
 ENVIRONMENT = "test"
+MODELS = list(registered_models())
 
 
 @dag(
@@ -58,29 +64,22 @@ def lockgate_pipeline():
 
         return validate_extraction(Layout(settings().storage_root), ds)
 
-    training_set = spark_job(
-        "build_training_set", "build_training_set", "--run-date", RUN_DATE, "--model", MODEL
-    )
+    training_sets = spark_job("build_training_set", "build_training_set", "--run-date", RUN_DATE)
 
     @task
-    def validate_training_set(ds: str | None = None) -> dict:
+    def validate_training_set(model: str, ds: str | None = None) -> list[dict]:
         from lockgate.config import settings
         from lockgate.storage import Layout
         from lockgate.validation.stages import validate_training_set
 
-        return validate_training_set(Layout(settings().storage_root), MODEL, ds)
-
-    train = spark_job(
-        "train_model", "train_model", "--run-date", RUN_DATE, "--model", MODEL,
-        "--airflow-run-id", "{{ run_id }}",
-    )  # fmt: skip
+        return validate_training_set(Layout(settings().storage_root), model, ds)
 
     @task
     def release_to_test(ds: str | None = None, run_id: str | None = None) -> dict:
-        from lockgate.release.stage import release_trained_model
+        from lockgate.release.stage import release_trained_models
 
-        return release_trained_model(
-            MODEL, ds, ENVIRONMENT, actor=f"airflow:lockgate_pipeline:{run_id}"
+        return release_trained_models(
+            MODELS, ds, ENVIRONMENT, actor=f"airflow:lockgate_pipeline:{run_id}"
         )
 
     score = spark_job(
@@ -88,24 +87,23 @@ def lockgate_pipeline():
     )
 
     @task
-    def validate_scores(ds: str | None = None) -> dict:
+    def validate_scores(ds: str | None = None) -> list[dict]:
         from lockgate.config import settings
         from lockgate.storage import Layout
-        from lockgate.validation.stages import validate_scores
+        from lockgate.validation.stages import validate_release_scores
 
-        return validate_scores(Layout(settings().storage_root), ENVIRONMENT, MODEL, ds)
+        return validate_release_scores(settings(), Layout(settings().storage_root), ENVIRONMENT, ds)
 
-    (
-        ensure_person_model()
-        >> extract
-        >> validate_extraction()
-        >> training_set
-        >> validate_training_set()
-        >> train
-        >> release_to_test()
-        >> score
-        >> validate_scores()
-    )
+    ensure_person_model() >> extract >> validate_extraction() >> training_sets
+    release = release_to_test()
+    for model in MODELS:
+        with TaskGroup(group_id=model, tooltip=f"validate, search, train and gate {model}"):
+            train = spark_job(
+                "train_model", "train_model", "--run-date", RUN_DATE, "--model", model,
+                "--airflow-run-id", "{{ run_id }}",
+            )  # fmt: skip
+            training_sets >> validate_training_set(model) >> train >> release
+    release >> score >> validate_scores()
 
 
 lockgate_pipeline()

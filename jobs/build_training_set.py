@@ -1,9 +1,10 @@
-"""Join extracted documents with their labels into a content-addressed training snapshot.
+"""Build every registered model's content-addressed training snapshot for a run date.
 
-Writes `training/<model>/snapshot=<sha256>/` (only when that content is new) and a manifest
-naming the snapshot for the run date.
+One pass over the extracted documents and the labels makes the labelled document table; each
+model's snapshot is its columns of it, written to `training/<model>/snapshot=<sha256>/` only
+when that content is new, with a manifest naming the snapshot for the run date.
 
-    spark-submit --master 'local[*]' jobs/build_training_set.py --run-date 2026-11-20 --model routing
+    spark-submit --master 'local[*]' jobs/build_training_set.py --run-date 2026-11-20 [--model routing]
 """
 
 from __future__ import annotations
@@ -13,20 +14,21 @@ import argparse
 from lockgate.config import settings
 from lockgate.spark import build_session
 from lockgate.storage import Layout
-from lockgate.training.stage import build_training_snapshot
+from lockgate.training.stage import build_training_snapshots
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
-    parser.add_argument("--model", default="routing")
+    parser.add_argument("--model", action="append", help="only these models (repeatable)")
     args = parser.parse_args(argv)
 
-    spark = build_session(f"lockgate-training-set-{args.model}-{args.run_date}")
-    manifest = build_training_snapshot(
-        spark, Layout(settings().storage_root), args.model, args.run_date
+    spark = build_session(f"lockgate-training-sets-{args.run_date}")
+    manifests = build_training_snapshots(
+        spark, Layout(settings().storage_root), args.run_date, args.model
     )
-    print(f"training set {args.model} {args.run_date}: {manifest}")
+    for manifest in manifests.values():
+        print(f"training set {manifest['model']} {args.run_date}: {manifest}")
     spark.stop()
 
 

@@ -1,15 +1,18 @@
-"""Train a model on the run's snapshot, evaluate it on held-out data, gate it, and register it in MLflow.
+"""Search, train, evaluate, gate and register one model from the run's snapshot.
 
-The gate's verdict is recorded with the model version; a refused candidate is still
-registered (as evidence) but is never released.
+The search space's trials run as Spark tasks on the executors; the best is refitted on the
+driver, evaluated on the held-out test split, compared with the version in production, and
+registered in MLflow with its lineage and model card. A refused candidate is still registered
+(as evidence) but is never released.
 
     spark-submit --master 'local[*]' jobs/train_model.py --run-date 2026-11-20 --model routing \
-        --airflow-run-id manual
+        --airflow-run-id manual [--params '{"C": 0.01}']
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 
 from lockgate.config import settings
 from lockgate.release.bundle import code_version
@@ -21,8 +24,10 @@ from lockgate.training.stage import train_and_register
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
-    parser.add_argument("--model", default="routing")
+    parser.add_argument("--model", required=True)
     parser.add_argument("--airflow-run-id", default="manual")
+    parser.add_argument("--params", type=json.loads, default=None,
+                        help="JSON estimator parameters: skip the search and train with these")  # fmt: skip
     args = parser.parse_args(argv)
 
     config = settings()
@@ -30,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     record = train_and_register(
         spark, config, Layout(config.storage_root), args.model, args.run_date,
         lineage={"code_version": code_version(), "airflow_run_id": args.airflow_run_id},
+        params=args.params,
     )  # fmt: skip
     gate = record.metadata["gate"]
     print(f"registered {record.name} v{record.version} sha256={record.artifact_sha256} "

@@ -28,11 +28,25 @@ class ConfigError(ValueError):
     """The configuration asked for is missing or invalid."""
 
 
-class RoutingGate(BaseModel):
-    min_macro_f1: float
-    min_accuracy: float
-    target_precision: float
-    max_manual_review_rate: float
+class GateOverride(BaseModel):
+    """`[gates.<model>]`: an environment's thresholds for one model; unset keys keep the model's."""
+
+    model_config = {"extra": "forbid"}
+
+    min_precision: float | None = None
+    max_manual_review_rate: float | None = None
+    min_macro_f1: float | None = None
+    champion_margin: float | None = None
+
+
+class TrainingPolicy(BaseModel):
+    """`[training]`: how every model is trained and compared."""
+
+    seed: int = 20261120
+    # Trials of a model's search space run per training; the rest of the grid is cut off.
+    max_trials: int = 8
+    # The environment whose deployed version a candidate is compared with.
+    champion_environment: str = "prod"
 
 
 class ExtractionPolicy(BaseModel):
@@ -65,9 +79,19 @@ class Policy(BaseModel):
     """What an environment allows: gate thresholds and extraction limits (data rules live in suites)."""
 
     name: str
-    gates: dict[str, RoutingGate]
+    gates: dict[str, GateOverride] = Field(default_factory=dict)
+    training: TrainingPolicy = Field(default_factory=TrainingPolicy)
     extraction: ExtractionPolicy
     release: ReleasePolicy
+
+    def gate_for(self, spec):
+        """The model's own gate with this environment's overrides applied."""
+        from dataclasses import replace
+
+        override = self.gates.get(spec.name)
+        if override is None:
+            return spec.gate
+        return replace(spec.gate, **override.model_dump(exclude_none=True))
 
 
 class Settings(BaseModel):

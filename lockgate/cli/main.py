@@ -327,5 +327,15 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
                    result)  # fmt: skip
 
 
+def _add_model_commands() -> None:
+    from lockgate.cli import models
+
+    for command in (models.models, models.model_card, models.reproduce, models.change):
+        cli.add_command(command)
+
+
+_add_model_commands()
+
+
 def main() -> None:
     cli()

@@ -1,7 +1,7 @@
 """Writes a day of inbound correspondence (eml, pdf, html, txt) plus its ground truth.
 
 Documents go to the landing folder untouched by anything else; the ground truth
-(department, every planted entity with its span and source, or why a file is broken)
+(department, urgency, every planted entity with its span and source, or why a file is broken)
 goes to the labels folder as JSON lines keyed by doc_id = sha256 of the file's bytes.
 """
 
@@ -389,6 +389,25 @@ def _truth_entities(letter: Letter, fmt: str) -> list[dict]:
     return spans
 
 
+URGENT_AMOUNT = 3_000_000.0
+URGENCY_NOISE = 5  # of 256: about 2% of labels disagree with the rule, as real labels do
+
+
+def urgency_label(entities: list[dict], doc_seed: int) -> str:
+    """The urgency an operations analyst gave a letter: a large sum, or a transfer with dates.
+
+    A function of what is in the letter (so a model on extracted fields can learn it) with a
+    little noise drawn from the document's own seed, not from the corpus generator's stream.
+    """
+    amounts = [float(e["normalized"].split()[0]) for e in entities if e["type"] == "AMOUNT"]
+    ibans = sum(e["type"] == "IBAN" for e in entities)
+    dates = sum(e["type"] == "DATE" for e in entities)
+    urgent = max(amounts, default=0.0) >= URGENT_AMOUNT or (ibans >= 1 and dates >= 2)
+    if hashlib.sha256(f"urgency:{doc_seed}".encode()).digest()[0] < URGENCY_NOISE:
+        urgent = not urgent
+    return "urgent" if urgent else "routine"
+
+
 def _truth_for_hostile(kind: str, letter: Letter) -> list[dict]:
     if kind != "wrong_charset":
         return []
@@ -470,6 +489,7 @@ def generate_corpus(
             "format": fmt,
             "run_date": run_date,
             "department": department,
+            "urgency": urgency_label(entities, doc_seed),
             "language": language,
             "has_signature": letter.has_signature and expected_reason is None,
             "hostile_kind": hostile,

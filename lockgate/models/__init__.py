@@ -1,39 +1,137 @@
-"""The models lockgate trains: each is a `ModelSpec` declared in a module of this package."""
+"""The model protocol, and the registry of models lockgate trains.
+
+A model is one module that defines `SPEC = ModelSpec(...)`. lockgate finds models in two
+places, so neither the DAGs nor the jobs list them:
+
+* every module of this package (`lockgate/models/<name>.py`);
+* every entry point in the group `lockgate.models` of an installed distribution, e.g. in a
+  team's pyproject.toml: `[project.entry-points."lockgate.models"] churn = "acme_models.churn"`.
+
+Model modules are imported when a DAG file is parsed, so they import scikit-learn only inside
+the functions that build the featurizer and estimator.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Any
+
+ENTRY_POINT_GROUP = "lockgate.models"
+# Columns of the labelled document table a model may read (see lockgate.training.features).
+SNAPSHOT_KEYS = ("doc_id", "run_date")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The thresholds a candidate must meet on the held-out test split to be released.
+
+    Defaults belong to the model; `[gates.<model>]` in infra/envs/*.toml overrides them per
+    environment.
+
+    Attributes:
+        min_precision: per class, among the documents decided automatically; the automatic
+            decision threshold of each class is chosen on validation data to hold it.
+        max_manual_review_rate: share of documents below their class threshold.
+        min_macro_f1: floor on macro-F1 over all classes, before thresholds.
+        champion_margin: how much worse than the production version (on macro-F1 and on the
+            manual-review rate, measured on the same test documents) a candidate may be.
+    """
+
+    min_precision: float = 0.95
+    max_manual_review_rate: float = 0.40
+    min_macro_f1: float = 0.85
+    champion_margin: float = 0.02
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What the platform needs to know to train, gate, register and score a model.
+    """What the platform needs to train, gate, register, release and score a model.
 
     Attributes:
-        name: registry name, also the folder under training/ and scores/.
-        label: the column holding the target in the training snapshot.
-        text_column: the (masked) input column the pipeline reads.
-        build_pipeline: returns an unfitted scikit-learn pipeline for a seed.
-        gate: the key of this model's thresholds under `[gates]` in infra/envs/*.toml.
+        name: registry name; also the folder under training/ and scores/.
+        description: one line for the model card and `lockgate models`.
+        label: the column of the labelled document table that holds the target.
+        inputs: the columns of the labelled document table the featurizer reads.
+        featurizer: returns an unfitted transformer from a frame of `inputs` to features.
+            Swapping it does not touch the estimator or the pipeline around it.
+        estimator: returns an unfitted scikit-learn classifier for (params, seed).
+        params: the estimator's default hyper-parameters.
+        search_space: hyper-parameter grid searched on the cluster before every training
+            (name -> candidate values); empty means train with `params` only.
+        gate: this model's default gate thresholds.
+        extra_metrics: name -> f(truth, predicted) -> float, reported (and shown in the
+            model card) beside the platform's per-class and business metrics.
+        classes: the label values the training snapshot may hold (checked by validation);
+            empty means any.
+        limitations: what the model must not be used for; printed in its model card.
     """
 
     name: str
+    description: str
     label: str
-    text_column: str
-    build_pipeline: Callable[[int], Any]
-    gate: str
+    inputs: tuple[str, ...]
+    featurizer: Callable[[], Any]
+    estimator: Callable[[Mapping[str, Any], int], Any]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    search_space: Mapping[str, tuple] = field(default_factory=dict)
+    gate: Gate = field(default_factory=Gate)
+    extra_metrics: Mapping[str, Callable[[Any, Any], float]] = field(default_factory=dict)
+    classes: tuple[str, ...] = ()
+    limitations: str = ""
+
+    def build_pipeline(self, params: Mapping[str, Any], seed: int):
+        """featurizer -> estimator, unfitted; `params` are the estimator's hyper-parameters."""
+        from sklearn.pipeline import Pipeline
+
+        return Pipeline(
+            [("features", self.featurizer()), ("estimator", self.estimator(params, seed))]
+        )
+
+    @property
+    def snapshot_columns(self) -> list[str]:
+        """The columns of this model's training snapshot, the label last (renamed `label`)."""
+        return [*SNAPSHOT_KEYS, *self.inputs, "label"]
 
 
 class UnknownModel(KeyError):
     pass
 
 
-def get_model(name: str) -> ModelSpec:
-    from lockgate.models import routing
+class InvalidModel(ValueError):
+    """A model module does not follow the protocol."""
 
-    models = {routing.SPEC.name: routing.SPEC}
+
+def _spec_of(module_name: str) -> ModelSpec:
+    module = importlib.import_module(module_name)
+    spec = getattr(module, "SPEC", None)
+    if not isinstance(spec, ModelSpec):
+        raise InvalidModel(f"{module_name} defines no SPEC = ModelSpec(...)")
+    overlap = set(spec.inputs) & {*SNAPSHOT_KEYS, "label", spec.label}
+    if overlap or not spec.inputs:
+        raise InvalidModel(f"{module_name}: inputs {spec.inputs} must be non-empty and "
+                           f"must not include {sorted(overlap)}")  # fmt: skip
+    return spec
+
+
+def registered_models() -> dict[str, ModelSpec]:
+    """Every model lockgate knows, by name: this package's modules, then installed plug-ins."""
+    specs: dict[str, ModelSpec] = {}
+    sources = [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)]
+    sources += [ep.value.partition(":")[0] for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    for source in sources:
+        spec = _spec_of(source)
+        if spec.name in specs:
+            raise InvalidModel(f"two modules declare the model {spec.name!r} ({source})")
+        specs[spec.name] = spec
+    return dict(sorted(specs.items()))
+
+
+def get_model(name: str) -> ModelSpec:
+    models = registered_models()
     if name not in models:
         raise UnknownModel(f"no model {name!r}; known models: {sorted(models)}")
     return models[name]

@@ -7,6 +7,7 @@ from lockgate.registry.mlflow_registry import (
     find_version,
     latest_passing_version,
     load_model,
+    model_card,
     register_model,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "find_version",
     "latest_passing_version",
     "load_model",
+    "model_card",
     "register_model",
 ]

@@ -18,6 +18,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 MODEL_FILE = "model.skops"
 METADATA_FILE = "metadata.json"
+CARD_FILE = "model_card.md"
 # Types a lockgate model may contain when loaded; anything else is refused.
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
@@ -92,8 +93,10 @@ def register_model(
     params: dict,
     metrics: dict[str, float],
     lineage: dict[str, str],
+    trials: list[dict] | None = None,
 ) -> ModelVersionRecord:
-    """Log a training run and register its model; a retry with identical inputs reuses the version."""
+    """Log a training run (its search trials as child runs) and register its model with a model
+    card; a retry with identical inputs reuses the version."""
     from mlflow.exceptions import MlflowException
 
     digest = hashlib.sha256(model_bytes).hexdigest()
@@ -115,6 +118,19 @@ def register_model(
             json.dumps({**metadata, "artifact_sha256": digest}, indent=2, sort_keys=True)
         )
         client.log_artifacts(run_id, tmp, artifact_path="model")
+    for trial in trials or []:
+        child = client.create_run(
+            experiment_id,
+            run_name=f"trial-{trial['trial']}",
+            tags={"mlflow.parentRunId": run_id, "lockgate.trial": str(trial["trial"]),
+                  "host": trial["host"], **lineage},
+        )  # fmt: skip
+        for key, value in trial["params"].items():
+            client.log_param(child.info.run_id, key, json.dumps(value))
+        for key in ("macro_f1", "manual_review_rate", "accuracy", "seconds"):
+            client.log_metric(child.info.run_id, f"validation_{key}" if key != "seconds" else key,
+                              float(trial[key]))  # fmt: skip
+        client.set_terminated(child.info.run_id)
     client.set_terminated(run_id)
     try:
         client.create_registered_model(model)
@@ -127,7 +143,22 @@ def register_model(
         run_id=run_id,
         tags={**lineage, "artifact_sha256": digest, "gate_passed": str(metadata["gate"]["passed"])},
     )
+    from lockgate.training.card import render_card
+
+    client.log_text(run_id, render_card(str(version.version), {**metadata, "artifact_sha256": digest}),
+                    f"model/{CARD_FILE}")  # fmt: skip
     return get_version(settings, model, str(version.version))
+
+
+def model_card(settings: Settings, model: str, version: str) -> str:
+    """The Markdown model card registered with a version."""
+    import mlflow
+
+    record = get_version(settings, model, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        local = mlflow.artifacts.download_artifacts(artifact_uri=f"{record.source}/{CARD_FILE}",
+                                                    dst_path=tmp)  # fmt: skip
+        return Path(local).read_text()
 
 
 def get_version(settings: Settings, model: str, version: str) -> ModelVersionRecord:

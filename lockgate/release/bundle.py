@@ -14,6 +14,13 @@ from lockgate.registry import ModelVersionRecord
 SUITES = ("extracted_documents", "extraction_run", "training_set", "scores")
 
 
+def model_suites(models: list[str]) -> list[str]:
+    """Suites that exist for some models only: `training_set.<model>` (e.g. its label values)."""
+    from lockgate.validation import suite_exists
+
+    return [f"training_set.{m}" for m in models if suite_exists(f"training_set.{m}")]
+
+
 def code_version() -> str:
     """The git commit lockgate runs from (`-dirty` if the tree has changes); LOCKGATE_CODE_VERSION wins."""
     configured = os.environ.get("LOCKGATE_CODE_VERSION")
@@ -55,14 +62,18 @@ def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> tuple[
                 "version": m.version,
                 "artifact_sha256": m.artifact_sha256,
                 "snapshot_digest": m.metadata["snapshot_digest"],
-                "auto_route_threshold": m.metadata["threshold"]["value"],
+                "inputs": m.metadata["inputs"],
+                "thresholds": m.metadata["thresholds"],
                 "gate": m.metadata["gate"],
                 "canary_sha256": _digest(m.metadata["canary"]),
             }
             for m in sorted(models, key=lambda m: m.name)
         ],
         "code": {"commit": code_version()},
-        "suites": {name: suite_digest(name) for name in SUITES},
+        "suites": {
+            name: suite_digest(name)
+            for name in (*SUITES, *model_suites(sorted(m.name for m in models)))
+        },
         "config_sha256": _digest(settings.policy.model_dump()),
     }
     return f"rel-{_digest(bundle)[:16]}", bundle

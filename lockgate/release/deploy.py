@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from lockgate.config import Settings, load_settings
 from lockgate.registry import ModelVersionRecord, fetch_verified_model, load_model
@@ -53,7 +54,9 @@ def verify_release(settings: Settings, bundle: dict) -> None:
         )
         record = get_version(settings, entry["name"], entry["version"])
         canary = record.metadata["canary"]
-        proba = estimator.predict_proba([c["text"] for c in canary])
+        proba = estimator.predict_proba(
+            pd.DataFrame([c["inputs"] for c in canary], columns=entry["inputs"])
+        )
         classes = np.asarray([str(c) for c in estimator.classes_])
         predicted, confidence = classes[proba.argmax(axis=1)], proba.max(axis=1)
         for expected, got, conf in zip(canary, predicted, confidence, strict=True):
@@ -62,6 +65,20 @@ def verify_release(settings: Settings, bundle: dict) -> None:
                     f"{entry['name']} v{entry['version']}: canary {expected['doc_id'][:12]} scored "
                     f"{got}/{conf:.6f}, recorded {expected['prediction']}/{expected['confidence']:.6f}"
                 )
+
+
+def record_refusals(
+    settings: Settings, refused: list[ModelVersionRecord], environment: str, actor: str
+) -> str:
+    """Audit each refused candidate with the gate's explanation; returns the explanation."""
+    ledger = open_ledger(settings)
+    detail = "; ".join(f"{r.name} v{r.version}: {r.metadata['gate']['explain']}" for r in refused)
+    with ledger.engine.begin() as conn:
+        for r in refused:
+            ledger.append_audit(conn, actor, "release.refused_by_gate", r.name,
+                                {"version": r.version, "checks": r.metadata["gate"]["checks"],
+                                 "detail": r.metadata["gate"]["explain"]}, environment)  # fmt: skip
+    return detail
 
 
 def release_to_environment(
@@ -73,16 +90,10 @@ def release_to_environment(
     default); elsewhere the change stays open for approvers.
     """
     refused = [r for r in records if not r.metadata["gate"]["passed"]]
-    ledger = open_ledger(settings)
     if refused:
-        detail = "; ".join(
-            f"{r.name} v{r.version}: {r.metadata['gate']['explain']}" for r in refused
-        )
-        with ledger.engine.begin() as conn:
-            ledger.append_audit(conn, actor, "release.refused_by_gate", refused[0].name,
-                                {"versions": [r.version for r in refused], "detail": detail},
-                                environment)  # fmt: skip
+        detail = record_refusals(settings, refused, environment, actor)
         return DeploymentOutcome(environment, "", None, "refused_by_gate", detail)
+    ledger = open_ledger(settings)
 
     release_id, bundle = build_bundle(settings, records)
     ledger.record_release(release_id, bundle, actor)

@@ -38,10 +38,15 @@ def _estimator(digest: str, data: bytes):
 
 
 def score_frame(
-    documents: DataFrame, model_bytes: bytes, digest: str, text_column: str, threshold: float
-) -> DataFrame:
-    """doc_id, prediction, confidence and decision for every document (pure transform)."""
-    spark = documents.sparkSession
+    features: DataFrame, model_bytes: bytes, digest: str, inputs: list[str],
+    thresholds: dict[str, float],
+) -> DataFrame:  # fmt: skip
+    """doc_id, prediction, confidence and decision for every row of the document features.
+
+    A document is decided automatically when its confidence reaches the threshold of the class
+    it was given; otherwise it goes to manual review.
+    """
+    spark = features.sparkSession
     shared = spark.sparkContext.broadcast(model_bytes)
     arrow_schema = pa.schema(
         [("doc_id", pa.string()), ("prediction", pa.string()), ("confidence", pa.float64()),
@@ -51,19 +56,21 @@ def score_frame(
     def predict(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         estimator = _estimator(digest, shared.value)
         classes = np.asarray([str(c) for c in estimator.classes_])
+        cut = np.asarray([thresholds.get(c, 1.01) for c in classes])
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            proba = estimator.predict_proba(batch.column(text_column).to_pylist())
+            proba = estimator.predict_proba(batch.to_pandas()[inputs])
+            best = proba.argmax(axis=1)
             confidence = proba.max(axis=1)
-            decision = np.where(confidence >= threshold, "auto_route", "manual_review")
+            decision = np.where(confidence >= cut[best], "auto_route", "manual_review")
             yield pa.RecordBatch.from_arrays(
-                [batch.column("doc_id"), pa.array(classes[proba.argmax(axis=1)]),
-                 pa.array(confidence), pa.array(decision)],
+                [batch.column("doc_id"), pa.array(classes[best]), pa.array(confidence),
+                 pa.array(decision)],
                 schema=arrow_schema,
             )  # fmt: skip
 
-    return documents.select("doc_id", text_column).mapInArrow(predict, SCORE_SCHEMA)
+    return features.select("doc_id", *inputs).mapInArrow(predict, SCORE_SCHEMA)
 
 
 def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tuple[dict, bytes]]]:
@@ -96,17 +103,19 @@ def score_run(
 ) -> dict[str, tuple[DataFrame, dict]]:
     """Scores per model of the deployed release, each tagged with the release that made them.
 
-    Received documents are routed; their attachments travel with them and are not scored alone.
+    Received documents are scored; their attachments travel with them and are not scored alone.
+    Every model reads its inputs from the same document features its training snapshot had.
     """
     from pyspark.sql import functions as F
 
+    from lockgate.training.features import document_features
+
     release_id, models = deployed_models(settings, environment)
-    if "parent_doc_id" in documents.columns:
-        documents = documents.where(F.col("parent_doc_id").isNull())
+    features = document_features(documents).persist()
     scored = {}
     for entry, data in models:
         frame = score_frame(
-            documents, data, entry["artifact_sha256"], "masked_text", entry["auto_route_threshold"]
+            features, data, entry["artifact_sha256"], entry["inputs"], entry["thresholds"]
         ).select(
             "*",
             F.lit(entry["name"]).alias("model"),

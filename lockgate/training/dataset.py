@@ -1,4 +1,4 @@
-"""Build a labelled, masked, content-addressed training snapshot (Spark transforms)."""
+"""A model's training snapshot: its columns of the labelled document table, content-addressed."""
 
 from __future__ import annotations
 
@@ -7,33 +7,38 @@ import hashlib
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-SNAPSHOT_COLUMNS = ["doc_id", "masked_text", "label", "run_date"]
+from lockgate.models import ModelSpec
 
 
-def labelled_documents(extracted: DataFrame, labels: DataFrame, up_to: str) -> DataFrame:
-    """Documents extracted on or before `up_to` joined with their department label."""
-    usable_labels = (
-        labels.where(F.col("broken_reason").isNull() & (F.col("run_date") <= up_to))
-        .select("doc_id", F.col("department").alias("label"))
-        .dropDuplicates(["doc_id"])
-    )
-    return (
-        extracted.where(F.col("run_date") <= up_to)
-        .select("doc_id", "masked_text", "run_date")
-        .dropDuplicates(["doc_id"])
-        .join(usable_labels, "doc_id")
-        .select(*SNAPSHOT_COLUMNS)
+class MissingColumns(ValueError):
+    """A model asks for columns the labelled document table does not have."""
+
+
+def model_snapshot(labelled: DataFrame, spec: ModelSpec) -> DataFrame:
+    """The rows with a label for `spec`, its inputs, and the label renamed `label`."""
+    wanted = [*spec.inputs, spec.label]
+    missing = sorted(set(wanted) - set(labelled.columns))
+    if missing:
+        raise MissingColumns(
+            f"model {spec.name} reads {missing}, which the labelled document table does not "
+            f"have; it has {sorted(labelled.columns)}"
+        )
+    return labelled.where(F.col(spec.label).isNotNull()).select(
+        "doc_id", "run_date", *spec.inputs, F.col(spec.label).cast("string").alias("label")
     )
 
 
 def snapshot_digest(snapshot: DataFrame) -> str:
-    """sha256 over the sorted per-row digests: the same rows give the same digest, in any order."""
+    """sha256 over the column names and the sorted per-row digests: the same rows give the same
+    digest in any order; another column set gives another digest."""
+    columns = snapshot.columns
     row_digests = snapshot.select(
         F.sha2(
-            F.concat_ws("\x1f", *[F.col(c).cast("string") for c in SNAPSHOT_COLUMNS]), 256
+            F.concat_ws("\x1f", *[F.coalesce(F.col(c).cast("string"), F.lit("\x00")) for c in columns]),
+            256,
         ).alias("h")
     )
-    digest = hashlib.sha256()
+    digest = hashlib.sha256("\x1f".join(columns).encode())
     for row in row_digests.orderBy("h").toLocalIterator():
         digest.update(bytes.fromhex(row["h"]))
     return digest.hexdigest()

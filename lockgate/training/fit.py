@@ -1,4 +1,4 @@
-"""Fit a model on a snapshot, evaluate it on the held-out split, and serialise it safely (skops)."""
+"""Fit a model on a snapshot, evaluate it on held-out splits, and serialise it canonically (skops)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lockgate.models import ModelSpec
-from lockgate.training.evaluation import Threshold, choose_threshold, is_holdout
+from lockgate.training.evaluation import Evaluation, choose_thresholds, evaluate, split_of
 
 CANARY_SIZE = 25
 _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -25,81 +26,90 @@ _OBJECT_ID = re.compile(r'"(?:__id__": |file": ")(\d+)')
 
 @dataclass
 class TrainedModel:
+    """A fitted candidate: thresholds chosen on validation rows, evaluated on test rows."""
+
     estimator: object
     classes: list[str]
-    metrics: dict[str, float]
-    per_class: dict[str, dict[str, float]]
-    threshold: Threshold
+    params: dict[str, Any]
+    seed: int
+    thresholds: dict[str, float]
+    validation: Evaluation
+    test: Evaluation
     train_rows: int
-    holdout_rows: int
     canary: list[dict] = field(default_factory=list)
 
+    @property
+    def metrics(self) -> dict[str, float]:
+        return self.test.metrics
 
-def _single_threaded() -> None:
-    # The same bytes on every machine: BLAS and OpenMP thread counts change float sums.
+
+@dataclass(frozen=True)
+class Splits:
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+
+
+def split_snapshot(snapshot: pd.DataFrame, spec: ModelSpec) -> Splits:
+    """Rows sorted by doc_id (input order never matters), split by content."""
+    frame = snapshot.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    side = frame["doc_id"].map(split_of)
+    splits = Splits(*(frame[side == s].reset_index(drop=True) for s in ("train", "validation", "test")))
+    if splits.train["label"].nunique() < 2 or len(splits.validation) == 0 or len(splits.test) == 0:
+        raise ValueError(
+            f"snapshot too small to train {spec.name}: {len(splits.train)} training rows with "
+            f"{splits.train['label'].nunique()} classes, {len(splits.validation)} validation "
+            f"and {len(splits.test)} test rows"
+        )
+    return splits
+
+
+def fit_pipeline(spec: ModelSpec, params: dict[str, Any], seed: int, train: pd.DataFrame):
+    """The model's pipeline fitted on one thread (thread counts change float sums, so bytes)."""
+    from threadpoolctl import threadpool_limits
+
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    estimator = spec.build_pipeline(params, seed)
+    with threadpool_limits(limits=1):
+        estimator.fit(train[list(spec.inputs)], train["label"].to_numpy())
+    return estimator
 
 
-def fit_and_evaluate(
-    snapshot: pd.DataFrame, spec: ModelSpec, target_precision: float, seed: int = 20261120
+def predict_proba(estimator, spec: ModelSpec, frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        proba = estimator.predict_proba(frame[list(spec.inputs)])
+    return proba, [str(c) for c in estimator.classes_]
+
+
+def train_candidate(
+    splits: Splits, spec: ModelSpec, params: dict[str, Any], seed: int, min_precision: float
 ) -> TrainedModel:
-    """Train on the stable training split of `snapshot` and measure on its held-out split."""
-    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-
-    _single_threaded()
-    frame = snapshot.sort_values("doc_id", kind="stable").reset_index(drop=True)
-    holdout = frame["doc_id"].map(is_holdout).to_numpy()
-    train, test = frame[~holdout], frame[holdout]
-    if train[spec.label].nunique() < 2 or len(test) == 0:
-        raise ValueError(
-            f"snapshot too small to train {spec.name}: {len(train)} training rows with "
-            f"{train[spec.label].nunique()} classes, {len(test)} held-out rows"
-        )
-    estimator = spec.build_pipeline(seed)
-    estimator.fit(train[spec.text_column].tolist(), train[spec.label].tolist())
-
-    proba = estimator.predict_proba(test[spec.text_column].tolist())
-    classes = [str(c) for c in estimator.classes_]
-    predicted = np.asarray(classes)[proba.argmax(axis=1)]
-    confidence = proba.max(axis=1)
-    truth = test[spec.label].to_numpy()
-    threshold = choose_threshold(confidence, predicted == truth, target_precision)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=classes, zero_division=0
-    )
-    metrics = {
-        "accuracy": float(accuracy_score(truth, predicted)),
-        "macro_f1": float(f1_score(truth, predicted, average="macro", zero_division=0)),
-        "auto_route_precision": threshold.precision,
-        "manual_review_rate": threshold.manual_review_rate,
-        "auto_route_threshold": threshold.value,
-    }
-    per_class = {
-        cls: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-        for cls, p, r, f, s in zip(classes, precision, recall, f1, support, strict=True)
-    }
-    canary_rows = test.head(CANARY_SIZE)
+    """Fit on train; choose each class's threshold on validation; measure everything on test."""
+    estimator = fit_pipeline(spec, params, seed, splits.train)
+    proba, classes = predict_proba(estimator, spec, splits.validation)
+    truth = splits.validation["label"].to_numpy()
+    thresholds = choose_thresholds(proba, classes, truth, min_precision)
+    validation = evaluate(proba, classes, truth, thresholds, spec.extra_metrics)
+    proba, _ = predict_proba(estimator, spec, splits.test)
+    test = evaluate(proba, classes, splits.test["label"].to_numpy(), thresholds, spec.extra_metrics)
+    canary_rows = splits.test.head(CANARY_SIZE)
+    canary_proba = proba[: len(canary_rows)]
     canary = [
-        {"doc_id": row.doc_id, "text": row_text, "prediction": str(pred), "confidence": float(conf)}
-        for row, row_text, pred, conf in zip(
-            canary_rows.itertuples(),
-            canary_rows[spec.text_column],
-            predicted[:CANARY_SIZE],
-            confidence[:CANARY_SIZE],
-            strict=True,
+        {"doc_id": doc_id, "inputs": inputs, "prediction": classes[int(p.argmax())],
+         "confidence": float(p.max())}
+        for doc_id, inputs, p in zip(
+            canary_rows["doc_id"], canary_rows[list(spec.inputs)].to_dict("records"),
+            canary_proba, strict=True,
         )
-    ]
+    ]  # fmt: skip
     return TrainedModel(
-        estimator=estimator,
-        classes=classes,
-        metrics=metrics,
-        per_class=per_class,
-        threshold=threshold,
-        train_rows=len(train),
-        holdout_rows=len(test),
-        canary=canary,
-    )
+        estimator=estimator, classes=classes, params=dict(params), seed=seed,
+        thresholds=thresholds, validation=validation, test=test,
+        train_rows=len(splits.train), canary=canary,
+    )  # fmt: skip
 
 
 def model_to_bytes(estimator: object) -> bytes:

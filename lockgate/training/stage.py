@@ -1,79 +1,192 @@
-"""The training stages as the jobs call them: snapshot the labelled data, then fit, gate and register."""
+"""The training stages as jobs and the CLI call them: snapshot, search, fit, gate, register, reproduce."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from typing import Any
+
+import pandas as pd
 from pyspark.sql import SparkSession
 
 from lockgate.config import Settings
-from lockgate.models import get_model
+from lockgate.models import ModelSpec, get_model, registered_models
 from lockgate.registry import ModelVersionRecord, register_model
+from lockgate.registry.mlflow_registry import get_version
 from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import write_partition
-from lockgate.training.dataset import labelled_documents, snapshot_digest
+from lockgate.training.dataset import model_snapshot, snapshot_digest
 from lockgate.training.evaluation import apply_gate
-from lockgate.training.fit import fit_and_evaluate, model_to_bytes
+from lockgate.training.fit import (
+    TrainedModel,
+    model_to_bytes,
+    sha256_hex,
+    split_snapshot,
+    train_candidate,
+)
+from lockgate.training.features import labelled_documents
 
 
-def build_training_snapshot(spark: SparkSession, layout: Layout, model: str, run_date: str) -> dict:
-    """Write the content-addressed snapshot for `run_date` (once per content) and its manifest."""
+def build_training_snapshots(
+    spark: SparkSession, layout: Layout, run_date: str, models: list[str] | None = None
+) -> dict[str, dict]:
+    """Each model's content-addressed snapshot for `run_date` (written once per content)."""
     extracted = spark.read.parquet(layout.extracted)
     labels = spark.read.json(f"{layout.root}/labels/*/ground_truth.jsonl")
-    snapshot = labelled_documents(extracted, labels, run_date).persist()
-    digest = snapshot_digest(snapshot)
-    target = layout.training_snapshot(model, digest)
-    if not uri_exists(target):
-        write_partition(snapshot, layout.training(model), f"snapshot={digest}", ["doc_id"])
-    manifest = {
-        "model": model,
-        "run_date": run_date,
-        "snapshot": digest,
-        "rows": snapshot.count(),
-        "label_counts": {
-            r["label"]: r["count"] for r in snapshot.groupBy("label").count().collect()
-        },
-    }
-    write_json_atomic(layout.manifest(f"training_set/{model}", run_date), manifest)
-    return manifest
+    labelled = labelled_documents(extracted, labels, run_date).persist()
+    specs = registered_models()
+    manifests = {}
+    for name in models or list(specs):
+        spec = specs[name] if name in specs else get_model(name)
+        snapshot = model_snapshot(labelled, spec).persist()
+        digest = snapshot_digest(snapshot)
+        if not uri_exists(layout.training_snapshot(spec.name, digest)):
+            write_partition(snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"])
+        manifest = {
+            "model": spec.name,
+            "run_date": run_date,
+            "snapshot": digest,
+            "columns": snapshot.columns,
+            "rows": snapshot.count(),
+            "label_counts": {
+                r["label"]: r["count"] for r in snapshot.groupBy("label").count().orderBy("label").collect()
+            },
+        }
+        write_json_atomic(layout.manifest(f"training_set/{spec.name}", run_date), manifest)
+        snapshot.unpersist()
+        manifests[spec.name] = manifest
+    labelled.unpersist()
+    return manifests
+
+
+def read_snapshot(spark: SparkSession, layout: Layout, spec: ModelSpec, digest: str) -> pd.DataFrame:
+    return (
+        spark.read.parquet(layout.training_snapshot(spec.name, digest))
+        .select("doc_id", *spec.inputs, "label")
+        .toPandas()
+    )
 
 
 def train_and_register(
     spark: SparkSession, settings: Settings, layout: Layout, model: str, run_date: str,
-    lineage: dict[str, str],
+    lineage: dict[str, str], params: dict[str, Any] | None = None,
 ) -> ModelVersionRecord:  # fmt: skip
-    """Fit on the run's snapshot, evaluate on held-out data, gate, and register with lineage."""
+    """Search (on the executors), fit the best, gate against thresholds and the champion, register.
+
+    `params` skips the search and trains with exactly these estimator parameters.
+    """
+    from lockgate.training.champion import deployed_version, score_champion
+    from lockgate.training.search import best_trial, grid, run_search
+
     spec = get_model(model)
-    gate_config = settings.policy.gates[spec.gate]
-    snapshot = read_json(layout.manifest(f"training_set/{model}", run_date))["snapshot"]
-    frame = (
-        spark.read.parquet(layout.training_snapshot(model, snapshot))
-        .select("doc_id", spec.text_column, spec.label)
-        .toPandas()
-    )
-    trained = fit_and_evaluate(frame, spec, gate_config.target_precision)
-    gate = apply_gate(trained.metrics, gate_config)
+    policy = settings.policy
+    gate = policy.gate_for(spec)
+    seed = policy.training.seed
+    training_set = read_json(layout.manifest(f"training_set/{model}", run_date))
+    splits = split_snapshot(read_snapshot(spark, layout, spec, training_set["snapshot"]), spec)
+
+    if params is None:
+        trials = run_search(spark, spec, splits.train, splits.validation, seed,
+                            gate.min_precision, policy.training.max_trials)  # fmt: skip
+        chosen = best_trial(trials)
+        params, best = chosen.params, chosen.trial
+    else:
+        trials, best = [], None
+    trained = train_candidate(splits, spec, params, seed, gate.min_precision)
+
+    champion_env = policy.training.champion_environment
+    champion = deployed_version(settings, model, champion_env)
+    compared = None
+    if champion is not None:
+        label = f"{model} v{champion.version} ({champion_env})"
+        compared = (label, score_champion(settings, champion, splits.test, spec.extra_metrics))
+    result = apply_gate(trained.test, gate, compared)
+
     model_bytes = model_to_bytes(trained.estimator)
-    metadata = {
-        "model": model,
-        "classes": trained.classes,
-        "text_column": spec.text_column,
-        "snapshot_digest": snapshot,
-        "threshold": trained.threshold.__dict__,
-        "metrics": trained.metrics,
-        "per_class": trained.per_class,
-        "gate": gate.to_dict() | {"explain": gate.explain(), "environment": settings.environment},
-        "canary": trained.canary,
-        "train_rows": trained.train_rows,
-        "holdout_rows": trained.holdout_rows,
-    }
-    params = {k: str(v) for k, v in trained.estimator.get_params(deep=True).items()
-              if isinstance(v, (int, float, str, bool, tuple, type(None)))}  # fmt: skip
+    metadata = _metadata(spec, trained, training_set, lineage, run_date, splits, trials, best)
+    metadata["gate"] = result.to_dict() | {"explain": result.explain(),
+                                           "environment": settings.environment,
+                                           "thresholds": asdict(gate)}  # fmt: skip
     record = register_model(
-        settings, model, model_bytes, metadata, params, trained.metrics,
-        {**lineage, "snapshot_digest": snapshot, "run_date": run_date},
+        settings, model, model_bytes, metadata, {k: json.dumps(v) for k, v in params.items()},
+        _flat_metrics(trained), {**lineage, "snapshot_digest": training_set["snapshot"],
+                                 "run_date": run_date, "seed": str(seed)},
+        trials=[asdict(t) for t in trials],
     )  # fmt: skip
     write_json_atomic(
         layout.manifest(f"model/{model}", run_date),
         {"model": model, "version": record.version, "artifact_sha256": record.artifact_sha256,
-         "metrics": trained.metrics, "gate": metadata["gate"], "snapshot": snapshot},
+         "metrics": record.metadata["metrics"], "gate": record.metadata["gate"],
+         "snapshot": training_set["snapshot"], "params": record.metadata["training"]["params"]},
     )  # fmt: skip
     return record
+
+
+def _metadata(spec, trained: TrainedModel, training_set, lineage, run_date, splits, trials, best) -> dict:
+    return {
+        "model": spec.name,
+        "description": spec.description,
+        "label": spec.label,
+        "inputs": list(spec.inputs),
+        "classes": trained.classes,
+        "thresholds": trained.thresholds,
+        "metrics": trained.test.metrics,
+        "validation_metrics": trained.validation.metrics,
+        "per_class": trained.test.per_class,
+        "extra_metrics": sorted(spec.extra_metrics),
+        "canary": trained.canary,
+        "limitations": spec.limitations,
+        "snapshot_digest": training_set["snapshot"],
+        "training": {
+            "params": trained.params,
+            "seed": trained.seed,
+            "snapshot_digest": training_set["snapshot"],
+            "run_date": run_date,
+            "label_counts": training_set["label_counts"],
+            "code_version": lineage.get("code_version", "unknown"),
+            "airflow_run_id": lineage.get("airflow_run_id", ""),
+            "train_rows": trained.train_rows,
+            "validation_rows": trained.validation.rows,
+            "test_rows": trained.test.rows,
+            "search": {"space": {k: list(v) for k, v in spec.search_space.items()},
+                       "trials": [asdict(t) for t in trials], "best": best},
+        },  # fmt: skip
+    }
+
+
+def _flat_metrics(trained: TrainedModel) -> dict[str, float]:
+    flat = {f"test_{k}": v for k, v in trained.test.metrics.items()}
+    flat |= {f"validation_{k}": v for k, v in trained.validation.metrics.items()}
+    for cls, scores in trained.test.per_class.items():
+        flat |= {f"test_{key}.{cls}": scores[key] for key in ("precision", "recall", "f1", "auto_precision")}
+    return {k: v for k, v in flat.items() if v == v}  # MLflow refuses NaN in some stores
+
+
+def reproduce_version(spark: SparkSession, settings: Settings, model: str, version: str) -> dict:
+    """Retrain `model` `version` from its recorded snapshot, parameters and seed; compare digests."""
+    from lockgate.release.bundle import code_version
+
+    record = get_version(settings, model, version)
+    spec = get_model(model)
+    training = record.metadata["training"]
+    layout = Layout(settings.storage_root)
+    target = layout.training_snapshot(model, training["snapshot_digest"])
+    if not uri_exists(target):
+        raise FileNotFoundError(f"the snapshot {model} v{version} was trained on is gone: {target}")
+    frame = read_snapshot(spark, layout, spec, training["snapshot_digest"])
+    splits = split_snapshot(frame, spec)
+    trained = train_candidate(splits, spec, training["params"], training["seed"],
+                              record.metadata["gate"]["thresholds"]["min_precision"])  # fmt: skip
+    digest = sha256_hex(model_to_bytes(trained.estimator))
+    return {
+        "model": model,
+        "version": version,
+        "snapshot_digest": training["snapshot_digest"],
+        "params": training["params"],
+        "seed": training["seed"],
+        "recorded_code_version": training["code_version"],
+        "current_code_version": code_version(),
+        "recorded_sha256": record.artifact_sha256,
+        "reproduced_sha256": digest,
+        "match": digest == record.artifact_sha256,
+    }

@@ -6,6 +6,7 @@ from lockgate.validation.suites import (
     ValidationReport,
     load_suite,
     suite_digest,
+    suite_exists,
     validate_frame,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "ValidationReport",
     "load_suite",
     "suite_digest",
+    "suite_exists",
     "validate_frame",
 ]

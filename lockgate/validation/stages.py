@@ -50,12 +50,27 @@ def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
     return results
 
 
-def validate_training_set(layout: Layout, model: str, run_date: str) -> dict:
+def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dict]:
+    """Every snapshot against `training_set`, then against `training_set.<model>` if it exists."""
+    from lockgate.validation.suites import suite_exists
+
     manifest = read_json(layout.manifest(f"training_set/{model}", run_date))
     frame = read_parquet(layout.training_snapshot(model, manifest["snapshot"]))
-    return _check(frame, "training_set", layout, run_date, scope=model)
+    suites = ["training_set"] + [s for s in (f"training_set.{model}",) if suite_exists(s)]
+    return [_check(frame, suite, layout, run_date, scope=model) for suite in suites]
 
 
 def validate_scores(layout: Layout, environment: str, model: str, run_date: str) -> dict:
     frame = read_parquet(f"{layout.scores(environment, model)}/{Layout.partition(run_date)}")
     return _check(frame, "scores", layout, run_date, scope=f"{environment}/{model}")
+
+
+def validate_release_scores(settings, layout: Layout, environment: str, run_date: str) -> list[dict]:
+    """The scores of every model in the release that scored the run."""
+    from lockgate.release import open_ledger
+
+    pointer = open_ledger(settings).pointer(environment)
+    if pointer is None:
+        raise ValueError(f"no release in {environment}; nothing was scored")
+    bundle = open_ledger(settings).release(pointer["release_id"])["bundle"]
+    return [validate_scores(layout, environment, m["name"], run_date) for m in bundle["models"]]

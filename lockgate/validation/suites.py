@@ -70,6 +70,10 @@ def suite_path(name: str) -> Path:
     return repo_root() / "expectations" / f"{name}.json"
 
 
+def suite_exists(name: str) -> bool:
+    return suite_path(name).is_file()
+
+
 def load_suite(name: str) -> dict:
     path = suite_path(name)
     if not path.is_file():

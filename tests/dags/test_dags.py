@@ -43,13 +43,26 @@ def test_dag_files_do_not_import_heavy_libraries(dag_file):
 
 
 def test_pipeline_task_graph(dagbag):
+    from lockgate.models import registered_models
+
     dag = dagbag.dags["lockgate_pipeline"]
-    order = [
-        "ensure_person_model", "extract_documents", "validate_extraction", "build_training_set", "validate_training_set",
-        "train_model", "release_to_test", "score_documents", "validate_scores",
-    ]  # fmt: skip
-    assert sorted(dag.task_ids) == sorted(order)
-    for upstream, downstream in zip(order, order[1:], strict=False):
+    head = ["ensure_person_model", "extract_documents", "validate_extraction", "build_training_set"]
+    tail = ["release_to_test", "score_documents", "validate_scores"]
+    models = list(registered_models())
+    assert {"routing", "urgency"} <= set(models)
+    per_model = [f"{m}.{t}" for m in models for t in ("validate_training_set", "train_model")]
+    assert sorted(dag.task_ids) == sorted(head + per_model + tail)
+    for upstream, downstream in zip(head, head[1:], strict=False):
+        assert dag.get_task(upstream).downstream_task_ids == {downstream}
+    assert dag.get_task("build_training_set").downstream_task_ids == {
+        f"{m}.validate_training_set" for m in models
+    }
+    for m in models:
+        assert dag.get_task(f"{m}.validate_training_set").downstream_task_ids == {f"{m}.train_model"}
+        assert dag.get_task(f"{m}.train_model").downstream_task_ids == {"release_to_test"}
+        args = dag.get_task(f"{m}.train_model").application_args
+        assert args[args.index("--model") + 1] == m
+    for upstream, downstream in zip(tail, tail[1:], strict=False):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
     assert dag.get_task("validate_scores").downstream_task_ids == set()
     assert dag.catchup is False and "lockgate" in dag.tags
@@ -57,9 +70,12 @@ def test_pipeline_task_graph(dagbag):
 
 def test_spark_tasks_submit_the_jobs_with_the_run_date(dagbag):
     dag = dagbag.dags["lockgate_pipeline"]
-    for task_id in ("extract_documents", "build_training_set", "train_model", "score_documents"):
+    for task_id, job in (("extract_documents", "extract_documents"),
+                         ("build_training_set", "build_training_set"),
+                         ("routing.train_model", "train_model"), ("urgency.train_model", "train_model"),
+                         ("score_documents", "score_documents")):  # fmt: skip
         task = dag.get_task(task_id)
-        assert task.application == str(REPO / "jobs" / f"{task_id}.py")
+        assert task.application == str(REPO / "jobs" / f"{job}.py")
         assert Path(task.application).is_file()
         assert "{{ ds }}" in task.application_args
         assert task._conn_id == "spark_default"

@@ -9,12 +9,22 @@ def test_environment_overrides_base_key_by_key(tmp_path):
     assert prod.policy.gates["routing"].min_macro_f1 == 0.90
     assert test.policy.gates["routing"].min_macro_f1 == 0.85
     assert (
-        prod.policy.gates["routing"].target_precision
-        == test.policy.gates["routing"].target_precision
+        prod.policy.gates["routing"].min_precision
+        == test.policy.gates["routing"].min_precision
     )
     assert prod.policy.release.required_approver_roles == ["model-owner", "risk", "operations"]
     assert test.policy.release.required_approver_roles == []
     assert prod.storage_root == f"file://{tmp_path}/lake"
+
+
+def test_gate_is_the_models_own_with_the_environments_overrides(tmp_path):
+    from lockgate.models import get_model
+
+    urgency, routing = get_model("urgency"), get_model("routing")
+    prod = load_settings("local", "prod", tmp_path).policy
+    assert prod.gate_for(routing).min_macro_f1 == 0.90  # prod.toml
+    assert prod.gate_for(routing).min_precision == 0.95  # base.toml
+    assert prod.gate_for(urgency) == urgency.gate  # no override anywhere: the model's own
 
 
 def test_unknown_environment_is_refused(tmp_path):

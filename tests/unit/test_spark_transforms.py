@@ -2,6 +2,7 @@
 
 import hashlib
 
+import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
@@ -111,30 +112,71 @@ def test_listing_sees_empty_files(spark, tmp_path):
     assert [(p.rsplit("/", 1)[1], n) for p, n in listed] == [("a.txt", 1), ("b.txt", 0)]
 
 
+def _extracted(spark, rows):
+    from pyspark.sql.types import ArrayType, StructField, StructType
+
+    from lockgate.extraction.dataset import ENTITY_TYPE, OUTCOME_SCHEMA
+
+    fields = {f.name: f for f in OUTCOME_SCHEMA.fields}
+    schema = StructType(
+        [fields[c] for c in ("doc_id", "parent_doc_id", "language", "attachment_count",
+                             "has_signature", "text_chars", "masked_text")]
+        + [StructField("entities", ArrayType(ENTITY_TYPE, False), False),
+           StructField("run_date", fields["doc_id"].dataType, False)]
+    )  # fmt: skip
+    return spark.createDataFrame(rows, schema)
+
+
+def _entity(kind, normalized, valid=True):
+    return (kind, normalized, normalized, "body", 0, 1, valid, 1.0)
+
+
+def test_document_features_count_the_fields_of_received_documents(spark):
+    from lockgate.training.features import document_features
+
+    extracted = _extracted(spark, [
+        ("d1", None, "fr", 1, True, 120, "text <IBAN>",
+         [_entity("AMOUNT", "1200.50 EUR"), _entity("AMOUNT", "3000000.00 USD"),
+          _entity("IBAN", "FR76..."), _entity("IBAN", "XX00", valid=False), _entity("DATE", "2026-11-20")],
+         "2026-11-20"),
+        ("d1-child", "d1", "fr", 0, False, 30, "attachment", [_entity("AMOUNT", "5.00 EUR")], "2026-11-20"),
+        ("d2", None, None, 0, False, 10, None, [], "2026-11-20"),
+    ])  # fmt: skip
+    rows = {r.doc_id: r for r in document_features(extracted).collect()}
+    assert set(rows) == {"d1", "d2"}  # attachments are not scored or trained on alone
+    d1, d2 = rows["d1"], rows["d2"]
+    assert (d1.amount_count, d1.max_amount, d1.iban_count, d1.invalid_identifier_count,
+            d1.date_count, d1.has_signature, d1.language) == (2.0, 3_000_000.0, 1.0, 1.0, 1.0, 1.0, "fr")  # fmt: skip
+    assert (d2.max_amount, d2.language, d2.masked_text) == (0.0, "unknown", "")
+
+
 def test_snapshot_digest_depends_on_content_not_order(spark):
-    from lockgate.training.dataset import labelled_documents, snapshot_digest
+    from lockgate.models import get_model
+    from lockgate.training.dataset import model_snapshot, snapshot_digest
+    from lockgate.training.features import labelled_documents
 
-    extracted = spark.createDataFrame(
-        [("d1", "text one", "2026-11-19"), ("d2", "text two", "2026-11-20"),
-         ("d3", "text three", "2026-11-21")],
-        "doc_id string, masked_text string, run_date string",
-    )  # fmt: skip
+    extracted = _extracted(spark, [
+        (d, None, "en", 0, True, 10, f"text {d}", [], day)
+        for d, day in (("d1", "2026-11-19"), ("d2", "2026-11-20"), ("d3", "2026-11-21"))
+    ])  # fmt: skip
     labels = spark.createDataFrame(
-        [("d1", "kyc", None, "2026-11-19"), ("d2", "payments", None, "2026-11-20"),
-         ("d3", "kyc", None, "2026-11-21")],
-        "doc_id string, department string, broken_reason string, run_date string",
+        [("d1", "kyc", "routine", None, "2026-11-19"), ("d2", "payments", None, None, "2026-11-20"),
+         ("d3", "kyc", "urgent", None, "2026-11-21")],
+        "doc_id string, department string, urgency string, broken_reason string, run_date string",
     )  # fmt: skip
-    snapshot = labelled_documents(extracted, labels, "2026-11-20")
-    assert sorted(r.doc_id for r in snapshot.collect()) == [
-        "d1",
-        "d2",
-    ]  # nothing after the run date
-    assert snapshot_digest(snapshot) == snapshot_digest(snapshot.orderBy(F.desc("doc_id")))
-    changed = snapshot.withColumn("label", F.lit("custody"))
-    assert snapshot_digest(changed) != snapshot_digest(snapshot)
+    labelled = labelled_documents(extracted, labels, "2026-11-20")
+    routing = model_snapshot(labelled, get_model("routing"))
+    assert routing.columns == ["doc_id", "run_date", "masked_text", "label"]
+    assert sorted(r.doc_id for r in routing.collect()) == ["d1", "d2"]  # nothing after the run date
+    urgency = model_snapshot(labelled, get_model("urgency"))
+    assert [r.doc_id for r in urgency.collect()] == ["d1"]  # rows without this model's label are left out
+    assert snapshot_digest(routing) == snapshot_digest(routing.orderBy(F.desc("doc_id")))
+    changed = routing.withColumn("label", F.lit("custody"))
+    assert snapshot_digest(changed) != snapshot_digest(routing)
 
 
-def test_score_frame_applies_the_release_threshold(spark):
+def test_score_frame_applies_each_classs_threshold(spark):
+    from sklearn.compose import ColumnTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -144,14 +186,16 @@ def test_score_frame_applies_the_release_threshold(spark):
 
     texts = ["pay the invoice", "payment sent", "complaint about fees", "I want to complain"] * 5
     labels = ["payments", "payments", "complaints", "complaints"] * 5
-    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, labels)
+    frame = pd.DataFrame({"masked_text": texts})
+    model = make_pipeline(ColumnTransformer([("t", TfidfVectorizer(), "masked_text")]),
+                          LogisticRegression()).fit(frame, labels)  # fmt: skip
     data = model_to_bytes(model)
     docs = spark.createDataFrame([("a", "payment of the invoice"), ("b", "complaint")],
                                  "doc_id string, masked_text string")  # fmt: skip
-    expected = model.predict_proba(["payment of the invoice", "complaint"]).max(axis=1)
-    threshold = float(expected.min() + expected.max()) / 2
-    rows = {r.doc_id: r for r in score_frame(docs, data, "sha", "masked_text", threshold).collect()}
+    expected = model.predict_proba(pd.DataFrame({"masked_text": ["payment of the invoice", "complaint"]}))
+    # payments decided automatically at its confidence; complaints needs more than it has.
+    thresholds = {"payments": float(expected[0].max()), "complaints": float(expected[1].max()) + 0.01}
+    rows = {r.doc_id: r for r in score_frame(docs, data, "sha", ["masked_text"], thresholds).collect()}
     assert rows["a"].prediction == "payments" and rows["b"].prediction == "complaints"
-    assert rows["a"].confidence == pytest.approx(expected[0])
-    decisions = {r.decision for r in rows.values()}
-    assert decisions == {"auto_route", "manual_review"}
+    assert rows["a"].confidence == pytest.approx(expected[0].max())
+    assert (rows["a"].decision, rows["b"].decision) == ("auto_route", "manual_review")

@@ -1,0 +1,66 @@
+"""The model card of a registered version: data, training, metrics, gate, limits, in Markdown."""
+
+from __future__ import annotations
+
+
+def _fmt(value) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def render_card(version: str, metadata: dict) -> str:
+    training, gate = metadata["training"], metadata["gate"]
+    lines = [
+        f"# Model card: {metadata['model']} v{version}",
+        "",
+        metadata["description"],
+        "",
+        "## Data",
+        f"- training snapshot `{training['snapshot_digest']}` (labelled documents up to "
+        f"{training['run_date']}), label column `{metadata['label']}`",
+        f"- rows: {training['train_rows']} train, {training['validation_rows']} validation "
+        f"(thresholds, search), {training['test_rows']} test (gate); split by document content",
+        f"- label counts: {training['label_counts']}",
+        f"- inputs: {', '.join(metadata['inputs'])}",
+        "",
+        "## Training",
+        f"- parameters: `{training['params']}`, seed {training['seed']}",
+        f"- code {training['code_version']}, Airflow run `{training['airflow_run_id']}`",
+        f"- artifact sha256 `{metadata['artifact_sha256']}` (skops; reproduce with "
+        f"`lockgate reproduce {metadata['model']} {version}`)",
+        f"- search: {len(training['search']['trials'])} trials on Spark, best trial "
+        f"{training['search']['best']} by validation macro-F1",
+        "",
+        "## Metrics on the test split",
+        "| metric | value |",
+        "|---|---|",
+        *[f"| {k} | {_fmt(v)} |" for k, v in sorted(metadata["metrics"].items())],
+        "",
+        "| class | precision | recall | F1 | support | threshold | decided automatically | precision there |",
+        "|---|---|---|---|---|---|---|---|",
+        *[
+            f"| {cls} | {_fmt(c['precision'])} | {_fmt(c['recall'])} | {_fmt(c['f1'])} | "
+            f"{c['support']} | {_fmt(c['threshold'])} | {c['auto_decided']} | {_fmt(c['auto_precision'])} |"
+            for cls, c in sorted(metadata["per_class"].items())
+        ],
+        "",
+        f"## Gate ({gate['environment']}): {'PASSED' if gate['passed'] else 'REFUSED'}",
+        "| check | value | rule | result |",
+        "|---|---|---|---|",
+        *[
+            f"| {c['metric']} | {_fmt(c['value'])} | {c['comparison']} {_fmt(c['threshold'])} | "
+            f"{'pass' if c['passed'] else 'FAIL: ' + (c['detail'] or 'below threshold')} |"
+            for c in gate["checks"]
+        ],
+        "",
+        (
+            f"Champion: production {gate['champion']['version']}, compared on the same test rows "
+            f"with margin {gate['champion']['margin']}."
+            if gate.get("champion")
+            else "Champion: none deployed in the comparison environment; nothing to compare with."
+        ),
+        "",
+        "## Limits",
+        metadata.get("limitations") or "None declared by the model module.",
+        "",
+    ]
+    return "\n".join(lines)
