@@ -100,7 +100,7 @@ def lockgate_pipeline():
         with TaskGroup(group_id=model, tooltip=f"validate, search, train and gate {model}"):
             train = spark_job(
                 "train_model", "train_model", "--run-date", RUN_DATE, "--model", model,
-                "--airflow-run-id", "{{ run_id }}",
+                "--airflow-run-id", "{{ run_id }}", app_name=f"lockgate-train_model-{model}",
             )  # fmt: skip
             training_sets >> validate_training_set(model) >> train >> release
     release >> score >> validate_scores()

@@ -21,8 +21,7 @@ def featurizer():
     return ColumnTransformer(
         [
             ("fields", "passthrough", list(NUMERIC)),
-            ("language", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-             ["language"]),
+            ("language", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["language"]),
         ],  # fmt: skip
         sparse_threshold=0.0,
     )

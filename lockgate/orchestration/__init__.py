@@ -63,8 +63,10 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def spark_job(task_id: str, job: str, *args: str, **operator_kwargs):
+def spark_job(task_id: str, job: str, *args: str, app_name: str | None = None, **operator_kwargs):
     """A Spark task for `jobs/<job>.py` with the profile's Spark configuration.
+
+    The application is named `app_name`, by default `lockgate-<job>`.
 
     On YARN the application runs in cluster deploy mode; the task polls the ResourceManager,
     a failure puts YARN's diagnostics and the driver's stderr in the task log, and killing
@@ -88,7 +90,7 @@ def spark_job(task_id: str, job: str, *args: str, **operator_kwargs):
         application=str(repo_root() / "jobs" / f"{job}.py"),
         application_args=list(args),
         conn_id=SPARK_CONN_ID,
-        name=f"lockgate-{job}",
+        name=app_name or f"lockgate-{job}",
         conf=conf,
         yarn_rm_url=profile.yarn_rm_url if on_yarn else None,
         **operator_kwargs,

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,9 +95,13 @@ def register_model(
     metrics: dict[str, float],
     lineage: dict[str, str],
     trials: list[dict] | None = None,
+    card: Callable[[str, dict], str] | None = None,
 ) -> ModelVersionRecord:
-    """Log a training run (its search trials as child runs) and register its model with a model
-    card; a retry with identical inputs reuses the version."""
+    """Log a training run (its search trials as child runs) and register its model; a retry with
+    identical inputs reuses the version.
+
+    `card(version, metadata)` renders the version's model card, stored beside the model file.
+    """
     from mlflow.exceptions import MlflowException
 
     digest = hashlib.sha256(model_bytes).hexdigest()
@@ -143,10 +148,9 @@ def register_model(
         run_id=run_id,
         tags={**lineage, "artifact_sha256": digest, "gate_passed": str(metadata["gate"]["passed"])},
     )
-    from lockgate.training.card import render_card
-
-    client.log_text(run_id, render_card(str(version.version), {**metadata, "artifact_sha256": digest}),
-                    f"model/{CARD_FILE}")  # fmt: skip
+    if card is not None:
+        text = card(str(version.version), {**metadata, "artifact_sha256": digest})
+        client.log_text(run_id, text, f"model/{CARD_FILE}")
     return get_version(settings, model, str(version.version))
 
 

@@ -34,7 +34,9 @@ def snapshot_digest(snapshot: DataFrame) -> str:
     columns = snapshot.columns
     row_digests = snapshot.select(
         F.sha2(
-            F.concat_ws("\x1f", *[F.coalesce(F.col(c).cast("string"), F.lit("\x00")) for c in columns]),
+            F.concat_ws(
+                "\x1f", *[F.coalesce(F.col(c).cast("string"), F.lit("\x00")) for c in columns]
+            ),
             256,
         ).alias("h")
     )

@@ -130,7 +130,10 @@ class GateCheck:
     detail: str = ""
 
     def explain(self) -> str:
-        return self.detail or f"{self.metric}={self.value:.4f} is not {self.comparison} {self.threshold}"
+        return (
+            self.detail
+            or f"{self.metric}={self.value:.4f} is not {self.comparison} {self.threshold}"
+        )
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,9 @@ def gate_checks(test: Evaluation, gate: Gate) -> list[GateCheck]:
     """The absolute checks on the test split: macro-F1 floor, per-class precision, review rate."""
     checks = [_check("macro_f1", test.metrics["macro_f1"], ">=", gate.min_macro_f1)]
     for cls, scores in test.per_class.items():
-        if scores["auto_decided"]:  # a class never decided automatically cannot be wrong automatically
+        if scores[
+            "auto_decided"
+        ]:  # a class never decided automatically cannot be wrong automatically
             checks.append(
                 _check(f"precision[{cls}]", scores["auto_precision"], ">=", gate.min_precision)
             )

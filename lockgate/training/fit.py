@@ -54,7 +54,9 @@ def split_snapshot(snapshot: pd.DataFrame, spec: ModelSpec) -> Splits:
     """Rows sorted by doc_id (input order never matters), split by content."""
     frame = snapshot.sort_values("doc_id", kind="stable").reset_index(drop=True)
     side = frame["doc_id"].map(split_of)
-    splits = Splits(*(frame[side == s].reset_index(drop=True) for s in ("train", "validation", "test")))
+    splits = Splits(
+        *(frame[side == s].reset_index(drop=True) for s in ("train", "validation", "test"))
+    )
     if splits.train["label"].nunique() < 2 or len(splits.validation) == 0 or len(splits.test) == 0:
         raise ValueError(
             f"snapshot too small to train {spec.name}: {len(splits.train)} training rows with "

@@ -41,7 +41,10 @@ class Trial:
 def grid(defaults: Mapping[str, Any], space: Mapping[str, tuple], max_trials: int) -> list[dict]:
     """The defaults overlaid with every combination of the space, in a fixed order."""
     keys = sorted(space)
-    combos = [dict(zip(keys, values, strict=True)) for values in itertools.product(*(space[k] for k in keys))]
+    combos = [
+        dict(zip(keys, values, strict=True))
+        for values in itertools.product(*(space[k] for k in keys))
+    ]
     trials = [{**defaults, **combo} for combo in combos] or [dict(defaults)]
     return trials[:max_trials]
 
@@ -81,7 +84,8 @@ def run_search(
     candidates = grid(spec.params, spec.search_space, max_trials)
     data = spark.sparkContext.broadcast((train, validation))
     frame = spark.createDataFrame(
-        [(i, json.dumps(p, sort_keys=True)) for i, p in enumerate(candidates)], "trial int, params string"
+        [(i, json.dumps(p, sort_keys=True)) for i, p in enumerate(candidates)],
+        "trial int, params string",
     ).repartition(len(candidates), "trial")
     model = spec.name
 

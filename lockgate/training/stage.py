@@ -15,8 +15,10 @@ from lockgate.registry import ModelVersionRecord, register_model
 from lockgate.registry.mlflow_registry import get_version
 from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import write_partition
+from lockgate.training.card import render_card
 from lockgate.training.dataset import model_snapshot, snapshot_digest
 from lockgate.training.evaluation import apply_gate
+from lockgate.training.features import labelled_documents
 from lockgate.training.fit import (
     TrainedModel,
     model_to_bytes,
@@ -24,7 +26,6 @@ from lockgate.training.fit import (
     split_snapshot,
     train_candidate,
 )
-from lockgate.training.features import labelled_documents
 
 
 def build_training_snapshots(
@@ -49,7 +50,8 @@ def build_training_snapshots(
             "columns": snapshot.columns,
             "rows": snapshot.count(),
             "label_counts": {
-                r["label"]: r["count"] for r in snapshot.groupBy("label").count().orderBy("label").collect()
+                r["label"]: r["count"]
+                for r in snapshot.groupBy("label").count().orderBy("label").collect()
             },
         }
         write_json_atomic(layout.manifest(f"training_set/{spec.name}", run_date), manifest)
@@ -59,7 +61,9 @@ def build_training_snapshots(
     return manifests
 
 
-def read_snapshot(spark: SparkSession, layout: Layout, spec: ModelSpec, digest: str) -> pd.DataFrame:
+def read_snapshot(
+    spark: SparkSession, layout: Layout, spec: ModelSpec, digest: str
+) -> pd.DataFrame:
     return (
         spark.read.parquet(layout.training_snapshot(spec.name, digest))
         .select("doc_id", *spec.inputs, "label")
@@ -76,7 +80,7 @@ def train_and_register(
     `params` skips the search and trains with exactly these estimator parameters.
     """
     from lockgate.training.champion import deployed_version, score_champion
-    from lockgate.training.search import best_trial, grid, run_search
+    from lockgate.training.search import best_trial, run_search
 
     spec = get_model(model)
     policy = settings.policy
@@ -111,7 +115,7 @@ def train_and_register(
         settings, model, model_bytes, metadata, {k: json.dumps(v) for k, v in params.items()},
         _flat_metrics(trained), {**lineage, "snapshot_digest": training_set["snapshot"],
                                  "run_date": run_date, "seed": str(seed)},
-        trials=[asdict(t) for t in trials],
+        trials=[asdict(t) for t in trials], card=render_card,
     )  # fmt: skip
     write_json_atomic(
         layout.manifest(f"model/{model}", run_date),
@@ -122,7 +126,9 @@ def train_and_register(
     return record
 
 
-def _metadata(spec, trained: TrainedModel, training_set, lineage, run_date, splits, trials, best) -> dict:
+def _metadata(
+    spec, trained: TrainedModel, training_set, lineage, run_date, splits, trials, best
+) -> dict:
     return {
         "model": spec.name,
         "description": spec.description,
@@ -148,8 +154,11 @@ def _metadata(spec, trained: TrainedModel, training_set, lineage, run_date, spli
             "train_rows": trained.train_rows,
             "validation_rows": trained.validation.rows,
             "test_rows": trained.test.rows,
-            "search": {"space": {k: list(v) for k, v in spec.search_space.items()},
-                       "trials": [asdict(t) for t in trials], "best": best},
+            "search": {
+                "space": {k: list(v) for k, v in spec.search_space.items()},
+                "trials": [asdict(t) for t in trials],
+                "best": best,
+            },
         },  # fmt: skip
     }
 
@@ -158,7 +167,10 @@ def _flat_metrics(trained: TrainedModel) -> dict[str, float]:
     flat = {f"test_{k}": v for k, v in trained.test.metrics.items()}
     flat |= {f"validation_{k}": v for k, v in trained.validation.metrics.items()}
     for cls, scores in trained.test.per_class.items():
-        flat |= {f"test_{key}.{cls}": scores[key] for key in ("precision", "recall", "f1", "auto_precision")}
+        flat |= {
+            f"test_{key}.{cls}": scores[key]
+            for key in ("precision", "recall", "f1", "auto_precision")
+        }
     return {k: v for k, v in flat.items() if v == v}  # MLflow refuses NaN in some stores
 
 

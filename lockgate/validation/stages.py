@@ -65,7 +65,9 @@ def validate_scores(layout: Layout, environment: str, model: str, run_date: str)
     return _check(frame, "scores", layout, run_date, scope=f"{environment}/{model}")
 
 
-def validate_release_scores(settings, layout: Layout, environment: str, run_date: str) -> list[dict]:
+def validate_release_scores(
+    settings, layout: Layout, environment: str, run_date: str
+) -> list[dict]:
     """The scores of every model in the release that scored the run."""
     from lockgate.release import open_ledger
 

@@ -26,7 +26,13 @@ DOCUMENTS = 200
 RM = "http://127.0.0.1:8088"
 WEBHDFS = "http://127.0.0.1:9870/webhdfs/v1"
 LAKE = "/lockgate/lake"
-JOBS = ("extract_documents", "build_training_set", "train_model", "score_documents")
+JOBS = (
+    "extract_documents",
+    "build_training_set",
+    "train_model-routing",
+    "train_model-urgency",
+    "score_documents",
+)
 
 
 def _apps(since_ms: int, **filters) -> list[dict]:
@@ -138,6 +144,18 @@ def test_model_registered_by_a_driver_running_the_shipped_zip(yarn_demo):
     # In a YARN container the commit can only come from BUILD.json inside the job zip.
     assert {v.tags["code_version"] for v in versions} == {code_version()}
     assert all(v.source.startswith("mlflow-artifacts:") for v in versions)
+    # The search's trials ran as Spark tasks in YARN containers; each is a child run.
+    parent = versions[0].run_id
+    experiment = client.get_run(parent).info.experiment_id
+    trials = client.search_runs([experiment], f"tags.mlflow.parentRunId = '{parent}'")
+    assert len(trials) == 3 and all("validation_macro_f1" in t.data.metrics for t in trials)
+
+
+def test_a_model_trained_in_a_yarn_container_is_reproduced_byte_for_byte(yarn_demo):
+    env, _, _ = yarn_demo
+    for model in ("routing", "urgency"):
+        report = json.loads(_lockgate(env, "reproduce", model, "1", "--json").stdout)
+        assert report["snapshot_digest"] and report["match"] is True, report
 
 
 def test_spark_submit_by_hand_in_cluster_mode(yarn_demo):

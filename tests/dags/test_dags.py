@@ -58,7 +58,9 @@ def test_pipeline_task_graph(dagbag):
         f"{m}.validate_training_set" for m in models
     }
     for m in models:
-        assert dag.get_task(f"{m}.validate_training_set").downstream_task_ids == {f"{m}.train_model"}
+        assert dag.get_task(f"{m}.validate_training_set").downstream_task_ids == {
+            f"{m}.train_model"
+        }
         assert dag.get_task(f"{m}.train_model").downstream_task_ids == {"release_to_test"}
         args = dag.get_task(f"{m}.train_model").application_args
         assert args[args.index("--model") + 1] == m

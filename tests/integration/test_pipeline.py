@@ -143,7 +143,9 @@ def test_eval_extraction_and_bench_print_their_figures(demo, tmp_path):
 def test_validation_results_are_written_for_each_suite(demo):
     home, _, _ = demo
     for suite, scope in [("extraction_run", "all"), ("extracted_documents", "all"),
-                         ("training_set", "routing"), ("scores", "test/routing")]:  # fmt: skip
+                         ("training_set", "routing"), ("training_set.routing", "routing"),
+                         ("training_set", "urgency"), ("training_set.urgency", "urgency"),
+                         ("scores", "test/routing"), ("scores", "test/urgency")]:  # fmt: skip
         result = json.loads(
             (
                 _lake(home) / "validation" / suite / scope / f"run_date={RUN_DATE}" / "result.json"
@@ -153,22 +155,42 @@ def test_validation_results_are_written_for_each_suite(demo):
         assert result["gx_result"]["statistics"]["evaluated_expectations"] > 0
 
 
-def test_model_version_is_registered_with_lineage(demo):
-    home, env, _ = demo
+def _mlflow(home: Path, env, expression: str):
+    """Evaluate `expression` with `c`, an MlflowClient on the demo's registry, in a subprocess."""
     code = (
-        "import json, mlflow; from mlflow import MlflowClient; "
-        f"c = MlflowClient('sqlite:///{home}/mlflow/mlflow.db'); "
-        "print(json.dumps([dict(v.tags, version=v.version) for v in c.search_model_versions(\"name='routing'\")]))"
+        "import json; from mlflow import MlflowClient; "
+        f"c = MlflowClient('sqlite:///{home}/mlflow/mlflow.db'); print(json.dumps({expression}))"
     )
-    versions = json.loads(_run([sys.executable, "-c", code], env).stdout.strip().splitlines()[-1])
+    return json.loads(_run([sys.executable, "-c", code], env).stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("model", ["routing", "urgency"])
+def test_model_version_is_registered_with_lineage_trials_and_card(demo, model):
+    home, env, _ = demo
+    versions = _mlflow(home, env, f"[dict(v.tags, version=v.version, run_id=v.run_id) "
+                                  f"for v in c.search_model_versions(\"name='{model}'\")]")  # fmt: skip
     assert len(versions) == 1
     tags = versions[0]
-    trained = _manifest(home, "model/routing")
+    trained = _manifest(home, f"model/{model}")
     assert tags["artifact_sha256"] == trained["artifact_sha256"]
-    assert tags["snapshot_digest"] == _manifest(home, "training_set/routing")["snapshot"]
+    assert tags["snapshot_digest"] == _manifest(home, f"training_set/{model}")["snapshot"]
     assert tags["airflow_run_id"].startswith("manual__")
     assert len(tags["code_version"].removesuffix("-dirty")) == 40
-    assert tags["gate_passed"] == "True"
+    assert tags["gate_passed"] == "True" and tags["seed"] == "20261120"
+    # Every trial of the search is a child run of the training run, with its params and score.
+    trials = _mlflow(home, env, "[dict(r.data.params, **r.data.metrics) for r in c.search_runs("
+                     f"[c.get_run('{tags['run_id']}').info.experiment_id], "
+                     f"\"tags.mlflow.parentRunId = '{tags['run_id']}'\")]")  # fmt: skip
+    from lockgate.models import get_model
+    from lockgate.training.search import grid
+
+    spec = get_model(model)
+    assert len(trials) == len(grid(spec.params, spec.search_space, 8)) > 1
+    assert all(0 <= t["validation_macro_f1"] <= 1 for t in trials)
+    card = _run([str(BIN / "lockgate"), "model-card", model, "1"], env).stdout
+    for section in ("# Model card", "## Data", "## Metrics on the test split", "## Gate (test): PASSED",
+                    "## Limits", tags["snapshot_digest"], tags["artifact_sha256"]):  # fmt: skip
+        assert section in card, section
 
 
 def test_release_in_test_made_the_scores(demo):
@@ -177,12 +199,22 @@ def test_release_in_test_made_the_scores(demo):
     test = status["test"]
     assert status["prod"] is None and status["dev"] is None
     assert test["release_id"].startswith("rel-") and test["change"]["kind"] == "normal"
-    assert test["models"][0]["version"] == _manifest(home, "model/routing")["version"]
+    assert {m["name"]: m["version"] for m in test["models"]} == {
+        m: _manifest(home, f"model/{m}")["version"] for m in ("routing", "urgency")
+    }
     assert test["deployed_by"].startswith("airflow:lockgate_pipeline:")
-    scores = _rows(_lake(home) / "scores" / "test" / "routing" / f"run_date={RUN_DATE}")
-    assert set(scores["release_id"]) == {test["release_id"]}
-    assert len(scores) == _manifest(home, "extraction")["parsed"] and scores["doc_id"].is_unique
-    assert set(scores["decision"]) <= {"auto_route", "manual_review"}
+    for model, classes in (("routing", 6), ("urgency", 2)):
+        scores = _rows(_lake(home) / "scores" / "test" / model / f"run_date={RUN_DATE}")
+        assert set(scores["release_id"]) == {test["release_id"]}
+        assert len(scores) == _manifest(home, "extraction")["parsed"] and scores["doc_id"].is_unique
+        assert set(scores["decision"]) == {"auto_route", "manual_review"}
+        assert scores["prediction"].nunique() == classes
+    # The change request carries each model's gate checks as its evidence.
+    evidence = json.loads(_run([str(BIN / "lockgate"), "change", str(test["change"]["id"]), "--json"],
+                               env).stdout)  # fmt: skip
+    checks = {m["name"]: {c["metric"] for c in m["gate"]["checks"]} for m in evidence["models"]}
+    assert {"macro_f1", "manual_review_rate", "precision[payments]"} <= checks["routing"]
+    assert {"precision[urgent]", "precision[routine]"} <= checks["urgency"]
 
 
 def test_audit_verify_passes_and_fails_after_a_hand_edit(demo, tmp_path):
@@ -221,9 +253,8 @@ def test_rerun_of_the_same_run_date_gives_the_same_partitions(demo):
     assert _rows(scores).equals(before[1])
     assert sorted(_partition_digests(extracted)) == before[2] == ["part-00000.parquet"]
     assert _manifest(home, "scores/test/routing")["release_id"] == release_before
-    assert (
-        _manifest(home, "model/routing")["version"] == "1"
-    )  # same bytes, same snapshot: no new version
+    for model in ("routing", "urgency"):  # same bytes, same snapshot: no new version
+        assert _manifest(home, f"model/{model}")["version"] == "1"
 
 
 def test_jobs_run_by_hand_with_spark_submit(demo):
@@ -271,3 +302,129 @@ def test_extraction_job_survives_a_hostile_corpus(demo):
     top = quarantine[quarantine["parent_doc_id"].isna()]
     got = dict(zip(top["source_file"], top["quarantine_reason"], strict=True))
     assert got == {t["file"]: t["broken_reason"] for t in truth if t["broken_reason"]}
+
+
+def test_retraining_from_the_same_snapshot_gives_the_same_digest_and_reproduce_confirms_it(demo):
+    home, env, _ = demo
+    trained = _manifest(home, "model/routing")
+    submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
+    again = _run(
+        submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "routing"], env
+    )
+    assert f"registered routing v1 sha256={trained['artifact_sha256']}" in again.stdout
+    for model in ("routing", "urgency"):
+        result = _run([str(BIN / "lockgate"), "reproduce", model, "1", "--json"], env)
+        report = json.loads(result.stdout)
+        assert report["match"] is True, report
+        assert report["reproduced_sha256"] == _manifest(home, f"model/{model}")["artifact_sha256"]
+        assert report["snapshot_digest"] == _manifest(home, f"training_set/{model}")["snapshot"]
+        assert report["params"] == _manifest(home, f"model/{model}")["params"]
+
+
+def _promote_test_release_to_prod(home: Path) -> None:
+    """What issue 6's approvals will do through the UI: put the test release in prod."""
+    from lockgate.config import load_settings
+    from lockgate.release import open_ledger
+
+    ledger = open_ledger(load_settings("local", "prod", home))
+    release_id = ledger.pointer("test")["release_id"]
+    change = ledger.open_change("normal", "prod", release_id, "tester:owner", "champion for tests")
+    ledger.set_change_state(change, "open", "approved", "tester:risk", {"approved_by": "tester"})
+    ledger.move_pointer(change, "tester:operations")
+
+
+def test_a_worse_candidate_is_refused_by_the_champion_comparison(demo):
+    home, env, _ = demo
+    _promote_test_release_to_prod(home)
+    submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
+    worse = _run(submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "routing",
+                           "--params", '{"C": 0.05}'], env)  # fmt: skip
+    assert "registered routing v2" in worse.stdout and "gate=refused" in worse.stdout
+    assert "champion comparison: macro_f1=" in worse.stdout
+    assert "worse than production routing v1 (prod)" in worse.stdout
+    assert "more than the margin 0.02" in worse.stdout
+    gate = _manifest(home, "model/routing")["gate"]
+    assert not gate["passed"] and gate["champion"]["version"] == "routing v1 (prod)"
+
+    # The release step keeps what is deployed and writes the refusal, with its checks, to the audit log.
+    status_before = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], env).stdout)[
+        "test"
+    ]
+    task = _run([str(BIN / "lockgate"), "airflow", "tasks", "test", "lockgate_pipeline",
+                 "release_to_test", RUN_DATE], env)  # fmt: skip
+    assert "new_state=success" in task.stdout + task.stderr
+    status = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], env).stdout)["test"]
+    assert status["release_id"] == status_before["release_id"]
+    entries = (
+        sqlite3.connect(home / "ledger.db")
+        .execute("SELECT subject, payload FROM audit_log WHERE action = 'release.refused_by_gate'")
+        .fetchall()
+    )
+    assert [subject for subject, _ in entries] == ["routing"]
+    assert "champion comparison: macro_f1=" in json.loads(entries[0][1])["detail"]
+
+
+TOY_MODEL = """
+from lockgate.models import Gate, ModelSpec
+
+
+def featurizer():
+    from sklearn.compose import ColumnTransformer
+    return ColumnTransformer([("amount", "passthrough", ["max_amount"])])
+
+
+def estimator(params, seed):
+    from sklearn.tree import DecisionTreeClassifier
+    return DecisionTreeClassifier(random_state=seed, **params)
+
+
+SPEC = ModelSpec(
+    name="toy_urgency", description="Urgency from the largest amount alone (a toy plug-in).",
+    label="urgency", inputs=("max_amount",), featurizer=featurizer, estimator=estimator,
+    params={"max_depth": 1}, search_space={"max_depth": (1, 2)},
+    gate=Gate(min_precision=0.5, max_manual_review_rate=1.0, min_macro_f1=0.3),
+)
+"""
+
+
+def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(demo, tmp_path):
+    """A team's package, installed beside lockgate (entry point), and nothing else changed."""
+    home, env, _ = demo
+    package = tmp_path / "site" / "team_models"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "toy_urgency.py").write_text(TOY_MODEL)
+    dist = tmp_path / "site" / "team_models-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[lockgate.models]\ntoy_urgency = team_models.toy_urgency\n"
+    )
+    plugin_env = env | {"PYTHONPATH": str(tmp_path / "site")}
+    day = "2026-11-21"
+    result = _run(
+        [str(BIN / "lockgate"), "demo", "--run-date", day, "--documents", "120"], plugin_env
+    )
+    assert "model        toy_urgency v1" in result.stdout
+
+    manifest = json.loads(
+        (_lake(home) / "manifests" / "model" / "toy_urgency" / f"run_date={day}.json").read_text()
+    )
+    assert manifest["gate"]["passed"] and {c["metric"] for c in manifest["gate"]["checks"]} >= {
+        "macro_f1",
+        "manual_review_rate",
+    }
+    versions = _mlflow(home, env, "[dict(v.tags, version=v.version) for v in "
+                                  "c.search_model_versions(\"name='toy_urgency'\")]")  # fmt: skip
+    assert [(v["version"], v["gate_passed"]) for v in versions] == [("1", "True")]
+    snapshot = json.loads((_lake(home) / "manifests" / "training_set" / "toy_urgency"
+                           / f"run_date={day}.json").read_text())  # fmt: skip
+    assert snapshot["columns"] == ["doc_id", "run_date", "max_amount", "label"]
+    assert (_lake(home) / "training" / "toy_urgency" / f"snapshot={snapshot['snapshot']}").is_dir()
+    assert (
+        _lake(home) / "validation" / "training_set" / "toy_urgency" / f"run_date={day}"
+    ).is_dir()
+    test = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], plugin_env).stdout)["test"]
+    assert "toy_urgency" in {m["name"] for m in test["models"]}
+    scores = _rows(_lake(home) / "scores" / "test" / "toy_urgency" / f"run_date={day}")
+    assert set(scores["prediction"]) <= {"routine", "urgent"} and len(scores) > 0

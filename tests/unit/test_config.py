@@ -8,10 +8,7 @@ def test_environment_overrides_base_key_by_key(tmp_path):
     test = load_settings("local", "test", tmp_path)
     assert prod.policy.gates["routing"].min_macro_f1 == 0.90
     assert test.policy.gates["routing"].min_macro_f1 == 0.85
-    assert (
-        prod.policy.gates["routing"].min_precision
-        == test.policy.gates["routing"].min_precision
-    )
+    assert prod.policy.gates["routing"].min_precision == test.policy.gates["routing"].min_precision
     assert prod.policy.release.required_approver_roles == ["model-owner", "risk", "operations"]
     assert test.policy.release.required_approver_roles == []
     assert prod.storage_root == f"file://{tmp_path}/lake"

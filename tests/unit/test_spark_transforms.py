@@ -169,7 +169,9 @@ def test_snapshot_digest_depends_on_content_not_order(spark):
     assert routing.columns == ["doc_id", "run_date", "masked_text", "label"]
     assert sorted(r.doc_id for r in routing.collect()) == ["d1", "d2"]  # nothing after the run date
     urgency = model_snapshot(labelled, get_model("urgency"))
-    assert [r.doc_id for r in urgency.collect()] == ["d1"]  # rows without this model's label are left out
+    assert [r.doc_id for r in urgency.collect()] == [
+        "d1"
+    ]  # rows without this model's label are left out
     assert snapshot_digest(routing) == snapshot_digest(routing.orderBy(F.desc("doc_id")))
     changed = routing.withColumn("label", F.lit("custody"))
     assert snapshot_digest(changed) != snapshot_digest(routing)
@@ -192,10 +194,17 @@ def test_score_frame_applies_each_classs_threshold(spark):
     data = model_to_bytes(model)
     docs = spark.createDataFrame([("a", "payment of the invoice"), ("b", "complaint")],
                                  "doc_id string, masked_text string")  # fmt: skip
-    expected = model.predict_proba(pd.DataFrame({"masked_text": ["payment of the invoice", "complaint"]}))
+    expected = model.predict_proba(
+        pd.DataFrame({"masked_text": ["payment of the invoice", "complaint"]})
+    )
     # payments decided automatically at its confidence; complaints needs more than it has.
-    thresholds = {"payments": float(expected[0].max()), "complaints": float(expected[1].max()) + 0.01}
-    rows = {r.doc_id: r for r in score_frame(docs, data, "sha", ["masked_text"], thresholds).collect()}
+    thresholds = {
+        "payments": float(expected[0].max()),
+        "complaints": float(expected[1].max()) + 0.01,
+    }
+    rows = {
+        r.doc_id: r for r in score_frame(docs, data, "sha", ["masked_text"], thresholds).collect()
+    }
     assert rows["a"].prediction == "payments" and rows["b"].prediction == "complaints"
     assert rows["a"].confidence == pytest.approx(expected[0].max())
     assert (rows["a"].decision, rows["b"].decision) == ("auto_route", "manual_review")

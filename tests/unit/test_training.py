@@ -54,7 +54,10 @@ def test_each_class_gets_its_own_threshold_holding_its_precision():
     thresholds = choose_thresholds(proba, classes, truth, 0.95)
     assert thresholds == {"a": 0.8, "b": 0.85}
     result = evaluate(proba, classes, truth, thresholds)
-    assert result.per_class["b"]["auto_decided"] == 2 and result.per_class["b"]["auto_precision"] == 1.0
+    assert (
+        result.per_class["b"]["auto_decided"] == 2
+        and result.per_class["b"]["auto_precision"] == 1.0
+    )
     assert result.metrics["manual_review_rate"] == pytest.approx(2 / 6)
     assert result.metrics["min_class_precision"] == 1.0
 
@@ -64,7 +67,9 @@ def test_gate_names_the_failing_class_and_metric():
     proba = _proba([(0.9, 0.1), (0.8, 0.2), (0.1, 0.9), (0.2, 0.8), (0.3, 0.7)])
     truth = np.array(["a", "a", "b", "a", "a"])
     test = evaluate(proba, classes, truth, {"a": 0.5, "b": 0.5})
-    result = apply_gate(test, Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.9))
+    result = apply_gate(
+        test, Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.9)
+    )
     assert not result.passed
     explained = result.explain()
     assert "precision[b]=0.3333 is not >= 0.95" in explained
@@ -78,7 +83,9 @@ def test_champion_comparison_refuses_a_worse_candidate_naming_metric_and_margin(
                     {"a": 0.5, "b": 0.5})  # fmt: skip
     worse = evaluate(_proba([(0.9, 0.1), (0.6, 0.4), (0.8, 0.2), (0.2, 0.8)]), classes, truth,
                      {"a": 0.5, "b": 0.5})  # fmt: skip
-    gate = Gate(min_precision=0.5, max_manual_review_rate=1.0, min_macro_f1=0.5, champion_margin=0.02)
+    gate = Gate(
+        min_precision=0.5, max_manual_review_rate=1.0, min_macro_f1=0.5, champion_margin=0.02
+    )
     refused = apply_gate(worse, gate, ("routing v1 (prod)", good))
     assert not refused.passed
     assert ("champion comparison: macro_f1=0.7333 is worse than production routing v1 (prod) "
@@ -125,10 +132,14 @@ SNAPSHOTS = {"routing": _text_snapshot, "urgency": _tabular_snapshot}
 @pytest.mark.parametrize("model", sorted(SNAPSHOTS))
 def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model):
     spec = get_model(model)
-    first = train_candidate(split_snapshot(SNAPSHOTS[model](), spec), spec, dict(spec.params), 7, 0.9)
+    first = train_candidate(
+        split_snapshot(SNAPSHOTS[model](), spec), spec, dict(spec.params), 7, 0.9
+    )
     shuffled = SNAPSHOTS[model]().sample(frac=1, random_state=1)
     second = train_candidate(split_snapshot(shuffled, spec), spec, dict(spec.params), 7, 0.9)
-    assert sha256_hex(model_to_bytes(first.estimator)) == sha256_hex(model_to_bytes(second.estimator))
+    assert sha256_hex(model_to_bytes(first.estimator)) == sha256_hex(
+        model_to_bytes(second.estimator)
+    )
     assert first.test.metrics == second.test.metrics
     assert first.test.metrics["macro_f1"] > 0.9 and first.canary
     other_seed = train_candidate(split_snapshot(SNAPSHOTS[model](), spec), spec,
@@ -157,15 +168,23 @@ def test_the_featurizer_is_swapped_without_touching_the_estimator():
         return ColumnTransformer([("text", HashingVectorizer(n_features=2**12), "masked_text")])
 
     spec = dataclasses.replace(get_model("routing"), featurizer=hashed)
-    trained = train_candidate(split_snapshot(_text_snapshot(), spec), spec, dict(spec.params), 7, 0.9)
-    assert type(trained.estimator.named_steps["features"].transformers_[0][1]).__name__ == "HashingVectorizer"
+    trained = train_candidate(
+        split_snapshot(_text_snapshot(), spec), spec, dict(spec.params), 7, 0.9
+    )
+    assert (
+        type(trained.estimator.named_steps["features"].transformers_[0][1]).__name__
+        == "HashingVectorizer"
+    )
     assert type(trained.estimator.named_steps["estimator"]).__name__ == "LogisticRegression"
     assert trained.test.metrics["macro_f1"] > 0.9
 
 
 def test_search_grid_is_the_defaults_overlaid_with_each_combination_in_order():
     trials = grid({"C": 4.0, "tol": 1e-4}, {"C": (1.0, 16.0), "penalty": ("l2",)}, max_trials=8)
-    assert trials == [{"C": 1.0, "tol": 1e-4, "penalty": "l2"}, {"C": 16.0, "tol": 1e-4, "penalty": "l2"}]
+    assert trials == [
+        {"C": 1.0, "tol": 1e-4, "penalty": "l2"},
+        {"C": 16.0, "tol": 1e-4, "penalty": "l2"},
+    ]
     assert grid({"C": 4.0}, {}, 8) == [{"C": 4.0}]
     assert len(grid({}, {"a": (1, 2, 3), "b": (1, 2, 3)}, max_trials=4)) == 4
 
@@ -185,7 +204,7 @@ def test_both_shipped_models_follow_the_protocol():
     assert type(models["urgency"].estimator({}, 1)).__name__ == "HistGradientBoostingClassifier"
 
 
-PLUGIN = '''
+PLUGIN = """
 from lockgate.models import Gate, ModelSpec
 
 
@@ -202,7 +221,7 @@ def estimator(params, seed):
 SPEC = ModelSpec(name="toy_length", description="Department from the length of the text.",
                  label="department", inputs=("text_chars",), featurizer=featurizer,
                  estimator=estimator, params={"max_depth": 2}, gate=Gate(min_macro_f1=0.0))
-'''
+"""
 
 
 def _install_plugin(root, module: str, body: str) -> dict:
