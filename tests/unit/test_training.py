@@ -253,3 +253,20 @@ def test_a_module_without_a_spec_is_refused_with_its_name(tmp_path):
     assert result.returncode != 0
     assert "team_models.broken defines no SPEC = ModelSpec(...)" in result.stderr
     assert InvalidModel.__name__ in result.stderr
+
+
+def test_models_command_lists_each_model_with_its_effective_gate(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from lockgate.cli.main import cli
+
+    monkeypatch.setenv("LOCKGATE_HOME", str(tmp_path))
+    monkeypatch.setenv("LOCKGATE_ENV", "prod")
+    result = CliRunner().invoke(cli, ["models", "--json"])
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.output)
+    assert listing["routing"]["gate"]["min_macro_f1"] == 0.90  # prod's override
+    assert listing["urgency"]["label"] == "urgency"
+    assert listing["urgency"]["search_space"] == {"learning_rate": [0.05, 0.2], "max_depth": [3, 5]}
