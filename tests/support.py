@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,3 +20,17 @@ def run(args, env, check=True, timeout=1200, cwd=REPO) -> subprocess.CompletedPr
             f"{args} exited {result.returncode}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
         )
     return result
+
+
+def install_plugin(site: Path, module: str, source: str, env=os.environ) -> dict[str, str]:
+    """Install a team's model package `team_models` with `module` under `site`, the way pip would
+    leave it (a dist-info with a `lockgate.models` entry point); returns `env` made to see it."""
+    package = site / "team_models"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / f"{module}.py").write_text(textwrap.dedent(source))
+    dist = site / "team_models-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[lockgate.models]\n{module} = team_models.{module}\n")
+    return dict(env) | {"PYTHONPATH": f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"}

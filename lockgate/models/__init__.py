@@ -91,11 +91,6 @@ class ModelSpec:
             [("features", self.featurizer()), ("estimator", self.estimator(params, seed))]
         )
 
-    @property
-    def snapshot_columns(self) -> list[str]:
-        """The columns of this model's training snapshot, the label last (renamed `label`)."""
-        return [*SNAPSHOT_KEYS, *self.inputs, "label"]
-
 
 class UnknownModel(KeyError):
     pass

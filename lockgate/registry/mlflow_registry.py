@@ -156,25 +156,23 @@ def register_model(
 
 def model_card(settings: Settings, model: str, version: str) -> str:
     """The Markdown model card registered with a version."""
+    source = _client(settings).get_model_version(model, version).source
+    return _artifact(source, CARD_FILE).decode()
+
+
+def _artifact(source: str, name: str) -> bytes:
+    """The bytes of one file of a version's artifacts."""
     import mlflow
 
-    record = get_version(settings, model, version)
     with tempfile.TemporaryDirectory() as tmp:
-        local = mlflow.artifacts.download_artifacts(artifact_uri=f"{record.source}/{CARD_FILE}",
-                                                    dst_path=tmp)  # fmt: skip
-        return Path(local).read_text()
+        local = mlflow.artifacts.download_artifacts(artifact_uri=f"{source}/{name}", dst_path=tmp)
+        return Path(local).read_bytes()
 
 
 def get_version(settings: Settings, model: str, version: str) -> ModelVersionRecord:
-    import mlflow
-
     client = _client(settings)
     mv = client.get_model_version(model, version)
-    with tempfile.TemporaryDirectory() as tmp:
-        local = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"{mv.source}/{METADATA_FILE}", dst_path=tmp
-        )
-        metadata = json.loads(Path(local).read_text())
+    metadata = json.loads(_artifact(mv.source, METADATA_FILE))
     return ModelVersionRecord(
         name=model,
         version=str(mv.version),
@@ -189,14 +187,8 @@ def fetch_verified_model(
     settings: Settings, model: str, version: str, expected_sha256: str
 ) -> bytes:
     """The model file's bytes, after checking them against the digest the release recorded."""
-    import mlflow
-
     record = get_version(settings, model, version)
-    with tempfile.TemporaryDirectory() as tmp:
-        local = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"{record.source}/{MODEL_FILE}", dst_path=tmp
-        )
-        data = Path(local).read_bytes()
+    data = _artifact(record.source, MODEL_FILE)
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
         raise DigestMismatch(

@@ -44,6 +44,19 @@ class DeploymentOutcome:
     detail: str
 
 
+def deployed_version(settings: Settings, model: str, environment: str) -> ModelVersionRecord | None:
+    """The version of `model` in the release deployed in `environment`, if there is one."""
+    bundle = open_ledger(settings).deployed_bundle(environment)
+    for entry in bundle["models"] if bundle else []:
+        if entry["name"] == model:
+            record = get_version(settings, model, entry["version"])
+            if record.artifact_sha256 != entry["artifact_sha256"]:
+                raise RuntimeError(f"{model} v{entry['version']} in {environment} no longer "
+                                   "matches its release's digest")  # fmt: skip
+            return record
+    return None
+
+
 def verify_release(settings: Settings, bundle: dict) -> None:
     """Artifacts load and match their digests; canary documents score as when the release was built."""
     for entry in bundle["models"]:

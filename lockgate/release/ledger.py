@@ -256,6 +256,11 @@ class Ledger:
                 change.environment,
             )  # fmt: skip
 
+    def deployed_bundle(self, environment: str) -> dict | None:
+        """The bundle of the release `environment` points at, or None when nothing is deployed."""
+        pointer = self.pointer(environment)
+        return self.release(pointer["release_id"])["bundle"] if pointer else None
+
     def pointer(self, environment: str) -> dict | None:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lockgate.config import settings
 from lockgate.registry.mlflow_registry import get_version
-from lockgate.release.deploy import record_refusals, release_to_environment
+from lockgate.release.deploy import deployed_version, record_refusals, release_to_environment
 from lockgate.storage import Layout, read_json
 
 
@@ -18,8 +18,6 @@ def release_trained_models(models: list[str], run_date: str, environment: str, a
     The refusals are written to the audit log with the gate's explanation. When nothing
     changes (all refused, or the same versions are already there) no change request is opened.
     """
-    from lockgate.training.champion import deployed_version
-
     config = settings()
     layout = Layout(config.storage_root)
     passed, refused, kept = [], [], []

@@ -7,26 +7,7 @@ import pandas as pd
 
 from lockgate.config import Settings
 from lockgate.registry import ModelVersionRecord, fetch_verified_model, load_model
-from lockgate.registry.mlflow_registry import get_version
 from lockgate.training.evaluation import Evaluation, evaluate
-
-
-def deployed_version(settings: Settings, model: str, environment: str) -> ModelVersionRecord | None:
-    """The version of `model` in the release deployed in `environment`, if there is one."""
-    from lockgate.release import open_ledger
-
-    ledger = open_ledger(settings)
-    pointer = ledger.pointer(environment)
-    if pointer is None:
-        return None
-    for entry in ledger.release(pointer["release_id"])["bundle"]["models"]:
-        if entry["name"] == model:
-            record = get_version(settings, model, entry["version"])
-            if record.artifact_sha256 != entry["artifact_sha256"]:
-                raise RuntimeError(f"{model} v{entry['version']} in {environment} no longer "
-                                   "matches its release's digest")  # fmt: skip
-            return record
-    return None
 
 
 def score_champion(

@@ -86,15 +86,29 @@ def predict_proba(estimator, spec: ModelSpec, frame: pd.DataFrame) -> tuple[np.n
     return proba, [str(c) for c in estimator.classes_]
 
 
+def fit_and_validate(
+    spec: ModelSpec, params: dict[str, Any], seed: int, train: pd.DataFrame,
+    validation: pd.DataFrame, min_precision: float,
+) -> tuple[object, list[str], dict[str, float], Evaluation]:  # fmt: skip
+    """Fit on `train`; choose each class's threshold on `validation` and measure it there.
+
+    The search's trials and the final candidate both go through here.
+    """
+    estimator = fit_pipeline(spec, params, seed, train)
+    proba, classes = predict_proba(estimator, spec, validation)
+    truth = validation["label"].to_numpy()
+    thresholds = choose_thresholds(proba, classes, truth, min_precision)
+    return estimator, classes, thresholds, evaluate(proba, classes, truth, thresholds,
+                                                    spec.extra_metrics)  # fmt: skip
+
+
 def train_candidate(
     splits: Splits, spec: ModelSpec, params: dict[str, Any], seed: int, min_precision: float
 ) -> TrainedModel:
     """Fit on train; choose each class's threshold on validation; measure everything on test."""
-    estimator = fit_pipeline(spec, params, seed, splits.train)
-    proba, classes = predict_proba(estimator, spec, splits.validation)
-    truth = splits.validation["label"].to_numpy()
-    thresholds = choose_thresholds(proba, classes, truth, min_precision)
-    validation = evaluate(proba, classes, truth, thresholds, spec.extra_metrics)
+    estimator, classes, thresholds, validation = fit_and_validate(
+        spec, params, seed, splits.train, splits.validation, min_precision
+    )
     proba, _ = predict_proba(estimator, spec, splits.test)
     test = evaluate(proba, classes, splits.test["label"].to_numpy(), thresholds, spec.extra_metrics)
     canary_rows = splits.test.head(CANARY_SIZE)

@@ -53,21 +53,18 @@ def _run_trials(
     model: str, seed: int, min_precision: float, data, batches: Iterator[pd.DataFrame]
 ) -> Iterator[pd.DataFrame]:
     from lockgate.models import get_model
-    from lockgate.training.evaluation import choose_thresholds, evaluate
-    from lockgate.training.fit import fit_pipeline, predict_proba
+    from lockgate.training.fit import fit_and_validate
 
     spec = get_model(model)
     train, validation = data.value
-    truth = validation["label"].to_numpy()
     for batch in batches:
         rows = []
         for trial, params_json in zip(batch["trial"], batch["params"], strict=True):
             started = time.perf_counter()
-            params = json.loads(params_json)
-            estimator = fit_pipeline(spec, params, seed, train)
-            proba, classes = predict_proba(estimator, spec, validation)
-            thresholds = choose_thresholds(proba, classes, truth, min_precision)
-            metrics = evaluate(proba, classes, truth, thresholds).metrics
+            *_, evaluation = fit_and_validate(
+                spec, json.loads(params_json), seed, train, validation, min_precision
+            )
+            metrics = evaluation.metrics
             rows.append({
                 "trial": int(trial), "params": params_json, "macro_f1": metrics["macro_f1"],
                 "manual_review_rate": metrics["manual_review_rate"], "accuracy": metrics["accuracy"],

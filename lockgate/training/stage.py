@@ -35,10 +35,9 @@ def build_training_snapshots(
     extracted = spark.read.parquet(layout.extracted)
     labels = spark.read.json(f"{layout.root}/labels/*/ground_truth.jsonl")
     labelled = labelled_documents(extracted, labels, run_date).persist()
-    specs = registered_models()
+    specs = [get_model(name) for name in models] if models else registered_models().values()
     manifests = {}
-    for name in models or list(specs):
-        spec = specs[name] if name in specs else get_model(name)
+    for spec in specs:
         snapshot = model_snapshot(labelled, spec).persist()
         digest = snapshot_digest(snapshot)
         if not uri_exists(layout.training_snapshot(spec.name, digest)):
@@ -79,7 +78,8 @@ def train_and_register(
 
     `params` skips the search and trains with exactly these estimator parameters.
     """
-    from lockgate.training.champion import deployed_version, score_champion
+    from lockgate.release.deploy import deployed_version
+    from lockgate.training.champion import score_champion
     from lockgate.training.search import best_trial, run_search
 
     spec = get_model(model)

@@ -71,8 +71,7 @@ def validate_release_scores(
     """The scores of every model in the release that scored the run."""
     from lockgate.release import open_ledger
 
-    pointer = open_ledger(settings).pointer(environment)
-    if pointer is None:
+    bundle = open_ledger(settings).deployed_bundle(environment)
+    if bundle is None:
         raise ValueError(f"no release in {environment}; nothing was scored")
-    bundle = open_ledger(settings).release(pointer["release_id"])["bundle"]
     return [validate_scores(layout, environment, m["name"], run_date) for m in bundle["models"]]

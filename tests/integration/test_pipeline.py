@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from support import install_plugin
 from support import run as _run
 
 from lockgate.extraction import ENTITY_TYPES, reasons
@@ -383,17 +384,7 @@ SPEC = ModelSpec(
 def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(demo, tmp_path):
     """A team's package, installed beside lockgate (entry point), and nothing else changed."""
     home, env, _ = demo
-    package = tmp_path / "site" / "team_models"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "toy_urgency.py").write_text(TOY_MODEL)
-    dist = tmp_path / "site" / "team_models-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[lockgate.models]\ntoy_urgency = team_models.toy_urgency\n"
-    )
-    plugin_env = env | {"PYTHONPATH": str(tmp_path / "site")}
+    plugin_env = install_plugin(tmp_path / "site", "toy_urgency", TOY_MODEL, env)
     day = "2026-11-21"
     result = _run(
         [str(BIN / "lockgate"), "demo", "--run-date", day, "--documents", "120"], plugin_env

@@ -1,13 +1,12 @@
 import dataclasses
 import hashlib
-import os
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
+from support import install_plugin
 
 from lockgate.models import Gate, InvalidModel, get_model, registered_models
 from lockgate.models.urgency import NUMERIC
@@ -224,19 +223,8 @@ SPEC = ModelSpec(name="toy_length", description="Department from the length of t
 """
 
 
-def _install_plugin(root, module: str, body: str) -> dict:
-    (root / "team_models").mkdir()
-    (root / "team_models" / "__init__.py").write_text("")
-    (root / "team_models" / f"{module}.py").write_text(textwrap.dedent(body))
-    dist = root / "team_models-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(f"[lockgate.models]\n{module} = team_models.{module}\n")
-    return os.environ | {"PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-
-
 def test_an_installed_plugin_is_registered_by_its_entry_point(tmp_path):
-    env = _install_plugin(tmp_path, "toy_length", PLUGIN)
+    env = install_plugin(tmp_path, "toy_length", PLUGIN)
     out = subprocess.run(
         [sys.executable, "-c", "from lockgate.models import registered_models as r; print(sorted(r()))"],
         capture_output=True, text=True, env=env, check=True,
@@ -245,7 +233,7 @@ def test_an_installed_plugin_is_registered_by_its_entry_point(tmp_path):
 
 
 def test_a_module_without_a_spec_is_refused_with_its_name(tmp_path):
-    env = _install_plugin(tmp_path, "broken", "VALUE = 1\n")
+    env = install_plugin(tmp_path, "broken", "VALUE = 1\n")
     result = subprocess.run(
         [sys.executable, "-c", "from lockgate.models import registered_models as r; r()"],
         capture_output=True, text=True, env=env,
