@@ -87,12 +87,13 @@ def lockgate_pipeline():
     )
 
     @task
-    def validate_scores(ds: str | None = None) -> list[dict]:
+    def validate_scores(ds: str | None = None, run_id: str | None = None) -> list[dict]:
         from lockgate.config import settings
         from lockgate.storage import Layout
         from lockgate.validation.stages import validate_release_scores
 
-        return validate_release_scores(settings(), Layout(settings().storage_root), ENVIRONMENT, ds)
+        return validate_release_scores(settings(), Layout(settings().storage_root), ENVIRONMENT, ds,
+                                       actor=f"airflow:lockgate_pipeline:{run_id}")  # fmt: skip
 
     ensure_person_model() >> extract >> validate_extraction() >> training_sets
     release = release_to_test()

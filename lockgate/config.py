@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 ENVIRONMENTS = ("dev", "test", "prod")
 PROFILES = ("local", "yarn")
@@ -72,7 +72,27 @@ class ExtractionPolicy(BaseModel):
 
 
 class ReleasePolicy(BaseModel):
+    """How changes reach an environment (see infra/envs/base.toml [release])."""
+
     required_approver_roles: list[str] = Field(default_factory=list)
+    # Who may execute (deploy) an approved change, and approve a rollback or an emergency now.
+    operations_role: str = "operations"
+    # A normal change must have run this long in soak_environment, scored there this often.
+    soak_environment: str | None = None
+    soak_days: float = 7.0
+    min_scoring_runs: int = 3
+    # "Mon-Thu 09:00-16:00" (UTC); empty means any time. Emergencies and rollbacks ignore them.
+    change_windows: list[str] = Field(default_factory=list)
+    emergency_deadline_hours: float = 72.0
+
+    @field_validator("change_windows")
+    @classmethod
+    def _windows_parse(cls, windows: list[str]) -> list[str]:
+        from lockgate.release.windows import parse_window
+
+        for window in windows:
+            parse_window(window)
+        return windows
 
 
 class Policy(BaseModel):

@@ -132,6 +132,15 @@ def status(as_json: bool) -> None:
             f"{environment:5s} {entry['release_id']} [{models}] deployed {entry['deployed_at']} "
             f"by {entry['deployed_by']} (change {entry['change']['id']}, {entry['change']['kind']})"
         )
+        approvals = ", ".join(f"{a['role']}: {a['approver']}" for a in entry["approvals"])
+        if approvals:
+            click.echo(f"      approved by {approvals}")
+        if entry["approvals_due"]:
+            flag = "OVERDUE" if entry["overdue"] else "due"
+            click.echo(f"      {flag}: approvals from {', '.join(entry['approvals_due'])}")
+        for pending in entry["pending_changes"]:
+            click.echo(f"      pending change {pending['id']} ({pending['kind']}, "
+                       f"{pending['state']}): {pending['release_id']}")  # fmt: skip
 
 
 @cli.group()
@@ -328,9 +337,15 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
 
 
 def _add_model_commands() -> None:
-    from lockgate.cli import models
+    from lockgate.cli import changes, models
 
-    for command in (models.models, models.model_card, models.reproduce, models.change):
+    for command in (
+        models.models,
+        models.model_card,
+        models.reproduce,
+        changes.change,
+        changes.history,
+    ):
         cli.add_command(command)
 
 

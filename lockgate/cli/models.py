@@ -1,4 +1,4 @@
-"""`lockgate models | model-card | reproduce | change`: what data scientists and approvers ask of models."""
+"""`lockgate models | model-card | reproduce`: what data scientists and approvers ask of models."""
 
 from __future__ import annotations
 
@@ -71,32 +71,3 @@ def reproduce(model: str, version: str, as_json: bool) -> None:
         )
     if not report["match"]:
         sys.exit(1)
-
-
-@click.command("change")
-@click.argument("change_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def change(change_id: int, as_json: bool) -> None:
-    """A change request with its evidence: each model's gate checks and champion comparison."""
-    from lockgate.release import open_ledger
-
-    ledger = open_ledger(load_settings())
-    record = ledger.change(change_id)
-    bundle = ledger.release(record["release_id"])["bundle"]
-    evidence = {"change": record, "release_id": record["release_id"], "code": bundle["code"],
-                "models": [{k: m[k] for k in ("name", "version", "artifact_sha256", "snapshot_digest",
-                                              "gate")} for m in bundle["models"]]}  # fmt: skip
-    if as_json:
-        click.echo(json.dumps(evidence, indent=2, default=str))
-        return
-    click.echo(f"change {change_id} ({record['kind']}) {record['state']}: {record['release_id']} "
-               f"to {record['environment']} by {record['author']}\n  reason: {record['reason']}")  # fmt: skip
-    for m in evidence["models"]:
-        gate = m["gate"]
-        click.echo(f"  {m['name']} v{m['version']} gate {'passed' if gate['passed'] else 'REFUSED'}"
-                   f" ({gate['environment']}), snapshot {m['snapshot_digest'][:16]}")  # fmt: skip
-        for c in gate["checks"]:
-            click.echo(f"    {'ok  ' if c['passed'] else 'FAIL'} {c['metric']} = {c['value']:.4f} "
-                       f"{c['comparison']} {c['threshold']:.4f}")  # fmt: skip
-        champion = gate.get("champion")
-        click.echo(f"    champion: {champion['version'] if champion else 'none in production'}")

@@ -1,25 +1,31 @@
-"""Change-managed releases: bundles, change requests, deployment with verification, and the audit chain."""
+"""Change-managed releases: bundles, change requests, approvals, deployment with verification and
+automatic rollback, history, and the audit chain.
 
-from lockgate.release.deploy import (
-    DeploymentOutcome,
-    VerificationFailed,
-    current_actor,
-    environment_status,
-    open_ledger,
-    release_to_environment,
-    verify_release,
-)
-from lockgate.release.ledger import ChainReport, IllegalTransition, Ledger
+Names are loaded on first use, so that light parts (windows, identity) do not pull in MLflow.
+"""
 
-__all__ = [
-    "ChainReport",
-    "DeploymentOutcome",
-    "IllegalTransition",
-    "Ledger",
-    "VerificationFailed",
-    "current_actor",
-    "environment_status",
-    "open_ledger",
-    "release_to_environment",
-    "verify_release",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "ChainReport": "ledger",
+    "IllegalTransition": "ledger",
+    "Ledger": "ledger",
+    "ChangeManager": "changes",
+    "ChangeRefused": "changes",
+    "DeploymentOutcome": "deploy",
+    "VerificationFailed": "deploy",
+    "change_manager": "deploy",
+    "current_actor": "deploy",
+    "environment_status": "deploy",
+    "open_ledger": "deploy",
+    "release_to_environment": "deploy",
+    "verify_release": "deploy",
+    "history": "history",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'lockgate.release' has no attribute {name!r}")
+    return getattr(import_module(f"lockgate.release.{_EXPORTS[name]}"), name)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,8 @@ from lockgate.config import Settings, load_settings
 from lockgate.registry import ModelVersionRecord, fetch_verified_model, load_model
 from lockgate.registry.mlflow_registry import get_version
 from lockgate.release.bundle import build_bundle
+from lockgate.release.changes import ChangeManager, ChangeRefused
+from lockgate.release.identity import cli_identity, load_access
 from lockgate.release.ledger import Ledger
 
 
@@ -21,18 +24,33 @@ class VerificationFailed(RuntimeError):
 
 
 def current_actor() -> str:
-    """Who is acting: LOCKGATE_USER (set by Airflow tasks and the UI), else the OS user."""
-    return os.environ.get("LOCKGATE_USER") or f"os:{getpass.getuser()}"
+    """Who runs an automated pipeline step: LOCKGATE_USER (set by Airflow tasks), else the OS
+    account. Approvals and deployments by people never use this: see `identity.cli_identity`."""
+    return os.environ.get("LOCKGATE_USER") or cli_identity()
 
 
-def open_ledger(settings: Settings) -> Ledger:
+def open_ledger(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ledger:
     if settings.ledger_url.startswith("sqlite:///"):
         from pathlib import Path
 
         Path(settings.ledger_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    return Ledger(settings.database_url(settings.ledger_url))
+    return Ledger(settings.database_url(settings.ledger_url), clock=clock)
+
+
+def change_manager(
+    settings: Settings,
+    clock: Callable[[], datetime] | None = None,
+    verify: Callable[[dict], None] | None = None,
+) -> ChangeManager:
+    """The change manager over this installation's ledger, policies, access and verification."""
+    return ChangeManager(
+        open_ledger(settings, clock),
+        lambda env: load_settings(settings.profile, env, settings.home).policy.release,
+        load_access(settings),
+        verify or (lambda bundle: verify_release(settings, bundle)),
+    )
 
 
 @dataclass(frozen=True)
@@ -40,7 +58,7 @@ class DeploymentOutcome:
     environment: str
     release_id: str
     change_id: int | None
-    status: str  # deployed | already_deployed | refused_by_gate | verification_failed | awaiting_approval
+    status: str  # deployed | already_deployed | refused_by_gate | verification_failed | awaiting_approval | refused
     detail: str
 
 
@@ -86,7 +104,7 @@ def record_refusals(
     """Audit each refused candidate with the gate's explanation; returns the explanation."""
     ledger = open_ledger(settings)
     detail = "; ".join(f"{r.name} v{r.version}: {r.metadata['gate']['explain']}" for r in refused)
-    with ledger.engine.begin() as conn:
+    with ledger.transaction() as conn:
         for r in refused:
             ledger.append_audit(conn, actor, "release.refused_by_gate", r.name,
                                 {"version": r.version, "checks": r.metadata["gate"]["checks"],
@@ -106,40 +124,34 @@ def release_to_environment(
     if refused:
         detail = record_refusals(settings, refused, environment, actor)
         return DeploymentOutcome(environment, "", None, "refused_by_gate", detail)
-    ledger = open_ledger(settings)
-
+    manager = change_manager(settings)
     release_id, bundle = build_bundle(settings, records)
-    ledger.record_release(release_id, bundle, actor)
-    current = ledger.pointer(environment)
+    manager.ledger.record_release(release_id, bundle, actor)
+    current = manager.ledger.pointer(environment)
     if current and current["release_id"] == release_id:
         return DeploymentOutcome(environment, release_id, current["change_id"], "already_deployed",
                                  f"{release_id} is already in {environment}")  # fmt: skip
-
-    change_id = ledger.open_change("normal", environment, release_id, actor, reason)
-    policy = load_settings(settings.profile, environment, settings.home).policy
-    if policy.release.required_approver_roles:
+    change_id = manager.open(actor, "normal", environment, reason, release_id)
+    evidence = manager.evidence(change_id)
+    if evidence.change["state"] != "approved":
         return DeploymentOutcome(environment, release_id, change_id, "awaiting_approval",
-                                 f"needs approvals from {policy.release.required_approver_roles}")  # fmt: skip
-    ledger.set_change_state(change_id, "open", "approved", actor,
-                            {"rule": f"{environment} requires no approvals; the gate passed"})  # fmt: skip
+                                 "; ".join(evidence.blocking))  # fmt: skip
     try:
-        verify_release(settings, bundle)
-    except Exception as exc:  # noqa: BLE001 - any failure to verify keeps the old release in place
-        ledger.set_change_state(change_id, "approved", "failed", actor,
-                                {"verification": f"{type(exc).__name__}: {exc}"})  # fmt: skip
-        return DeploymentOutcome(
-            environment, release_id, change_id, "verification_failed", str(exc)
-        )
-    ledger.move_pointer(change_id, actor)
-    return DeploymentOutcome(environment, release_id, change_id, "deployed",
-                             f"{release_id} deployed to {environment} by change {change_id}")  # fmt: skip
+        result = manager.deploy(actor, change_id)
+    except ChangeRefused as refused:
+        return DeploymentOutcome(environment, release_id, change_id, "refused", str(refused))
+    status = "deployed" if result.status == "deployed" else "verification_failed"
+    return DeploymentOutcome(environment, release_id, change_id, status, result.detail)
 
 
 def environment_status(settings: Settings) -> dict:
-    """What release is in each environment, who put it there, when, and by which change."""
+    """What release is in each environment, who put it there, when, by which change, approved by
+    whom; emergency changes whose approvals are overdue are flagged, and open changes listed."""
     from lockgate.config import ENVIRONMENTS
+    from lockgate.release.history import history
 
-    ledger = open_ledger(settings)
+    manager = change_manager(settings)
+    ledger = manager.ledger
     status = {}
     for environment in ENVIRONMENTS:
         pointer = ledger.pointer(environment)
@@ -147,25 +159,21 @@ def environment_status(settings: Settings) -> dict:
             status[environment] = None
             continue
         change = ledger.change(pointer["change_id"])
-        release = ledger.release(pointer["release_id"])
+        deployed = history(manager, environment)["deployed"]
         status[environment] = {
             "release_id": pointer["release_id"],
             "deployed_by": pointer["deployed_by"],
             "deployed_at": pointer["deployed_at"],
-            "change": {
-                "id": change["change_id"],
-                "kind": change["kind"],
-                "author": change["author"],
-                "reason": change["reason"],
-                "state": change["state"],
-            },  # fmt: skip
-            "models": [
-                {
-                    "name": m["name"],
-                    "version": m["version"],
-                    "artifact_sha256": m["artifact_sha256"],
-                }
-                for m in release["bundle"]["models"]
+            "change": {"id": change["change_id"], "kind": change["kind"], "author": change["author"],
+                       "reason": change["reason"], "state": change["state"]},
+            "approvals": deployed["approvals"],
+            "approvals_due": deployed["approvals_due"],
+            "overdue": deployed["overdue"],
+            "models": deployed["models"],
+            "pending_changes": [
+                {"id": c["change_id"], "kind": c["kind"], "state": c["state"],
+                 "release_id": c["release_id"]}
+                for c in ledger.changes(environment) if c["state"] in ("open", "approved")
             ],
-        }
+        }  # fmt: skip
     return status

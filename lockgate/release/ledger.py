@@ -1,15 +1,22 @@
-"""The release ledger: releases, change requests, environment pointers and a hash-chained audit log.
+"""The release ledger: releases, change requests, approvals, deployments, scoring evidence and a
+hash-chained audit log.
 
-Every state change and its audit entry are written in one transaction, so the ledger
-and its audit trail cannot disagree.
+Every write takes the ledger's lock first (a row lock on PostgreSQL, an immediate transaction on
+SQLite), then checks and changes state and appends its audit entry in the same transaction: the
+ledger and its audit trail cannot disagree, and concurrent writers are applied one after another.
+The schema is managed by Alembic (`lockgate/release/migrations`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -19,14 +26,26 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
+    delete,
+    event,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
 
 GENESIS_HASH = "0" * 64
+MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest revision in MIGRATIONS (a unit test holds them equal). Checked before Alembic is
+# loaded, so that code running from the job zip in a YARN container, where Alembic cannot read
+# its scripts, opens an already migrated ledger without needing them.
+SCHEMA_REVISION = "0002"
+# Change states in which a change still holds its environment's attention.
+ACTIVE_STATES = ("open", "approved", "deploying")
 
 metadata = MetaData()
 releases = Table(
@@ -49,6 +68,20 @@ changes = Table(
     Column("reason", Text, nullable=False),
     Column("created_at", String(40), nullable=False),
     Column("updated_at", String(40), nullable=False),
+    # Emergency changes: when the roles that did not approve before deployment are due.
+    Column("approvals_due_at", String(40)),
+)
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("approval_id", Integer, primary_key=True, autoincrement=True),
+    Column("change_id", Integer, nullable=False),
+    Column("approver", String(200), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("decision", String(10), nullable=False),  # approve | reject
+    Column("comment", Text, nullable=False),
+    Column("decided_at", String(40), nullable=False),
+    UniqueConstraint("change_id", "role", name="uq_approvals_change_role"),
 )
 pointers = Table(
     "environment_pointers",
@@ -59,6 +92,33 @@ pointers = Table(
     Column("deployed_by", String(200), nullable=False),
     Column("deployed_at", String(40), nullable=False),
 )
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("deployment_id", Integer, primary_key=True, autoincrement=True),
+    Column("environment", String(20), nullable=False),
+    Column("release_id", String(80), nullable=False),
+    Column("change_id", Integer, nullable=False),
+    Column("action", String(20), nullable=False),  # deploy | rollback | auto_rollback
+    Column("previous_release_id", String(80)),
+    Column("previous_change_id", Integer),
+    Column("actor", String(200), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+scoring_runs = Table(
+    "scoring_runs",
+    metadata,
+    Column("scoring_run_id", Integer, primary_key=True, autoincrement=True),
+    Column("environment", String(20), nullable=False),
+    Column("release_id", String(80), nullable=False),
+    Column("run_date", String(10), nullable=False),
+    Column("status", String(10), nullable=False),  # passed | failed
+    Column("detail", Text, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
+)
+lock = Table("ledger_lock", metadata, Column("lock_id", Integer, primary_key=True))
 audit = Table(
     "audit_log",
     metadata,
@@ -74,8 +134,13 @@ audit = Table(
 )
 
 
+def timestamp(moment: datetime) -> str:
+    """The ledger's one time format: UTC, microseconds, so that text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    return timestamp(datetime.now(UTC))
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -94,12 +159,90 @@ class ChainReport:
     problem: str | None = None
 
 
-class Ledger:
-    """One ledger database (SQLite file on the embedded default, PostgreSQL on the cluster)."""
+class IllegalTransition(RuntimeError):
+    """A change request was asked to move in a way its state does not allow."""
 
-    def __init__(self, url: str, engine: Engine | None = None):
-        self.engine = engine or create_engine(url, future=True)
-        metadata.create_all(self.engine)
+
+def _sqlite_engine(url: str) -> Engine:
+    """SQLite with writers serialised: every transaction starts with BEGIN IMMEDIATE."""
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision.
+
+    A ledger created before migrations existed (tables, no alembic_version) is stamped at the
+    first revision, which describes exactly that schema, and upgraded from there.
+    """
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # one migrating process at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(7240511)"))
+        if MigrationContext.configure(conn).get_current_revision() == SCHEMA_REVISION:
+            return
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        tables = inspect(conn).get_table_names()
+        if "releases" in tables and "alembic_version" not in tables:
+            command.stamp(config, "0001")
+        command.upgrade(config, "head")
+
+
+class Ledger:
+    """One ledger database (SQLite file on the embedded default, PostgreSQL on the cluster).
+
+    `clock` gives the current time; the demo and the tests pass a simulated one.
+    """
+
+    def __init__(
+        self, url: str, engine: Engine | None = None, clock: Callable[[], datetime] | None = None
+    ):
+        if engine is None:
+            engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
+        self.engine = engine
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._local = threading.local()
+        migrate(self.engine)
+
+    def now(self) -> str:
+        return timestamp(self.clock())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction holding the ledger lock until it commits or rolls back."""
+        if getattr(self._local, "conn", None) is not None:
+            raise RuntimeError("ledger transactions do not nest")
+        with self.engine.begin() as conn:
+            conn.execute(select(lock.c.lock_id).where(lock.c.lock_id == 1).with_for_update())
+            self._local.conn = conn
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    def read(self, statement) -> list[dict]:
+        """Rows as dicts; inside a transaction on this thread, read through it (what it wrote,
+        and no second connection waiting on the lock it holds)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return [dict(r._mapping) for r in conn.execute(statement)]
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(statement)]
 
     # -- audit ---------------------------------------------------------------------------------
     def append_audit(
@@ -111,11 +254,12 @@ class Ledger:
         payload: dict,
         environment: str | None = None,
     ) -> dict:
+        """Append an entry inside a `transaction()`, linked to the entry before it."""
         last = conn.execute(select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1))
         row = last.first()
         entry = {
             "seq": (row.seq + 1) if row else 1,
-            "ts": utcnow(),
+            "ts": self.now(),
             "actor": actor,
             "action": action,
             "environment": environment,
@@ -127,9 +271,15 @@ class Ledger:
         conn.execute(insert(audit).values(**entry))
         return entry
 
+    def record_event(
+        self, actor: str, action: str, subject: str, payload: dict, environment: str | None = None
+    ) -> dict:
+        """An audit entry on its own: refusals, gate decisions."""
+        with self.transaction() as conn:
+            return self.append_audit(conn, actor, action, subject, payload, environment)
+
     def audit_entries(self) -> list[dict]:
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(audit).order_by(audit.c.seq))]
+        return self.read(select(audit).order_by(audit.c.seq))
 
     def verify_audit(self) -> ChainReport:
         """Walk the chain: contiguous sequence numbers, each entry linked to and hashed over the last."""
@@ -148,17 +298,14 @@ class Ledger:
             previous_hash = entry["hash"]
         return ChainReport(True, len(entries))
 
-    # -- releases and changes -----------------------------------------------------------------
+    # -- releases ------------------------------------------------------------------------------
     def release(self, release_id: str) -> dict | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(releases).where(releases.c.release_id == release_id)).first()
-        if row is None:
-            return None
-        return dict(row._mapping) | {"bundle": json.loads(row.bundle)}
+        rows = self.read(select(releases).where(releases.c.release_id == release_id))
+        return rows[0] | {"bundle": json.loads(rows[0]["bundle"])} if rows else None
 
     def record_release(self, release_id: str, bundle: dict, actor: str) -> bool:
         """Store an immutable bundle; False if it was already there (same id = same content)."""
-        with self.engine.begin() as conn:
+        with self.transaction() as conn:
             exists = conn.execute(
                 select(releases.c.release_id).where(releases.c.release_id == release_id)
             ).first()
@@ -168,7 +315,7 @@ class Ledger:
                 insert(releases).values(
                     release_id=release_id,
                     bundle=json.dumps(bundle, sort_keys=True),
-                    created_at=utcnow(),
+                    created_at=self.now(),
                     created_by=actor,
                 )
             )
@@ -176,98 +323,177 @@ class Ledger:
                               {"models": bundle["models"], "code": bundle["code"]})  # fmt: skip
         return True
 
-    def open_change(
-        self, kind: str, environment: str, release_id: str, author: str, reason: str
-    ) -> int:
-        now = utcnow()
-        with self.engine.begin() as conn:
-            change_id = conn.execute(
-                insert(changes).values(
-                    kind=kind,
-                    environment=environment,
-                    release_id=release_id,
-                    state="open",
-                    author=author,
-                    reason=reason,
-                    created_at=now,
-                    updated_at=now,
-                )  # fmt: skip
-            ).inserted_primary_key[0]
-            self.append_audit(conn, author, "change.opened", f"change-{change_id}",
-                              {"kind": kind, "release_id": release_id, "reason": reason},
-                              environment)  # fmt: skip
+    # -- change requests -----------------------------------------------------------------------
+    def insert_change(
+        self, conn: Connection, kind: str, environment: str, release_id: str, author: str,
+        reason: str,
+    ) -> int:  # fmt: skip
+        now = self.now()
+        change_id = conn.execute(
+            insert(changes).values(
+                kind=kind,
+                environment=environment,
+                release_id=release_id,
+                state="open",
+                author=author,
+                reason=reason,
+                created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+        ).inserted_primary_key[0]
+        self.append_audit(conn, author, "change.opened", f"change-{change_id}",
+                          {"kind": kind, "release_id": release_id, "reason": reason},
+                          environment)  # fmt: skip
         return int(change_id)
 
     def change(self, change_id: int) -> dict:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(changes).where(changes.c.change_id == change_id)).first()
-        if row is None:
+        rows = self.read(select(changes).where(changes.c.change_id == change_id))
+        if not rows:
             raise KeyError(f"no change request {change_id}")
-        return dict(row._mapping)
+        return rows[0]
 
-    def set_change_state(
-        self, change_id: int, expected: str, new: str, actor: str, detail: dict
-    ) -> None:
-        """Move a change from `expected` to `new`; refused if another process moved it first."""
-        with self.engine.begin() as conn:
-            moved = conn.execute(
-                update(changes)
-                .where(changes.c.change_id == change_id, changes.c.state == expected)
-                .values(state=new, updated_at=utcnow())
-            ).rowcount
-            if moved != 1:
-                raise IllegalTransition(
-                    f"change {change_id} is not {expected!r}; cannot move it to {new!r}"
-                )
-            env = conn.execute(
-                select(changes.c.environment).where(changes.c.change_id == change_id)
-            ).scalar_one()
-            self.append_audit(conn, actor, f"change.{new}", f"change-{change_id}", detail, env)
+    def changes(self, environment: str | None = None) -> list[dict]:
+        statement = select(changes).order_by(changes.c.change_id)
+        if environment:
+            statement = statement.where(changes.c.environment == environment)
+        return self.read(statement)
 
-    def move_pointer(self, change_id: int, actor: str) -> None:
-        """Point the change's environment at its release and mark the change deployed, atomically."""
-        with self.engine.begin() as conn:
-            change = conn.execute(select(changes).where(changes.c.change_id == change_id)).one()
-            if change.state != "approved":
-                raise IllegalTransition(f"change {change_id} is {change.state!r}, not approved")
-            previous = conn.execute(
-                select(pointers).where(pointers.c.environment == change.environment)
-            ).first()
-            values = dict(
-                release_id=change.release_id, change_id=change_id,
-                deployed_by=actor, deployed_at=utcnow(),
-            )  # fmt: skip
-            if previous:
-                conn.execute(
-                    update(pointers)
-                    .where(pointers.c.environment == change.environment)
-                    .values(**values)
-                )
-            else:
-                conn.execute(insert(pointers).values(environment=change.environment, **values))
+    def active_change(
+        self, environment: str, release_id: str | None = None, states: tuple = ACTIVE_STATES
+    ) -> int | None:
+        """A change in `states` for `environment` (and `release_id`), if there is one."""
+        statement = select(changes.c.change_id).where(
+            changes.c.environment == environment, changes.c.state.in_(states)
+        )
+        if release_id:
+            statement = statement.where(changes.c.release_id == release_id)
+        rows = self.read(statement.order_by(changes.c.change_id).limit(1))
+        return rows[0]["change_id"] if rows else None
+
+    def set_state(
+        self, conn: Connection, change_id: int, expected: str, new: str, actor: str, detail: dict,
+        **values: Any,
+    ) -> None:  # fmt: skip
+        """Move a change from `expected` to `new` inside a transaction (compare and set)."""
+        moved = conn.execute(
+            update(changes)
+            .where(changes.c.change_id == change_id, changes.c.state == expected)
+            .values(state=new, updated_at=self.now(), **values)
+        ).rowcount
+        if moved != 1:
+            raise IllegalTransition(
+                f"change {change_id} is not {expected!r}; cannot move it to {new!r}"
+            )
+        env = conn.execute(
+            select(changes.c.environment).where(changes.c.change_id == change_id)
+        ).scalar_one()
+        self.append_audit(conn, actor, f"change.{new}", f"change-{change_id}", detail, env)
+
+    def approvals(self, change_id: int) -> list[dict]:
+        return self.read(
+            select(approvals).where(approvals.c.change_id == change_id)
+            .order_by(approvals.c.approval_id)
+        )  # fmt: skip
+
+    def insert_approval(
+        self, conn: Connection, change_id: int, approver: str, role: str, decision: str,
+        comment: str, environment: str,
+    ) -> None:  # fmt: skip
+        conn.execute(
+            insert(approvals).values(change_id=change_id, approver=approver, role=role,
+                                     decision=decision, comment=comment, decided_at=self.now())
+        )  # fmt: skip
+        self.append_audit(conn, approver, f"change.{decision}", f"change-{change_id}",
+                          {"role": role, "comment": comment}, environment)  # fmt: skip
+
+    # -- environments --------------------------------------------------------------------------
+    def point(
+        self, conn: Connection, environment: str, release_id: str, change_id: int, actor: str,
+        action: str, reason: str,
+    ) -> dict:  # fmt: skip
+        """Move `environment`'s pointer (one row update) and record the deployment; returns the
+        pointer it replaced, or an empty dict when the environment had none."""
+        previous = conn.execute(
+            select(pointers).where(pointers.c.environment == environment)
+        ).first()
+        previous = dict(previous._mapping) if previous else {}
+        now = self.now()
+        values = dict(
+            release_id=release_id, change_id=change_id, deployed_by=actor, deployed_at=now
+        )
+        if previous:
             conn.execute(
-                update(changes).where(changes.c.change_id == change_id)
-                .values(state="deployed", updated_at=values["deployed_at"])
-            )  # fmt: skip
-            self.append_audit(
-                conn, actor, "deployment.completed", f"change-{change_id}",
-                {"release_id": change.release_id,
-                 "previous_release_id": previous.release_id if previous else None},
-                change.environment,
-            )  # fmt: skip
+                update(pointers).where(pointers.c.environment == environment).values(**values)
+            )
+        else:
+            conn.execute(insert(pointers).values(environment=environment, **values))
+        conn.execute(
+            insert(deployments).values(
+                environment=environment, release_id=release_id, change_id=change_id, action=action,
+                previous_release_id=previous.get("release_id"),
+                previous_change_id=previous.get("change_id"), actor=actor, at=now, reason=reason,
+            )
+        )  # fmt: skip
+        self.append_audit(conn, actor, f"deployment.{action}", f"change-{change_id}",
+                          {"release_id": release_id, "previous_release_id": previous.get("release_id"),
+                           "reason": reason}, environment)  # fmt: skip
+        return previous
+
+    def clear_pointer(self, conn: Connection, environment: str, change_id: int, actor: str,
+                      reason: str) -> None:  # fmt: skip
+        """Take the environment back to having no release (a first deployment that failed)."""
+        previous = conn.execute(select(pointers).where(pointers.c.environment == environment)).one()
+        conn.execute(delete(pointers).where(pointers.c.environment == environment))
+        conn.execute(
+            insert(deployments).values(
+                environment=environment, release_id="", change_id=change_id, action="auto_rollback",
+                previous_release_id=previous.release_id, previous_change_id=previous.change_id,
+                actor=actor, at=self.now(), reason=reason,
+            )
+        )  # fmt: skip
+        self.append_audit(conn, actor, "deployment.auto_rollback", f"change-{change_id}",
+                          {"release_id": None, "previous_release_id": previous.release_id,
+                           "reason": reason}, environment)  # fmt: skip
+
+    def pointer(self, environment: str) -> dict | None:
+        rows = self.read(select(pointers).where(pointers.c.environment == environment))
+        return rows[0] if rows else None
 
     def deployed_bundle(self, environment: str) -> dict | None:
         """The bundle of the release `environment` points at, or None when nothing is deployed."""
         pointer = self.pointer(environment)
         return self.release(pointer["release_id"])["bundle"] if pointer else None
 
-    def pointer(self, environment: str) -> dict | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(pointers).where(pointers.c.environment == environment)
-            ).first()
-        return dict(row._mapping) if row else None
+    def deployments(self, environment: str, until: str | None = None) -> list[dict]:
+        """Every pointer move in `environment`, oldest first (up to `until`, inclusive)."""
+        statement = (
+            select(deployments).where(deployments.c.environment == environment)
+            .order_by(deployments.c.deployment_id)
+        )  # fmt: skip
+        if until:
+            statement = statement.where(deployments.c.at <= until)
+        return self.read(statement)
 
+    # -- evidence ------------------------------------------------------------------------------
+    def record_scoring_run(
+        self, environment: str, release_id: str, run_date: str, passed: bool, detail: str,
+        actor: str,
+    ) -> None:  # fmt: skip
+        status = "passed" if passed else "failed"
+        with self.transaction() as conn:
+            conn.execute(
+                insert(scoring_runs).values(
+                    environment=environment, release_id=release_id, run_date=run_date,
+                    status=status, detail=detail, recorded_by=actor, recorded_at=self.now(),
+                )
+            )  # fmt: skip
+            self.append_audit(conn, actor, f"scoring.{status}", release_id,
+                              {"run_date": run_date, "detail": detail}, environment)  # fmt: skip
 
-class IllegalTransition(RuntimeError):
-    """A change request was asked to move in a way its state does not allow."""
+    def scoring_runs(self, environment: str, release_id: str) -> list[dict]:
+        return self.read(
+            select(scoring_runs)
+            .where(scoring_runs.c.environment == environment,
+                   scoring_runs.c.release_id == release_id)
+            .order_by(scoring_runs.c.scoring_run_id)
+        )  # fmt: skip

@@ -66,12 +66,27 @@ def validate_scores(layout: Layout, environment: str, model: str, run_date: str)
 
 
 def validate_release_scores(
-    settings, layout: Layout, environment: str, run_date: str
+    settings, layout: Layout, environment: str, run_date: str, actor: str = "lockgate"
 ) -> list[dict]:
-    """The scores of every model in the release that scored the run."""
+    """The scores of every model in the release that scored the run.
+
+    The outcome is recorded in the ledger as a scoring run of that release: passed runs are the
+    soak evidence a normal change to the next environment needs, a failed one blocks it.
+    """
     from lockgate.release import open_ledger
 
-    bundle = open_ledger(settings).deployed_bundle(environment)
-    if bundle is None:
+    ledger = open_ledger(settings)
+    pointer = ledger.pointer(environment)
+    if pointer is None:
         raise ValueError(f"no release in {environment}; nothing was scored")
-    return [validate_scores(layout, environment, m["name"], run_date) for m in bundle["models"]]
+    bundle = ledger.release(pointer["release_id"])["bundle"]
+    try:
+        results = [validate_scores(layout, environment, m["name"], run_date)
+                   for m in bundle["models"]]  # fmt: skip
+    except Exception as exc:
+        ledger.record_scoring_run(environment, pointer["release_id"], run_date, False,
+                                  f"{type(exc).__name__}: {exc}"[:2000], actor)  # fmt: skip
+        raise
+    ledger.record_scoring_run(environment, pointer["release_id"], run_date, True,
+                              f"{len(results)} model(s) validated", actor)  # fmt: skip
+    return results

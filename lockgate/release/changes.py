@@ -1,0 +1,407 @@
+"""Change requests: the state machine and the rules a change must satisfy to move.
+
+    open ──approvals complete──▶ approved ──deploy──▶ deploying ──verified──▶ deployed
+     │  └─an approver rejects─▶ rejected     │           └─verification failed─▶ rolled_back
+     └──────withdrawn──────────▶ cancelled ◀─┘      deployed ──a rollback change──▶ rolled_back
+
+Kinds:
+- normal: every required role approves, each a different person and none the author; before
+  it deploys, the release must have soaked in the soak environment (time without a break,
+  scoring runs that passed, none that failed) and the clock must be inside a change window.
+- emergency: one operations approval and it may deploy at once, any time; the other roles
+  are due by `approvals_due_at` and the change is flagged overdue after that.
+- rollback: back to the previous or a named release that was verified in the environment
+  before; a reason is required, operations approves it, windows do not apply.
+
+Every refusal is raised with its reason and written to the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from lockgate.config import ENVIRONMENTS, ReleasePolicy
+from lockgate.release.identity import Access
+from lockgate.release.ledger import IllegalTransition, Ledger
+from lockgate.release.windows import in_window
+
+KINDS = ("normal", "emergency", "rollback")
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "open": {"approved": "approvals complete", "rejected": "an approver rejected it",
+             "cancelled": "withdrawn"},
+    "approved": {"deploying": "deployment started", "cancelled": "withdrawn"},
+    "deploying": {"deployed": "verification passed",
+                  "rolled_back": "verification failed; the previous release was restored"},
+    "deployed": {"rolled_back": "a rollback change restored an earlier release"},
+    "rejected": {},
+    "cancelled": {},
+    "rolled_back": {},
+}  # fmt: skip
+STATES = tuple(TRANSITIONS)
+
+
+class ChangeRefused(RuntimeError):
+    """A change action broke a rule: roles, maker-checker, soak, window, deadline, evidence."""
+
+
+def check_transition(change: dict, new: str) -> None:
+    allowed = TRANSITIONS[change["state"]]
+    if new not in allowed:
+        options = ", ".join(allowed) or "nothing: it is final"
+        raise IllegalTransition(
+            f"change {change['change_id']} is {change['state']}; it cannot become {new} "
+            f"(from {change['state']} it can become {options})"
+        )
+
+
+@dataclass(frozen=True)
+class Soak:
+    environment: str
+    days_required: float
+    days_soaked: float
+    runs_required: int
+    runs_passed: int
+    runs_failed: list[str]
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.days_soaked < self.days_required:
+            found.append(f"soak: in {self.environment} for {self.days_soaked:.2f} days without a "
+                         f"break; policy needs {self.days_required:g}")  # fmt: skip
+        if self.runs_passed < self.runs_required:
+            found.append(f"soak: {self.runs_passed} scoring run(s) passed in {self.environment}; "
+                         f"policy needs {self.runs_required}")  # fmt: skip
+        found += [f"soak: scoring run failed in {self.environment}: {r}" for r in self.runs_failed]
+        return found
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a change has and lacks; `blocking` lists why it cannot deploy now."""
+
+    change: dict
+    approvals: list[dict]
+    roles_now: list[str]  # roles that must approve before it deploys
+    roles_due: list[str]  # roles still to approve (emergency: after it deployed)
+    approvals_due_at: str | None
+    overdue: bool
+    soak: Soak | None
+    window_open: bool
+    blocking: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    change_id: int
+    environment: str
+    release_id: str
+    status: str  # deployed | rolled_back
+    detail: str
+
+
+class ChangeManager:
+    """Opens, approves, rejects, cancels and deploys changes under the ledger's lock.
+
+    `policy_for(env)` gives an environment's release policy, `access` who holds which role,
+    and `verify(bundle)` raises when a deployed release does not verify.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        policy_for: Callable[[str], ReleasePolicy],
+        access: Access,
+        verify: Callable[[dict], None],
+    ):
+        self.ledger, self.policy_for, self.access, self.verify = ledger, policy_for, access, verify
+
+    # -- helpers -------------------------------------------------------------------------------
+    def _refuse(self, who: str, action: str, subject: str, environment: str | None,
+                error: Exception) -> None:  # fmt: skip
+        """Audit a refused action, then raise it."""
+        self.ledger.record_event(who, f"refused.{action}", subject,
+                                 {"reason": str(error), "error": type(error).__name__},
+                                 environment)  # fmt: skip
+        raise error
+
+    def _roles_now(self, kind: str, policy: ReleasePolicy) -> list[str]:
+        if not policy.required_approver_roles:
+            return []
+        if kind == "normal":
+            return list(policy.required_approver_roles)
+        return [policy.operations_role]
+
+    def roles_allowed(self, kind: str, policy: ReleasePolicy) -> list[str]:
+        return [policy.operations_role] if kind == "rollback" else list(
+            policy.required_approver_roles)  # fmt: skip
+
+    def _verified_releases(self, environment: str, until: str | None = None) -> list[dict]:
+        """Deployments in `environment` whose release verified, newest first."""
+        rows = self.ledger.deployments(environment, until)
+        failed = {r["previous_change_id"] for r in rows if r["action"] == "auto_rollback"}
+        return [r for r in reversed(rows) if r["action"] in ("deploy", "rollback")
+                and r["change_id"] not in failed]  # fmt: skip
+
+    # -- evidence ------------------------------------------------------------------------------
+    def soak(self, release_id: str, policy: ReleasePolicy, now: datetime) -> Soak | None:
+        env = policy.soak_environment
+        if not env:
+            return None
+        longest, since = timedelta(0), None
+        for row in self.ledger.deployments(env):
+            at = datetime.fromisoformat(row["at"])
+            if row["release_id"] == release_id and since is None:
+                since = at
+            elif row["release_id"] != release_id and since is not None:
+                longest, since = max(longest, at - since), None
+        if since is not None:
+            longest = max(longest, now - since)
+        runs = self.ledger.scoring_runs(env, release_id)
+        return Soak(
+            environment=env,
+            days_required=policy.soak_days,
+            days_soaked=longest.total_seconds() / 86400,
+            runs_required=policy.min_scoring_runs,
+            runs_passed=sum(r["status"] == "passed" for r in runs),
+            runs_failed=[
+                f"{r['run_date']}: {r['detail']}" for r in runs if r["status"] == "failed"
+            ],
+        )
+
+    def evidence(self, change_id: int) -> Evidence:
+        change = self.ledger.change(change_id)
+        policy = self.policy_for(change["environment"])
+        now = self.ledger.clock()
+        decided = self.ledger.approvals(change_id)
+        approved = {a["role"] for a in decided if a["decision"] == "approve"}
+        roles_now = [r for r in self._roles_now(change["kind"], policy) if r not in approved]
+        roles_due = [r for r in self.roles_allowed(change["kind"], policy) if r not in approved]
+        due_at = change["approvals_due_at"]
+        overdue = bool(due_at and roles_due and now > datetime.fromisoformat(due_at))
+        soak = self.soak(change["release_id"], policy, now) if change["kind"] == "normal" else None
+        window_open = change["kind"] != "normal" or in_window(now, policy.change_windows)
+        blocking = [f"approval missing: {role}" for role in roles_now]
+        blocking += soak.problems() if soak else []
+        if not window_open:
+            blocking.append(f"outside the change windows of {change['environment']} "
+                            f"({', '.join(policy.change_windows)} UTC)")  # fmt: skip
+        return Evidence(change, decided, roles_now, roles_due, due_at, overdue, soak,
+                        window_open, blocking)  # fmt: skip
+
+    # -- opening -------------------------------------------------------------------------------
+    def open(self, who: str, kind: str, environment: str, reason: str,
+             release_id: str | None = None) -> int:  # fmt: skip
+        """Open a change; a rollback without `release_id` goes back to the previous release."""
+        try:
+            return self._open(who, kind, environment, reason, release_id)
+        except (ChangeRefused, IllegalTransition) as error:
+            self._refuse(who, f"open.{kind}", release_id or "-", environment, error)
+            raise  # unreachable: _refuse raises
+
+    def _open(self, who, kind, environment, reason, release_id) -> int:
+        if kind not in KINDS:
+            raise ChangeRefused(f"unknown change kind {kind!r}; choose one of {KINDS}")
+        if environment not in ENVIRONMENTS:
+            raise ChangeRefused(
+                f"unknown environment {environment!r}; choose one of {ENVIRONMENTS}"
+            )
+        if not reason.strip():
+            raise ChangeRefused("a change needs a reason")
+        policy = self.policy_for(environment)
+        with self.ledger.transaction() as conn:
+            current = self.ledger.pointer(environment)
+            if kind == "rollback":
+                release_id = self._rollback_target(environment, current, release_id)
+            elif release_id is None or self.ledger.release(release_id) is None:
+                raise ChangeRefused(f"no release {release_id!r} in the ledger")
+            if current and current["release_id"] == release_id:
+                raise ChangeRefused(f"{release_id} is already deployed in {environment}")
+            active = self.ledger.active_change(environment, release_id)
+            if active:
+                raise ChangeRefused(
+                    f"change {active} already carries {release_id} to {environment}"
+                )
+            change_id = self.ledger.insert_change(conn, kind, environment, release_id, who, reason)
+            if not self._roles_now(kind, policy):
+                self.ledger.set_state(conn, change_id, "open", "approved", who,
+                                      {"rule": f"{environment} requires no approvals"})  # fmt: skip
+        return change_id
+
+    def _rollback_target(self, environment: str, current: dict | None, named: str | None) -> str:
+        if current is None:
+            raise ChangeRefused(
+                f"nothing is deployed in {environment}; there is nothing to roll back"
+            )
+        candidates = [r["release_id"] for r in self._verified_releases(environment)
+                      if r["release_id"] != current["release_id"]]  # fmt: skip
+        if named is None:
+            if not candidates:
+                raise ChangeRefused(
+                    f"{environment} has no earlier verified release to roll back to"
+                )
+            return candidates[0]
+        if named not in candidates:
+            raise ChangeRefused(f"{named} was never verified in {environment}; a rollback goes back "
+                                "to a release that ran there before")  # fmt: skip
+        return named
+
+    # -- decisions -----------------------------------------------------------------------------
+    def approve(self, who: str, change_id: int, role: str, comment: str = "") -> dict:
+        """Record an approval; the change becomes approved when the roles it needs now are in."""
+        return self._decide(who, change_id, role, "approve", comment)
+
+    def reject(self, who: str, change_id: int, role: str, comment: str) -> dict:
+        return self._decide(who, change_id, role, "reject", comment)
+
+    def _decide(self, who, change_id, role, decision, comment) -> dict:
+        change = self.ledger.change(change_id)
+        try:
+            with self.ledger.transaction() as conn:
+                change = self.ledger.change(change_id)
+                self._check_decision(who, change, role, decision, comment)
+                self.ledger.insert_approval(conn, change_id, who, role, decision, comment,
+                                            change["environment"])  # fmt: skip
+                if decision == "reject":
+                    self.ledger.set_state(conn, change_id, "open", "rejected", who,
+                                          {"role": role, "comment": comment})  # fmt: skip
+                elif change["state"] == "open":
+                    self._approve_if_complete(conn, change)
+        except (ChangeRefused, IllegalTransition) as error:
+            self._refuse(who, decision, f"change-{change_id}", change["environment"], error)
+        return self.ledger.change(change_id)
+
+    def _check_decision(self, who, change, role, decision, comment) -> None:
+        change_id, kind = change["change_id"], change["kind"]
+        policy = self.policy_for(change["environment"])
+        post_approval = kind == "emergency" and change["state"] in (
+            "approved",
+            "deploying",
+            "deployed",
+        )
+        if change["state"] != "open" and not (post_approval and decision == "approve"):
+            raise IllegalTransition(f"change {change_id} is {change['state']}; it takes no "
+                                    f"{decision} any more")  # fmt: skip
+        allowed = self.roles_allowed(kind, policy)
+        if role not in allowed:
+            raise ChangeRefused(f"a {kind} change to {change['environment']} is approved by "
+                                f"{allowed or 'nobody (no approvals needed)'}, not {role!r}")  # fmt: skip
+        if not self.access.holds(who, role):
+            raise ChangeRefused(f"{who} does not hold the role {role!r} "
+                                f"(holds {self.access.roles_of(who) or 'none'})")  # fmt: skip
+        if who == change["author"]:
+            raise ChangeRefused(f"{who} opened change {change_id} and cannot also {decision} it")
+        decided = self.ledger.approvals(change_id)
+        same_role = [a for a in decided if a["role"] == role]
+        if same_role:
+            raise ChangeRefused(f"{role} already decided change {change_id} "
+                                f"({same_role[0]['approver']}, {same_role[0]['decision']})")  # fmt: skip
+        own = [a for a in decided if a["approver"] == who]
+        if own:
+            raise ChangeRefused(f"{who} already approved change {change_id} as {own[0]['role']}; "
+                                "each role needs a different person")  # fmt: skip
+        if decision == "reject" and not comment.strip():
+            raise ChangeRefused("a rejection needs a comment")
+
+    def _approve_if_complete(self, conn, change: dict) -> None:
+        policy = self.policy_for(change["environment"])
+        with_now = {
+            a["role"]
+            for a in self.ledger.approvals(change["change_id"])
+            if a["decision"] == "approve"
+        }
+        missing = [r for r in self._roles_now(change["kind"], policy) if r not in with_now]
+        if missing:
+            return
+        values = {}
+        if change["kind"] == "emergency":
+            due = self.ledger.clock() + timedelta(hours=policy.emergency_deadline_hours)
+            values["approvals_due_at"] = due.isoformat(timespec="microseconds")
+        self.ledger.set_state(conn, change["change_id"], "open", "approved", "lockgate:policy",
+                              {"approved_roles": sorted(with_now)} | values, **values)  # fmt: skip
+
+    def cancel(self, who: str, change_id: int, reason: str) -> dict:
+        """The author or operations withdraws a change that has not started deploying."""
+        change = self.ledger.change(change_id)
+        policy = self.policy_for(change["environment"])
+        try:
+            with self.ledger.transaction() as conn:
+                change = self.ledger.change(change_id)
+                check_transition(change, "cancelled")
+                if who != change["author"] and not self.access.holds(who, policy.operations_role):
+                    raise ChangeRefused(f"only the author ({change['author']}) or "
+                                        f"{policy.operations_role} may cancel change {change_id}")  # fmt: skip
+                if not reason.strip():
+                    raise ChangeRefused("cancelling a change needs a reason")
+                self.ledger.set_state(conn, change_id, change["state"], "cancelled", who,
+                                      {"reason": reason})  # fmt: skip
+        except (ChangeRefused, IllegalTransition) as error:
+            self._refuse(who, "cancel", f"change-{change_id}", change["environment"], error)
+        return self.ledger.change(change_id)
+
+    # -- deployment ----------------------------------------------------------------------------
+    def deploy(self, who: str, change_id: int) -> DeployResult:
+        """Move the pointer, then verify; a release that does not verify is rolled back at once."""
+        change = self.ledger.change(change_id)
+        env = change["environment"]
+        try:
+            previous = self._start(who, change_id)
+        except (ChangeRefused, IllegalTransition) as error:
+            self._refuse(who, "deploy", f"change-{change_id}", env, error)
+        bundle = self.ledger.release(change["release_id"])["bundle"]
+        try:
+            self.verify(bundle)
+        except Exception as exc:  # noqa: BLE001 - whatever fails verification is rolled back
+            why = f"verification failed: {type(exc).__name__}: {exc}"
+            with self.ledger.transaction() as conn:
+                self.ledger.set_state(conn, change_id, "deploying", "rolled_back", who,
+                                      {"automatic": True, "reason": why})  # fmt: skip
+                if previous:
+                    self.ledger.point(conn, env, previous["release_id"], previous["change_id"], who,
+                                      "auto_rollback", why)  # fmt: skip
+                else:
+                    self.ledger.clear_pointer(conn, env, change_id, who, why)
+            restored = previous["release_id"] if previous else "nothing"
+            return DeployResult(change_id, env, change["release_id"], "rolled_back",
+                                f"{why}; {env} is back on {restored}")  # fmt: skip
+        with self.ledger.transaction() as conn:
+            self.ledger.set_state(conn, change_id, "deploying", "deployed", who,
+                                  {"verification": "artifacts, digests and canaries match"})  # fmt: skip
+            if change["kind"] == "rollback" and previous:
+                reverted = self.ledger.change(previous["change_id"])
+                if reverted["state"] == "deployed":
+                    self.ledger.set_state(conn, reverted["change_id"], "deployed", "rolled_back",
+                                          who, {"by_change": change_id,
+                                                "reason": change["reason"]})  # fmt: skip
+        return DeployResult(change_id, env, change["release_id"], "deployed",
+                            f"{change['release_id']} deployed to {env} by change {change_id}")  # fmt: skip
+
+    def _start(self, who: str, change_id: int) -> dict:
+        """approved -> deploying and the pointer moved, in one transaction; returns the old pointer."""
+        with self.ledger.transaction() as conn:
+            change = self.ledger.change(change_id)
+            env = change["environment"]
+            policy = self.policy_for(env)
+            check_transition(change, "deploying")
+            if policy.required_approver_roles and not self.access.holds(
+                who, policy.operations_role
+            ):
+                raise ChangeRefused(f"{who} does not hold {policy.operations_role!r}; only "
+                                    f"{policy.operations_role} deploys to {env}")  # fmt: skip
+            evidence = self.evidence(change_id)
+            if evidence.blocking:
+                raise ChangeRefused(f"change {change_id} cannot deploy to {env}: "
+                                    + "; ".join(evidence.blocking))  # fmt: skip
+            busy = self.ledger.active_change(env, states=("deploying",))
+            if busy:
+                raise ChangeRefused(
+                    f"change {busy} is deploying to {env}; one deployment at a time"
+                )
+            current = self.ledger.pointer(env)
+            if current and current["release_id"] == change["release_id"]:
+                raise ChangeRefused(f"{change['release_id']} is already deployed in {env}")
+            self.ledger.set_state(conn, change_id, "approved", "deploying", who, {})
+            action = "rollback" if change["kind"] == "rollback" else "deploy"
+            return self.ledger.point(conn, env, change["release_id"], change_id, who, action,
+                                     change["reason"])  # fmt: skip

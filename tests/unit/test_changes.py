@@ -1,0 +1,392 @@
+"""The change state machine and its rules, on a real SQLite ledger with a simulated clock.
+
+Verification here is a function of the bundle (a bundle marked bad fails); the real verifier
+(MLflow artifacts, digests, canaries) runs in the integration suite.
+"""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lockgate.config import ReleasePolicy
+from lockgate.release.changes import (
+    STATES,
+    TRANSITIONS,
+    ChangeManager,
+    ChangeRefused,
+    check_transition,
+)
+from lockgate.release.history import describe, history
+from lockgate.release.identity import Access
+from lockgate.release.ledger import IllegalTransition, Ledger
+
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, inside prod's window
+AUTHOR, OWNER, RISK, OPS, OPS2, NOBODY = (
+    "os:sam", "os:ana", "os:raj", "os:olu", "os:mia", "os:eve")  # fmt: skip
+POLICIES = {
+    "dev": ReleasePolicy(),
+    "test": ReleasePolicy(),
+    "prod": ReleasePolicy(
+        required_approver_roles=["model-owner", "risk", "operations"],
+        soak_environment="test",
+        soak_days=7,
+        min_scoring_runs=2,
+        change_windows=["Mon-Thu 07:00-17:00"],
+        emergency_deadline_hours=72,
+    ),  # fmt: skip
+}
+ACCESS = Access({"model-owner": frozenset({OWNER, AUTHOR}), "risk": frozenset({RISK, OWNER}),
+                 "operations": frozenset({OPS, OPS2})})  # fmt: skip
+
+
+class Clock:
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def verify(bundle: dict) -> None:
+    if bundle.get("bad"):
+        raise RuntimeError("canary doc-1 scored custody/0.41, recorded payments/0.97")
+
+
+@pytest.fixture
+def clock():
+    return Clock(MONDAY - timedelta(days=7))
+
+
+@pytest.fixture
+def manager(tmp_path, clock):
+    ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=clock)
+    for name in ("rel-a", "rel-b", "rel-bad"):
+        ledger.record_release(name, {"models": [], "code": {"commit": name},
+                                     "bad": name == "rel-bad"}, "airflow:pipeline")  # fmt: skip
+    return ChangeManager(ledger, POLICIES.__getitem__, ACCESS, verify)
+
+
+def to_test(manager, release, runs=2, failed=0):
+    change = manager.open(
+        "airflow:pipeline", "normal", "test", f"{release} passed its gates", release
+    )
+    assert manager.ledger.change(change)["state"] == "approved"  # test needs no approvals
+    result = manager.deploy("airflow:pipeline", change)
+    for day in range(runs + failed):
+        manager.ledger.record_scoring_run("test", release, f"2026-11-{10 + day}", day < runs,
+                                          "validated", "airflow:pipeline")  # fmt: skip
+    return result
+
+
+def approve_all(manager, change):
+    manager.approve(OWNER, change, "model-owner")
+    manager.approve(RISK, change, "risk")
+    return manager.approve(OPS, change, "operations")
+
+
+def to_prod(manager, clock, release="rel-a"):
+    to_test(manager, release)
+    clock.now = MONDAY
+    change = manager.open(AUTHOR, "normal", "prod", "quarterly retrain", release)
+    approve_all(manager, change)
+    return change, manager.deploy(OPS2, change)
+
+
+def last_refusal(manager):
+    entry = manager.ledger.audit_entries()[-1]
+    assert entry["action"].startswith("refused."), entry
+    return entry
+
+
+# -- the state machine ---------------------------------------------------------------------------
+@pytest.mark.parametrize("state,new", list(itertools.product(STATES, STATES)))
+def test_every_transition_is_allowed_or_refused_by_the_table(state, new):
+    change = {"change_id": 7, "state": state}
+    if new in TRANSITIONS[state]:
+        check_transition(change, new)
+    else:
+        with pytest.raises(IllegalTransition, match=f"change 7 is {state}; it cannot become {new}"):
+            check_transition(change, new)
+
+
+def test_normal_change_reaches_prod_with_evidence_and_approvals(manager, clock):
+    change, result = to_prod(manager, clock)
+    assert result.status == "deployed" and manager.ledger.pointer("prod")["release_id"] == "rel-a"
+    states = [
+        e["action"] for e in manager.ledger.audit_entries() if e["subject"] == f"change-{change}"
+    ]
+    assert states == ["change.opened", "change.approve", "change.approve", "change.approve",
+                      "change.approved", "change.deploying", "deployment.deploy", "change.deployed"]  # fmt: skip
+    assert manager.ledger.verify_audit().intact
+
+
+def test_approvals_arriving_in_any_order_complete_the_change_only_when_all_roles_are_in(
+    manager, clock
+):
+    to_test(manager, "rel-a")
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    assert manager.approve(OPS, change, "operations")["state"] == "open"
+    assert manager.approve(RISK, change, "risk")["state"] == "open"
+    assert manager.approve(OWNER, change, "model-owner")["state"] == "approved"
+
+
+# -- maker-checker -------------------------------------------------------------------------------
+@pytest.mark.parametrize("who,role,message", [
+    (AUTHOR, "model-owner", "opened change .* and cannot also approve it"),
+    (NOBODY, "risk", "does not hold the role 'risk'"),
+    (OWNER, "auditor", "approved by .*not 'auditor'"),
+])  # fmt: skip
+def test_maker_checker_refusals_are_explained_and_audited(manager, who, role, message):
+    to_test(manager, "rel-a")
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    with pytest.raises(ChangeRefused, match=message):
+        manager.approve(who, change, role)
+    refusal = last_refusal(manager)
+    assert refusal["actor"] == who and refusal["action"] == "refused.approve"
+    assert manager.ledger.approvals(change) == [] and manager.ledger.verify_audit().intact
+
+
+def test_one_person_cannot_fill_two_roles_and_a_role_is_decided_once(manager):
+    to_test(manager, "rel-a")
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    manager.approve(OWNER, change, "model-owner")
+    with pytest.raises(ChangeRefused, match="already approved change .* as model-owner"):
+        manager.approve(OWNER, change, "risk")  # OWNER holds risk too
+    manager.approve(OPS, change, "operations")
+    with pytest.raises(ChangeRefused, match="operations already decided"):
+        manager.approve(OPS2, change, "operations")
+    assert manager.ledger.change(change)["state"] == "open"
+
+
+def test_a_rejection_closes_the_change_and_needs_a_comment(manager):
+    to_test(manager, "rel-a")
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    with pytest.raises(ChangeRefused, match="rejection needs a comment"):
+        manager.reject(RISK, change, "risk", " ")
+    assert manager.reject(RISK, change, "risk", "drift on NL letters")["state"] == "rejected"
+    with pytest.raises(IllegalTransition, match="is rejected; it takes no approve"):
+        manager.approve(OWNER, change, "model-owner")
+
+
+def test_only_operations_deploys_to_prod(manager, clock):
+    to_test(manager, "rel-a")
+    clock.now = MONDAY
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    approve_all(manager, change)
+    with pytest.raises(ChangeRefused, match="only operations deploys to prod"):
+        manager.deploy(OWNER, change)
+    assert manager.ledger.pointer("prod") is None and last_refusal(manager)["actor"] == OWNER
+
+
+# -- soak and windows ----------------------------------------------------------------------------
+def test_soak_time_is_required(manager, clock):
+    to_test(manager, "rel-a")
+    clock.advance(days=6, hours=23)
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    approve_all(manager, change)
+    with pytest.raises(
+        ChangeRefused, match=r"in test for 6\.96 days without a break; policy needs 7"
+    ):
+        manager.deploy(OPS2, change)
+    clock.advance(hours=1)
+    assert manager.deploy(OPS2, change).status == "deployed"
+
+
+def test_soak_needs_passed_scoring_runs_and_no_failed_one(manager, clock):
+    to_test(manager, "rel-a", runs=1, failed=1)
+    clock.now = MONDAY
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    approve_all(manager, change)
+    with pytest.raises(ChangeRefused) as refused:
+        manager.deploy(OPS2, change)
+    assert "1 scoring run(s) passed in test; policy needs 2" in str(refused.value)
+    assert "scoring run failed in test: 2026-11-11: validated" in str(refused.value)
+
+
+def test_soak_restarts_when_another_release_replaced_it(manager, clock):
+    to_test(manager, "rel-a")
+    clock.advance(days=3)
+    to_test(manager, "rel-b")
+    clock.advance(days=5)
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    assert manager.evidence(change).soak.days_soaked == pytest.approx(3)
+
+
+@pytest.mark.parametrize("moment,open_", [
+    (datetime(2026, 11, 27, 10, 0, tzinfo=UTC), False),  # Friday
+    (datetime(2026, 11, 24, 17, 0, tzinfo=UTC), False),  # Tuesday, window closed at 17:00
+    (datetime(2026, 11, 24, 6, 59, tzinfo=UTC), False),
+    (datetime(2026, 11, 26, 16, 59, tzinfo=UTC), True),  # Thursday
+])  # fmt: skip
+def test_normal_changes_deploy_only_inside_the_window(manager, clock, moment, open_):
+    to_test(manager, "rel-a")
+    clock.now = moment
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    approve_all(manager, change)
+    if open_:
+        assert manager.deploy(OPS2, change).status == "deployed"
+    else:
+        with pytest.raises(
+            ChangeRefused, match=r"outside the change windows of prod \(Mon-Thu 07:00-17:00 UTC\)"
+        ):
+            manager.deploy(OPS2, change)
+
+
+# -- emergency -----------------------------------------------------------------------------------
+def test_emergency_deploys_on_one_operations_approval_outside_windows_and_soak(manager, clock):
+    to_test(manager, "rel-a", runs=0)
+    clock.now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # Saturday night, no soak at all
+    change = manager.open(AUTHOR, "emergency", "prod", "fraud pattern in production", "rel-a")
+    assert manager.approve(RISK, change, "risk")["state"] == "open"  # waits for operations
+    record = manager.approve(OPS, change, "operations")
+    assert record["state"] == "approved"
+    assert record["approvals_due_at"] == "2026-12-01T02:00:00.000000+00:00"
+    assert manager.deploy(OPS2, change).status == "deployed"
+    evidence = manager.evidence(change)
+    assert evidence.roles_due == ["model-owner"] and not evidence.overdue
+
+
+def test_emergency_approvals_become_overdue_and_are_flagged_until_given(manager, clock):
+    to_test(manager, "rel-a", runs=0)
+    change = manager.open(AUTHOR, "emergency", "prod", "fraud pattern", "rel-a")
+    manager.approve(OPS, change, "operations")
+    manager.deploy(OPS2, change)
+    clock.advance(hours=72, seconds=1)
+    assert manager.evidence(change).overdue
+    state = history(manager, "prod")
+    assert state["deployed"]["overdue"] and "OVERDUE: approvals from model-owner, risk" in describe(
+        state
+    )
+    manager.approve(OWNER, change, "model-owner", "reviewed after the fact")
+    manager.approve(RISK, change, "risk")
+    assert (
+        not manager.evidence(change).overdue and not history(manager, "prod")["deployed"]["overdue"]
+    )
+    with pytest.raises(ChangeRefused, match="operations already decided"):
+        manager.approve(OPS2, change, "operations")
+
+
+# -- verification and rollback -------------------------------------------------------------------
+def test_failed_verification_rolls_back_on_its_own(manager, clock):
+    first, _ = to_prod(manager, clock, "rel-a")
+    to_test(manager, "rel-b")
+    clock.advance(days=7)  # Monday again
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-b")
+    approve_all(manager, change)
+    manager.verify = lambda bundle: verify({"bad": True})  # its artifacts changed since test
+    result = manager.deploy(OPS2, change)
+    assert result.status == "rolled_back" and "canary doc-1 scored custody" in result.detail
+    assert manager.ledger.pointer("prod") == manager.ledger.pointer("prod") | {
+        "release_id": "rel-a",
+        "change_id": first,
+    }
+    assert manager.ledger.change(change)["state"] == "rolled_back"
+    assert manager.ledger.change(first)["state"] == "deployed"
+    moves = [(d["action"], d["release_id"]) for d in manager.ledger.deployments("prod")]
+    assert moves == [("deploy", "rel-a"), ("deploy", "rel-b"), ("auto_rollback", "rel-a")]
+    assert "auto_rollback" in describe(history(manager, "prod"))
+
+
+def test_a_first_deployment_that_fails_verification_leaves_nothing_deployed(manager):
+    result = to_test(manager, "rel-bad", runs=0)
+    assert result.status == "rolled_back" and manager.ledger.pointer("test") is None
+    assert manager.ledger.verify_audit().intact
+
+
+def test_manual_rollback_to_the_previous_release(manager, clock):
+    first, _ = to_prod(manager, clock, "rel-a")
+    to_test(manager, "rel-b")
+    clock.advance(days=7)
+    second = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-b")
+    approve_all(manager, second)
+    manager.deploy(OPS2, second)
+    clock.advance(days=4, hours=10)  # Friday evening: rollbacks ignore windows
+    with pytest.raises(ChangeRefused, match="needs a reason"):
+        manager.open(OPS, "rollback", "prod", "", None)
+    rollback = manager.open(OPS, "rollback", "prod", "complaints about routing", None)
+    assert manager.ledger.change(rollback)["release_id"] == "rel-a"
+    with pytest.raises(ChangeRefused, match="cannot also approve"):
+        manager.approve(OPS, rollback, "operations")
+    with pytest.raises(ChangeRefused, match=r"approved by \['operations'\], not 'risk'"):
+        manager.approve(RISK, rollback, "risk")
+    manager.approve(OPS2, rollback, "operations")
+    assert manager.deploy(OPS2, rollback).status == "deployed"
+    assert manager.ledger.pointer("prod")["release_id"] == "rel-a"
+    assert manager.ledger.change(second)["state"] == "rolled_back"
+    assert manager.ledger.change(first)["state"] == "deployed"
+
+
+def test_rollback_targets_must_have_been_verified_there(manager, clock):
+    with pytest.raises(ChangeRefused, match="nothing is deployed in prod"):
+        manager.open(OPS, "rollback", "prod", "undo", None)
+    to_prod(manager, clock, "rel-a")
+    with pytest.raises(ChangeRefused, match="no earlier verified release"):
+        manager.open(OPS, "rollback", "prod", "undo", None)
+    with pytest.raises(ChangeRefused, match="rel-b was never verified in prod"):
+        manager.open(OPS, "rollback", "prod", "undo", "rel-b")
+    to_test(manager, "rel-b")
+    to_test(manager, "rel-bad")  # fails verification: not a rollback target
+    with pytest.raises(ChangeRefused, match="rel-bad was never verified in test"):
+        manager.open(OPS, "rollback", "test", "undo", "rel-bad")
+    assert (
+        manager.ledger.change(manager.open(OPS, "rollback", "test", "undo", None))["release_id"]
+        == "rel-a"
+    )
+
+
+# -- refused moves through the API ---------------------------------------------------------------
+def test_illegal_moves_are_refused_with_their_state(manager, clock):
+    to_test(manager, "rel-a")
+    clock.now = MONDAY
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    with pytest.raises(IllegalTransition, match="is open; it cannot become deploying"):
+        manager.deploy(OPS, change)
+    with pytest.raises(ChangeRefused, match=f"change {change} already carries rel-a to prod"):
+        manager.open(OWNER, "normal", "prod", "again", "rel-a")
+    approve_all(manager, change)
+    manager.deploy(OPS2, change)
+    with pytest.raises(IllegalTransition, match="is deployed; it cannot become deploying"):
+        manager.deploy(OPS2, change)
+    with pytest.raises(IllegalTransition, match="is deployed; it cannot become cancelled"):
+        manager.cancel(AUTHOR, change, "too late")
+    with pytest.raises(ChangeRefused, match="rel-a is already deployed in prod"):
+        manager.open(AUTHOR, "normal", "prod", "again", "rel-a")
+    assert manager.ledger.verify_audit().intact
+
+
+def test_cancel_by_author_or_operations_only(manager):
+    to_test(manager, "rel-a")
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    with pytest.raises(ChangeRefused, match="only the author"):
+        manager.cancel(RISK, change, "not mine")
+    assert manager.cancel(OPS, change, "superseded by next week's retrain")["state"] == "cancelled"
+    with pytest.raises(IllegalTransition, match="is cancelled; it cannot become cancelled"):
+        manager.cancel(AUTHOR, change, "again")
+
+
+# -- history -------------------------------------------------------------------------------------
+def test_history_answers_for_any_moment(manager, clock):
+    before = (MONDAY - timedelta(days=30)).isoformat()
+    first, _ = to_prod(manager, clock, "rel-a")
+    after_first = clock.now.isoformat()
+    to_test(manager, "rel-b")
+    clock.advance(days=7)
+    second = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-b")
+    approve_all(manager, second)
+    manager.deploy(OPS2, second)
+    assert history(manager, "prod", before)["deployed"] is None
+    then = history(manager, "prod", after_first)["deployed"]
+    assert then["release_id"] == "rel-a" and then["change"]["change_id"] == first
+    assert {(a["role"], a["approver"]) for a in then["approvals"]} == {
+        ("model-owner", OWNER),
+        ("risk", RISK),
+        ("operations", OPS),
+    }
+    now = history(manager, "prod")["deployed"]
+    assert now["release_id"] == "rel-b" and now["by"] == OPS2
+    with pytest.raises(ValueError, match="not an ISO 8601 time"):
+        history(manager, "prod", "last tuesday")
