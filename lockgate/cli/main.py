@@ -138,6 +138,8 @@ def status(as_json: bool) -> None:
         if entry["approvals_due"]:
             flag = "OVERDUE" if entry["overdue"] else "due"
             click.echo(f"      {flag}: approvals from {', '.join(entry['approvals_due'])}")
+        for drift in entry["alias_drift"]:
+            click.echo(f"      DRIFT: {drift} (the ledger decides; aliases are a copy)")
         for pending in entry["pending_changes"]:
             click.echo(f"      pending change {pending['id']} ({pending['kind']}, "
                        f"{pending['state']}): {pending['release_id']}")  # fmt: skip

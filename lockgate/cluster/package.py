@@ -83,6 +83,14 @@ def build_job_zip(repo: Path, out_dir: Path) -> Path:
     return target
 
 
+def job_zip_sha256(settings: Settings) -> str:
+    """sha256 of the job zip this code builds (the zip itself when running from one)."""
+    source = settings.repo_root
+    if not zipfile.is_zipfile(source):
+        source = build_job_zip(settings.repo_root, Path(settings.home) / "cluster" / "dist")
+    return _sha256_file(source)
+
+
 def environment_key(repo: Path) -> str:
     """Digest of what decides the environment's content: requirements, pins, Python, platform."""
     digest = hashlib.sha256()

@@ -3,10 +3,12 @@
 from lockgate.registry.mlflow_registry import (
     DigestMismatch,
     ModelVersionRecord,
+    alias_drift,
     fetch_verified_model,
     find_version,
     latest_passing_version,
     load_model,
+    mirror_aliases,
     model_card,
     register_model,
 )
@@ -14,10 +16,12 @@ from lockgate.registry.mlflow_registry import (
 __all__ = [
     "DigestMismatch",
     "ModelVersionRecord",
+    "alias_drift",
     "fetch_verified_model",
     "find_version",
     "latest_passing_version",
     "load_model",
+    "mirror_aliases",
     "model_card",
     "register_model",
 ]

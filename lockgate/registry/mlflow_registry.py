@@ -207,3 +207,40 @@ def load_model(data: bytes):
     if refused:
         raise UntrustedModel(f"model file contains types outside the allow-list: {refused}")
     return sio.loads(data, trusted=untrusted)
+
+
+def _aliases(client, model: str) -> dict[str, str]:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return {alias: str(v) for alias, v in client.get_registered_model(model).aliases.items()}
+    except MlflowException:
+        return {}
+
+
+def mirror_aliases(settings: Settings, environment: str, models: dict[str, str]) -> None:
+    """Make the alias `environment` point at `models` ({name: version}) and at nothing else.
+
+    The ledger decides what is deployed; the aliases copy it for people and tools that read
+    MLflow. Models that no longer carry the alias lose it."""
+    client = _client(settings)
+    for registered in client.search_registered_models():
+        aliases = _aliases(client, registered.name)
+        wanted = models.get(registered.name)
+        if wanted is None and environment in aliases:
+            client.delete_registered_model_alias(registered.name, environment)
+        elif wanted is not None and aliases.get(environment) != str(wanted):
+            client.set_registered_model_alias(registered.name, environment, str(wanted))
+
+
+def alias_drift(settings: Settings, environment: str, models: dict[str, str]) -> list[str]:
+    """Where MLflow's alias `environment` disagrees with the ledger's `models`; empty when none."""
+    client = _client(settings)
+    drift = []
+    for registered in client.search_registered_models():
+        alias = _aliases(client, registered.name).get(environment)
+        wanted = models.get(registered.name)
+        if alias != (str(wanted) if wanted is not None else None):
+            drift.append(f"{registered.name}@{environment} is v{alias} in MLflow but "
+                         f"{'v' + str(wanted) if wanted else 'absent'} in the ledger")  # fmt: skip
+    return drift

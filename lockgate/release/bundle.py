@@ -47,12 +47,14 @@ def code_version() -> str:
     return f"{commit}-dirty" if dirty else commit
 
 
-def _digest(payload: object) -> str:
+def digest(payload: object) -> str:
+    """sha256 of a JSON-able value, keys sorted: the same content gives the same digest."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> tuple[str, dict]:
     """(release_id, bundle); the id is the digest of the content, so equal content = equal id."""
+    from lockgate.cluster.package import job_zip_sha256
     from lockgate.validation import suite_digest
 
     bundle = {
@@ -65,15 +67,15 @@ def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> tuple[
                 "inputs": m.metadata["inputs"],
                 "thresholds": m.metadata["thresholds"],
                 "gate": m.metadata["gate"],
-                "canary_sha256": _digest(m.metadata["canary"]),
+                "canary_sha256": digest(m.metadata["canary"]),
             }
             for m in sorted(models, key=lambda m: m.name)
         ],
-        "code": {"commit": code_version()},
+        "code": {"commit": code_version(), "job_zip_sha256": job_zip_sha256(settings)},
         "suites": {
             name: suite_digest(name)
             for name in (*SUITES, *model_suites(sorted(m.name for m in models)))
         },
-        "config_sha256": _digest(settings.policy.model_dump()),
+        "config_sha256": digest(settings.policy.model_dump()),
     }
-    return f"rel-{_digest(bundle)[:16]}", bundle
+    return f"rel-{digest(bundle)[:16]}", bundle

@@ -105,7 +105,9 @@ class ChangeManager:
     """Opens, approves, rejects, cancels and deploys changes under the ledger's lock.
 
     `policy_for(env)` gives an environment's release policy, `access` who holds which role,
-    and `verify(bundle)` raises when a deployed release does not verify.
+    and `verify(bundle)` raises when a deployed release does not verify. `mirror(env, models)`
+    copies what the ledger deployed ({model: version}) to the registry's aliases afterwards;
+    when it fails the ledger still holds, and the failure is audited (status reports drift).
     """
 
     def __init__(
@@ -114,8 +116,26 @@ class ChangeManager:
         policy_for: Callable[[str], ReleasePolicy],
         access: Access,
         verify: Callable[[dict], None],
+        mirror: Callable[[str, dict[str, str]], None] | None = None,
     ):
         self.ledger, self.policy_for, self.access, self.verify = ledger, policy_for, access, verify
+        self.mirror = mirror
+
+    def deployed_models(self, environment: str) -> dict[str, str]:
+        """{model: version} of the release `environment` points at."""
+        bundle = self.ledger.deployed_bundle(environment)
+        return {m["name"]: str(m["version"]) for m in bundle["models"]} if bundle else {}
+
+    def _mirror(self, who: str, environment: str) -> None:
+        if self.mirror is None:
+            return
+        models = self.deployed_models(environment)
+        try:
+            self.mirror(environment, models)
+        except Exception as exc:  # noqa: BLE001 - the ledger is the truth; drift is reported
+            self.ledger.record_event(who, "aliases.mirror_failed", environment,
+                                     {"models": models, "error": f"{type(exc).__name__}: {exc}"},
+                                     environment)  # fmt: skip
 
     # -- helpers -------------------------------------------------------------------------------
     def _refuse(self, who: str, action: str, subject: str, environment: str | None,
@@ -362,6 +382,7 @@ class ChangeManager:
                                       "auto_rollback", why)  # fmt: skip
                 else:
                     self.ledger.clear_pointer(conn, env, change_id, who, why)
+            self._mirror(who, env)
             restored = previous["release_id"] if previous else "nothing"
             return DeployResult(change_id, env, change["release_id"], "rolled_back",
                                 f"{why}; {env} is back on {restored}")  # fmt: skip
@@ -374,6 +395,7 @@ class ChangeManager:
                     self.ledger.set_state(conn, reverted["change_id"], "deployed", "rolled_back",
                                           who, {"by_change": change_id,
                                                 "reason": change["reason"]})  # fmt: skip
+        self._mirror(who, env)
         return DeployResult(change_id, env, change["release_id"], "deployed",
                             f"{change['release_id']} deployed to {env} by change {change_id}")  # fmt: skip
 

@@ -11,11 +11,17 @@ import numpy as np
 import pandas as pd
 
 from lockgate.config import Settings, load_settings
-from lockgate.registry import ModelVersionRecord, fetch_verified_model, load_model
+from lockgate.registry import (
+    ModelVersionRecord,
+    alias_drift,
+    fetch_verified_model,
+    load_model,
+    mirror_aliases,
+)
 from lockgate.registry.mlflow_registry import get_version
-from lockgate.release.bundle import build_bundle
+from lockgate.release.bundle import build_bundle, digest
 from lockgate.release.changes import ChangeManager, ChangeRefused
-from lockgate.release.identity import cli_identity, load_access
+from lockgate.release.identity import Access, cli_identity, load_access
 from lockgate.release.ledger import Ledger
 
 
@@ -50,6 +56,7 @@ def change_manager(
         lambda env: load_settings(settings.profile, env, settings.home).policy.release,
         load_access(settings),
         verify or (lambda bundle: verify_release(settings, bundle)),
+        lambda env, models: mirror_aliases(settings, env, models),
     )
 
 
@@ -75,6 +82,14 @@ def deployed_version(settings: Settings, model: str, environment: str) -> ModelV
     return None
 
 
+def unapproved(settings: Settings, ledger: Ledger, change: dict) -> list[str]:
+    """Roles whose approval `change` needed before deploying and does not have (the ledger only:
+    no access list, no MLflow, so it also runs on a Spark driver in a YARN container)."""
+    policy = load_settings(settings.profile, change["environment"], settings.home).policy.release
+    manager = ChangeManager(ledger, lambda env: policy, Access(), lambda bundle: None)
+    return manager.evidence(change["change_id"]).roles_now
+
+
 def verify_release(settings: Settings, bundle: dict) -> None:
     """Artifacts load and match their digests; canary documents score as when the release was built."""
     for entry in bundle["models"]:
@@ -85,6 +100,9 @@ def verify_release(settings: Settings, bundle: dict) -> None:
         )
         record = get_version(settings, entry["name"], entry["version"])
         canary = record.metadata["canary"]
+        if digest(canary) != entry["canary_sha256"]:
+            raise VerificationFailed(f"{entry['name']} v{entry['version']}: its canary is not the "
+                                     "one recorded in the release")  # fmt: skip
         proba = estimator.predict_proba(
             pd.DataFrame([c["inputs"] for c in canary], columns=entry["inputs"])
         )
@@ -144,6 +162,13 @@ def release_to_environment(
     return DeploymentOutcome(environment, release_id, change_id, status, result.detail)
 
 
+def _drift(settings: Settings, environment: str, models: dict[str, str]) -> list[str]:
+    try:
+        return alias_drift(settings, environment, models)
+    except Exception as exc:  # noqa: BLE001 - status reports what it cannot check
+        return [f"cannot read the registry's aliases: {type(exc).__name__}: {exc}"]
+
+
 def environment_status(settings: Settings) -> dict:
     """What release is in each environment, who put it there, when, by which change, approved by
     whom; emergency changes whose approvals are overdue are flagged, and open changes listed."""
@@ -170,6 +195,7 @@ def environment_status(settings: Settings) -> dict:
             "approvals_due": deployed["approvals_due"],
             "overdue": deployed["overdue"],
             "models": deployed["models"],
+            "alias_drift": _drift(settings, environment, manager.deployed_models(environment)),
             "pending_changes": [
                 {"id": c["change_id"], "kind": c["kind"], "state": c["state"],
                  "release_id": c["release_id"]}

@@ -74,7 +74,11 @@ def score_frame(
 
 
 def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tuple[dict, bytes]]]:
-    """The release in `environment` and each of its models' verified bytes; refuses what may not run."""
+    """The release in `environment` and each of its models' verified bytes; refuses what may not
+    run: nothing deployed, a change that is not deployed (still verifying, rolled back), a
+    change without the approvals its environment requires, or an artifact whose digest moved."""
+    from lockgate.release.deploy import unapproved
+
     ledger = open_ledger(settings)
     pointer = ledger.pointer(environment)
     if pointer is None:
@@ -84,6 +88,12 @@ def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tup
         raise ReleaseRefused(
             f"{environment} points at {pointer['release_id']} through change "
             f"{change['change_id']} in state {change['state']!r}; refusing to score"
+        )
+    missing = unapproved(settings, ledger, change)
+    if missing:
+        raise ReleaseRefused(
+            f"{environment} points at {pointer['release_id']} through change "
+            f"{change['change_id']}, which lacks approvals from {missing}; refusing to score"
         )
     bundle = ledger.release(pointer["release_id"])["bundle"]
     models = [

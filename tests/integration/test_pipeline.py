@@ -316,15 +316,16 @@ def test_retraining_from_the_same_snapshot_gives_the_same_digest_and_reproduce_c
 
 
 def _promote_test_release_to_prod(home: Path) -> None:
-    """What issue 6's approvals will do through the UI: put the test release in prod."""
+    """An emergency change (one operations approval, no soak) puts the test release in prod."""
     from lockgate.config import load_settings
-    from lockgate.release import open_ledger
+    from lockgate.release import change_manager
 
-    ledger = open_ledger(load_settings("local", "prod", home))
-    release_id = ledger.pointer("test")["release_id"]
-    change = ledger.open_change("normal", "prod", release_id, "tester:owner", "champion for tests")
-    ledger.set_change_state(change, "open", "approved", "tester:risk", {"approved_by": "tester"})
-    ledger.move_pointer(change, "tester:operations")
+    manager = change_manager(load_settings("local", "prod", home))
+    release_id = manager.ledger.pointer("test")["release_id"]
+    change = manager.open("demo:ana.model-owner", "emergency", "prod", "champion for tests",
+                          release_id)  # fmt: skip
+    manager.approve("demo:olu.operations", change, "operations")
+    assert manager.deploy("demo:mia.operations", change).status == "deployed"
 
 
 def test_a_worse_candidate_is_refused_by_the_champion_comparison(demo):

@@ -390,3 +390,21 @@ def test_history_answers_for_any_moment(manager, clock):
     assert now["release_id"] == "rel-b" and now["by"] == OPS2
     with pytest.raises(ValueError, match="not an ISO 8601 time"):
         history(manager, "prod", "last tuesday")
+
+
+def test_aliases_follow_the_ledger_and_a_failed_mirror_is_audited_not_fatal(manager, clock):
+    mirrored = []
+    manager.mirror = lambda env, models: mirrored.append((env, models))
+    manager.ledger.record_release("rel-m", {"models": [{"name": "routing", "version": 3}],
+                                            "code": {"commit": "m"}}, "airflow:pipeline")  # fmt: skip
+    to_test(manager, "rel-m")
+    assert mirrored == [("test", {"routing": "3"})]
+
+    def broken(env, models):
+        raise ConnectionError("MLflow is down")
+
+    manager.mirror = broken
+    assert to_test(manager, "rel-a").status == "deployed"
+    failed = [e for e in manager.ledger.audit_entries() if e["action"] == "aliases.mirror_failed"]
+    assert len(failed) == 1 and "MLflow is down" in failed[0]["payload"]
+    assert manager.ledger.pointer("test")["release_id"] == "rel-a"
