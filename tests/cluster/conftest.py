@@ -61,3 +61,25 @@ def cluster():
         if not os.environ.get("LOCKGATE_KEEP_TEST_CLUSTER"):
             shutil.rmtree(home, ignore_errors=True)
         assert not leftovers, f"still listening after the cluster was stopped: {leftovers}"
+
+
+@pytest.fixture(scope="module")
+def postgres_ledger_url():
+    """A PostgreSQL of its own (infra/postgres/postgres on a spare port) for ledger tests; the
+    URL of its empty ledger database, password included. Stopped after the module."""
+    from lockgate.config import db_password
+
+    port = 5434
+    if _listening(port):
+        pytest.fail(f"port {port} is in use; the ledger test needs its own PostgreSQL there")
+    home = Path(tempfile.mkdtemp(prefix="lockgate-ledger-test-"))
+    home.chmod(0o755)
+    env = os.environ | {"LOCKGATE_HOME": str(home), "LOCKGATE_PG_PORT": str(port)}
+    try:
+        run(["infra/postgres/postgres", "start"], env, timeout=900)
+        password = db_password(home)
+        yield f"postgresql+psycopg2://lockgate:{password}@127.0.0.1:{port}/lockgate_ledger"
+    finally:
+        run(["infra/postgres/postgres", "stop"], env, check=False, timeout=300)
+        shutil.rmtree(home, ignore_errors=True)
+        assert not _listening(port), f"PostgreSQL still listening on {port}"

