@@ -28,6 +28,7 @@ from airflow.sdk import TaskGroup, dag, task
 
 from lockgate.models import registered_models
 from lockgate.orchestration import spark_job
+from lockgate.orchestration.tasks import validate_extraction, validate_scores
 
 RUN_DATE = "{{ ds }}"
 ENVIRONMENT = "test"
@@ -56,14 +57,6 @@ def lockgate_pipeline():
 
     extract = spark_job("extract_documents", "extract_documents", "--run-date", RUN_DATE)
 
-    @task
-    def validate_extraction(ds: str | None = None) -> list[dict]:
-        from lockgate.config import settings
-        from lockgate.storage import Layout
-        from lockgate.validation.stages import validate_extraction
-
-        return validate_extraction(Layout(settings().storage_root), ds)
-
     training_sets = spark_job("build_training_set", "build_training_set", "--run-date", RUN_DATE)
 
     @task
@@ -86,15 +79,6 @@ def lockgate_pipeline():
         "score_documents", "score_documents", "--run-date", RUN_DATE, "--environment", ENVIRONMENT
     )
 
-    @task
-    def validate_scores(ds: str | None = None, run_id: str | None = None) -> list[dict]:
-        from lockgate.config import settings
-        from lockgate.storage import Layout
-        from lockgate.validation.stages import validate_release_scores
-
-        return validate_release_scores(settings(), Layout(settings().storage_root), ENVIRONMENT, ds,
-                                       actor=f"airflow:lockgate_pipeline:{run_id}")  # fmt: skip
-
     ensure_person_model() >> extract >> validate_extraction() >> training_sets
     release = release_to_test()
     for model in MODELS:
@@ -104,7 +88,7 @@ def lockgate_pipeline():
                 "--airflow-run-id", "{{ run_id }}", app_name=f"lockgate-train_model-{model}",
             )  # fmt: skip
             training_sets >> validate_training_set(model) >> train >> release
-    release >> score >> validate_scores()
+    release >> score >> validate_scores(ENVIRONMENT)
 
 
 lockgate_pipeline()

@@ -399,6 +399,19 @@ class ChangeManager:
         return DeployResult(change_id, env, change["release_id"], "deployed",
                             f"{change['release_id']} deployed to {env} by change {change_id}")  # fmt: skip
 
+    def execute(self, who: str, change_id: int, kind: str) -> DeployResult:
+        """What the release DAG runs: deploy `change_id`, which must be of `kind`; a release that
+        failed verification raises after its automatic rollback, so the run shows failed."""
+        change = self.ledger.change(change_id)
+        if change["kind"] != kind:
+            self._refuse(who, "deploy", f"change-{change_id}", change["environment"],
+                         ChangeRefused(f"change {change_id} is a {change['kind']} change, "
+                                       f"not {kind}; nothing was executed"))  # fmt: skip
+        result = self.deploy(who, change_id)
+        if result.status != "deployed":
+            raise ChangeRefused(f"change {change_id}: {result.detail}")
+        return result
+
     def _start(self, who: str, change_id: int) -> dict:
         """approved -> deploying and the pointer moved, in one transaction; returns the old pointer."""
         with self.ledger.transaction() as conn:

@@ -81,3 +81,41 @@ def test_spark_tasks_submit_the_jobs_with_the_run_date(dagbag):
         assert Path(task.application).is_file()
         assert "{{ ds }}" in task.application_args
         assert task._conn_id == "spark_default"
+
+
+def test_scoring_dag_scores_the_chosen_environment_without_training(dagbag):
+    dag = dagbag.dags["lockgate_scoring"]
+    chain = ["extract_documents", "validate_extraction", "score_documents", "validate_scores"]
+    assert sorted(dag.task_ids) == sorted(chain)
+    for upstream, downstream in zip(chain, chain[1:], strict=False):
+        assert dag.get_task(upstream).downstream_task_ids == {downstream}
+    args = dag.get_task("score_documents").application_args
+    assert args[args.index("--environment") + 1] == "{{ params.environment }}"
+    assert dag.schedule is None and dag.params["environment"] == "test"
+
+
+@pytest.mark.parametrize("conf,error", [
+    ({"change_id": "7", "kind": "normal"}, "'7' is not of type 'integer'"),
+    ({"change_id": 0, "kind": "normal"}, "0 is less than the minimum of 1"),
+    ({"change_id": 7, "kind": "hotfix"}, "'hotfix' is not one of"),
+    ({"kind": "normal"}, "None is not of type 'integer'"),
+])  # fmt: skip
+def test_release_dag_validates_its_params(dagbag, conf, error):
+    import copy
+
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    params = copy.deepcopy(dagbag.dags["lockgate_release"].params)
+    with pytest.raises(ParamValidationError, match=error):
+        params.update(conf)
+        params.validate()
+
+
+def test_release_dag_accepts_a_well_formed_change(dagbag):
+    import copy
+
+    dag = dagbag.dags["lockgate_release"]
+    params = copy.deepcopy(dag.params)
+    params.update({"change_id": 7, "kind": "rollback"})
+    assert params.validate() == {"change_id": 7, "kind": "rollback"}
+    assert dag.task_ids == ["execute_change"] and dag.schedule is None

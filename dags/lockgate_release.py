@@ -1,0 +1,52 @@
+"""
+### lockgate_release
+
+Executes one approved change request: a normal or emergency change, or a rollback. The
+pointer moves, the release is verified (artifacts load, digests match, canaries reproduce),
+and a release that does not verify is rolled back on its own, with the reason in the audit log.
+
+Trigger with `{"change_id": 12, "kind": "rollback"}`: `kind` must match the change, so that a
+mistyped id cannot execute a different kind of change. The run acts as the Airflow user who
+triggered it, who must hold the operations role where the environment requires approvals.
+Every rule (approvals, soak, windows, deadlines) is checked again by the ledger at execution.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+
+@dag(
+    dag_id="lockgate_release",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["lockgate", "release"],
+    doc_md=__doc__,
+    default_args={"retries": 0},
+    params={
+        "change_id": Param(None, type="integer", minimum=1, description="The change to execute"),
+        "kind": Param(
+            None,
+            type="string",
+            enum=["normal", "emergency", "rollback"],
+            description="What the change is expected to be",
+        ),
+    },  # fmt: skip
+)
+def lockgate_release():
+    @task
+    def execute_change(params: dict | None = None, **context) -> dict:
+        from lockgate.config import settings
+        from lockgate.release import change_manager
+        from lockgate.release.identity import airflow_identity
+
+        return change_manager(settings()).execute(airflow_identity(context),
+                                                  params["change_id"], params["kind"]).__dict__  # fmt: skip
+
+    execute_change()
+
+
+lockgate_release()

@@ -1,0 +1,50 @@
+"""
+### lockgate_scoring
+
+A day of correspondence scored by the release already deployed, with no training: the daily
+work between retrains, and the soak evidence a release collects in `test` before a normal
+change may take it to `prod`.
+
+1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`
+2. **validate_extraction** (GX)
+3. **score_documents** (Spark): the release deployed in `params.environment` scores the day;
+   it refuses a release whose change is not deployed or lacks its approvals
+4. **validate_scores** (GX): recorded in the ledger as a scoring run of that release
+
+Trigger with `{"environment": "test"}` (default) or `{"environment": "prod"}`.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag
+
+from lockgate.orchestration import spark_job
+from lockgate.orchestration.tasks import validate_extraction, validate_scores
+
+RUN_DATE = "{{ ds }}"
+
+
+@dag(
+    dag_id="lockgate_scoring",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["lockgate"],
+    doc_md=__doc__,
+    default_args={"retries": 0},
+    params={
+        "environment": Param(
+            "test", enum=["test", "prod"], description="Whose deployed release scores the day"
+        )
+    },  # fmt: skip
+)
+def lockgate_scoring():
+    extract = spark_job("extract_documents", "extract_documents", "--run-date", RUN_DATE)
+    score = spark_job("score_documents", "score_documents", "--run-date", RUN_DATE,
+                      "--environment", "{{ params.environment }}")  # fmt: skip
+    extract >> validate_extraction() >> score >> validate_scores("{{ params.environment }}")
+
+
+lockgate_scoring()

@@ -1,0 +1,27 @@
+"""Airflow tasks more than one DAG runs; their bodies import lockgate's heavy parts lazily."""
+
+from __future__ import annotations
+
+from airflow.sdk import task
+
+
+@task
+def validate_extraction(ds: str | None = None) -> list[dict]:
+    from lockgate.config import settings
+    from lockgate.storage import Layout
+    from lockgate.validation.stages import validate_extraction
+
+    return validate_extraction(Layout(settings().storage_root), ds)
+
+
+@task
+def validate_scores(environment: str, ds: str | None = None, run_id: str | None = None,
+                    dag=None) -> list[dict]:  # fmt: skip
+    """GX on the scores of every model in `environment`'s release; the outcome is recorded in
+    the ledger as a scoring run of that release (soak evidence)."""
+    from lockgate.config import settings
+    from lockgate.storage import Layout
+    from lockgate.validation.stages import validate_release_scores
+
+    return validate_release_scores(settings(), Layout(settings().storage_root), environment, ds,
+                                   actor=f"airflow:{dag.dag_id}:{run_id}")  # fmt: skip
