@@ -55,6 +55,8 @@ def summarise(settings: Settings, run_date: str, environment: str = "test") -> s
         f"  data         {settings.storage_root}/ (landing, extracted, quarantine, training, scores, validation)",
         f"  MLflow       {settings.mlflow_tracking_uri}",
         f"  ledger       {settings.ledger_url}  (lockgate status --json, lockgate audit verify)",
+        "  changes      lockgate change list, lockgate change show <id>, "
+        "lockgate history --env prod [--at TIME]",
         "  models       lockgate models, lockgate model-card <model> <version>, "
         "lockgate reproduce <model> <version>",
         f"  Airflow UI   make ui{' PROFILE=' + settings.profile if settings.profile != 'local' else ''}, "
@@ -66,3 +68,128 @@ def summarise(settings: Settings, run_date: str, environment: str = "test") -> s
     if settings.webhdfs_url:
         lines.append(f"  HDFS         {settings.webhdfs_url}/explorer.html#/lockgate/lake")
     return "\n".join(lines)
+
+
+# -- the change-management story `make demo` tells after the pipeline run --------------------------
+PEOPLE = {
+    "author": "demo:lee.data-scientist",
+    "model-owner": "demo:ana.model-owner",
+    "risk": "demo:raj.risk",
+    "operations": "demo:olu.operations",
+    "deployer": "demo:mia.operations",
+}
+
+
+class SimulatedClock:
+    """The ledger's clock during the story: starts at a given moment and only moves forward."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+def _corrupt_artifact(settings: Settings, model: str, version: str) -> None:
+    """What the story's incident is: a model file changed in the registry after it was tested."""
+    import tempfile
+    from pathlib import Path
+
+    from lockgate.registry.mlflow_registry import MODEL_FILE, _artifact, _client, get_version
+
+    record = get_version(settings, model, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, MODEL_FILE)
+        path.write_bytes(_artifact(record.source, MODEL_FILE) + b"\0overwritten")
+        _client(settings).log_artifact(record.run_id, str(path), artifact_path="model")
+
+
+def release_story(settings: Settings, run_date: str, soak_days: list[str], score_day, retrain,
+                  say) -> dict:  # fmt: skip
+    """train -> test -> soak -> approvals -> prod -> a bad release -> automatic rollback.
+
+    `score_day(day)` runs the scoring DAG in test for a day (soak evidence), `retrain()` trains
+    a second urgency version, `say(text)` prints. The ledger runs on a simulated clock that
+    jumps over the soak time to the next prod change window; everything else is real: the
+    DAG runs, the approvals and their rules, the verification against MLflow, the rollback.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from lockgate.config import load_settings
+    from lockgate.models import registered_models
+    from lockgate.release import change_manager
+    from lockgate.release.history import describe, history
+    from lockgate.release.stage import release_trained_models
+    from lockgate.release.windows import next_open
+
+    ledger = open_ledger(settings)
+    if ledger.deployments("prod"):
+        say("== the story already ran in this home; the ledger remembers it:")
+        say(describe(history(change_manager(settings), "prod")))
+        return {}
+    first = ledger.pointer("test")
+    if first is None:
+        raise RuntimeError("the pipeline run deployed nothing to test; the story cannot start")
+    release = first["release_id"]
+    for day in soak_days:
+        say(f"== soak: {release} scores {day} in test (lockgate_scoring DAG)")
+        score_day(day)
+    prod = load_settings(settings.profile, "prod", settings.home).policy.release
+    soaked = datetime.fromisoformat(first["deployed_at"]) + timedelta(
+        days=prod.soak_days, minutes=1
+    )
+    clock = SimulatedClock(next_open(max(soaked, datetime.now(UTC)), prod.change_windows))
+    say(f"== the ledger's clock jumps to {clock.now.isoformat(timespec='minutes')}: "
+        f"{prod.soak_days:g} days of soak later, inside a prod change window "
+        f"({', '.join(prod.change_windows) or 'any time'} UTC)")  # fmt: skip
+    manager = change_manager(settings, clock=clock)
+    change = manager.open(PEOPLE["author"], "normal", "prod",
+                          f"models trained on {run_date}, soaked in test", release)  # fmt: skip
+    soak = manager.evidence(change).soak
+    say(f"== change {change} (normal) opened by {PEOPLE['author']}: {release} to prod; soak "
+        f"{soak.days_soaked:.1f} days, {soak.runs_passed} scoring runs passed")  # fmt: skip
+    for role in ("model-owner", "risk", "operations"):
+        clock.advance(minutes=20)
+        state = manager.approve(PEOPLE[role], change, role, "reviewed the evidence")["state"]
+        say(f"   approved as {role} by {PEOPLE[role]} -> {state}")
+    clock.advance(minutes=30)
+    deployed = manager.deploy(PEOPLE["deployer"], change)
+    say(f"== deploy by {PEOPLE['deployer']}: {deployed.status}: {deployed.detail}")
+    in_prod = clock.now
+
+    clock.advance(days=1)
+    say("== a second urgency version is trained and released to test")
+    retrain()
+    models = [m for m in registered_models()
+              if uri_exists(Layout(settings.storage_root).manifest(f"model/{m}", run_date))]  # fmt: skip
+    outcome = release_trained_models(models, run_date, "test", PEOPLE["author"], clock=clock)
+    bad = outcome["release_id"]
+    if outcome["status"] != "deployed":
+        raise RuntimeError(f"the second release did not reach test: {outcome}")
+    urgency = next(m for m in ledger.release(bad)["bundle"]["models"] if m["name"] == "urgency")
+    say(f"   {bad} (urgency v{urgency['version']}) verified and deployed in test")
+    clock.advance(hours=2)
+    _corrupt_artifact(settings, "urgency", urgency["version"])
+    say(f"== incident: urgency v{urgency['version']}'s model file is overwritten in the registry")
+    emergency = manager.open(PEOPLE["author"], "emergency", "prod",
+                             "urgency v2 flags more urgent letters; needed before month end", bad)  # fmt: skip
+    clock.advance(minutes=10)
+    manager.approve(PEOPLE["operations"], emergency, "operations", "emergency accepted")
+    say(f"== change {emergency} (emergency) approved by operations alone; model-owner and risk "
+        f"are due within {prod.emergency_deadline_hours:g} hours")  # fmt: skip
+    clock.advance(minutes=5)
+    failed = manager.deploy(PEOPLE["deployer"], emergency)
+    say(f"== deploy by {PEOPLE['deployer']}: {failed.status}: {failed.detail}")
+    clock.advance(minutes=15)
+    back = manager.open(PEOPLE["deployer"], "rollback", "test",
+                        f"urgency v{urgency['version']}'s artifact no longer matches its digest", None)  # fmt: skip
+    manager.deploy(PEOPLE["deployer"], back)
+    say(f"== change {back} (rollback) puts test back on {ledger.pointer('test')['release_id']}")
+    say("\n" + describe(history(manager, "prod")))
+    after = in_prod + timedelta(minutes=1)
+    return {"good": release, "bad": bad, "in_prod_at": after.isoformat(timespec="minutes")}

@@ -68,7 +68,8 @@ def show(change_id: int, as_json: bool) -> None:
     for a in evidence.approvals:
         click.echo(f"  {a['decision']}d by {a['approver']} as {a['role']} at {a['decided_at']}"
                    + (f": {a['comment']}" if a["comment"] else ""))  # fmt: skip
-    if evidence.roles_due and record["kind"] == "emergency" and evidence.approvals_due_at:
+    if (evidence.roles_due and record["kind"] == "emergency" and evidence.approvals_due_at
+            and record["state"] in ("approved", "deploying", "deployed")):  # fmt: skip
         flag = "OVERDUE" if evidence.overdue else "due"
         click.echo(f"  {flag}: {', '.join(evidence.roles_due)} by {evidence.approvals_due_at}")
     if evidence.soak:

@@ -42,6 +42,12 @@ def corpus(run_date: str, documents: int, seed: int, broken_share: float) -> Non
     A generated day replaces the old one whole, never mixed with it. On HDFS the files are
     generated locally and uploaded through WebHDFS.
     """
+    click.echo(
+        json.dumps(_generate_day(run_date, documents, seed, broken_share).__dict__, indent=2)
+    )
+
+
+def _generate_day(run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03):
     from lockgate.corpus import generate_corpus
     from lockgate.storage import Layout, upload_tree
 
@@ -61,7 +67,7 @@ def corpus(run_date: str, documents: int, seed: int, broken_share: float) -> Non
             upload_tree(str(landing), landing_uri)
             upload_tree(str(labels), labels_uri)
         summary.landing, summary.labels = landing_uri, labels_uri
-    click.echo(json.dumps(summary.__dict__, indent=2))
+    return summary
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -86,10 +92,69 @@ def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProc
     return subprocess.run([binary, *args], env=env, text=True, capture_output=capture, check=False)
 
 
+def _run_dag(dag_id: str, run_date: str, conf: dict | None = None) -> None:
+    """`airflow dags test` a DAG for a date; fails with the run's state unless it succeeded."""
+    extra = ["-c", json.dumps(conf)] if conf else []
+    click.echo(f"== running {dag_id} for {run_date} through Airflow (dags test)")
+    result = _airflow(["dags", "test", dag_id, run_date, *extra])
+    state = _airflow(["dags", "state", dag_id, run_date], capture=True).stdout.strip().splitlines()
+    # The last line is the run's state, followed by its conf when it was given one.
+    final = state[-1].split(",")[0].strip() if state else "unknown"
+    if result.returncode != 0 or final != "success":
+        raise click.ClickException(
+            f"DAG run {dag_id} {run_date} ended {final!r}; see the log above"
+        )
+
+
+def _story(run_date: str, documents: int) -> None:
+    """The change-management part of the demo (lockgate.demo.release_story)."""
+    from datetime import date, timedelta
+
+    from lockgate.demo import release_story
+    from lockgate.spark import build_session
+    from lockgate.storage import Layout
+    from lockgate.training.stage import train_and_register
+
+    settings = load_settings()
+    needed = load_settings(settings.profile, "prod", settings.home).policy.release.min_scoring_runs
+    start = date.fromisoformat(run_date)
+    days = [(start + timedelta(days=n)).isoformat() for n in range(1, needed)]
+
+    def score_day(day: str) -> None:
+        generated = _generate_day(day, max(100, documents // 3))
+        click.echo(f"   {generated.documents} documents generated into {generated.landing}")
+        _run_dag("lockgate_scoring", day, {"environment": "test"})
+
+    def retrain() -> None:
+        from lockgate.release.bundle import code_version
+
+        spark = build_session("lockgate-demo-retrain-urgency", master="local[*]")
+        try:
+            record = train_and_register(
+                spark, settings, Layout(settings.storage_root), "urgency", run_date,
+                lineage={"code_version": code_version(), "airflow_run_id": "demo-story"},
+                params={"learning_rate": 0.1, "max_depth": 4, "max_iter": 120},
+            )  # fmt: skip
+        finally:
+            spark.stop()
+        gate = record.metadata["gate"]
+        click.echo(f"   urgency v{record.version}: gate {'passed' if gate['passed'] else 'REFUSED'}"
+                   f" ({gate['explain']})")  # fmt: skip
+
+    click.echo("\n== change management: soak, approvals, prod, a bad release, rollback")
+    story = release_story(settings, run_date, days, score_day, retrain, click.echo)
+    if story:
+        click.echo(f"\n   ask the ledger about any moment: lockgate history --env prod --at "
+                   f"{story['in_prod_at']}")  # fmt: skip
+
+
 @cli.command()
 @click.option("--run-date", default="2026-11-20", show_default=True)
 @click.option("--documents", default=600, show_default=True, type=click.IntRange(50))
-def demo(run_date: str, documents: int) -> None:
+@click.option("--story/--no-story", default=True, show_default=True,
+              help="After the pipeline: soak in test, approvals, prod, a bad release and its "
+                   "automatic rollback, on a simulated clock.")  # fmt: skip
+def demo(run_date: str, documents: int, story: bool) -> None:
     """Generate a corpus, run the pipeline DAG through Airflow for RUN_DATE, and summarise."""
     from lockgate.demo import summarise
 
@@ -101,15 +166,10 @@ def demo(run_date: str, documents: int) -> None:
     click.echo("\n== migrating the Airflow metadata DB")
     if _airflow(["db", "migrate"], capture=True).returncode != 0:
         raise click.ClickException("airflow db migrate failed; run `lockgate airflow db migrate`")
-    click.echo(f"== running {DAG_ID} for {run_date} through Airflow (dags test)")
-    result = _airflow(["dags", "test", DAG_ID, run_date])
-    state = _airflow(["dags", "state", DAG_ID, run_date], capture=True).stdout.strip().splitlines()
-    final = state[-1] if state else "unknown"
-    if result.returncode != 0 or final != "success":
-        raise click.ClickException(
-            f"DAG run {DAG_ID} {run_date} ended {final!r}; see the log above"
-        )
+    _run_dag(DAG_ID, run_date)
     click.echo(summarise(load_settings(), run_date))
+    if story:
+        _story(run_date, documents)
 
 
 @cli.command()

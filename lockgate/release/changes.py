@@ -199,7 +199,8 @@ class ChangeManager:
         roles_now = [r for r in self._roles_now(change["kind"], policy) if r not in approved]
         roles_due = [r for r in self.roles_allowed(change["kind"], policy) if r not in approved]
         due_at = change["approvals_due_at"]
-        overdue = bool(due_at and roles_due and now > datetime.fromisoformat(due_at))
+        overdue = bool(due_at and roles_due and now > datetime.fromisoformat(due_at)
+                       and change["state"] in ("approved", "deploying", "deployed"))  # fmt: skip
         soak = self.soak(change["release_id"], policy, now) if change["kind"] == "normal" else None
         window_open = change["kind"] != "normal" or in_window(now, policy.change_windows)
         blocking = [f"approval missing: {role}" for role in roles_now]

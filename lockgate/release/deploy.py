@@ -131,8 +131,9 @@ def record_refusals(
 
 
 def release_to_environment(
-    settings: Settings, records: list[ModelVersionRecord], environment: str, actor: str, reason: str
-) -> DeploymentOutcome:
+    settings: Settings, records: list[ModelVersionRecord], environment: str, actor: str, reason: str,
+    clock: Callable[[], datetime] | None = None,
+) -> DeploymentOutcome:  # fmt: skip
     """Bundle gated model versions and deploy them to `environment` under a change request.
 
     Only environments whose policy needs no approvals are deployed at once (test by
@@ -142,7 +143,7 @@ def release_to_environment(
     if refused:
         detail = record_refusals(settings, refused, environment, actor)
         return DeploymentOutcome(environment, "", None, "refused_by_gate", detail)
-    manager = change_manager(settings)
+    manager = change_manager(settings, clock)
     release_id, bundle = build_bundle(settings, records)
     manager.ledger.record_release(release_id, bundle, actor)
     current = manager.ledger.pointer(environment)

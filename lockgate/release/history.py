@@ -19,10 +19,11 @@ def parse_moment(text: str) -> str:
 
 
 def history(manager: ChangeManager, environment: str, at: str | None = None) -> dict:
-    """The environment as of `at` (default: now), and its deployments up to then."""
+    """The environment as of `at` (default: its latest record), and its deployments up to then."""
     ledger = manager.ledger
-    until = parse_moment(at) if at else ledger.now()
+    until = parse_moment(at) if at else None
     rows = ledger.deployments(environment, until)
+    until = until or max([ledger.now(), *(r["at"] for r in rows)])
     timeline = [
         {
             k: r[k]

@@ -12,7 +12,9 @@ class ReleaseFailed(RuntimeError):
     """The trained models could not be deployed (verification failed)."""
 
 
-def release_trained_models(models: list[str], run_date: str, environment: str, actor: str) -> dict:
+def release_trained_models(
+    models: list[str], run_date: str, environment: str, actor: str, clock=None
+) -> dict:
     """Deploy every model whose gate passed; a refused model keeps the version already deployed.
 
     The refusals are written to the audit log with the gate's explanation. When nothing
@@ -37,6 +39,7 @@ def release_trained_models(models: list[str], run_date: str, environment: str, a
         config, passed + kept, environment, actor,
         reason=f"{names} trained on {run_date} passed their gates"
         + (f"; kept {', '.join(f'{r.name} v{r.version}' for r in kept)}" if kept else ""),
+        clock=clock,
     )  # fmt: skip
     if outcome.status == "verification_failed":
         raise ReleaseFailed(f"{outcome.release_id} failed verification: {outcome.detail}")

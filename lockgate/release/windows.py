@@ -38,3 +38,23 @@ def in_window(moment: datetime, windows: list[str]) -> bool:
         if utc.weekday() in days and start <= utc.time() < end:
             return True
     return False
+
+
+def next_open(moment: datetime, windows: list[str]) -> datetime:
+    """`moment` if a window is open then, else the start of the next window (UTC)."""
+    if in_window(moment, windows):
+        return moment
+    from datetime import timedelta
+
+    utc = moment.astimezone(UTC)
+    starts = []
+    for offset in range(8):
+        day = (utc + timedelta(days=offset)).date()
+        for window in windows:
+            days, start, _ = parse_window(window)
+            candidate = datetime.combine(day, start, tzinfo=UTC)
+            if day.weekday() in days and candidate > utc:
+                starts.append(candidate)
+    if not starts:
+        raise ValueError(f"no change window opens in the week after {utc.isoformat()}")
+    return min(starts)

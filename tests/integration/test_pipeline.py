@@ -12,6 +12,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -61,11 +62,58 @@ def _rows(path: Path):
 
 
 def test_demo_summary_reports_every_stage(demo):
-    _, _, stdout = demo
+    stdout = demo[2].split("== change management")[0]
     for stage in ("documents", "model        routing v1", "model        urgency v1", "release",
                   "scores       routing", "scores       urgency", "audit chain", "Airflow UI"):  # fmt: skip
         assert f"  {stage}" in stdout, stage
     assert stdout.count("gate passed") == 2 and "audit chain  intact" in stdout
+
+
+def test_demo_tells_the_change_management_story_and_history_retells_it(demo):
+    home, env, stdout = demo
+    story = stdout.split("== change management")[1]
+    lines = [
+        "scores 2026-11-21 in test (lockgate_scoring DAG)",
+        "scores 2026-11-22 in test (lockgate_scoring DAG)",
+        "(normal) opened by demo:lee.data-scientist",
+        "3 scoring runs passed",
+        "approved as model-owner by demo:ana.model-owner -> open",
+        "approved as operations by demo:olu.operations -> approved",
+        "deploy by demo:mia.operations: deployed:",
+        "(emergency) approved by operations alone",
+        "deploy by demo:mia.operations: rolled_back: verification failed: DigestMismatch: urgency v2",
+        "(rollback) puts test back on",
+    ]  # fmt: skip
+    for line in lines:
+        assert line in story, line
+    lockgate = str(BIN / "lockgate")
+    prod = json.loads(_run([lockgate, "history", "--env", "prod", "--json"], env).stdout)
+    moves = [(m["action"], m["release_id"]) for m in prod["timeline"]]
+    good, bad = moves[0][1], moves[1][1]
+    assert moves == [("deploy", good), ("deploy", bad), ("auto_rollback", good)] and good != bad
+    assert "does not match the release's" in prod["timeline"][2]["reason"]
+    deployed = prod["deployed"]
+    assert deployed["release_id"] == good and deployed["change"]["kind"] == "normal"
+    assert {(a["role"], a["approver"]) for a in deployed["approvals"]} == {
+        ("model-owner", "demo:ana.model-owner"), ("risk", "demo:raj.risk"),
+        ("operations", "demo:olu.operations")}  # fmt: skip
+    # Any moment: before prod had anything, and while it ran the good release.
+    first_at = datetime.fromisoformat(prod["timeline"][0]["at"])
+    before = json.loads(_run([lockgate, "history", "--env", "prod", "--at",
+                              (first_at - timedelta(minutes=1)).isoformat(), "--json"], env).stdout)  # fmt: skip
+    assert before["deployed"] is None and before["timeline"] == []
+    text = _run([lockgate, "history", "--env", "prod", "--at",
+                 (first_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")], env).stdout  # fmt: skip
+    assert f"prod at {(first_at + timedelta(minutes=1)).strftime('%Y-%m-%dT%H:%M')}" in text
+    assert f": {good} (routing v1, urgency v1)" in text and "deployed" in text
+    assert "approved by demo:raj.risk as risk" in text and "auto_rollback" not in text
+    # The ledger and the registry agree; the chain is intact.
+    status = json.loads(_run([lockgate, "status", "--json"], env).stdout)
+    assert status["prod"]["alias_drift"] == [] and status["test"]["alias_drift"] == []
+    aliases = _mlflow(home, env, "{m: dict(c.get_registered_model(m).aliases) for m in "
+                                 "('routing', 'urgency')}")  # fmt: skip
+    assert aliases == {"routing": {"test": "1", "prod": "1"}, "urgency": {"test": "1", "prod": "1"}}
+    assert "intact" in _run([lockgate, "audit", "verify"], env).stdout
 
 
 def test_nothing_is_lost_between_landing_and_outputs(demo):
@@ -163,10 +211,14 @@ def test_model_version_is_registered_with_lineage_trials_and_card(demo, model):
     home, env, _ = demo
     versions = _mlflow(home, env, f"[dict(v.tags, version=v.version, run_id=v.run_id) "
                                   f"for v in c.search_model_versions(\"name='{model}'\")]")  # fmt: skip
-    assert len(versions) == 1
-    tags = versions[0]
-    trained = _manifest(home, f"model/{model}")
-    assert tags["artifact_sha256"] == trained["artifact_sha256"]
+    # urgency has a v2 too: the demo's story trained it for its bad release.
+    assert sorted(str(v["version"]) for v in versions) == (
+        ["1", "2"] if model == "urgency" else ["1"]
+    )
+    tags = next(v for v in versions if str(v["version"]) == "1")
+    status = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], env).stdout)
+    deployed = {m["name"]: m["artifact_sha256"] for m in status["prod"]["models"]}
+    assert tags["artifact_sha256"] == deployed[model]
     assert tags["snapshot_digest"] == _manifest(home, f"training_set/{model}")["snapshot"]
     assert tags["airflow_run_id"].startswith("manual__")
     assert len(tags["code_version"].removesuffix("-dirty")) == 40
@@ -191,12 +243,14 @@ def test_release_in_test_made_the_scores(demo):
     home, env, _ = demo
     status = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], env).stdout)
     test = status["test"]
-    assert status["prod"] is None and status["dev"] is None
-    assert test["release_id"].startswith("rel-") and test["change"]["kind"] == "normal"
-    assert {m["name"]: m["version"] for m in test["models"]} == {
-        m: _manifest(home, f"model/{m}")["version"] for m in ("routing", "urgency")
-    }
-    assert test["deployed_by"].startswith("airflow:lockgate_pipeline:")
+    assert status["dev"] is None
+    # The story took this release to prod, and a rollback change brought test back to it.
+    assert test["release_id"].startswith("rel-") and test["change"]["kind"] == "rollback"
+    assert status["prod"]["release_id"] == test["release_id"]
+    assert {m["name"]: m["version"] for m in test["models"]} == {"routing": "1", "urgency": "1"}
+    first = json.loads(_run([str(BIN / "lockgate"), "change", "show", "1", "--json"], env).stdout)
+    assert first["change"]["author"].startswith("airflow:lockgate_pipeline:")
+    assert first["change"]["release_id"] == test["release_id"]
     for model, classes in (("routing", 6), ("urgency", 2)):
         scores = _rows(_lake(home) / "scores" / "test" / model / f"run_date={RUN_DATE}")
         assert set(scores["release_id"]) == {test["release_id"]}
@@ -204,8 +258,7 @@ def test_release_in_test_made_the_scores(demo):
         assert set(scores["decision"]) == {"auto_route", "manual_review"}
         assert scores["prediction"].nunique() == classes
     # The change request carries each model's gate checks as its evidence.
-    evidence = json.loads(_run([str(BIN / "lockgate"), "change", str(test["change"]["id"]), "--json"],
-                               env).stdout)  # fmt: skip
+    evidence = first
     checks = {m["name"]: {c["metric"] for c in m["gate"]["checks"]} for m in evidence["models"]}
     assert {"macro_f1", "manual_review_rate", "precision[payments]"} <= checks["routing"]
     assert {"precision[urgent]", "precision[routine]"} <= checks["urgency"]
@@ -240,9 +293,8 @@ def test_rerun_of_the_same_run_date_gives_the_same_partitions(demo):
     before = (_rows(extracted), _rows(scores), sorted(_partition_digests(extracted)))
     release_before = _manifest(home, "scores/test/routing")["release_id"]
     assert len(before[0]) and len(before[1])
-    _run(
-        [str(BIN / "lockgate"), "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS)], env
-    )
+    _run([str(BIN / "lockgate"), "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS),
+          "--no-story"], env)  # fmt: skip
     assert _rows(extracted).equals(before[0])
     assert _rows(scores).equals(before[1])
     assert sorted(_partition_digests(extracted)) == before[2] == ["part-00000.parquet"]
@@ -258,10 +310,26 @@ def test_jobs_run_by_hand_with_spark_submit(demo):
     submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
     _run(submit + ["jobs/score_documents.py", "--run-date", RUN_DATE, "--environment", "test"], env)
     assert _rows(scores).equals(before)
-    refused = _run(submit + ["jobs/score_documents.py", "--run-date", RUN_DATE, "--environment", "prod"],
+    nothing = _run(submit + ["jobs/score_documents.py", "--run-date", RUN_DATE, "--environment", "dev"],
                    env, check=False)  # fmt: skip
+    assert nothing.returncode != 0
+    assert "no release is deployed in dev" in nothing.stdout + nothing.stderr
+    # prod runs an approved release; with an approval gone from the ledger it is refused.
+    prod = [*submit, "jobs/score_documents.py", "--run-date", RUN_DATE, "--environment", "prod"]
+    _run(prod, env)
+    assert len(_rows(_lake(home) / "scores" / "prod" / "routing" / f"run_date={RUN_DATE}")) == len(
+        before
+    )
+    backup = home / "ledger.before-edit.db"
+    shutil.copy(home / "ledger.db", backup)
+    try:
+        with sqlite3.connect(home / "ledger.db") as conn:
+            conn.execute("DELETE FROM approvals WHERE role = 'risk' AND decision = 'approve'")
+        refused = _run(prod, env, check=False)
+    finally:
+        shutil.copy(backup, home / "ledger.db")
     assert refused.returncode != 0
-    assert "no release is deployed in prod" in refused.stdout + refused.stderr
+    assert "lacks approvals from ['risk']; refusing to score" in refused.stdout + refused.stderr
 
 
 def test_quarantine_report_lists_every_quarantined_file(demo):
@@ -306,31 +374,21 @@ def test_retraining_from_the_same_snapshot_gives_the_same_digest_and_reproduce_c
         submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "routing"], env
     )
     assert f"registered routing v1 sha256={trained['artifact_sha256']}" in again.stdout
-    for model in ("routing", "urgency"):
+    for model in ("routing", "urgency"):  # v1 of both: the ones the DAG trained
         result = _run([str(BIN / "lockgate"), "reproduce", model, "1", "--json"], env)
         report = json.loads(result.stdout)
         assert report["match"] is True, report
-        assert report["reproduced_sha256"] == _manifest(home, f"model/{model}")["artifact_sha256"]
+        assert report["reproduced_sha256"] == report["recorded_sha256"]
         assert report["snapshot_digest"] == _manifest(home, f"training_set/{model}")["snapshot"]
-        assert report["params"] == _manifest(home, f"model/{model}")["params"]
-
-
-def _promote_test_release_to_prod(home: Path) -> None:
-    """An emergency change (one operations approval, no soak) puts the test release in prod."""
-    from lockgate.config import load_settings
-    from lockgate.release import change_manager
-
-    manager = change_manager(load_settings("local", "prod", home))
-    release_id = manager.ledger.pointer("test")["release_id"]
-    change = manager.open("demo:ana.model-owner", "emergency", "prod", "champion for tests",
-                          release_id)  # fmt: skip
-    manager.approve("demo:olu.operations", change, "operations")
-    assert manager.deploy("demo:mia.operations", change).status == "deployed"
+    routing = json.loads(_run([str(BIN / "lockgate"), "reproduce", "routing", "1", "--json"],
+                              env).stdout)  # fmt: skip
+    assert routing["reproduced_sha256"] == trained["artifact_sha256"]
+    assert routing["params"] == trained["params"]
 
 
 def test_a_worse_candidate_is_refused_by_the_champion_comparison(demo):
     home, env, _ = demo
-    _promote_test_release_to_prod(home)
+    # prod runs routing v1 since the demo's story (normal change, three approvals).
     submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
     worse = _run(submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "routing",
                            "--params", '{"C": 0.05}'], env)  # fmt: skip
@@ -388,7 +446,8 @@ def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(d
     plugin_env = install_plugin(tmp_path / "site", "toy_urgency", TOY_MODEL, env)
     day = "2026-11-21"
     result = _run(
-        [str(BIN / "lockgate"), "demo", "--run-date", day, "--documents", "120"], plugin_env
+        [str(BIN / "lockgate"), "demo", "--run-date", day, "--documents", "120", "--no-story"],
+        plugin_env,
     )
     assert "model        toy_urgency v1" in result.stdout
 

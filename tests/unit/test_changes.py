@@ -408,3 +408,21 @@ def test_aliases_follow_the_ledger_and_a_failed_mirror_is_audited_not_fatal(mana
     failed = [e for e in manager.ledger.audit_entries() if e["action"] == "aliases.mirror_failed"]
     assert len(failed) == 1 and "MLflow is down" in failed[0]["payload"]
     assert manager.ledger.pointer("test")["release_id"] == "rel-a"
+
+
+@pytest.mark.parametrize("moment,opens", [
+    (datetime(2026, 11, 24, 10, 0, tzinfo=UTC), datetime(2026, 11, 24, 10, 0, tzinfo=UTC)),
+    (datetime(2026, 11, 24, 18, 0, tzinfo=UTC), datetime(2026, 11, 25, 7, 0, tzinfo=UTC)),
+    (datetime(2026, 11, 27, 9, 0, tzinfo=UTC), datetime(2026, 11, 30, 7, 0, tzinfo=UTC)),
+])  # fmt: skip
+def test_next_window_opening(moment, opens):
+    from lockgate.release.windows import next_open
+
+    assert next_open(moment, ["Mon-Thu 07:00-17:00"]) == opens
+
+
+@pytest.mark.parametrize("window", ["Thu-Mon 07:00-17:00", "Mon-Thu 17:00-07:00", "weekdays",
+                                    "Mon-Fri 7-17"])  # fmt: skip
+def test_malformed_change_windows_are_refused_when_policy_loads(window):
+    with pytest.raises(ValueError, match="change window"):
+        ReleasePolicy(change_windows=[window])
