@@ -23,11 +23,10 @@ Every task reads and writes only its run date's partitions; a rerun replaces the
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import TaskGroup, dag, task
 
 from lockgate.models import registered_models
-from lockgate.orchestration import spark_job
+from lockgate.orchestration import dag_settings, spark_job
 from lockgate.orchestration.tasks import validate_extraction, validate_scores
 
 RUN_DATE = "{{ ds }}"
@@ -38,12 +37,8 @@ MODELS = list(registered_models())
 @dag(
     dag_id="lockgate_pipeline",
     schedule="@daily",
-    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["lockgate"],
     doc_md=__doc__,
-    default_args={"retries": 0},
+    **dag_settings(),
 )
 def lockgate_pipeline():
     @task

@@ -13,19 +13,15 @@ Every rule (approvals, soak, windows, deadlines) is checked again by the ledger 
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Param, dag, task
+
+from lockgate.orchestration import dag_settings
 
 
 @dag(
     dag_id="lockgate_release",
     schedule=None,
-    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["lockgate", "release"],
     doc_md=__doc__,
-    default_args={"retries": 0},
     params={
         "change_id": Param(None, type="integer", minimum=1, description="The change to execute"),
         "kind": Param(
@@ -35,6 +31,7 @@ from airflow.sdk import Param, dag, task
             description="What the change is expected to be",
         ),
     },  # fmt: skip
+    **dag_settings(tags=["lockgate", "release"]),
 )
 def lockgate_release():
     @task

@@ -16,10 +16,9 @@ Trigger with `{"environment": "test"}` (default) or `{"environment": "prod"}`.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import Param, dag
 
-from lockgate.orchestration import spark_job
+from lockgate.orchestration import dag_settings, spark_job
 from lockgate.orchestration.tasks import validate_extraction, validate_scores
 
 RUN_DATE = "{{ ds }}"
@@ -28,17 +27,13 @@ RUN_DATE = "{{ ds }}"
 @dag(
     dag_id="lockgate_scoring",
     schedule=None,
-    start_date=pendulum.datetime(2026, 11, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["lockgate"],
     doc_md=__doc__,
-    default_args={"retries": 0},
     params={
         "environment": Param(
             "test", enum=["test", "prod"], description="Whose deployed release scores the day"
         )
     },  # fmt: skip
+    **dag_settings(),
 )
 def lockgate_scoring():
     extract = spark_job("extract_documents", "extract_documents", "--run-date", RUN_DATE)

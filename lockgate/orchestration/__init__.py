@@ -63,6 +63,20 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def dag_settings(**overrides) -> dict:
+    """What every lockgate DAG shares (start date, no catch-up, one run at a time, no retries:
+    jobs are idempotent and a failure is for a person to read); `overrides` win."""
+    import pendulum
+
+    return {
+        "start_date": pendulum.datetime(2026, 11, 1, tz="UTC"),
+        "catchup": False,
+        "max_active_runs": 1,
+        "tags": ["lockgate"],
+        "default_args": {"retries": 0},
+    } | overrides
+
+
 def spark_job(task_id: str, job: str, *args: str, app_name: str | None = None, **operator_kwargs):
     """A Spark task for `jobs/<job>.py` with the profile's Spark configuration.
 

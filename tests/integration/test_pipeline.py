@@ -110,8 +110,8 @@ def test_demo_tells_the_change_management_story_and_history_retells_it(demo):
     # The ledger and the registry agree; the chain is intact.
     status = json.loads(_run([lockgate, "status", "--json"], env).stdout)
     assert status["prod"]["alias_drift"] == [] and status["test"]["alias_drift"] == []
-    aliases = _mlflow(home, env, "{m: dict(c.get_registered_model(m).aliases) for m in "
-                                 "('routing', 'urgency')}")  # fmt: skip
+    aliases = _mlflow(home, env, "{m: {a: str(v) for a, v in c.get_registered_model(m).aliases"
+                                 ".items()} for m in ('routing', 'urgency')}")  # fmt: skip
     assert aliases == {"routing": {"test": "1", "prod": "1"}, "urgency": {"test": "1", "prod": "1"}}
     assert "intact" in _run([lockgate, "audit", "verify"], env).stdout
 
