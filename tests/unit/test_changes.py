@@ -426,3 +426,18 @@ def test_next_window_opening(moment, opens):
 def test_malformed_change_windows_are_refused_when_policy_loads(window):
     with pytest.raises(ValueError, match="change window"):
         ReleasePolicy(change_windows=[window])
+
+
+def test_execute_runs_only_the_kind_it_was_told_and_fails_loudly_after_a_rollback(manager, clock):
+    first, _ = to_prod(manager, clock, "rel-a")
+    to_test(manager, "rel-b")
+    clock.advance(days=7)
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-b")
+    approve_all(manager, change)
+    with pytest.raises(ChangeRefused, match=f"change {change} is a normal change, not rollback"):
+        manager.execute(OPS2, change, "rollback")
+    assert manager.ledger.change(change)["state"] == "approved"
+    manager.verify = lambda bundle: verify({"bad": True})
+    with pytest.raises(ChangeRefused, match="verification failed"):
+        manager.execute(OPS2, change, "normal")
+    assert manager.ledger.pointer("prod")["change_id"] == first

@@ -1,0 +1,58 @@
+"""The lockgate_release DAG through real Airflow (dags test on a migrated SQLite metadata DB):
+it executes an approved change as the Airflow user who triggered the run, and refuses one whose
+kind is not what the trigger said. The releases carry no models, so verification is instant;
+verification of real models runs in test_pipeline.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from support import run
+
+from lockgate.config import load_settings
+from lockgate.release import change_manager
+
+BIN = Path(sys.executable).parent
+DAG = "lockgate_release"
+
+
+def _trigger(env, day: str, conf: dict) -> str:
+    lockgate = str(BIN / "lockgate")
+    run([lockgate, "airflow", "dags", "test", DAG, day, "-c", json.dumps(conf)], env, check=False)
+    state = run([lockgate, "airflow", "dags", "state", DAG, day], env).stdout.strip().splitlines()
+    return state[-1].split(",")[0]
+
+
+def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
+    home = tmp_path / "home"
+    env = os.environ | {"LOCKGATE_HOME": str(home), "LOCKGATE_PROFILE": "local",
+                        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+    home.mkdir()
+    # `airflow dags test` runs as the user `dag_test`; this site lets it execute changes.
+    (home / "access.toml").write_text(
+        '[roles]\noperations = ["airflow:dag_test", "demo:olu.operations"]\n'
+    )
+    manager = change_manager(load_settings("local", "prod", home))
+    for release in ("rel-dag-1", "rel-dag-2"):
+        manager.ledger.record_release(release, {"models": [], "code": {"commit": release}}, "t")
+    to_test = manager.open("demo:lee.data-scientist", "normal", "test", "dag", "rel-dag-1")
+    run([str(BIN / "lockgate"), "airflow", "db", "migrate"], env)
+
+    assert _trigger(env, "2026-11-20", {"change_id": to_test, "kind": "rollback"}) == "failed"
+    assert manager.ledger.pointer("test") is None
+    refusal = manager.ledger.audit_entries()[-1]
+    assert refusal["action"] == "refused.deploy" and refusal["actor"] == "airflow:dag_test"
+    assert "is a normal change, not rollback" in refusal["payload"]
+
+    assert _trigger(env, "2026-11-21", {"change_id": to_test, "kind": "normal"}) == "success"
+    pointer = manager.ledger.pointer("test")
+    assert pointer["release_id"] == "rel-dag-1" and pointer["deployed_by"] == "airflow:dag_test"
+
+    emergency = manager.open("demo:lee.data-scientist", "emergency", "prod", "hotfix", "rel-dag-2")
+    manager.approve("demo:olu.operations", emergency, "operations")
+    assert _trigger(env, "2026-11-22", {"change_id": emergency, "kind": "emergency"}) == "success"
+    assert manager.ledger.pointer("prod")["release_id"] == "rel-dag-2"
+    assert manager.ledger.verify_audit().intact
