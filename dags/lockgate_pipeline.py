@@ -45,8 +45,12 @@ def lockgate_pipeline():
     def ensure_person_model(run_id: str | None = None) -> dict:
         from lockgate.config import settings
         from lockgate.extraction.stage import ensure_person_model
+        from lockgate.release import open_ledger
         from lockgate.release.bundle import code_version
 
+        # Migrate the ledger here, on the Airflow host: Spark drivers in YARN containers run
+        # from the job zip, where Alembic cannot read its scripts, and training reads the ledger.
+        open_ledger(settings())
         lineage = {"code_version": code_version(), "airflow_run_id": run_id or ""}
         return ensure_person_model(settings(), lineage)
 
