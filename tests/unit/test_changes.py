@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lockgate.config import ReleasePolicy
+from lockgate.demo import SimulatedClock
 from lockgate.release.changes import (
     STATES,
     TRANSITIONS,
@@ -40,17 +41,6 @@ ACCESS = Access({"model-owner": frozenset({OWNER, AUTHOR}), "risk": frozenset({R
                  "operations": frozenset({OPS, OPS2})})  # fmt: skip
 
 
-class Clock:
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
 def verify(bundle: dict) -> None:
     if bundle.get("bad"):
         raise RuntimeError("canary doc-1 scored custody/0.41, recorded payments/0.97")
@@ -58,7 +48,7 @@ def verify(bundle: dict) -> None:
 
 @pytest.fixture
 def clock():
-    return Clock(MONDAY - timedelta(days=7))
+    return SimulatedClock(MONDAY - timedelta(days=7))
 
 
 @pytest.fixture
@@ -94,6 +84,14 @@ def to_prod(manager, clock, release="rel-a"):
     change = manager.open(AUTHOR, "normal", "prod", "quarterly retrain", release)
     approve_all(manager, change)
     return change, manager.deploy(OPS2, change)
+
+
+def prod_then_second_release_soaked(manager, clock):
+    """rel-a in prod; rel-b soaked in test a week later (Monday, window open); rel-a's change."""
+    first, _ = to_prod(manager, clock, "rel-a")
+    to_test(manager, "rel-b")
+    clock.advance(days=7)
+    return first
 
 
 def last_refusal(manager):
@@ -298,9 +296,7 @@ def test_a_first_deployment_that_fails_verification_leaves_nothing_deployed(mana
 
 
 def test_manual_rollback_to_the_previous_release(manager, clock):
-    first, _ = to_prod(manager, clock, "rel-a")
-    to_test(manager, "rel-b")
-    clock.advance(days=7)
+    first = prod_then_second_release_soaked(manager, clock)
     second = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-b")
     approve_all(manager, second)
     manager.deploy(OPS2, second)
@@ -429,9 +425,7 @@ def test_malformed_change_windows_are_refused_when_policy_loads(window):
 
 
 def test_execute_runs_only_the_kind_it_was_told_and_fails_loudly_after_a_rollback(manager, clock):
-    first, _ = to_prod(manager, clock, "rel-a")
-    to_test(manager, "rel-b")
-    clock.advance(days=7)
+    first = prod_then_second_release_soaked(manager, clock)
     change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-b")
     approve_all(manager, change)
     with pytest.raises(ChangeRefused, match=f"change {change} is a normal change, not rollback"):
