@@ -124,9 +124,15 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     from lockgate.models import registered_models
     from lockgate.release import change_manager
     from lockgate.release.history import describe, history
+    from lockgate.release.identity import load_access
     from lockgate.release.stage import release_trained_models
     from lockgate.release.windows import next_open
 
+    access = load_access(settings)
+    if not access.holds(PEOPLE["operations"], "operations"):
+        say(f"== the story is skipped: its personas hold no roles in {access.source} "
+            "(the cluster profile's access is the site's own)")  # fmt: skip
+        return {}
     ledger = open_ledger(settings)
     if ledger.deployments("prod"):
         say("== the story already ran in this home; the ledger remembers it:")
