@@ -184,20 +184,29 @@ def migrate(engine: Engine) -> None:
     A ledger created before migrations existed (tables, no alembic_version) is stamped at the
     first revision, which describes exactly that schema, and upgraded from there.
     """
-    from alembic.runtime.migration import MigrationContext
-
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # one migrating process at a time
             conn.execute(text("SELECT pg_advisory_xact_lock(7240511)"))
-        if MigrationContext.configure(conn).get_current_revision() == SCHEMA_REVISION:
-            return
-        from alembic import command
-        from alembic.config import Config
+        tables = inspect(conn).get_table_names()
+        # Read with plain SQL: a Spark driver on YARN has no Alembic (the executors' packed
+        # environment carries only what jobs import) and must open a migrated ledger.
+        if "alembic_version" in tables:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            if current == SCHEMA_REVISION:
+                return
+        try:
+            from alembic import command
+            from alembic.config import Config
+        except ImportError as missing:
+            raise RuntimeError(
+                f"the ledger at {engine.url.render_as_string(hide_password=True)} is not at "
+                f"schema revision {SCHEMA_REVISION} and this process has no Alembic to migrate "
+                "it; open it once from the Airflow host (`lockgate status`), where it migrates"
+            ) from missing
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = conn
-        tables = inspect(conn).get_table_names()
         if "releases" in tables and "alembic_version" not in tables:
             command.stamp(config, "0001")
         command.upgrade(config, "head")

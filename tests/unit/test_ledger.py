@@ -1,6 +1,8 @@
 """The audit chain and change-state guards of the release ledger (SQLite)."""
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -84,6 +86,32 @@ def test_schema_revision_is_the_newest_migration():
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
+def _open_without_alembic(url: str) -> subprocess.CompletedProcess:
+    """Open the ledger at `url` in a process where Alembic cannot be imported, as in a Spark
+    driver on YARN, whose packed environment has no Alembic."""
+    script = (
+        "import sys; sys.modules['alembic'] = None\n"
+        "from lockgate.release.ledger import Ledger\n"
+        f"print(len(Ledger({url!r}).audit_entries()))\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+
+
+def test_a_migrated_ledger_opens_where_alembic_is_missing(ledger):
+    _, path = ledger
+    opened = _open_without_alembic(f"sqlite:///{path}")
+    assert opened.returncode == 0, opened.stderr
+    assert int(opened.stdout) >= 1
+
+
+def test_an_unmigrated_ledger_without_alembic_is_refused_with_what_to_do(tmp_path):
+    opened = _open_without_alembic(f"sqlite:///{tmp_path}/fresh.db")
+    assert opened.returncode != 0
+    assert "is not at schema revision" in opened.stderr
+    assert "open it once from the Airflow host" in opened.stderr
 
 
 def test_a_ledger_from_before_migrations_is_upgraded_with_its_history(tmp_path):
