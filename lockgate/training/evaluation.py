@@ -14,6 +14,8 @@ from lockgate.models import Gate
 
 # Thresholds above any probability: the class is never decided automatically.
 NEVER = 1.01
+# Edges of the confidence (top class probability) histogram recorded with every evaluation.
+CONFIDENCE_EDGES = np.linspace(0.0, 1.0, 11)
 
 
 def split_of(doc_id: str) -> str:
@@ -77,6 +79,10 @@ class Evaluation:
     rows: int
     metrics: dict[str, float]
     per_class: dict[str, dict[str, float]]
+    # confusion[true class][predicted class] = rows, every class in both keys.
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Rows per confidence bin (CONFIDENCE_EDGES), split by whether the prediction was right.
+    confidence: dict[str, list[int]] = field(default_factory=dict)
 
 
 def evaluate(
@@ -86,7 +92,12 @@ def evaluate(
     thresholds: Mapping[str, float],
     extra_metrics: Mapping[str, Callable[[np.ndarray, np.ndarray], float]] = {},  # noqa: B006
 ) -> Evaluation:
-    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+    from sklearn.metrics import (
+        accuracy_score,
+        confusion_matrix,
+        f1_score,
+        precision_recall_fscore_support,
+    )
 
     labels = np.asarray(classes)
     predicted = labels[proba.argmax(axis=1)]
@@ -117,7 +128,15 @@ def evaluate(
     }  # fmt: skip
     for name, metric in extra_metrics.items():
         metrics[name] = float(metric(truth, predicted))
-    return Evaluation(rows=len(truth), metrics=metrics, per_class=per_class)
+    matrix = confusion_matrix(truth, predicted, labels=classes)
+    confusion = {t: {p: int(matrix[i, j]) for j, p in enumerate(classes)}
+                 for i, t in enumerate(classes)}  # fmt: skip
+    confidence_bins = {
+        "correct": np.histogram(confidence[correct], bins=CONFIDENCE_EDGES)[0].tolist(),
+        "wrong": np.histogram(confidence[~correct], bins=CONFIDENCE_EDGES)[0].tolist(),
+    }
+    return Evaluation(rows=len(truth), metrics=metrics, per_class=per_class,
+                      confusion=confusion, confidence=confidence_bins)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,8 @@ def _metadata(
         "metrics": trained.test.metrics,
         "validation_metrics": trained.validation.metrics,
         "per_class": trained.test.per_class,
+        "confusion": trained.test.confusion,
+        "confidence": trained.test.confidence,
         "extra_metrics": sorted(spec.extra_metrics),
         "canary": trained.canary,
         "limitations": spec.limitations,

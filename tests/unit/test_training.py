@@ -61,6 +61,19 @@ def test_each_class_gets_its_own_threshold_holding_its_precision():
     assert result.metrics["min_class_precision"] == 1.0
 
 
+def test_evaluation_records_the_confusion_matrix_and_confidence_histogram():
+    classes = ["a", "b"]
+    proba = _proba([(0.9, 0.1), (0.8, 0.2), (0.1, 0.9), (0.15, 0.85), (0.3, 0.7), (0.35, 0.65)])
+    truth = np.array(["a", "a", "b", "b", "a", "a"])
+    result = evaluate(proba, classes, truth, {"a": 0.5, "b": 0.5})
+    # Two a's predicted b (0.7 and 0.65 for b), everything else right.
+    assert result.confusion == {"a": {"a": 2, "b": 2}, "b": {"a": 0, "b": 2}}
+    correct, wrong = result.confidence["correct"], result.confidence["wrong"]
+    assert len(correct) == len(wrong) == 10 and sum(correct) == 4 and sum(wrong) == 2
+    assert wrong[6] == 2  # 0.65 and 0.7 (the edge 0.7 is 0.70000000000000007 in floats)
+    assert correct[8] == 2 and correct[9] == 2  # 0.8 and 0.85; 0.9 twice
+
+
 def test_gate_names_the_failing_class_and_metric():
     classes = ["a", "b"]
     proba = _proba([(0.9, 0.1), (0.8, 0.2), (0.1, 0.9), (0.2, 0.8), (0.3, 0.7)])
