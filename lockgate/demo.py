@@ -60,8 +60,10 @@ def summarise(settings: Settings, run_date: str, environment: str = "test") -> s
         "  models       lockgate models, lockgate model-card <model> <version>, "
         "lockgate reproduce <model> <version>",
         f"  Airflow UI   make ui{' PROFILE=' + settings.profile if settings.profile != 'local' else ''}, "
-        "then http://localhost:8080 (user admin, password in "
+        "then http://localhost:8080 (users and passwords in "
         f"{settings.home}/airflow/simple_auth_manager_passwords.json.generated)",
+        "  lockgate UI  http://localhost:8080/lockgate/environments, or the UI's menu "
+        "Plugins > lockgate (changes, models, audit, data quality)",
     ]
     if settings.yarn_rm_url:
         lines.append(f"  YARN         {settings.yarn_rm_url}/cluster/apps (lockgate cluster apps)")

@@ -29,6 +29,8 @@ def spark_connection(settings: Settings) -> dict:
 
 def airflow_environment(settings: Settings) -> dict[str, str]:
     """Variables that point Airflow at this checkout, this profile's metadata DB and Spark master."""
+    from lockgate.release.identity import airflow_users
+
     venv_bin = str(Path(sys.executable).parent)
     root = repo_root()
     path = [venv_bin]
@@ -49,7 +51,9 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": settings.database_url(settings.airflow_db_url),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(
+            f"{user}:{role}" for user, role in airflow_users(settings).items()
+        ),
         f"AIRFLOW_CONN_{SPARK_CONN_ID.upper()}": json.dumps(spark_connection(settings)),
         "LOCKGATE_HOME": str(settings.home),
         "LOCKGATE_PROFILE": settings.profile,

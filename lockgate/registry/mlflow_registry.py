@@ -169,6 +169,26 @@ def _artifact(source: str, name: str) -> bytes:
         return Path(local).read_bytes()
 
 
+def list_versions(settings: Settings) -> list[dict]:
+    """Every registered version, newest first per model, with its tags, metrics and aliases
+    (read from the registry and the run; no artifact is downloaded)."""
+    client = _client(settings)
+    listed = []
+    for registered in client.search_registered_models():
+        aliases: dict[str, list[str]] = {}
+        for alias, version in (registered.aliases or {}).items():
+            aliases.setdefault(str(version), []).append(alias)
+        versions = client.search_model_versions(f"name='{registered.name}'")
+        for mv in sorted(versions, key=lambda v: -int(v.version)):
+            metrics = client.get_run(mv.run_id).data.metrics if mv.run_id else {}
+            listed.append({
+                "name": mv.name, "version": str(mv.version), "created_ms": mv.creation_timestamp,
+                "run_id": mv.run_id, "tags": dict(mv.tags), "metrics": dict(metrics),
+                "aliases": sorted(aliases.get(str(mv.version), [])),
+            })  # fmt: skip
+    return listed
+
+
 def get_version(settings: Settings, model: str, version: str) -> ModelVersionRecord:
     client = _client(settings)
     mv = client.get_model_version(model, version)

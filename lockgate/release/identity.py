@@ -43,14 +43,27 @@ class Access:
         return sorted(r for r, people in self.roles.items() if identity in people)
 
 
-def load_access(settings: Settings) -> Access:
+def _access_file(settings: Settings) -> Path:
     site = Path(settings.home) / "access.toml"
-    path = (
+    return (
         site
         if site.exists()
         else settings.repo_root / "infra" / "access" / f"{settings.profile}.toml"
     )
-    if not path.exists():
-        return Access({}, str(path))
-    roles = tomllib.loads(path.read_text()).get("roles", {})
-    return Access({role: frozenset(people) for role, people in roles.items()}, str(path))
+
+
+def _read_access(settings: Settings) -> dict:
+    path = _access_file(settings)
+    return tomllib.loads(path.read_text()) if path.exists() else {}
+
+
+def load_access(settings: Settings) -> Access:
+    roles = _read_access(settings).get("roles", {})
+    return Access({role: frozenset(people) for role, people in roles.items()},
+                  str(_access_file(settings)))  # fmt: skip
+
+
+def airflow_users(settings: Settings) -> dict[str, str]:
+    """Who signs in to Airflow and with which Airflow role (`[airflow.users]` of the access
+    file); an admin alone when the file names nobody."""
+    return _read_access(settings).get("airflow", {}).get("users") or {"admin": "admin"}

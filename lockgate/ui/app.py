@@ -1,0 +1,155 @@
+"""The lockgate pages the Airflow plugin mounts at /lockgate: environments, change requests
+(approve / reject), models, audit, data quality, and what an Airflow DAG run produced.
+
+Server-rendered HTML (Jinja2, autoescaped): the pages work inside Airflow's iframe and on their
+own, with no build step. Every route needs a signed-in Airflow user (`security.viewer`).
+"""
+
+from __future__ import annotations
+
+import functools
+import mimetypes
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lockgate.config import ENVIRONMENTS, settings
+from lockgate.ui import data
+from lockgate.ui.security import Viewer, check_form, form_token, viewer
+
+TEMPLATES = Path(__file__).parent / "templates"
+Signed = Annotated[Viewer, Depends(viewer)]
+
+
+@functools.cache
+def _templates():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+
+
+@functools.cache
+def _manager():
+    """One ledger connection pool per API-server worker (the real clock)."""
+    from lockgate.release.deploy import change_manager
+
+    return change_manager(settings())
+
+
+def _page(request: Request, who: Viewer, template: str, code: int = 200, **context) -> HTMLResponse:
+    base = request.scope.get("root_path", "")
+    html = _templates().get_template(template).render(
+        base=base, airflow=base.removesuffix("/lockgate"), who=who, environments=ENVIRONMENTS,
+        **context,
+    )  # fmt: skip
+    return HTMLResponse(html, status_code=code)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="lockgate", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next):
+        response = await call_next(request)
+        # Framed by Airflow's own UI only; never cached (approvals change what a page shows).
+        response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.exception_handler(HTTPException)
+    async def _refused(request: Request, exc: HTTPException):
+        wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED and wants_page:
+            airflow = request.scope.get("root_path", "").removesuffix("/lockgate")
+            target = quote(str(request.url), safe="")
+            return RedirectResponse(
+                f"{airflow}/api/v2/auth/login?next={target}", status.HTTP_303_SEE_OTHER
+            )
+        return Response(exc.detail, exc.status_code, media_type="text/plain")
+
+    @app.get("/")
+    def home(request: Request, who: Signed):
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/environments", 303)
+
+    @app.get("/environments", response_class=HTMLResponse)
+    def environments(request: Request, who: Signed):
+        return _page(request, who, "environments.html",
+                     envs=data.environments(settings(), _manager()))  # fmt: skip
+
+    @app.get("/changes", response_class=HTMLResponse)
+    def changes(request: Request, who: Signed):
+        return _page(request, who, "changes.html", changes=data.changes(_manager()))
+
+    def _change_page(request: Request, who: Viewer, change_id: int, code=200, **extra):
+        try:
+            page = data.change(_manager(), change_id, who)
+        except LookupError as missing:
+            raise HTTPException(404, str(missing)) from missing
+        tokens = {d: form_token(who, d, f"change-{change_id}") for d in ("approve", "reject")}
+        return _page(request, who, "change.html", code, page=page, tokens=tokens, **extra)
+
+    @app.get("/changes/{change_id}", response_class=HTMLResponse)
+    def change(request: Request, who: Signed, change_id: int, done: str = ""):
+        return _change_page(request, who, change_id, done=done)
+
+    @app.post("/changes/{change_id}/decide")
+    def decide(
+        request: Request, who: Signed, change_id: int,
+        decision: Annotated[str, Form()], role: Annotated[str, Form()],
+        token: Annotated[str, Form()], comment: Annotated[str, Form()] = "",
+    ):  # fmt: skip
+        from lockgate.release.changes import ChangeRefused
+        from lockgate.release.ledger import IllegalTransition
+
+        if decision not in ("approve", "reject"):
+            raise HTTPException(400, f"decision must be approve or reject, not {decision!r}")
+        check_form(request, who, decision, f"change-{change_id}", token)
+        manager = _manager()
+        try:
+            if decision == "approve":
+                manager.approve(who.identity, change_id, role, comment)
+            else:
+                manager.reject(who.identity, change_id, role, comment)
+        except (ChangeRefused, IllegalTransition) as refused:
+            return _change_page(request, who, change_id, 409, error=str(refused))
+        base = request.scope.get("root_path", "")
+        return RedirectResponse(f"{base}/changes/{change_id}?done={decision}", 303)
+
+    @app.get("/models", response_class=HTMLResponse)
+    def models(request: Request, who: Signed):
+        return _page(request, who, "models.html", models=data.models(settings(), _manager()))
+
+    @app.get("/models/{name}/{version}", response_class=HTMLResponse)
+    def model(request: Request, who: Signed, name: str, version: str):
+        return _page(request, who, "model.html",
+                     page=data.model_version(settings(), name, version))  # fmt: skip
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit(request: Request, who: Signed, environment: str = "", person: str = "",
+              since: str = "", until: str = ""):  # fmt: skip
+        return _page(request, who, "audit.html",
+                     page=data.audit(_manager(), environment, person, since, until))  # fmt: skip
+
+    @app.get("/quality", response_class=HTMLResponse)
+    def quality(request: Request, who: Signed):
+        return _page(request, who, "quality.html", page=data.data_quality(settings()))
+
+    @app.get("/quality/docs/{suite}/{scope}/{run_date}/{path:path}")
+    def data_docs(who: Signed, suite: str, scope: str, run_date: str, path: str):
+        try:
+            body = data.data_docs_file(settings(), suite, scope, run_date, path)
+        except (FileNotFoundError, ValueError) as missing:
+            raise HTTPException(404, str(missing)) from missing
+        kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return Response(body, media_type=kind)
+
+    @app.get("/runs/{dag_id}/{run_id}", response_class=HTMLResponse)
+    def dag_run(request: Request, who: Signed, dag_id: str, run_id: str):
+        return _page(request, who, "run.html",
+                     page=data.dag_run(settings(), _manager(), dag_id, run_id))  # fmt: skip
+
+    return app

@@ -1,0 +1,258 @@
+"""What each page shows, as plain dicts read from the ledger, the registry and the lake.
+
+Nothing here renders HTML or knows about HTTP; the routes in `app` pass these to templates.
+No page shows text from documents: only identifiers, counts, metrics and digests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict
+
+from lockgate.config import ENVIRONMENTS, Settings
+from lockgate.release.changes import ChangeManager
+from lockgate.ui.security import Viewer
+
+# Actors written by Airflow tasks: airflow:<dag_id>:<run_id> (scoring runs, pipeline changes).
+
+
+def decidable(record: dict) -> bool:
+    """Whether a change still takes decisions: open ones, and emergency ones collecting their
+    late approvals after they went out (the ledger enforces this; the page only mirrors it)."""
+    late = record["kind"] == "emergency" and record["state"] in (
+        "approved",
+        "deploying",
+        "deployed",
+    )
+    return record["state"] == "open" or late
+
+
+_DAG_RUN_ACTOR = re.compile(r"^airflow:(?P<dag_id>[\w.-]+):(?P<run_id>.+)$")
+
+
+def dag_run_of(actor: str | None) -> dict | None:
+    """{dag_id, run_id} when `actor` is an Airflow task of a DAG run, else None."""
+    match = _DAG_RUN_ACTOR.match(actor or "")
+    return match.groupdict() if match else None
+
+
+def environments(settings: Settings, manager: ChangeManager) -> list[dict]:
+    """Each environment: what is deployed, since when, by whom, on which change, and what is
+    waiting to go there with what it still lacks."""
+    from lockgate.release.deploy import environment_status
+
+    status = environment_status(settings)
+    pages = []
+    for environment in ENVIRONMENTS:
+        pending = [
+            {**c, "blocking": manager.evidence(c["change_id"]).blocking}
+            for c in manager.ledger.changes(environment) if c["state"] in ("open", "approved")
+        ]  # fmt: skip
+        pages.append({"name": environment, "status": status[environment], "pending": pending})
+    return pages
+
+
+def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
+    """A change request with its evidence, the release it carries (models, gates, champion),
+    its approvals and deployments, its audit entries, and what `who` may decide on it."""
+    ledger = manager.ledger
+    evidence = manager.evidence(change_id)
+    record = evidence.change
+    release = ledger.release(record["release_id"]) if record["release_id"] else None
+    bundle = release["bundle"] if release else {}
+    decided = {a["approver"] for a in evidence.approvals}
+    decided_roles = {a["role"] for a in evidence.approvals}
+    may_decide = []
+    if (decidable(record) and record["author"] != who.identity
+            and who.identity not in decided):  # fmt: skip
+        may_decide = [r for r in evidence.roles_due if r in who.roles and r not in decided_roles]
+    policy = manager.policy_for(record["environment"])
+    soak_runs = []
+    if evidence.soak is not None and record["release_id"]:
+        soak_runs = [run | {"dag_run": dag_run_of(run["recorded_by"])}
+                     for run in ledger.scoring_runs(policy.soak_environment, record["release_id"])]  # fmt: skip
+    subject = f"change-{change_id}"
+    return {
+        "change": record,
+        "evidence": asdict(evidence) | {"soak": asdict(evidence.soak) if evidence.soak else None},
+        "release": release,
+        "models": bundle.get("models", []),
+        "code": bundle.get("code", {}),
+        "suites": bundle.get("suites", {}),
+        "soak_runs": soak_runs,
+        "deployments": [
+            d for d in ledger.deployments(record["environment"]) if d["change_id"] == change_id
+        ],  # fmt: skip
+        "audit": [e for e in ledger.audit_entries() if e["subject"] == subject],
+        "may_decide": may_decide,
+        "may_reject": record["state"] == "open",
+        "why_not": _why_not(record, who, decided, evidence.roles_due, may_decide),
+        "dag_run": dag_run_of(record["author"]),
+    }
+
+
+def _why_not(record: dict, who: Viewer, decided: set, roles_due: list, may: list) -> str | None:
+    """Why the signed-in person has no approve/reject buttons here."""
+    if may:
+        return None
+    if not decidable(record):
+        return f"the change is {record['state']}"
+    if record["author"] == who.identity:
+        return "you opened this change; its author cannot approve it"
+    if who.identity in decided:
+        return "you have already decided on this change"
+    if not roles_due:
+        return "every required role has approved"
+    held = ", ".join(who.roles) or "no approver role"
+    return f"you hold {held}; this change still needs {', '.join(roles_due)}"
+
+
+def changes(manager: ChangeManager) -> list[dict]:
+    return sorted(manager.ledger.changes(), key=lambda c: -c["change_id"])
+
+
+def models(settings: Settings, manager: ChangeManager) -> list[dict]:
+    """Every registered version with its test metrics, gate, lineage, and where it is deployed."""
+    from lockgate.registry import list_versions
+
+    where: dict[tuple[str, str], list[str]] = {}
+    for environment in ENVIRONMENTS:
+        for name, version in manager.deployed_models(environment).items():
+            where.setdefault((name, str(version)), []).append(environment)
+    rows = []
+    for version in list_versions(settings):
+        tags = version["tags"]
+        rows.append(version | {
+            "deployed_in": where.get((version["name"], version["version"]), []),
+            "gate_passed": tags.get("gate_passed") == "True",
+            "macro_f1": version["metrics"].get("test_macro_f1"),
+            "manual_review_rate": version["metrics"].get("test_manual_review_rate"),
+            "dag_run": {"dag_id": "lockgate_pipeline", "run_id": tags["airflow_run_id"]}
+            if tags.get("airflow_run_id", "manual") != "manual" else None,
+        })  # fmt: skip
+    return rows
+
+
+def model_version(settings: Settings, name: str, version: str) -> dict:
+    """One version's metadata (metrics per class, gate, champion, lineage) and its pictures."""
+    from lockgate.registry import get_version
+    from lockgate.ui import charts
+
+    record = get_version(settings, name, version)
+    meta = record.metadata
+    classes = meta.get("classes", [])
+    pictures = {}
+    if meta.get("confusion"):
+        pictures["confusion"] = charts.confusion_matrix(meta["confusion"], classes)
+    if meta.get("per_class"):
+        pictures["per_class"] = charts.precision_recall(meta["per_class"])
+    if meta.get("confidence"):
+        pictures["confidence"] = charts.confidence_histogram(meta["confidence"])
+    training = meta.get("training", {})
+    run_id = training.get("airflow_run_id")
+    return {
+        "record": record,
+        "meta": meta,
+        "gate": meta.get("gate", {}),
+        "pictures": pictures,
+        "dag_run": {"dag_id": "lockgate_pipeline", "run_id": run_id}
+        if run_id and run_id != "manual"
+        else None,
+    }
+
+
+def audit(manager: ChangeManager, environment: str = "", person: str = "", since: str = "",
+          until: str = "") -> dict:  # fmt: skip
+    """The chain's verification and its entries, newest first, filtered by environment, person
+    (a part of the actor) and date (YYYY-MM-DD, inclusive)."""
+    ledger = manager.ledger
+    report = ledger.verify_audit()
+    entries = []
+    for entry in reversed(ledger.audit_entries()):
+        day = entry["ts"][:10]
+        if environment and entry["environment"] != environment:
+            continue
+        if person and person.lower() not in entry["actor"].lower():
+            continue
+        if (since and day < since) or (until and day > until):
+            continue
+        entries.append(entry | {"payload": json.loads(entry["payload"]),
+                                "dag_run": dag_run_of(entry["actor"])})  # fmt: skip
+    return {"report": asdict(report), "entries": entries,
+            "filters": {"environment": environment, "person": person, "since": since,
+                        "until": until}}  # fmt: skip
+
+
+def data_quality(settings: Settings) -> dict:
+    """Every stored validation result (suite, scope, run date, outcome, failures) and each run's
+    quarantine counts by reason, newest run first."""
+    from lockgate.storage import Layout
+    from lockgate.storage.files import filesystem
+
+    layout = Layout(settings.storage_root)
+    results = []
+    fs, root = filesystem(f"{layout.root}/validation")
+    for path in sorted(fs.glob(f"{root}/*/*/run_date=*/result.json"), reverse=True):
+        suite, scope, date_part = path.split("/")[-4:-1]
+        summary = json.loads(fs.cat_file(path))["summary"]
+        docs = f"{path.rsplit('/', 1)[0]}/data_docs/index.html"
+        results.append({
+            "suite": suite, "scope": scope, "run_date": date_part.removeprefix("run_date="),
+            "success": summary["success"], "evaluated": summary["evaluated"],
+            "critical_failures": summary["critical_failures"], "warnings": summary["warnings"],
+            "data_docs": fs.exists(docs),
+        })  # fmt: skip
+    quarantine = []
+    fs, root = filesystem(f"{layout.root}/manifests/extraction")
+    for path in sorted(fs.glob(f"{root}/run_date=*.json"), reverse=True):
+        manifest = json.loads(fs.cat_file(path))
+        quarantine.append({
+            "run_date": path.rsplit("run_date=", 1)[1].removesuffix(".json"),
+            "received": manifest["received"], "parsed": manifest["parsed"],
+            "duplicates": manifest["duplicates"], "quarantined": manifest["quarantined"],
+            "by_reason": manifest["quarantine_by_reason"],
+        })  # fmt: skip
+    results.sort(key=lambda r: (r["run_date"], r["suite"], r["scope"]), reverse=True)
+    return {"results": results, "quarantine": quarantine}
+
+
+_SAFE_PART = re.compile(r"^[\w.=-]+$")
+
+
+def data_docs_file(settings: Settings, suite: str, scope: str, run_date: str, path: str) -> bytes:
+    """A file of the GX Data Docs site stored beside one validation result."""
+    from lockgate.storage import Layout
+    from lockgate.storage.files import filesystem
+
+    parts = [suite, scope, run_date, *path.split("/")]
+    if not all(_SAFE_PART.match(p) and p not in (".", "..") for p in parts):
+        raise ValueError(f"not a Data Docs path: {path!r}")
+    result = Layout(settings.storage_root).validation_result(suite, run_date, scope)
+    fs, where = filesystem(f"{result.rsplit('/', 1)[0]}/data_docs/{path}")
+    return fs.cat_file(where)
+
+
+def dag_run(settings: Settings, manager: ChangeManager, dag_id: str, run_id: str) -> dict:
+    """What one Airflow DAG run left in lockgate: model versions it registered, changes it
+    opened, scoring runs it recorded and every audit entry it wrote."""
+    from lockgate.registry import list_versions
+
+    actor = f"airflow:{dag_id}:{run_id}"
+    ledger = manager.ledger
+    scoring = []
+    for environment in ENVIRONMENTS:
+        pointer_releases = {c["release_id"] for c in ledger.changes(environment) if c["release_id"]}
+        for release_id in sorted(pointer_releases):
+            scoring += [r for r in ledger.scoring_runs(environment, release_id)
+                        if r["recorded_by"] == actor]  # fmt: skip
+    return {
+        "dag_id": dag_id,
+        "run_id": run_id,
+        "models": [
+            v for v in list_versions(settings) if v["tags"].get("airflow_run_id") == run_id
+        ],  # fmt: skip
+        "changes": [c for c in ledger.changes() if c["author"] == actor],
+        "scoring_runs": scoring,
+        "audit": [e for e in ledger.audit_entries() if e["actor"] == actor],
+    }
