@@ -1,0 +1,271 @@
+"""lockgate's pages in the Airflow UI, driven by Debian's Chromium through Playwright against a
+real `airflow api-server` (SimpleAuthManager, the plugin from plugins/) over the demo's data.
+
+Screenshots of every page are saved under build/ui-screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from support import BIN, REPO, run
+
+pytestmark = pytest.mark.integration
+
+RUN_DATE = "2026-11-20"
+DOCUMENTS = 120
+SCREENSHOTS = REPO / "build" / "ui-screenshots"
+PASSWORDS = {"admin": "admin-pw", "ana": "ana-pw", "raj": "raj-pw", "olu": "olu-pw",
+             "mia": "mia-pw", "vic": "vic-pw"}  # fmt: skip
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """A demo home: the pipeline and the change-management story, as `make demo` leaves it."""
+    home = tmp_path_factory.mktemp("lockgate-ui-home")
+    env = os.environ | {
+        "LOCKGATE_HOME": str(home),
+        "LOCKGATE_PROFILE": "local",
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
+    if not os.environ.get("LOCKGATE_UI_TEST_HOME"):
+        run([str(BIN / "lockgate"), "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS)],
+            env, timeout=2400)  # fmt: skip
+    else:  # a home kept from an earlier run, while working on the pages
+        env["LOCKGATE_HOME"] = os.environ["LOCKGATE_UI_TEST_HOME"]
+    return env
+
+
+@pytest.fixture(scope="module")
+def server(home):
+    """`airflow api-server` on a free port with known passwords for the access file's users."""
+    airflow_home = Path(home["LOCKGATE_HOME"]) / "airflow"
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    (airflow_home / "simple_auth_manager_passwords.json.generated").write_text(
+        json.dumps(PASSWORDS)
+    )
+    port = _free_port()
+    log = open(airflow_home / "ui-test-api-server.log", "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [str(BIN / "lockgate"), "airflow", "api-server", "--port", str(port), "--workers", "1"],
+        env=home, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert process.poll() is None, (airflow_home / "ui-test-api-server.log").read_text()[
+                -4000:
+            ]
+            try:
+                if requests.get(f"{base}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "api-server did not answer within 240 s"
+            time.sleep(1)
+        yield base
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=60)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = run([str(REPO / "infra" / "browser" / "chromium")], os.environ).stdout.strip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def _signed_in(browser, server: str, user: str):
+    """A fresh browser context signed in through Airflow's own login page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{server}/lockgate/environments")
+    page.wait_for_url("**/auth/login**")  # the page sent the anonymous visitor to Airflow's login
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORDS[user])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/lockgate/environments")
+    return context, page
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_anonymous_requests_are_refused(server, home):
+    page = requests.get(f"{server}/lockgate/environments", headers={"Accept": "text/html"},
+                        allow_redirects=False, timeout=30)  # fmt: skip
+    assert page.status_code == 303 and "/api/v2/auth/login" in page.headers["location"]
+    for path in ("environments", "changes/1", "models", "audit", "quality"):
+        assert requests.get(f"{server}/lockgate/{path}", timeout=30).status_code == 401, path
+    post = requests.post(f"{server}/lockgate/changes/1/decide", timeout=30,
+                         data={"decision": "approve", "role": "risk", "token": "x"})  # fmt: skip
+    assert post.status_code == 401
+    forged = requests.get(
+        f"{server}/lockgate/environments", cookies={"_token": "forged"}, timeout=30
+    )
+    assert forged.status_code == 403
+
+
+def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
+    context, page = _signed_in(browser, server, "vic")
+    try:
+        assert "signed in as vic" in page.inner_text("#who")
+        prod = page.inner_text("#env-prod")
+        assert "Release" in prod and "Approved by" in prod and "demo:raj.risk" in prod
+        _shot(page, "environments")
+
+        page.click("#env-prod a[href*='/changes/']")
+        assert "Evidence" in page.content() and page.inner_text("#approvals").count("approve") >= 3
+        _shot(page, "change")
+
+        page.goto(f"{server}/lockgate/changes")
+        rows = page.inner_text("#changes")
+        assert "emergency" in rows and "rolled_back" in rows and "rollback" in rows
+        _shot(page, "changes")
+
+        page.goto(f"{server}/lockgate/models")
+        models = page.inner_text("#models")
+        assert "routing" in models and "urgency" in models and "passed" in models
+        _shot(page, "models")
+        page.click("#models a[href*='/models/routing/1']")
+        for picture in ("confusion", "per_class", "confidence"):
+            assert page.locator(f"#picture-{picture} svg").count() == 1, picture
+        assert "Training snapshot" in page.inner_text("#lineage")
+        _shot(page, "model")
+
+        page.goto(f"{server}/lockgate/audit")
+        assert "Chain verified" in page.inner_text("#chain")
+        assert "deployment.auto_rollback" in page.inner_text("#audit")
+        _shot(page, "audit")
+        page.select_option("select[name=environment]", "prod")
+        page.fill("input[name=person]", "raj")
+        page.click("#filters button")
+        filtered = page.inner_text("#audit")
+        assert "demo:raj.risk" in filtered and "demo:ana" not in filtered
+
+        page.goto(f"{server}/lockgate/quality")
+        assert "passed" in page.inner_text("#validations")
+        assert RUN_DATE in page.inner_text("#quarantine")
+        _shot(page, "quality")
+        if page.locator("#validations a", has_text="Data Docs").count():
+            page.locator("#validations a", has_text="Data Docs").first.click()
+            page.wait_for_load_state()
+            assert "Expectation" in page.content() or "Validation" in page.content()
+            _shot(page, "data-docs")
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def prod_change(home) -> int:
+    """A normal change to prod of the demo's second release (the one its story rolled back),
+    opened in the ledger by ana, who signs in to Airflow as ana."""
+    script = (
+        "from lockgate.config import settings\n"
+        "from lockgate.release.deploy import change_manager\n"
+        "m = change_manager(settings())\n"
+        "in_prod = m.ledger.pointer('prod')['release_id']\n"
+        "ids = [c['release_id'] for c in m.ledger.changes() if c['release_id'] not in (None, in_prod)]\n"
+        "print(m.open('airflow:ana', 'normal', 'prod', 'UI test: promote v2', ids[-1]))\n"
+    )
+    return int(run([sys.executable, "-c", script], home).stdout.strip())
+
+
+def test_a_person_with_the_role_approves_in_the_browser_and_the_audit_shows_it(
+    browser, server, home, prod_change
+):
+    change_id = prod_change
+
+    context, page = _signed_in(browser, server, "ana")  # the author
+    try:
+        page.goto(f"{server}/lockgate/changes/{change_id}")
+        assert "its author cannot approve it" in page.inner_text("#decide")
+        assert page.locator("#decide button").count() == 0
+    finally:
+        context.close()
+
+    context, page = _signed_in(browser, server, "vic")  # no approver role
+    try:
+        page.goto(f"{server}/lockgate/changes/{change_id}")
+        assert "you hold no approver role" in page.inner_text("#decide")
+    finally:
+        context.close()
+
+    context, page = _signed_in(browser, server, "raj")  # holds risk
+    try:
+        page.goto(f"{server}/lockgate/changes/{change_id}")
+        assert "soak" in page.inner_text("#evidence")
+        page.fill("#decide form:has(#approve-risk) input[name=comment]", "risk reviewed in UI test")
+        page.click("#approve-risk")
+        page.wait_for_url(f"**/changes/{change_id}?done=approve")
+        approvals = page.inner_text("#approvals")
+        assert "airflow:raj" in approvals and "risk reviewed in UI test" in approvals
+        assert "already decided" in page.inner_text("#decide")
+        _shot(page, "change-approved")
+        page.goto(f"{server}/lockgate/audit?person=airflow:raj")
+        entry = page.inner_text("#audit")
+        assert "airflow:raj" in entry and f"change-{change_id}" in entry and "approv" in entry
+        assert "Chain verified" in page.inner_text("#chain")
+        _shot(page, "audit-after-approval")
+    finally:
+        context.close()
+
+    shown = json.loads(run([str(BIN / "lockgate"), "change", "show", str(change_id), "--json"],
+                           home).stdout)  # fmt: skip
+    assert [(a["approver"], a["role"]) for a in shown["approvals"]] == [("airflow:raj", "risk")]
+
+
+def _token_for(server: str, user: str) -> dict:
+    response = requests.post(f"{server}/auth/token", timeout=30,
+                             json={"username": user, "password": PASSWORDS[user]})  # fmt: skip
+    assert response.status_code in (200, 201), response.text
+    return {"_token": response.json()["access_token"]}
+
+
+def test_mutations_need_the_signed_form_of_that_user_from_the_same_origin(server, prod_change):
+    olu, raj = _token_for(server, "olu"), _token_for(server, "raj")
+    page = requests.get(f"{server}/lockgate/changes/{prod_change}", cookies=olu, timeout=30)
+    assert page.status_code == 200 and 'id="approve-operations"' in page.text
+    olus_token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    url = f"{server}/lockgate/changes/{prod_change}/decide"
+    form = {"decision": "approve", "role": "operations", "token": olus_token}
+
+    forged = requests.post(url, cookies=olu, data=form | {"token": "forged"}, timeout=30)
+    assert forged.status_code == 403 and "token invalid" in forged.text
+    stolen = requests.post(url, cookies=raj, data=form, timeout=30)  # raj replays olu's form
+    assert stolen.status_code == 403 and "another user" in stolen.text
+    cross = requests.post(url, cookies=olu, data=form, timeout=30,
+                          headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})  # fmt: skip
+    assert cross.status_code == 403 and "cross-site" in cross.text
+    # None of them reached the ledger.
+    after = requests.get(f"{server}/lockgate/changes/{prod_change}", cookies=olu, timeout=30)
+    assert 'id="approve-operations"' in after.text
