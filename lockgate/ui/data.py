@@ -225,9 +225,13 @@ def data_docs_file(settings: Settings, suite: str, scope: str, run_date: str, pa
     from lockgate.storage import Layout
     from lockgate.storage.files import filesystem
 
+    from lockgate.validation.suites import data_docs_static
+
     parts = [suite, scope, run_date, *path.split("/")]
     if not all(_SAFE_PART.match(p) and p not in (".", "..") for p in parts):
         raise ValueError(f"not a Data Docs path: {path!r}")
+    if path.startswith("static/"):  # GX's own assets, shared by every site
+        return (data_docs_static() / path.removeprefix("static/")).read_bytes()
     result = Layout(settings.storage_root).validation_result(suite, run_date, scope)
     fs, where = filesystem(f"{result.rsplit('/', 1)[0]}/data_docs/{path}")
     return fs.cat_file(where)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lockgate.storage import Layout, read_json, read_parquet, write_json_atomic
+from lockgate.storage.files import filesystem, write_bytes_atomic
 from lockgate.validation.suites import ValidationReport, validate_frame
 
 
@@ -12,10 +13,14 @@ def _check(
     frame: pd.DataFrame, suite: str, layout: Layout, run_date: str, scope: str = "all"
 ) -> dict:
     report: ValidationReport = validate_frame(frame, suite)
-    write_json_atomic(
-        layout.validation_result(suite, run_date, scope),
-        {"summary": report.summary(), "gx_result": report.gx_result},
-    )
+    result = layout.validation_result(suite, run_date, scope)
+    docs = f"{result.rsplit('/', 1)[0]}/data_docs"
+    fs, where = filesystem(docs)
+    if fs.exists(where):  # a rerun's pages replace the last run's
+        fs.rm(where, recursive=True)
+    for page, html in report.data_docs.items():
+        write_bytes_atomic(f"{docs}/{page}", html)
+    write_json_atomic(result, {"summary": report.summary(), "gx_result": report.gx_result})
     report.raise_for_critical()
     return report.summary()
 

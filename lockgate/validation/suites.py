@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ class ValidationReport:
     success: bool
     outcomes: list[Outcome] = field(default_factory=list)
     gx_result: dict = field(default_factory=dict)
+    # GX Data Docs pages of this validation (path in the site -> HTML), static assets excluded.
+    data_docs: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def critical_failures(self) -> list[Outcome]:
@@ -64,6 +67,16 @@ class ValidationReport:
             "critical_failures": [o.__dict__ for o in self.critical_failures],
             "warnings": [o.__dict__ for o in self.warnings],
         }
+
+
+DATA_DOCS_SITE = "lockgate"
+
+
+def data_docs_static() -> Path:
+    """GX's static assets (styles, fonts, images) that every Data Docs page links to."""
+    import great_expectations
+
+    return Path(great_expectations.__file__).parent / "render" / "view" / "static"
 
 
 def suite_path(name: str) -> Path:
@@ -96,6 +109,7 @@ def _observed(result: dict) -> Any:
 def validate_frame(frame, suite_name: str) -> ValidationReport:
     """Validate a pandas DataFrame against `expectations/<suite_name>.json`."""
     import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     definition = load_suite(suite_name)
@@ -116,7 +130,26 @@ def validate_frame(frame, suite_name: str) -> ValidationReport:
     definition_ = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite_name}-validation", data=batch, suite=suite)
     )
-    result = definition_.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+    with tempfile.TemporaryDirectory() as site:
+        # Data Docs through GX's own site builder; the pages are kept, GX's static assets
+        # (4 MB of fonts and styles, the same for every result) are served from the package.
+        context.add_data_docs_site(DATA_DOCS_SITE, {
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": site},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })  # fmt: skip
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=f"{suite_name}-checkpoint", validation_definitions=[definition_],
+            actions=[UpdateDataDocsAction(name="data-docs", site_names=[DATA_DOCS_SITE])],
+            result_format="SUMMARY",
+        ))  # fmt: skip
+        run = checkpoint.run(batch_parameters={"dataframe": frame})
+        pages = {
+            str(path.relative_to(site)): path.read_bytes()
+            for path in sorted(Path(site).rglob("*.html"))
+            if path.relative_to(site).parts[0] != "static"
+        }
+    (result,) = run.run_results.values()
     outcomes = []
     for item in result.results:
         config, detail = item.expectation_config, (item.result or {})
@@ -140,4 +173,5 @@ def validate_frame(frame, suite_name: str) -> ValidationReport:
         success=bool(result.success),
         outcomes=outcomes,
         gx_result=result.to_json_dict(),
+        data_docs=pages,
     )

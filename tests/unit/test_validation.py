@@ -39,3 +39,24 @@ def test_a_suite_with_an_unknown_expectation_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(suites, "repo_root", lambda: tmp_path)
     with pytest.raises(SuiteError, match="expect_column_values_to_be_nul"):
         validate_frame(pd.DataFrame({"a": [1]}), "bad")
+
+
+def test_data_docs_of_a_failed_validation_name_the_failing_expectation(tmp_path):
+    from lockgate.storage import Layout
+    from lockgate.validation.stages import _check
+
+    report = validate_frame(_scores(confidence=[0.9, 1.5]), "scores")
+    assert "index.html" in report.data_docs
+    (page,) = [p for p in report.data_docs if p.startswith("validations/scores/")]
+    html = report.data_docs[page].decode()
+    assert "confidence" in html and "values must be greater than or equal to" in html
+    assert not any(p.startswith("static/") for p in report.data_docs)
+
+    layout = Layout(str(tmp_path / "lake"))
+    with pytest.raises(ExpectationFailed):
+        _check(_scores(confidence=[0.9, 1.5]), "scores", layout, "2026-11-20", "test")
+    docs = (
+        tmp_path / "lake" / "validation" / "scores" / "test" / "run_date=2026-11-20" / "data_docs"
+    )
+    assert (docs / "index.html").is_file() and list(docs.glob("validations/scores/*/*/*.html"))
+    assert (suites.data_docs_static() / "styles" / "data_docs_default_styles.css").is_file()
