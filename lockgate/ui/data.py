@@ -224,7 +224,6 @@ def data_docs_file(settings: Settings, suite: str, scope: str, run_date: str, pa
     """A file of the GX Data Docs site stored beside one validation result."""
     from lockgate.storage import Layout
     from lockgate.storage.files import filesystem
-
     from lockgate.validation.suites import data_docs_static
 
     parts = [suite, scope, run_date, *path.split("/")]
