@@ -22,7 +22,7 @@ from support import BIN, REPO, run
 pytestmark = pytest.mark.integration
 
 RUN_DATE = "2026-11-20"
-DOCUMENTS = 120
+DOCUMENTS = 300  # as the pipeline suite: enough rows for every gate to pass
 SCREENSHOTS = REPO / "build" / "ui-screenshots"
 PASSWORDS = {"admin": "admin-pw", "ana": "ana-pw", "raj": "raj-pw", "olu": "olu-pw",
              "mia": "mia-pw", "vic": "vic-pw"}  # fmt: skip
