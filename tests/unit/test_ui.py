@@ -1,0 +1,84 @@
+"""The UI's rules without a server: who may decide, path safety, and form tokens."""
+
+import pytest
+from fastapi import HTTPException
+from starlette.requests import Request
+
+from lockgate.ui import data
+from lockgate.ui.security import Viewer, check_form, form_token
+
+RAJ = Viewer("raj", "airflow:raj", ("risk",))
+OLU = Viewer("olu", "airflow:olu", ("operations",))
+
+
+def _change(**overrides):
+    return {"change_id": 7, "kind": "normal", "state": "open", "author": "airflow:ana"} | overrides
+
+
+def test_decisions_are_taken_while_open_and_late_approvals_after_an_emergency():
+    assert data.decidable(_change())
+    assert not data.decidable(_change(state="approved"))
+    assert not data.decidable(_change(state="rolled_back", kind="emergency"))
+    for state in ("approved", "deploying", "deployed"):
+        assert data.decidable(_change(state=state, kind="emergency"))
+
+
+def test_the_page_says_why_a_person_gets_no_buttons():
+    why = data._why_not
+    assert "author cannot approve" in why(_change(author="airflow:raj"), RAJ, set(), ["risk"], [])
+    assert "already decided" in why(_change(), RAJ, {"airflow:raj"}, ["operations"], [])
+    assert (
+        why(_change(), OLU, set(), ["risk"], [])
+        == "you hold operations; this change still needs risk"
+    )
+    assert why(_change(state="cancelled"), RAJ, set(), ["risk"], []) == "the change is cancelled"
+    assert why(_change(), RAJ, set(), ["risk"], ["risk"]) is None
+
+
+def test_dag_run_actors_become_links_and_people_do_not():
+    assert data.dag_run_of("airflow:lockgate_scoring:manual__2026-11-21T00:00:00+00:00") == {
+        "dag_id": "lockgate_scoring", "run_id": "manual__2026-11-21T00:00:00+00:00"}  # fmt: skip
+    assert data.dag_run_of("airflow:raj") is None and data.dag_run_of("os:root") is None
+
+
+@pytest.mark.parametrize("path", ["../../secrets", "a/../../b", "x/%2e%2e/y", "a b.html"])
+def test_data_docs_paths_outside_the_site_are_refused(path, tmp_path):
+    from lockgate.config import settings
+
+    with pytest.raises(ValueError, match="not a Data Docs path"):
+        data.data_docs_file(settings(), "scores", "test", "2026-11-20", path)
+
+
+def _post(origin=None, site=None) -> Request:
+    headers = [(b"host", b"lockgate.bank:8080")]
+    headers += [(b"origin", origin.encode())] if origin else []
+    headers += [(b"sec-fetch-site", site.encode())] if site else []
+    return Request({"type": "http", "method": "POST", "scheme": "http", "path": "/x",
+                    "headers": headers, "server": ("lockgate.bank", 8080)})  # fmt: skip
+
+
+def test_a_form_token_is_good_only_for_its_user_action_and_change_from_our_origin():
+    token = form_token(RAJ, "approve", "change-7")
+    same = _post("http://lockgate.bank:8080", "same-origin")
+    check_form(same, RAJ, "approve", "change-7", token)  # accepted
+    check_form(_post(), RAJ, "approve", "change-7", token)  # a client that sends neither header
+    refusals = [
+        (same, OLU, "approve", "change-7", token, "another user"),
+        (same, RAJ, "reject", "change-7", token, "another user or action"),
+        (same, RAJ, "approve", "change-8", token, "another user or action"),
+        (same, RAJ, "approve", "change-7", token[:-2] + "xx", "token invalid"),
+        (
+            _post("http://evil.example", "cross-site"),
+            RAJ,
+            "approve",
+            "change-7",
+            token,
+            "cross-site",
+        ),
+        (_post("http://evil.example"), RAJ, "approve", "change-7", token, "cross-site"),
+        (_post(site="same-site"), RAJ, "approve", "change-7", token, "cross-site"),
+    ]
+    for request, who, action, subject, signed, why in refusals:
+        with pytest.raises(HTTPException, match=why) as refused:
+            check_form(request, who, action, subject, signed)
+        assert refused.value.status_code == 403
