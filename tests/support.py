@@ -22,6 +22,24 @@ def run(args, env, check=True, timeout=1200, cwd=REPO) -> subprocess.CompletedPr
     return result
 
 
+def local_env(home: Path) -> dict[str, str]:
+    """The environment `make demo` gives lockgate: the local profile on `home`, this venv's
+    Python for Spark's driver and executors, and its bin first on PATH."""
+    return os.environ | {
+        "LOCKGATE_HOME": str(home),
+        "LOCKGATE_PROFILE": "local",
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
+
+
+def run_demo(env, run_date: str, documents: int) -> subprocess.CompletedProcess:
+    """`lockgate demo` as `make demo` runs it."""
+    args = [str(BIN / "lockgate"), "demo", "--run-date", run_date, "--documents", str(documents)]
+    return run(args, env, timeout=2400)
+
+
 def install_plugin(site: Path, module: str, source: str, env=os.environ) -> dict[str, str]:
     """Install a team's model package `team_models` with `module` under `site`, the way pip would
     leave it (a dist-info with a `lockgate.models` entry point); returns `env` made to see it."""

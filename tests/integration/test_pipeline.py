@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from support import install_plugin
+from support import install_plugin, local_env, run_demo
 from support import run as _run
 
 from lockgate.extraction import ENTITY_TYPES, reasons
@@ -32,16 +31,8 @@ BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     home = tmp_path_factory.mktemp("lockgate-home")
-    env = os.environ | {
-        "LOCKGATE_HOME": str(home),
-        "LOCKGATE_PROFILE": "local",
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-    }
-    result = _run(
-        [str(BIN / "lockgate"), "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS)], env
-    )
+    env = local_env(home)
+    result = run_demo(env, RUN_DATE, DOCUMENTS)
     return home, env, result.stdout
 
 

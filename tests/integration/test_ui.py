@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import BIN, REPO, run
+from support import BIN, REPO, local_env, run, run_demo
 
 pytestmark = pytest.mark.integration
 
@@ -41,18 +41,10 @@ def _free_port() -> int:
 def home(tmp_path_factory):
     """A demo home: the pipeline and the change-management story, as `make demo` leaves it."""
     home = tmp_path_factory.mktemp("lockgate-ui-home")
-    env = os.environ | {
-        "LOCKGATE_HOME": str(home),
-        "LOCKGATE_PROFILE": "local",
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-    }
-    if not os.environ.get("LOCKGATE_UI_TEST_HOME"):
-        run([str(BIN / "lockgate"), "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS)],
-            env, timeout=2400)  # fmt: skip
-    else:  # a home kept from an earlier run, while working on the pages
-        env["LOCKGATE_HOME"] = os.environ["LOCKGATE_UI_TEST_HOME"]
+    kept = os.environ.get("LOCKGATE_UI_TEST_HOME")  # a home kept from an earlier run
+    env = local_env(Path(kept) if kept else home)
+    if not kept:
+        run_demo(env, RUN_DATE, DOCUMENTS)
     return env
 
 
