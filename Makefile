@@ -38,7 +38,7 @@ ui: install
 	lockgate airflow standalone
 
 test: install
-	python -m pytest -ra
+	python -m pytest -ra --durations=30
 
 test-unit: install
 	python -m pytest -ra tests/unit tests/dags

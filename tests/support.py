@@ -10,6 +10,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# The demo the integration suites run: its run date, and enough documents for every gate to pass.
+STORY_DATE = "2026-11-20"
+STORY_DOCUMENTS = 300
 
 
 def run(args, env, check=True, timeout=1200, cwd=REPO) -> subprocess.CompletedProcess:

@@ -1,7 +1,8 @@
 """The demo through real Airflow (dags test on a migrated SQLite metadata DB), Spark, GX and MLflow.
 
-One module-scoped demo run in a private LOCKGATE_HOME; the tests then check what it left:
-accounting, registry, ledger, scores, audit chain, a byte-identical rerun, and jobs by hand.
+The session's demo home (tests/integration/conftest.py); the tests check what the demo left there
+(accounting, registry, ledger, scores, audit chain), then rerun its day, run jobs by hand, retrain
+and train a plug-in model on it.
 """
 
 from __future__ import annotations
@@ -16,24 +17,21 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from support import install_plugin, local_env, run_demo
+from support import STORY_DATE, STORY_DOCUMENTS, install_plugin
 from support import run as _run
 
 from lockgate.extraction import ENTITY_TYPES, reasons
 
 pytestmark = pytest.mark.integration
 
-RUN_DATE = "2026-11-20"
-DOCUMENTS = 300
+RUN_DATE = STORY_DATE
+DOCUMENTS = STORY_DOCUMENTS
 BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    home = tmp_path_factory.mktemp("lockgate-home")
-    env = local_env(home)
-    result = run_demo(env, RUN_DATE, DOCUMENTS)
-    return home, env, result.stdout
+def demo(story_home, story_output):
+    return Path(story_home["LOCKGATE_HOME"]), story_home, story_output
 
 
 def _lake(home: Path) -> Path:

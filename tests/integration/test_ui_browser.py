@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import BIN, REPO, local_env, run, run_demo
+from support import BIN, REPO, run
+from support import STORY_DATE as RUN_DATE
 
 pytestmark = pytest.mark.integration
 
-RUN_DATE = "2026-11-20"
-DOCUMENTS = 300  # as the pipeline suite: enough rows for every gate to pass
 SCREENSHOTS = REPO / "build" / "ui-screenshots"
 PASSWORDS = {"admin": "admin-pw", "ana": "ana-pw", "raj": "raj-pw", "olu": "olu-pw",
              "mia": "mia-pw", "vic": "vic-pw"}  # fmt: skip
@@ -38,14 +37,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    """A demo home: the pipeline and the change-management story, as `make demo` leaves it."""
-    home = tmp_path_factory.mktemp("lockgate-ui-home")
-    kept = os.environ.get("LOCKGATE_UI_TEST_HOME")  # a home kept from an earlier run
-    env = local_env(Path(kept) if kept else home)
-    if not kept:
-        run_demo(env, RUN_DATE, DOCUMENTS)
-    return env
+def home(story_home):
+    """The demo home (tests/integration/conftest.py), as `make demo` leaves it."""
+    return story_home
 
 
 @pytest.fixture(scope="module")
@@ -185,9 +179,8 @@ def prod_change(home) -> int:
         "from lockgate.config import settings\n"
         "from lockgate.release.deploy import change_manager\n"
         "m = change_manager(settings())\n"
-        "in_prod = m.ledger.pointer('prod')['release_id']\n"
-        "ids = [c['release_id'] for c in m.ledger.changes() if c['release_id'] not in (None, in_prod)]\n"
-        "print(m.open('airflow:ana', 'normal', 'prod', 'UI test: promote v2', ids[-1]))\n"
+        "rolled_back = [c['release_id'] for c in m.ledger.changes('prod') if c['kind'] == 'emergency']\n"
+        "print(m.open('airflow:ana', 'normal', 'prod', 'UI test: promote v2', rolled_back[0]))\n"
     )
     return int(run([sys.executable, "-c", script], home).stdout.strip())
 
