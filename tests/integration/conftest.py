@@ -1,9 +1,10 @@
 """The demo home the integration suites share: `make demo` with its change-management story, run
-once per session (about 7 minutes) rather than once per suite.
+once per session (about 14 minutes in CI) rather than once per suite.
 
 The suites run in file order on it, each adding to it as a user would: the pipeline suite reruns
-the day, retrains, trains a plug-in model and a refused candidate; the UI suite then shows it. LOCKGATE_TEST_DEMO_HOME reuses a home kept from an
-earlier run while working on a suite (it is then changed in place).
+the day, retrains, trains a plug-in model and a refused candidate; the UI suite then shows it.
+LOCKGATE_TEST_DEMO_HOME reuses a home kept from an earlier run while working on a suite (it is
+then changed in place).
 """
 
 from __future__ import annotations
