@@ -6,6 +6,9 @@ Reads `landing/<run-date>/*` as binary files, writes one parquet row per documen
 parsed + duplicates + quarantined != received.
 
     spark-submit --master 'local[*]' jobs/extract_documents.py --run-date 2026-11-20
+
+`--until` extracts every day from --run-date to it in one application (a backfill), each day
+into its own partitions with its own manifest, exactly as one run per day would.
 """
 
 from __future__ import annotations
@@ -22,45 +25,50 @@ from lockgate.extraction.dataset import (
 from lockgate.extraction.person_model import MODEL_NAME
 from lockgate.extraction.stage import released_person_model
 from lockgate.spark import build_session
-from lockgate.storage import Layout, write_json_atomic
+from lockgate.storage import Layout, run_dates, write_json_atomic
 from lockgate.storage.spark_io import list_files, write_partition
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
+    parser.add_argument("--until", help="last run date of a backfill (inclusive)")
     args = parser.parse_args(argv)
 
     config = settings()
     layout = Layout(config.storage_root)
-    spark = build_session(f"lockgate-extract-{args.run_date}")
-    landing = layout.landing(args.run_date)
+    days = run_dates(args.run_date, args.until)
+    spark = build_session(f"lockgate-extract-{days[0]}" + (f"-{days[-1]}" if args.until else ""))
+    try:
+        person_model = released_person_model(config)
+        if person_model is None:
+            raise SystemExit(
+                f"no gated {MODEL_NAME} in the registry: the pipeline's ensure_person_model task "
+                "trains and registers it first"
+            )
+        for day in days:
+            extract_day(spark, config, layout, day, person_model)
+    finally:
+        spark.stop()
+
+
+def extract_day(spark, config, layout: Layout, run_date: str, person_model) -> None:
+    landing = layout.landing(run_date)
     listing = list_files(spark, landing)
     if not listing:
-        spark.stop()
-        raise SystemExit(
-            f"nothing landed in {landing}: no documents to extract for {args.run_date}"
-        )
-    person_model = released_person_model(config)
-    if person_model is None:
-        spark.stop()
-        raise SystemExit(
-            f"no gated {MODEL_NAME} in the registry: the pipeline's ensure_person_model task "
-            "trains and registers it first"
-        )
+        raise SystemExit(f"nothing landed in {landing}: no documents to extract for {run_date}")
     received = spark.read.format("binaryFile").load(landing)
-
     outcomes = extract_outcomes(
-        received, listing, config.policy.extraction.limits(), args.run_date, person_model
+        received, listing, config.policy.extraction.limits(), run_date, person_model
     ).persist()
-    partition = Layout.partition(args.run_date)
+    partition = Layout.partition(run_date)
     write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"])
     write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"])
-    report = extraction_report(outcomes, len(listing), args.run_date)
+    report = extraction_report(outcomes, len(listing), run_date)
     report["person_model"] = {"name": MODEL_NAME, "version": person_model[0]}
-    write_json_atomic(layout.manifest("extraction", args.run_date), report)
-    print(f"extraction {args.run_date}: {report}")
-    spark.stop()
+    write_json_atomic(layout.manifest("extraction", run_date), report)
+    outcomes.unpersist()
+    print(f"extraction {run_date}: {report}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Refuses to run if no release is deployed there or an artifact's digest does not 
 release. Writes `scores/<environment>/<model>/run_date=<run-date>/` with the release id.
 
     spark-submit --master 'local[*]' jobs/score_documents.py --run-date 2026-11-20 --environment test
+
+`--until` scores every day from --run-date to it in one application (a backfill).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pyspark.sql import functions as F
 from lockgate.config import ENVIRONMENTS, settings
 from lockgate.scoring.batch import score_run
 from lockgate.spark import build_session
-from lockgate.storage import Layout, write_json_atomic
+from lockgate.storage import Layout, run_dates, write_json_atomic
 from lockgate.storage.spark_io import read_partition, write_partition
 
 
@@ -23,17 +25,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
     parser.add_argument("--environment", default="test", choices=ENVIRONMENTS)
+    parser.add_argument("--until", help="last run date of a backfill (inclusive)")
     args = parser.parse_args(argv)
 
     config = settings()
     layout = Layout(config.storage_root)
-    spark = build_session(f"lockgate-score-{args.environment}-{args.run_date}")
-    partition = Layout.partition(args.run_date)
+    days = run_dates(args.run_date, args.until)
+    spark = build_session(f"lockgate-score-{args.environment}-{days[0]}"
+                          + (f"-{days[-1]}" if args.until else ""))  # fmt: skip
+    try:
+        for day in days:
+            score_day(spark, config, layout, args.environment, day)
+    finally:
+        spark.stop()
+
+
+def score_day(spark, config, layout: Layout, environment: str, run_date: str) -> None:
+    partition = Layout.partition(run_date)
     documents = read_partition(spark, layout.extracted, partition)
-    for model, (scores, entry) in score_run(spark, config, documents, args.environment).items():
-        scores = scores.withColumn("run_date", F.lit(args.run_date))
-        write_partition(scores, layout.scores(args.environment, model), partition, ["doc_id"])
-        written = read_partition(spark, layout.scores(args.environment, model), partition)
+    for model, (scores, entry) in score_run(spark, config, documents, environment).items():
+        scores = scores.withColumn("run_date", F.lit(run_date))
+        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"])
+        written = read_partition(spark, layout.scores(environment, model), partition)
         summary = {
             "model": model,
             "model_version": entry["version"],
@@ -41,11 +54,8 @@ def main(argv: list[str] | None = None) -> None:
             "rows": written.count(),
             "by_decision": {r["decision"]: r["count"] for r in written.groupBy("decision").count().collect()},
         }  # fmt: skip
-        write_json_atomic(
-            layout.manifest(f"scores/{args.environment}/{model}", args.run_date), summary
-        )
-        print(f"scores {args.environment} {model} {args.run_date}: {summary}")
-    spark.stop()
+        write_json_atomic(layout.manifest(f"scores/{environment}/{model}", run_date), summary)
+        print(f"scores {environment} {model} {run_date}: {summary}")
 
 
 if __name__ == "__main__":

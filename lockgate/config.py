@@ -95,6 +95,49 @@ class ReleasePolicy(BaseModel):
         return windows
 
 
+class DriftThresholds(BaseModel):
+    """`[monitoring.models.<model>]`: one model's drift thresholds; unset keys keep the defaults."""
+
+    model_config = {"extra": "forbid"}
+
+    psi: float | None = None
+    p_value: float | None = None
+    min_rows: int | None = None
+
+
+class MonitoringPolicy(BaseModel):
+    """`[monitoring]`: when a feature has drifted and a day is anomalous (see base.toml)."""
+
+    model_config = {"extra": "forbid"}
+
+    # A feature has drifted when its PSI against the training reference reaches `psi` AND the
+    # chi-square test of the same buckets rejects "same distribution" at `p_value`: the first
+    # is the size of the change, the second that it is not sampling noise.
+    psi: float = 0.2
+    p_value: float = 0.01
+    # Fewer scored rows than this in the judged window: drift is not judged (said so).
+    min_rows: int = 100
+    # The daily DAG judges the days from run date - window_days + 1 to the run date, merged.
+    window_days: int = 7
+    # A day's received documents outside [median / ratio, median * ratio] of the previous
+    # `volume_history_days` days (at least 3 of them) is a volume anomaly.
+    volume_ratio: float = 2.0
+    volume_history_days: int = 14
+    # A day's quarantine rate significantly above this (one-sided binomial test at
+    # `anomaly_p_value`) is a quarantine anomaly.
+    max_quarantine_rate: float = 0.10
+    anomaly_p_value: float = 0.01
+    # Who the lockgate_monitor DAG e-mails on a breach, through Airflow's [smtp] settings.
+    alert_to: list[str] = Field(default_factory=lambda: ["ml-platform@lockgate.example"])
+    models: dict[str, DriftThresholds] = Field(default_factory=dict)
+
+    def drift_thresholds(self, model: str) -> DriftThresholds:
+        """`model`'s psi, p_value and min_rows: its own where set, else the defaults."""
+        own = self.models.get(model, DriftThresholds()).model_dump(exclude_none=True)
+        defaults = {"psi": self.psi, "p_value": self.p_value, "min_rows": self.min_rows}
+        return DriftThresholds(**(defaults | own))
+
+
 class Policy(BaseModel):
     """What an environment allows: gate thresholds and extraction limits (data rules live in suites)."""
 
@@ -103,6 +146,7 @@ class Policy(BaseModel):
     training: TrainingPolicy = Field(default_factory=TrainingPolicy)
     extraction: ExtractionPolicy
     release: ReleasePolicy
+    monitoring: MonitoringPolicy = Field(default_factory=MonitoringPolicy)
 
     def gate_for(self, spec):
         """The model's own gate with this environment's overrides applied."""

@@ -33,21 +33,39 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--run-date", required=True, help="YYYY-MM-DD: the landing folder to fill.")
-@click.option("--documents", default=600, show_default=True, type=click.IntRange(1))
+@click.option("--documents", default=600, show_default=True, type=click.IntRange(1),
+              help="Documents per day.")  # fmt: skip
 @click.option("--seed", default=7, show_default=True)
 @click.option("--broken-share", default=0.03, show_default=True, type=click.FloatRange(0, 1))
-def corpus(run_date: str, documents: int, seed: int, broken_share: float) -> None:
-    """Generate a day of sample correspondence into landing/ and its ground truth into labels/.
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1),
+              help="Consecutive days to generate, starting at RUN_DATE.")  # fmt: skip
+@click.option("--mix", "mix_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file: departments and languages (name -> weight) and correspondents "
+                   "(e-mail domains) to draw from instead of the default population.")  # fmt: skip
+def corpus(run_date: str, documents: int, seed: int, broken_share: float, days: int,
+           mix_file: str | None) -> None:  # fmt: skip
+    """Generate days of sample correspondence into landing/ and their ground truth into labels/.
 
     A generated day replaces the old one whole, never mixed with it. On HDFS the files are
     generated locally and uploaded through WebHDFS.
     """
-    click.echo(
-        json.dumps(_generate_day(run_date, documents, seed, broken_share).__dict__, indent=2)
-    )
+    from datetime import date, timedelta
+
+    from lockgate.corpus import CorpusMix
+
+    try:
+        mix = CorpusMix.from_dict(json.loads(Path(mix_file).read_text())) if mix_file else None
+    except (ValueError, TypeError) as exc:
+        raise click.ClickException(f"{mix_file}: {exc}") from exc
+    start = date.fromisoformat(run_date)
+    for n in range(days):
+        day = (start + timedelta(days=n)).isoformat()
+        summary = _generate_day(day, documents, seed, broken_share, mix)
+        click.echo(json.dumps(summary.__dict__, indent=2))
 
 
-def _generate_day(run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03):
+def _generate_day(run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03,
+                  mix=None):  # fmt: skip
     from lockgate.corpus import generate_corpus
     from lockgate.storage import Layout, upload_tree
 
@@ -58,12 +76,12 @@ def _generate_day(run_date: str, documents: int, seed: int = 7, broken_share: fl
         if landing.exists():
             shutil.rmtree(landing)
         summary = generate_corpus(
-            landing, _local_path(labels_uri), run_date, documents, seed, broken_share
+            landing, _local_path(labels_uri), run_date, documents, seed, broken_share, mix
         )
     else:
         with tempfile.TemporaryDirectory(prefix="lockgate-corpus-") as scratch:
             landing, labels = Path(scratch, "landing"), Path(scratch, "labels")
-            summary = generate_corpus(landing, labels, run_date, documents, seed, broken_share)
+            summary = generate_corpus(landing, labels, run_date, documents, seed, broken_share, mix)
             upload_tree(str(landing), landing_uri)
             upload_tree(str(labels), labels_uri)
         summary.landing, summary.labels = landing_uri, labels_uri
@@ -162,7 +180,15 @@ def demo(run_date: str, documents: int, story: bool) -> None:
     if load_settings().dist_root:
         click.echo("== publishing the job zip and environment to the cluster")
         ctx.invoke(cluster_publish)
-    ctx.invoke(corpus, run_date=run_date, documents=documents, seed=7, broken_share=0.03)
+    ctx.invoke(
+        corpus,
+        run_date=run_date,
+        documents=documents,
+        seed=7,
+        broken_share=0.03,
+        days=1,
+        mix_file=None,
+    )
     click.echo("\n== migrating the Airflow metadata DB")
     if _airflow(["db", "migrate"], capture=True).returncode != 0:
         raise click.ClickException("airflow db migrate failed; run `lockgate airflow db migrate`")
@@ -399,7 +425,7 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
 
 
 def _add_model_commands() -> None:
-    from lockgate.cli import changes, models
+    from lockgate.cli import changes, models, monitor
 
     for command in (
         models.models,
@@ -407,6 +433,7 @@ def _add_model_commands() -> None:
         models.reproduce,
         changes.change,
         changes.history,
+        monitor.monitor,
     ):
         cli.add_command(command)
 

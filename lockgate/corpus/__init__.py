@@ -3,9 +3,17 @@
 from lockgate.corpus.generator import (
     DEPARTMENTS,
     HOSTILE_KINDS,
+    CorpusMix,
     CorpusSummary,
     generate_corpus,
     hostile_file,
 )
 
-__all__ = ["DEPARTMENTS", "HOSTILE_KINDS", "CorpusSummary", "generate_corpus", "hostile_file"]
+__all__ = [
+    "DEPARTMENTS",
+    "HOSTILE_KINDS",
+    "CorpusMix",
+    "CorpusSummary",
+    "generate_corpus",
+    "hostile_file",
+]

@@ -39,10 +39,14 @@ class Planted:
 class EntityFactory:
     """Draws entity values from one seeded random source, so a corpus is reproducible."""
 
-    def __init__(self, rng: random.Random, faker: Faker, language: str = "en"):
+    def __init__(
+        self, rng: random.Random, faker: Faker, language: str = "en", domains: tuple[str, ...] = ()
+    ):
         self.rng = rng
         self.faker = faker
         self.language = language
+        # The firms that write in: a sender's address is at one of them (any domain if empty).
+        self.domains = domains
 
     def _alnum(self, n: int) -> str:
         return "".join(self.rng.choice(string.ascii_uppercase + string.digits) for _ in range(n))
@@ -127,7 +131,8 @@ class EntityFactory:
     def email(self, name: str | None = None) -> Planted:
         if name:
             local = ".".join(part.lower() for part in name.split() if part.isalpha())
-            value = f"{local or 'contact'}@{self.faker.domain_name()}"
+            domain = self.rng.choice(self.domains) if self.domains else self.faker.domain_name()
+            value = f"{local or 'contact'}@{domain}"
         else:
             value = self.faker.company_email()
         value = value.encode("ascii", "ignore").decode()

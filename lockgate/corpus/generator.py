@@ -15,6 +15,7 @@ import random
 import re
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -39,6 +40,53 @@ DEPARTMENT_WEIGHTS = {
 }
 LANGUAGE_WEIGHTS = {"en": 55, "fr": 15, "nl": 15, "de": 15}
 FORMAT_WEIGHTS = {"eml": 45, "pdf": 25, "txt": 20, "html": 10}
+# The counterparties who write in, by their e-mail domain: a back office hears from the same
+# firms day after day, which is what makes a new one worth noticing.
+CORRESPONDENTS = (
+    "northbridge-capital.com", "alder-custody.co.uk", "banque-lumiere.fr", "kanaal-vermogen.nl",
+    "rheinwert-bank.de", "harbourline-securities.com", "saint-clair-gestion.fr",
+    "polder-pensioen.nl", "isar-treuhand.de", "greyfriars-trust.co.uk", "meridian-funds.lu",
+    "valmont-partners.ch", "eastgate-asset.com", "atlantique-titres.fr", "delta-clearing.nl",
+    "hanse-depot.de", "thistle-investments.co.uk", "orion-fiduciary.ie", "brabant-beheer.be",
+    "moselle-privatbank.lu", "kingsway-brokers.com", "fjord-capital.com",
+    "tuileries-patrimoine.fr", "elbe-finanz.de",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CorpusMix:
+    """Who writes, about what, in which language: the population a day of letters is drawn from.
+
+    The default is the population lockgate's demo models are trained on; another mix stands for
+    the world having changed (monitoring's tests inject one).
+    """
+
+    departments: Mapping[str, int] = field(default_factory=lambda: dict(DEPARTMENT_WEIGHTS))
+    languages: Mapping[str, int] = field(default_factory=lambda: dict(LANGUAGE_WEIGHTS))
+    correspondents: tuple[str, ...] = CORRESPONDENTS
+
+    def __post_init__(self) -> None:
+        unknown = set(self.departments) - set(DEPARTMENTS)
+        unknown |= set(self.languages) - set(LANGUAGE_WEIGHTS)
+        if unknown:
+            raise ValueError(f"corpus mix names {sorted(unknown)}; departments are "
+                             f"{sorted(DEPARTMENTS)}, languages {sorted(LANGUAGE_WEIGHTS)}")  # fmt: skip
+        if not self.correspondents:
+            raise ValueError("corpus mix needs at least one correspondent domain")
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> CorpusMix:
+        """From a JSON object with any of: departments, languages (name -> weight), and
+        correspondents (list of e-mail domains); a missing key keeps the default."""
+        unknown = set(data) - {"departments", "languages", "correspondents"}
+        if unknown:
+            raise ValueError(f"corpus mix keys {sorted(unknown)} are not known")
+        kwargs = dict(data)
+        if "correspondents" in kwargs:
+            kwargs["correspondents"] = tuple(kwargs["correspondents"])
+        return cls(**kwargs)
+
+
 # Broken or hostile files: what is written, in which format, and the quarantine reason the
 # extractor must give (None: it must parse it). The weight sets how often each kind is drawn.
 HOSTILE_KINDS: dict[str, tuple[str, str | None, int]] = {
@@ -142,7 +190,7 @@ class CorpusSummary:
     hostile: int = 0  # broken plus hostile files the extractor must still parse (wrong charset)
 
 
-def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, int]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -424,6 +472,7 @@ def generate_corpus(
     documents: int,
     seed: int = 7,
     broken_share: float = 0.03,
+    mix: CorpusMix | None = None,
 ) -> CorpusSummary:
     """Write `documents` files (a `broken_share` of them broken or hostile) for one run date.
 
@@ -433,6 +482,7 @@ def generate_corpus(
     """
     if documents < 1:
         raise ValueError("documents must be at least 1")
+    mix = mix or CorpusMix()
     day = date.fromisoformat(run_date)
     landing, labels = Path(landing_dir), Path(labels_dir)
     landing.mkdir(parents=True, exist_ok=True)
@@ -449,11 +499,11 @@ def generate_corpus(
             hashlib.sha256(f"{seed}:{run_date}:{seq}".encode()).digest()[:8], "big"
         )
         rng = random.Random(doc_seed)
-        department = _weighted(rng, DEPARTMENT_WEIGHTS)
-        language = _weighted(rng, LANGUAGE_WEIGHTS)
+        department = _weighted(rng, mix.departments)
+        language = _weighted(rng, mix.languages)
         faker = fakers[language]
         faker.seed_instance(doc_seed)
-        factory = EntityFactory(rng, faker, language)
+        factory = EntityFactory(rng, faker, language, mix.correspondents)
         fmt = _weighted(rng, FORMAT_WEIGHTS)
         hostile = _weighted(rng, hostile_weights) if rng.random() < broken_share else None
         if hostile:

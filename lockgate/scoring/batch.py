@@ -37,15 +37,23 @@ def _estimator(digest: str, data: bytes):
     return _ESTIMATORS[digest]
 
 
+def decide(proba: np.ndarray, classes: np.ndarray, thresholds: dict[str, float]):
+    """(prediction, confidence, decision) per row of class probabilities: a row is decided
+    automatically when its confidence reaches the threshold of the class it was given, otherwise
+    it goes to manual review. Training's reference and batch scoring both decide here."""
+    cut = np.asarray([thresholds.get(c, 1.01) for c in classes])
+    best = proba.argmax(axis=1)
+    confidence = proba.max(axis=1)
+    decision = np.where(confidence >= cut[best], "auto_route", "manual_review")
+    return classes[best], confidence, decision
+
+
 def score_frame(
     features: DataFrame, model_bytes: bytes, digest: str, inputs: list[str],
     thresholds: dict[str, float],
 ) -> DataFrame:  # fmt: skip
-    """doc_id, prediction, confidence and decision for every row of the document features.
-
-    A document is decided automatically when its confidence reaches the threshold of the class
-    it was given; otherwise it goes to manual review.
-    """
+    """doc_id, prediction, confidence and decision (see `decide`) for every row of the
+    document features."""
     spark = features.sparkSession
     shared = spark.sparkContext.broadcast(model_bytes)
     arrow_schema = pa.schema(
@@ -56,16 +64,13 @@ def score_frame(
     def predict(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         estimator = _estimator(digest, shared.value)
         classes = np.asarray([str(c) for c in estimator.classes_])
-        cut = np.asarray([thresholds.get(c, 1.01) for c in classes])
         for batch in batches:
             if batch.num_rows == 0:
                 continue
             proba = estimator.predict_proba(batch.to_pandas()[inputs])
-            best = proba.argmax(axis=1)
-            confidence = proba.max(axis=1)
-            decision = np.where(confidence >= cut[best], "auto_route", "manual_review")
+            prediction, confidence, decision = decide(proba, classes, thresholds)
             yield pa.RecordBatch.from_arrays(
-                [batch.column("doc_id"), pa.array(classes[best]), pa.array(confidence),
+                [batch.column("doc_id"), pa.array(prediction), pa.array(confidence),
                  pa.array(decision)],
                 schema=arrow_schema,
             )  # fmt: skip

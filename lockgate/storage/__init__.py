@@ -12,12 +12,13 @@ from lockgate.storage.files import (
     write_bytes_atomic,
     write_json_atomic,
 )
-from lockgate.storage.layout import Layout
+from lockgate.storage.layout import Layout, run_dates
 
 __all__ = [
     "Layout",
     "read_json",
     "read_parquet",
+    "run_dates",
     "upload_tree",
     "uri_exists",
     "write_bytes_atomic",

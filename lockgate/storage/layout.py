@@ -56,6 +56,27 @@ class Layout:
         """Small JSON record a stage leaves for the stages after it (counts, digests)."""
         return f"{self.root}/manifests/{stage}/run_date={_checked_date(run_date)}.json"
 
+    def monitoring(self, environment: str, model: str, run_date: str, kind: str) -> str:
+        """A model's monitoring record for one run date: `statistics` (the day's mergeable
+        summary) or `drift` (the judgement of the days up to it)."""
+        date_part = f"run_date={_checked_date(run_date)}"
+        return f"{self.root}/monitoring/{environment}/{model}/{date_part}/{kind}.json"
+
+    def monitoring_summary(self, environment: str, run_date: str) -> str:
+        """Every model's verdict and the day anomalies of one monitoring run."""
+        return f"{self.root}/monitoring/{environment}/_runs/run_date={_checked_date(run_date)}.json"
+
     @staticmethod
     def partition(run_date: str) -> str:
         return f"run_date={_checked_date(run_date)}"
+
+
+def run_dates(first: str, last: str | None = None) -> list[str]:
+    """Every run date from `first` to `last` inclusive (just `first` when `last` is None)."""
+    from datetime import timedelta
+
+    start = date.fromisoformat(_checked_date(first))
+    end = date.fromisoformat(_checked_date(last)) if last else start
+    if end < start:
+        raise ValueError(f"the last run date {last} is before the first {first}")
+    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]

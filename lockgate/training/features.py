@@ -41,6 +41,8 @@ def document_features(extracted: DataFrame) -> DataFrame:
         "run_date",
         F.coalesce("masked_text", F.lit("")).alias("masked_text"),
         F.coalesce("language", F.lit("unknown")).alias("language"),
+        "format",
+        "sender_domain",
         F.col("has_signature").cast("double").alias("has_signature"),
         F.col("attachment_count").cast("double").alias("attachment_count"),
         F.col("text_chars").cast("double").alias("text_chars"),

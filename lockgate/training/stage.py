@@ -11,6 +11,7 @@ from pyspark.sql import SparkSession
 
 from lockgate.config import Settings
 from lockgate.models import ModelSpec, get_model, registered_models
+from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
 from lockgate.registry import ModelVersionRecord, register_model
 from lockgate.registry.mlflow_registry import get_version
 from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
@@ -108,6 +109,9 @@ def train_and_register(
 
     model_bytes = model_to_bytes(trained.estimator)
     metadata = _metadata(spec, trained, training_set, lineage, run_date, splits, trials, best)
+    metadata[REFERENCE_KEY] = build_reference(
+        spark, layout, spec, splits, trained.estimator, trained.thresholds, run_date
+    )
     metadata["gate"] = result.to_dict() | {"explain": result.explain(),
                                            "environment": settings.environment,
                                            "thresholds": asdict(gate)}  # fmt: skip
