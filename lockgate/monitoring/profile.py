@@ -16,7 +16,6 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 
 from lockgate.monitoring.statistics import (
@@ -57,13 +56,13 @@ class Feature:
         return cls(data["name"], data["kind"], data["role"], tuple(data.get("edges", ())))
 
 
-def monitored_columns(inputs: Iterable[str], kinds: dict[str, str]) -> list[Feature]:
-    """The features to monitor for a model reading `inputs`, given each column's kind (edges are
-    not known yet: the reference fixes them)."""
+def monitored_columns(inputs: Iterable[str], types: dict[str, pa.DataType]) -> list[Feature]:
+    """The features to monitor for a model reading `inputs`, given the Arrow type of each column
+    of the document table (edges are not known yet: the reference fixes them)."""
     own = [c for c in inputs if c not in FREE_TEXT]
     columns = [(c, "input") for c in own]
     columns += [(c, "document") for c in DOCUMENT_COLUMNS if c not in own]
-    features = [Feature(name, kinds[name], role) for name, role in columns]
+    features = [Feature(name, column_kind(types[name]), role) for name, role in columns]
     return features + [Feature(name, kind, "output") for name, kind in OUTPUT_KINDS.items()]
 
 
@@ -78,10 +77,12 @@ def column_kind(arrow_type: pa.DataType) -> str:
     raise TypeError(f"cannot monitor a column of type {arrow_type}")
 
 
-def _values(column: pa.Array | pa.ChunkedArray, kind: str) -> np.ndarray:
+def _values(column: pa.Array | pa.ChunkedArray, kind: str):
     if kind == "numeric":
         return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    return np.asarray(column.to_pylist(), dtype=object)
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return column.cast(pa.string())
 
 
 def zero_summary(features: list[Feature]) -> dict[str, dict]:
@@ -144,7 +145,10 @@ def summarise_frame(frame, features: list[Feature], group: str) -> dict[str, dic
         )
 
     merged: dict[str, dict] = {}
-    for row in frame.select(group, *names).mapInArrow(fold, _PARTIAL_SCHEMA).collect():
+    from pyspark.sql import functions as F
+
+    keyed = frame.select(F.col(group).cast("string").alias(group), *names)
+    for row in keyed.mapInArrow(fold, _PARTIAL_SCHEMA).collect():
         part = json.loads(row["summary"])
         key = row["group"]
         merged[key] = merge_summaries(features, merged[key], part) if key in merged else part

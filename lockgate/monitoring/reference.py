@@ -16,8 +16,8 @@ from pyspark.sql import functions as F
 
 from lockgate.models import ModelSpec
 from lockgate.monitoring.profile import (
+    DOCUMENT_COLUMNS,
     Feature,
-    column_kind,
     monitored_columns,
     summarise_table,
 )
@@ -42,8 +42,9 @@ def build_reference(spark: SparkSession, layout: Layout, spec: ModelSpec, splits
     extracted = spark.read.parquet(layout.extracted).where(F.col("run_date") <= trained_up_to)
     documents = document_features(extracted).dropDuplicates(["doc_id"])
     ids = spark.createDataFrame(snapshot[["doc_id"]].drop_duplicates())
-    kinds = {f.name: column_kind(_arrow_type(f.dataType)) for f in documents.schema}
-    features = monitored_columns(spec.inputs, kinds)
+    wanted = {*spec.inputs, *DOCUMENT_COLUMNS}
+    types = {f.name: _arrow_type(f.dataType) for f in documents.schema if f.name in wanted}
+    features = monitored_columns(spec.inputs, types)
     columns = [f.name for f in features if f.role != "output"]
     table = pa.Table.from_pandas(
         documents.join(ids, "doc_id").select(*columns).toPandas(), preserve_index=False

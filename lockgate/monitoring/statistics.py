@@ -68,6 +68,12 @@ def _missing_mask(values: Any) -> np.ndarray:
     return np.zeros(arr.size, dtype=bool)
 
 
+def _is_arrow_strings(values: Any) -> bool:
+    import pyarrow as pa
+
+    return isinstance(values, pa.Array | pa.ChunkedArray) and pa.types.is_string(values.type)
+
+
 class _Batched:
     """``add`` as a batch of one, so both paths share one implementation."""
 
@@ -134,8 +140,12 @@ class Nulls(_Batched):
         return {"rows": 0, "nulls": 0}
 
     def update(self, state: State, values: Any) -> State:
-        mask = _missing_mask(values)
-        return {"rows": state["rows"] + int(mask.size), "nulls": state["nulls"] + int(mask.sum())}
+        if _is_arrow_strings(values):  # the hot path on executors: Arrow knows its nulls
+            rows, nulls = len(values), values.null_count
+        else:
+            mask = _missing_mask(values)
+            rows, nulls = mask.size, mask.sum()
+        return {"rows": state["rows"] + int(rows), "nulls": state["nulls"] + int(nulls)}
 
     def merge(self, a: State, b: State) -> State:
         return {"rows": a["rows"] + b["rows"], "nulls": a["nulls"] + b["nulls"]}
@@ -199,7 +209,14 @@ class Frequencies(_Batched):
         return {"counts": {}}
 
     def update(self, state: State, values: Any) -> State:
-        if hasattr(values, "to_pylist"):  # pyarrow: keep the values' Python str() forms
+        if _is_arrow_strings(values):  # the hot path on executors: counted by Arrow, in C++
+            import pyarrow.compute as pc
+
+            counted = pc.value_counts(values.drop_null())
+            batch = dict(zip(counted.field("values").to_pylist(),
+                             counted.field("counts").to_pylist(), strict=True))  # fmt: skip
+            return self.merge(state, {"counts": batch})
+        if hasattr(values, "to_pylist"):  # other pyarrow: keep the values' Python str() forms
             values = values.to_pylist()
         elif isinstance(values, np.ndarray):
             values = values.reshape(-1).tolist()
@@ -300,7 +317,7 @@ class QuantileSketch(_Batched):
         n = self.count(state)
         if n == 0:
             return None
-        rank, seen, gamma = math.ceil(q * (n - 1)), 0, self.gamma
+        rank, seen, gamma = math.floor(q * (n - 1)), 0, self.gamma
         walk = [(-1, int(i), c) for i, c in state["negative"].items()]
         walk.sort(key=lambda bucket: -bucket[1])  # most negative (largest |v|) first
         walk.append((0, 0, state["zeros"]))

@@ -119,3 +119,16 @@ def test_release_dag_accepts_a_well_formed_change(dagbag):
     params.update({"change_id": 7, "kind": "rollback"})
     assert params.validate() == {"change_id": 7, "kind": "rollback"}
     assert dag.task_ids == ["execute_change"] and dag.schedule is None
+
+
+def test_monitor_dag_computes_judges_then_alerts_and_publishes_the_drift_asset(dagbag):
+    dag = dagbag.dags["lockgate_monitor"]
+    assert sorted(dag.task_ids) == ["alert", "compute_statistics", "drift_report", "publish_drift"]
+    assert dag.get_task("compute_statistics").downstream_task_ids == {"drift_report"}
+    assert dag.get_task("drift_report").downstream_task_ids == {"alert", "publish_drift"}
+    args = dag.get_task("compute_statistics").application_args
+    assert args[args.index("--run-date") + 1] == "{{ ds }}"
+    assert args[args.index("--environment") + 1] == "{{ params.environment }}"
+    assert dag.get_task("compute_statistics").application.endswith("jobs/monitor_statistics.py")
+    assert [o.name for o in dag.get_task("publish_drift").outlets] == ["lockgate_drift"]
+    assert dag.params["environment"] == "prod"

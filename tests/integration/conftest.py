@@ -1,5 +1,6 @@
 """The demo home the integration suites share: `make demo` with its change-management story, run
-once per session (about 14 minutes in CI) rather than once per suite.
+once per session (about 14 minutes in CI) rather than once per suite; and that home with two
+months of monitored correspondence after it, for monitoring's suite and the UI's.
 
 The suites run in file order on it, each adding to it as a user would: the pipeline suite reruns
 the day, retrains, trains a plug-in model and a refused candidate; the UI suite then shows it.
@@ -9,11 +10,12 @@ then changed in place).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
-from support import STORY_DATE, STORY_DOCUMENTS, local_env, run_demo
+from support import BIN, STORY_DATE, STORY_DOCUMENTS, local_env, run, run_demo
 
 DEMO_OUTPUT = "demo-output.txt"  # what `lockgate demo` printed, kept in the home
 
@@ -33,3 +35,35 @@ def story_home(tmp_path_factory) -> dict[str, str]:
 def story_output(story_home) -> str:
     """What the story's `lockgate demo` printed."""
     return (Path(story_home["LOCKGATE_HOME"]) / DEMO_OUTPUT).read_text()
+
+
+# Two months after the story's day, 36 documents a day: the usual population, then a shifted one
+# (complaints and KYC surge, most letters in German, from firms never seen before). Contiguous,
+# so one extraction and one scoring application backfill both.
+USUAL = ("2026-12-01", "2026-12-30")
+SHIFTED = ("2026-12-31", "2027-01-29")
+PER_DAY = 36
+SHIFTED_MIX = {
+    "departments": {"complaints": 35, "kyc": 30, "payments": 10, "settlements": 10,
+                    "custody": 8, "corporate_actions": 7},
+    "languages": {"de": 60, "en": 25, "fr": 8, "nl": 7},
+    "correspondents": ["neue-wertpapier.de", "zugspitze-invest.de", "baltic-custody.ee",
+                       "nordlicht-kapital.de", "adriatic-securities.hr", "vistula-brokers.pl"],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def monitored_months(story_home, tmp_path_factory) -> dict[str, str]:
+    """The story home with both months landed, extracted and scored in prod (two applications)."""
+    env = story_home
+    lockgate, submit = str(BIN / "lockgate"), [str(BIN / "spark-submit"), "--master", "local[2]"]
+    mix = tmp_path_factory.mktemp("mix") / "shifted.json"
+    mix.write_text(json.dumps(SHIFTED_MIX))
+    run([lockgate, "corpus", "--run-date", USUAL[0], "--days", "30", "--documents", str(PER_DAY)],
+        env)  # fmt: skip
+    run([lockgate, "corpus", "--run-date", SHIFTED[0], "--days", "30", "--documents",
+         str(PER_DAY), "--mix", str(mix)], env)  # fmt: skip
+    backfill = ["--run-date", USUAL[0], "--until", SHIFTED[1]]
+    run(submit + ["jobs/extract_documents.py", *backfill], env, timeout=2400)
+    run(submit + ["jobs/score_documents.py", *backfill, "--environment", "prod"], env, timeout=2400)
+    return env

@@ -1,0 +1,157 @@
+"""Monitoring end to end: two months scored in prod after the story, judged against the training
+reference stored with each model version; the lockgate_monitor DAG's alert, e-mail and asset.
+
+What the shifted month changes, and so what must be flagged -- no more, no less:
+* language (60% German instead of 15%) and sender_domain (six firms never seen in training):
+  document attributes both models watch;
+* routing's prediction (complaints and KYC surge); with it routing's confidence and decision,
+  because the model is less sure of a German letter and of the departments it saw least, so
+  more go to manual review;
+* urgency's outputs do not move: it reads amounts, identifiers and dates, which the shift
+  leaves alone, as it leaves the file formats alone.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import SHIFTED, USUAL
+from support import BIN, run
+
+pytestmark = pytest.mark.integration
+
+EXPECTED = {
+    "routing": {"language", "sender_domain", "prediction", "confidence", "decision"},
+    "urgency": {"language", "sender_domain"},
+}
+
+
+def _monitor(env, first: str, last: str):
+    return run([str(BIN / "lockgate"), "monitor", "run", "--environment", "prod", "--from", first,
+                "--to", last, "--json"], env, check=False)  # fmt: skip
+
+
+def _summary(result) -> dict:
+    assert result.returncode in (0, 1), result.stderr[-3000:]
+    return json.loads(result.stdout[result.stdout.index("{") :])
+
+
+def _report(env, model: str, day: str) -> dict:
+    path = (Path(env["LOCKGATE_HOME"]) / "lake" / "monitoring" / "prod" / model
+            / f"run_date={day}" / "drift.json")  # fmt: skip
+    return json.loads(path.read_text())
+
+
+def test_a_usual_month_raises_nothing(monitored_months):
+    env = monitored_months
+    result = _monitor(env, *USUAL)
+    summary = _summary(result)
+    assert result.returncode == 0, summary["message"]
+    assert set(summary["models"]) == set(EXPECTED)
+    for model, verdict in summary["models"].items():
+        assert verdict["judged"], verdict
+        assert verdict["rows"] >= 30 * 30, verdict  # about 36 a day, less the quarantined
+        assert verdict["drifted"] == [], (model, _report(env, model, USUAL[1])["features"])
+    assert summary["anomalies"] == []
+    assert summary["breach"] is False
+
+
+def test_a_shifted_month_flags_exactly_the_drifted_features(monitored_months):
+    env = monitored_months
+    result = _monitor(env, *SHIFTED)
+    summary = _summary(result)
+    assert result.returncode == 1
+    flagged = {model: set(m["drifted"]) for model, m in summary["models"].items()}
+    reports = {m: _report(env, m, SHIFTED[1]) for m in EXPECTED}
+    assert flagged == EXPECTED, {m: r["features"] for m, r in reports.items()}
+    for model, report in reports.items():
+        by_name = {v["name"]: v for v in report["features"]}
+        for name in EXPECTED[model]:
+            assert by_name[name]["psi"] >= report["thresholds"]["psi"]
+            assert by_name[name]["p_value"] < report["thresholds"]["p_value"]
+        # New firms land in "(other)": the buckets that moved say so.
+        assert "(other)" in {m["bucket"] for m in by_name["sender_domain"]["moved"]}
+        assert len(report["daily"]) == 30
+    assert summary["anomalies"] == []
+    for model in EXPECTED:
+        assert f"{model} v" in summary["message"]
+
+
+def test_report_reads_the_per_day_table_from_the_cli(monitored_months):
+    env = monitored_months
+    _monitor(env, *SHIFTED)
+    out = run([str(BIN / "lockgate"), "monitor", "report", "--environment", "prod", "--model",
+               "routing", "--days", "5"], env).stdout  # fmt: skip
+    assert f"routing v" in out and f"{SHIFTED[0]}..{SHIFTED[1]}" in out
+    assert "DRIFTED" in out and "PSI per day" in out
+    assert out.count("2027-01-2") == 5  # the last five days of the window, one line each
+
+
+class _Sink:
+    """A local SMTP server (aiosmtpd) keeping every message it receives."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Message
+
+        self.messages = []
+        sink = self
+
+        class Keep(Message):
+            def handle_message(self, message):
+                sink.messages.append(message)
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Keep(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months):
+    env = monitored_months
+    day = SHIFTED[1]
+    with _Sink() as sink:
+        smtp = {
+            "AIRFLOW__SMTP__SMTP_HOST": "127.0.0.1",
+            "AIRFLOW__SMTP__SMTP_PORT": str(sink.port),
+            "AIRFLOW__SMTP__SMTP_STARTTLS": "False",
+            "AIRFLOW__SMTP__SMTP_SSL": "False",
+            "AIRFLOW__SMTP__SMTP_MAIL_FROM": "lockgate@lockgate.example",
+            "AIRFLOW__SMTP__SMTP_RETRY_LIMIT": "0",
+        }
+        result = run([str(BIN / "lockgate"), "airflow", "dags", "test", "lockgate_monitor", day,
+                      "-c", json.dumps({"environment": "prod"})], env | smtp, check=False)  # fmt: skip
+    state = run([str(BIN / "lockgate"), "airflow", "dags", "state", "lockgate_monitor", day],
+                env).stdout  # fmt: skip
+    assert "failed" in state, result.stdout[-3000:]
+    log = result.stdout + result.stderr
+    assert "monitoring breach" in log and "routing v" in log
+    assert len(sink.messages) == 1, log[-3000:]
+    message = sink.messages[0]
+    assert message["To"] == "ml-platform@lockgate.example"
+    subject = message["Subject"]
+    assert subject.startswith(f"[lockgate] prod {day}: drift in ")
+    for model, features in EXPECTED.items():
+        listed = subject.split(f"{model} (", 1)[1].split(")", 1)[0]
+        assert set(listed.split(", ")) <= features and "language" in listed
+    db = Path(env["LOCKGATE_HOME"]) / "airflow" / "airflow.db"
+    with sqlite3.connect(db) as conn:
+        events = conn.execute(
+            "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id "
+            "WHERE a.name = 'lockgate_drift'"
+        ).fetchall()
+    assert len(events) == 1
+    extra = json.loads(events[0][0])
+    assert extra["run_date"] == day and extra["environment"] == "prod"
+    assert "language" in extra["drifted"]["routing"]
