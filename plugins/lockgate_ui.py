@@ -6,7 +6,7 @@ from airflow.plugins_manager import AirflowPlugin
 from lockgate.ui.app import create_app
 
 PAGES = [("Environments", "environments"), ("Change requests", "changes"), ("Models", "models"),
-         ("Audit", "audit"), ("Data quality", "quality")]  # fmt: skip
+         ("Audit", "audit"), ("Data quality", "quality"), ("Monitoring", "monitoring")]  # fmt: skip
 
 
 class LockgatePlugin(AirflowPlugin):

@@ -1,5 +1,6 @@
 """The lockgate pages the Airflow plugin mounts at /lockgate: environments, change requests
-(approve / reject), models, audit, data quality, and what an Airflow DAG run produced.
+(approve / reject), models, audit, data quality, monitoring (drift), and what an Airflow DAG
+run produced.
 
 Server-rendered HTML (Jinja2, autoescaped): the pages work inside Airflow's iframe and on their
 own, with no build step. Every route needs a signed-in Airflow user (`security.viewer`).
@@ -137,6 +138,10 @@ def create_app() -> FastAPI:
     @app.get("/quality", response_class=HTMLResponse)
     def quality(request: Request, who: Signed):
         return _page(request, who, "quality.html", page=data.data_quality(settings()))
+
+    @app.get("/monitoring", response_class=HTMLResponse)
+    def monitoring(request: Request, who: Signed):
+        return _page(request, who, "monitoring.html", reports=data.monitoring(settings()))
 
     @app.get("/quality/docs/{suite}/{scope}/{run_date}/{path:path}")
     def data_docs(who: Signed, suite: str, scope: str, run_date: str, path: str):

@@ -1,4 +1,5 @@
-"""Pictures for the model pages, drawn with matplotlib as inline SVG (no files, no JavaScript)."""
+"""Pictures for the model and monitoring pages, drawn with matplotlib as inline SVG (no files,
+no JavaScript)."""
 
 from __future__ import annotations
 
@@ -77,4 +78,22 @@ def confidence_histogram(confidence: dict[str, list[int]]) -> str:
     axes.set_ylabel("test rows")
     axes.legend(loc="upper left")
     axes.set_title("Score distribution (test split)")
+    return _svg(figure)
+
+
+def drift_over_time(daily: list[dict], threshold: float) -> str:
+    """Each feature's PSI on each judged day, with the drift threshold as a dashed line."""
+    days = [d["run_date"] for d in daily]
+    positions = list(range(len(days)))
+    figure, axes = _figure(7.5, 3.2)
+    for name in daily[0]["psi"]:
+        axes.plot(positions, [d["psi"][name] for d in daily], marker="o", markersize=3, label=name)
+    axes.axhline(threshold, color="#b42318", linestyle="--", linewidth=1,
+                 label=f"threshold (PSI {threshold:g})")  # fmt: skip
+    step = max(1, len(days) // 10)
+    axes.set_xticks(positions[::step], days[::step], rotation=30, ha="right")
+    axes.set_ylim(bottom=0)
+    axes.set_ylabel("PSI")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    axes.set_title("Drift over time (PSI per day against the training reference)")
     return _svg(figure)

@@ -217,6 +217,32 @@ def data_quality(settings: Settings) -> dict:
     return {"results": results, "quarantine": quarantine}
 
 
+def monitoring(settings: Settings) -> list[dict]:
+    """The latest drift report of each model in each environment, with its daily PSI chart and
+    the earlier reports (newest first); empty when no monitoring run has stored one."""
+    from lockgate.models import registered_models
+    from lockgate.monitoring import stored_reports
+    from lockgate.ui import charts
+
+    pages = []
+    for environment in ENVIRONMENTS:
+        for model in registered_models():
+            reports = stored_reports(settings, environment, model)
+            if not reports:
+                continue
+            latest = reports[-1]
+            daily = latest.get("daily", [])
+            threshold = latest["thresholds"]["psi"]
+            pages.append({
+                "environment": environment, "model": model, "report": latest,
+                "names": list(daily[0]["psi"]) if daily else [],
+                "chart": charts.drift_over_time(daily, threshold) if daily else None,
+                "earlier": [{k: r.get(k) for k in ("to", "version", "rows", "judged", "drifted",
+                                                   "reason")} for r in reversed(reports[:-1])],
+            })  # fmt: skip
+    return pages
+
+
 _SAFE_PART = re.compile(r"^[\w.=-]+$")
 
 

@@ -82,3 +82,74 @@ def test_a_form_token_is_good_only_for_its_user_action_and_change_from_our_origi
         with pytest.raises(HTTPException, match=why) as refused:
             check_form(request, who, action, subject, signed)
         assert refused.value.status_code == 403
+
+
+def _report(to: str, version: str = "2") -> dict:
+    psi = [{"language": 0.05, "prediction": 0.02}, {"language": 0.9, "prediction": 0.31}]
+    return {
+        "environment": "prod", "model": "routing", "version": version, "from": "2027-01-01",
+        "to": to, "days": ["2027-01-01", "2027-01-02"], "training_days": [], "other_versions": [],
+        "thresholds": {"psi": 0.2, "p_value": 0.01, "min_rows": 100},
+        "reference_documents": 290, "reference_held_out_rows": 116, "rows": 240, "judged": True,
+        "drifted": ["language", "prediction"],
+        "features": [
+            {"name": "language", "role": "document", "kind": "categorical", "psi": 0.91,
+             "p_value": 1e-40, "drifted": True,
+             "moved": [{"bucket": "de", "reference": 0.15, "current": 0.6}]},
+            {"name": "prediction", "role": "output", "kind": "categorical", "psi": 0.3,
+             "p_value": 1e-5, "drifted": True, "moved": []},
+        ],
+        "daily": [{"run_date": d, "rows": 120, "psi": p}
+                  for d, p in zip(["2027-01-01", "2027-01-02"], psi, strict=True)],
+    }  # fmt: skip
+
+
+@pytest.fixture
+def client(tmp_path, monkeypatch):
+    """The UI app on a temporary lake, signed in as raj (`viewer` is Airflow's sign-in)."""
+    from fastapi.testclient import TestClient
+
+    from lockgate.config import load_settings
+    from lockgate.ui import app
+    from lockgate.ui.security import viewer
+
+    settings = load_settings("local", "prod", tmp_path)
+    monkeypatch.setattr(app, "settings", lambda: settings)
+    ui = app.create_app()
+    ui.dependency_overrides[viewer] = lambda: RAJ
+    return TestClient(ui), settings
+
+
+def test_the_monitoring_page_shows_the_latest_drift_and_its_days(client):
+    from lockgate.storage import Layout, write_json_atomic
+
+    http, settings = client
+    layout = Layout(settings.storage_root)
+    for to, version in (("2027-01-29", "1"), ("2027-02-05", "2")):
+        write_json_atomic(layout.monitoring("prod", "routing", to, "drift"), _report(to, version))
+    page = http.get("/monitoring")
+    assert page.status_code == 200
+    html = page.text
+    assert "routing v2 in prod" in html and "DRIFTED" in html and "<svg" in html
+    assert "<b>language, prediction</b>" in html and "de 15% → 60%" in html
+    assert "<td>2027-01-01</td><td>120</td>" in html and "<td>2027-01-02</td><td>120</td>" in html
+    assert "<td>2027-01-29</td><td>1</td><td>240</td>" in html  # the earlier report
+
+
+def test_the_monitoring_page_says_when_nothing_was_judged_yet(client):
+    http, _ = client
+    html = http.get("/monitoring").text
+    assert "no monitoring report yet" in html and "<svg" not in html
+
+
+def test_an_anonymous_request_to_monitoring_is_refused_like_the_other_pages():
+    from fastapi.testclient import TestClient
+
+    from lockgate.ui.app import create_app
+
+    http = TestClient(create_app())
+    for page in ("quality", "monitoring"):
+        browser = http.get(f"/{page}", headers={"accept": "text/html"}, follow_redirects=False)
+        assert browser.status_code == 303  # to Airflow's sign-in page, like every other page
+        assert "/api/v2/auth/login?next=" in browser.headers["location"]
+        assert http.get(f"/{page}").status_code == 401
