@@ -46,10 +46,22 @@ def _report(env, model: str, day: str) -> dict:
     return json.loads(path.read_text())
 
 
-def test_a_usual_month_raises_nothing(monitored_months):
+@pytest.fixture(scope="module")
+def usual(monitored_months):
+    """`lockgate monitor run` over the usual month: (its exit code, its JSON summary)."""
+    result = _monitor(monitored_months, *USUAL)
+    return result, _summary(result)
+
+
+@pytest.fixture(scope="module")
+def shifted(monitored_months):
+    result = _monitor(monitored_months, *SHIFTED)
+    return result, _summary(result)
+
+
+def test_a_usual_month_raises_nothing(monitored_months, usual):
     env = monitored_months
-    result = _monitor(env, *USUAL)
-    summary = _summary(result)
+    result, summary = usual
     assert result.returncode == 0, summary["message"]
     assert set(summary["models"]) == set(EXPECTED)
     for model, verdict in summary["models"].items():
@@ -60,10 +72,9 @@ def test_a_usual_month_raises_nothing(monitored_months):
     assert summary["breach"] is False
 
 
-def test_a_shifted_month_flags_exactly_the_drifted_features(monitored_months):
+def test_a_shifted_month_flags_exactly_the_drifted_features(monitored_months, shifted):
     env = monitored_months
-    result = _monitor(env, *SHIFTED)
-    summary = _summary(result)
+    result, summary = shifted
     assert result.returncode == 1
     flagged = {model: set(m["drifted"]) for model, m in summary["models"].items()}
     reports = {m: _report(env, m, SHIFTED[1]) for m in EXPECTED}
@@ -81,12 +92,11 @@ def test_a_shifted_month_flags_exactly_the_drifted_features(monitored_months):
         assert f"{model} v" in summary["message"]
 
 
-def test_report_reads_the_per_day_table_from_the_cli(monitored_months):
+def test_report_reads_the_per_day_table_from_the_cli(monitored_months, shifted):
     env = monitored_months
-    _monitor(env, *SHIFTED)
     out = run([str(BIN / "lockgate"), "monitor", "report", "--environment", "prod", "--model",
                "routing", "--days", "5"], env).stdout  # fmt: skip
-    assert f"routing v" in out and f"{SHIFTED[0]}..{SHIFTED[1]}" in out
+    assert "routing v" in out and f"{SHIFTED[0]}..{SHIFTED[1]}" in out
     assert "DRIFTED" in out and "PSI per day" in out
     assert out.count("2027-01-2") == 5  # the last five days of the window, one line each
 
@@ -118,7 +128,7 @@ class _Sink:
         self.controller.stop()
 
 
-def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months):
+def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months, shifted):
     env = monitored_months
     day = SHIFTED[1]
     with _Sink() as sink:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import SHIFTED
 from support import BIN, REPO, run
 from support import STORY_DATE as RUN_DATE
 
@@ -37,9 +38,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def home(story_home):
-    """The demo home (tests/integration/conftest.py), as `make demo` leaves it."""
-    return story_home
+def home(monitored_months):
+    """The demo home (tests/integration/conftest.py), as `make demo` leaves it, with two months
+    of prod scoring after it, judged by monitoring (the monitoring suite has done so when it ran
+    first; on its own, this suite judges the shifted month itself)."""
+    env = monitored_months
+    report = (Path(env["LOCKGATE_HOME"]) / "lake" / "monitoring" / "prod" / "routing"
+              / f"run_date={SHIFTED[1]}" / "drift.json")  # fmt: skip
+    if not report.exists():
+        run([str(BIN / "lockgate"), "monitor", "run", "--environment", "prod", "--from",
+             SHIFTED[0], "--to", SHIFTED[1]], env, check=False)  # fmt: skip
+    return env
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +176,14 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
             page.wait_for_load_state()
             assert "Expectation" in page.content() or "Validation" in page.content()
             _shot(page, "data-docs")
+
+        page.goto(f"{server}/lockgate/monitoring")
+        routing = page.locator("#monitoring-prod-routing")
+        assert "DRIFTED" in routing.locator("p.verdict").inner_text()
+        assert "language" in routing.locator("table.features").inner_text()
+        assert routing.locator("figure.drift-chart svg").count() == 1
+        assert "2027-01-29" in routing.locator("table.daily").inner_text()
+        _shot(page, "monitoring")
     finally:
         context.close()
 
