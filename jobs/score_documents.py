@@ -15,7 +15,7 @@ import argparse
 from pyspark.sql import functions as F
 
 from lockgate.config import ENVIRONMENTS, settings
-from lockgate.scoring.batch import score_run
+from lockgate.scoring.batch import deployed_models, score_run
 from lockgate.spark import build_session
 from lockgate.storage import Layout, run_dates, write_json_atomic
 from lockgate.storage.spark_io import read_partition, write_partition
@@ -34,16 +34,20 @@ def main(argv: list[str] | None = None) -> None:
     spark = build_session(f"lockgate-score-{args.environment}-{days[0]}"
                           + (f"-{days[-1]}" if args.until else ""))  # fmt: skip
     try:
+        # The release is checked once (deployed, approved, digests): a backfill scores every
+        # day with the release deployed when it started.
+        deployed = deployed_models(config, args.environment)
         for day in days:
-            score_day(spark, config, layout, args.environment, day)
+            score_day(spark, config, layout, args.environment, day, deployed)
     finally:
         spark.stop()
 
 
-def score_day(spark, config, layout: Layout, environment: str, run_date: str) -> None:
+def score_day(spark, config, layout: Layout, environment: str, run_date: str, deployed) -> None:
     partition = Layout.partition(run_date)
     documents = read_partition(spark, layout.extracted, partition)
-    for model, (scores, entry) in score_run(spark, config, documents, environment).items():
+    scored = score_run(spark, config, documents, environment, deployed)
+    for model, (scores, entry) in scored.items():
         scores = scores.withColumn("run_date", F.lit(run_date))
         write_partition(scores, layout.scores(environment, model), partition, ["doc_id"])
         written = read_partition(spark, layout.scores(environment, model), partition)

@@ -114,9 +114,13 @@ def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tup
 
 
 def score_run(
-    spark: SparkSession, settings: Settings, documents: DataFrame, environment: str
-) -> dict[str, tuple[DataFrame, dict]]:
+    spark: SparkSession, settings: Settings, documents: DataFrame, environment: str,
+    deployed: tuple[str, list[tuple[dict, bytes]]] | None = None,
+) -> dict[str, tuple[DataFrame, dict]]:  # fmt: skip
     """Scores per model of the deployed release, each tagged with the release that made them.
+
+    `deployed` is what `deployed_models` returned, for a backfill that checks the release once
+    and scores many days with it; by default it is checked now.
 
     Received documents are scored; their attachments travel with them and are not scored alone.
     Every model reads its inputs from the same document features its training snapshot had.
@@ -125,7 +129,7 @@ def score_run(
 
     from lockgate.training.features import document_features
 
-    release_id, models = deployed_models(settings, environment)
+    release_id, models = deployed or deployed_models(settings, environment)
     features = document_features(documents).persist()
     scored = {}
     for entry, data in models:
