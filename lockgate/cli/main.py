@@ -145,13 +145,18 @@ def _story(run_date: str, documents: int) -> None:
 
     def retrain() -> None:
         from lockgate.release.bundle import code_version
+        from lockgate.release.deploy import deployed_version
 
+        # A second version close to the one in prod (ten more boosting rounds): it must pass
+        # the gate and the champion comparison on the same test rows to tell the story.
+        params = dict(deployed_version(settings, "urgency", "prod").metadata["training"]["params"])
+        params["max_iter"] = params.get("max_iter", 100) + 10
         spark = build_session("lockgate-demo-retrain-urgency", master="local[*]")
         try:
             record = train_and_register(
                 spark, settings, Layout(settings.storage_root), "urgency", run_date,
                 lineage={"code_version": code_version(), "airflow_run_id": "demo-story"},
-                params={"learning_rate": 0.1, "max_depth": 4, "max_iter": 120},
+                params=params,
             )  # fmt: skip
         finally:
             spark.stop()
