@@ -122,7 +122,7 @@ class MonitoringPolicy(BaseModel):
     # A day's received documents outside [median / ratio, median * ratio] of the previous
     # `volume_history_days` days (at least 3 of them) is a volume anomaly.
     volume_ratio: float = 2.0
-    volume_history_days: int = 14
+    volume_history_days: int = 7
     # A day's quarantine rate significantly above this (one-sided binomial test at
     # `anomaly_p_value`) is a quarantine anomaly.
     max_quarantine_rate: float = 0.10
