@@ -54,8 +54,14 @@ SHIFTED_MIX = {
 
 @pytest.fixture(scope="session")
 def monitored_months(story_home, tmp_path_factory) -> dict[str, str]:
-    """The story home with both months landed, extracted and scored in prod (two applications)."""
+    """The story home with both months landed, extracted and scored in prod (two applications);
+    a home kept through LOCKGATE_TEST_DEMO_HOME that has them already is used as it is."""
     env = story_home
+    scored = Path(
+        env["LOCKGATE_HOME"], "lake", "scores", "prod", "routing", f"run_date={SHIFTED[1]}"
+    )
+    if os.environ.get("LOCKGATE_TEST_DEMO_HOME") and scored.exists():
+        return env
     lockgate, submit = str(BIN / "lockgate"), [str(BIN / "spark-submit"), "--master", "local[2]"]
     mix = tmp_path_factory.mktemp("mix") / "shifted.json"
     mix.write_text(json.dumps(SHIFTED_MIX))
