@@ -77,7 +77,9 @@ def test_a_million_rows_are_summarised_in_one_job_of_one_stage(spark):
         assert figures[n]["histogram"]["counts"][0] == aggregates[f"{n}_below"]
         assert sum(figures[n]["histogram"]["counts"]) == aggregates[f"{n}_count"]
         median = figures[n]["sketch"]["quantiles"]["0.5"]
-        assert median == pytest.approx(aggregates[f"{n}_median"], rel=0.011)
+        # The sketch is within 1% of the value at the median's rank; percentile_approx (1e-5
+        # of rank error) can sit a few ranks away, which matters only near zero.
+        assert median == pytest.approx(aggregates[f"{n}_median"], rel=0.011, abs=1e-3)
     for n in CATEGORICAL:
         expected = {r[n]: r["count"] for r in frame.groupBy(n).count().collect()}
         assert figures[n]["nulls"]["nulls"] == expected.pop(None, 0)

@@ -124,7 +124,10 @@ def _extracted(spark, rows):
         + [StructField("entities", ArrayType(ENTITY_TYPE, False), False),
            StructField("run_date", fields["doc_id"].dataType, False)]
     )  # fmt: skip
-    return spark.createDataFrame(rows, schema)
+    # Every extracted row also says its format and sender domain (document attributes).
+    return spark.createDataFrame(rows, schema).select(
+        "*", F.lit("eml").alias("format"), F.lit(None).cast("string").alias("sender_domain")
+    )
 
 
 def _entity(kind, normalized, valid=True):
