@@ -16,6 +16,7 @@ import click
 from lockgate.config import ENVIRONMENTS, load_settings
 
 DAG_ID = "lockgate_pipeline"
+DAG_RUN_STATES = ("queued", "running", "success", "failed")
 
 
 def _local_path(uri: str) -> Path:
@@ -115,9 +116,11 @@ def _run_dag(dag_id: str, run_date: str, conf: dict | None = None) -> None:
     extra = ["-c", json.dumps(conf)] if conf else []
     click.echo(f"== running {dag_id} for {run_date} through Airflow (dags test)")
     result = _airflow(["dags", "test", dag_id, run_date, *extra])
-    state = _airflow(["dags", "state", dag_id, run_date], capture=True).stdout.strip().splitlines()
-    # The last line is the run's state, followed by its conf when it was given one.
-    final = state[-1].split(",")[0].strip() if state else "unknown"
+    lines = _airflow(["dags", "state", dag_id, run_date], capture=True).stdout.splitlines()
+    # The run's state is the last line that starts with one (followed by its conf when it was
+    # given one); Airflow may print warnings after it.
+    states = [line.split(",")[0].strip() for line in lines]
+    final = next((s for s in reversed(states) if s in DAG_RUN_STATES), "unknown")
     if result.returncode != 0 or final != "success":
         raise click.ClickException(
             f"DAG run {dag_id} {run_date} ended {final!r}; see the log above"
