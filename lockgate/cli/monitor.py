@@ -27,6 +27,7 @@ def monitor_run(environment: str, first: str, last: str, as_json: bool) -> None:
     """Summarise the days FROM..TO (Spark, one pass) and judge them merged; exit 1 on a breach."""
     from lockgate.monitoring import compute_statistics, judge
     from lockgate.spark import build_session
+    from lockgate.storage import Layout, read_json
 
     settings = load_settings()
     spark = build_session(f"lockgate-monitor-{environment}-{first}-{last}", master="local[*]")
@@ -38,19 +39,14 @@ def monitor_run(environment: str, first: str, last: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
+        layout = Layout(settings.storage_root)
         for model in summary["models"]:
-            _print_report(_latest(settings, environment, model))
+            _print_report(read_json(layout.monitoring(environment, model, last, "drift")))
         for anomaly in summary["anomalies"]:
             click.echo(f"ANOMALY {anomaly['run_date']} {anomaly['kind']}: {anomaly['detail']}")
         click.echo("BREACH\n" + summary["message"] if summary["breach"] else
                    f"no drift and no anomaly in {environment} {first}..{last}")  # fmt: skip
     sys.exit(1 if summary["breach"] else 0)
-
-
-def _latest(settings, environment: str, model: str) -> dict:
-    from lockgate.monitoring import stored_reports
-
-    return stored_reports(settings, environment, model)[-1]
 
 
 def _print_report(report: dict) -> None:

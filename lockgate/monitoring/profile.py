@@ -28,7 +28,6 @@ from lockgate.monitoring.statistics import (
 FREE_TEXT = frozenset({"masked_text"})
 DOCUMENT_COLUMNS = ("language", "format", "sender_domain")
 OUTPUT_KINDS = {"prediction": "categorical", "confidence": "numeric", "decision": "categorical"}
-KINDS = ("numeric", "categorical")
 
 
 @dataclass(frozen=True)

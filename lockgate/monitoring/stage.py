@@ -221,11 +221,10 @@ def stored_reports(settings: Settings, environment: str, model: str) -> list[dic
     from lockgate.storage.files import filesystem
 
     layout = Layout(settings.storage_root)
-    base = layout.monitoring(environment, model, "2000-01-01", "drift").rsplit("/", 2)[0]
-    fs, path = filesystem(base)
+    fs, path = filesystem(layout.monitoring_model(environment, model))
     if not fs.exists(path):
         return []
     days = sorted(p.rsplit("run_date=", 1)[1] for p in fs.ls(path, detail=False)
                   if "run_date=" in p)  # fmt: skip
-    return [read_json(layout.monitoring(environment, model, d, "drift")) for d in days
-            if uri_exists(layout.monitoring(environment, model, d, "drift"))]  # fmt: skip
+    reports = [layout.monitoring(environment, model, day, "drift") for day in days]
+    return [read_json(uri) for uri in reports if uri_exists(uri)]

@@ -26,8 +26,6 @@ import numpy as np
 
 State = dict[str, Any]
 
-NUMERIC = ("nulls", "moments", "histogram", "sketch")  # the statistics of numeric_statistics()
-CATEGORICAL = ("nulls", "frequencies")  # ... and of categorical_statistics()
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 
 

@@ -56,11 +56,15 @@ class Layout:
         """Small JSON record a stage leaves for the stages after it (counts, digests)."""
         return f"{self.root}/manifests/{stage}/run_date={_checked_date(run_date)}.json"
 
+    def monitoring_model(self, environment: str, model: str) -> str:
+        """Every monitoring record of one model in one environment, a folder per run date."""
+        return f"{self.root}/monitoring/{environment}/{model}"
+
     def monitoring(self, environment: str, model: str, run_date: str, kind: str) -> str:
         """A model's monitoring record for one run date: `statistics` (the day's mergeable
         summary) or `drift` (the judgement of the days up to it)."""
         date_part = f"run_date={_checked_date(run_date)}"
-        return f"{self.root}/monitoring/{environment}/{model}/{date_part}/{kind}.json"
+        return f"{self.monitoring_model(environment, model)}/{date_part}/{kind}.json"
 
     def monitoring_summary(self, environment: str, run_date: str) -> str:
         """Every model's verdict and the day anomalies of one monitoring run."""
