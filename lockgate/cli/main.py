@@ -433,7 +433,7 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
 
 
 def _add_model_commands() -> None:
-    from lockgate.cli import changes, models, monitor
+    from lockgate.cli import bench, changes, models, monitor
 
     for command in (
         models.models,
@@ -442,6 +442,7 @@ def _add_model_commands() -> None:
         changes.change,
         changes.history,
         monitor.monitor,
+        bench.bench,
     ):
         cli.add_command(command)
 

@@ -13,6 +13,7 @@ import io
 import json
 import random
 import re
+import textwrap
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -238,14 +239,34 @@ def _compose(
     return letter
 
 
-def _pdf_bytes(title: str, text: str) -> bytes:
+PDF_LAYOUTS = ("flowed", "lines")
+
+
+def _pdf_bytes(title: str, text: str, layout: str = "flowed") -> bytes:
+    """A4 pages of Helvetica 9. "flowed" lets fpdf2 break each paragraph to the page width;
+    "lines" wraps at 95 characters and places each line itself, the same text about fifty
+    times faster (fpdf2's line breaking measures every character in Python), for corpora of
+    a million documents."""
     pdf = FPDF(format="A4")
     pdf.set_creation_date(_FIXED_PDF_DATE)
     pdf.set_title(title)
     pdf.add_page()
     pdf.set_font("Helvetica", size=9)
+    if layout == "flowed":
+        for paragraph in text.split("\n"):
+            pdf.multi_cell(0, 4.5, paragraph, new_x="LMARGIN", new_y="NEXT")
+        return bytes(pdf.output())
+    if layout != "lines":
+        raise ValueError(f"pdf layout {layout!r} is none of {PDF_LAYOUTS}")
+    top, bottom, y = 15.0, 282.0, 15.0
     for paragraph in text.split("\n"):
-        pdf.multi_cell(0, 4.5, paragraph, new_x="LMARGIN", new_y="NEXT")
+        for line in textwrap.wrap(paragraph, 95) or [""]:
+            if y > bottom:
+                pdf.add_page()
+                y = top
+            if line:
+                pdf.text(10, y, line)
+            y += 4.5
     return bytes(pdf.output())
 
 
@@ -264,7 +285,8 @@ def _body_charset(rng: random.Random, text: str) -> str:
     return "utf-8"
 
 
-def _eml_message(letter: Letter, rng: random.Random, run_date: date, seq: int) -> EmailMessage:
+def _eml_message(letter: Letter, rng: random.Random, run_date: date, seq: int,
+                 pdf_layout: str = "flowed") -> EmailMessage:  # fmt: skip
     msg = EmailMessage()
     sender = letter.sender.value if letter.sender else "Operations"
     address = letter.sender_email.value if letter.sender_email else "noreply@client.example"
@@ -295,7 +317,7 @@ def _eml_message(letter: Letter, rng: random.Random, run_date: date, seq: int) -
     if letter.attachment is not None:
         kind = rng.random()
         if kind < 0.45:
-            data = _pdf_bytes("Details", letter.attachment.text)
+            data = _pdf_bytes("Details", letter.attachment.text, pdf_layout)
             msg.add_attachment(data, maintype="application", subtype="pdf", filename="details.pdf")
         elif kind < 0.75:
             msg.add_attachment(letter.attachment.text, filename="details.txt")
@@ -473,8 +495,14 @@ def generate_corpus(
     seed: int = 7,
     broken_share: float = 0.03,
     mix: CorpusMix | None = None,
+    first: int = 0,
+    pdf_layout: str = "flowed",
 ) -> CorpusSummary:
     """Write `documents` files (a `broken_share` of them broken or hostile) for one run date.
+
+    Files are numbered from `first`, so that parts of one day can be generated in parallel
+    (each part writes its own ground truth). `pdf_layout` is how PDF text is laid out (see
+    `_pdf_bytes`); the default keeps the corpus byte for byte what it has always been.
 
     Letters are in English, French, Dutch and German. The ground truth per file: department,
     language, whether it is signed, every planted entity (type, value, normalised value, source
@@ -494,7 +522,7 @@ def generate_corpus(
     hostile_weights = {kind: spec[2] for kind, spec in HOSTILE_KINDS.items()}
     broken = hostile_count = 0
     truth_lines = []
-    for seq in range(documents):
+    for seq in range(first, first + documents):
         doc_seed = int.from_bytes(
             hashlib.sha256(f"{seed}:{run_date}:{seq}".encode()).digest()[:8], "big"
         )
@@ -517,9 +545,9 @@ def generate_corpus(
                 letter.attachment = TextPart(text="Details\n")
             if not hostile and rng.random() < 0.05:
                 letter.forwarded = _compose(rng, factory, department, language, latin1=False)
-            data = bytes(_eml_message(letter, rng, day, seq))
+            data = bytes(_eml_message(letter, rng, day, seq, pdf_layout))
         elif fmt == "pdf":
-            data = _pdf_bytes(letter.subject.text, full_text)
+            data = _pdf_bytes(letter.subject.text, full_text, pdf_layout)
         elif fmt == "html":
             data = _html_page(letter.subject.text, letter.body.text).encode("utf-8")
         else:

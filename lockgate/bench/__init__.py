@@ -1,0 +1,141 @@
+"""`make bench`: lockgate's speed and memory, side by side with what a team would otherwise use.
+
+Parts, each optional:
+- `dags`: every DAG file's parse time, by Airflow's DagBag (`bench.dags`);
+- `scale`: the pipeline DAG at each size in its own home (`bench.scale`);
+- `extraction`: docs/s per core per format, and lockgate vs Presidio (`extraction.bench`);
+- `scoring`: lockgate vs `mlflow.pyfunc.spark_udf` vs a `predict_proba` loop (`bench.scoring`).
+
+Extraction and scoring use the smallest scale home (its corpus, registry and the release the
+pipeline deployed to test); it is built first when it is missing. Figures go to
+`<out>/bench-<time>.json` and `.md`, and `latest.json` / `latest.md`. A missed target is a
+figure, never a failure; scores that differ between scorers are a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+PARTS = ("dags", "scale", "extraction", "scoring")
+
+
+def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, workers: int,
+                   runs: list[dict], say: Callable[[str], None]) -> Path:  # fmt: skip
+    from lockgate.bench.scale import run_size
+    from lockgate.config import load_settings
+    from lockgate.storage import Layout, uri_exists
+
+    smallest = min(sizes)
+    home = root / f"scale-{smallest}"
+    layout = Layout(load_settings(home=home).storage_root)
+    if not any(r["documents"] == smallest for r in runs) and not uri_exists(
+        layout.manifest("extraction", run_date)
+    ):
+        say(f"== building the {smallest:,}-document home the other parts read")
+        runs.append(run_size(root, smallest, run_date, seed, workers))
+    return home
+
+
+def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int, out: Path,
+              run_date: str = "2026-11-20", seed: int = 11, presidio_letters: int = 1000,
+              say: Callable[[str], None] = print) -> dict:  # fmt: skip
+    from lockgate.bench.measure import machine
+    from lockgate.bench.report import markdown, targets
+    from lockgate.config import load_settings
+    from lockgate.storage import write_json_atomic
+
+    settings = load_settings()
+    if not settings.storage_root.startswith("file://") and {"scale", "scoring"} & set(parts):
+        raise ValueError("scale and scoring benches build their own homes on the local disk; "
+                         "run them with the local profile")  # fmt: skip
+    info = machine()
+    workers = info["cores"]
+    figures: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "profile": settings.profile, "machine": info}  # fmt: skip
+    root = out
+    runs: list[dict] = []
+    if "dags" in parts:
+        from lockgate.bench.dags import parse_times
+
+        say("== DAG parse times")
+        figures["dags"] = parse_times(settings)
+    if "scale" in parts:
+        from lockgate.bench.scale import growth, run_size
+
+        for size in sorted(sizes):
+            say(f"== the pipeline DAG at {size:,} documents")
+            runs.append(run_size(root, size, run_date, seed, workers))
+            say(f"   {runs[-1]['seconds']} s, peak {runs[-1]['peak']['total_mb']:,.0f} MB")
+        figures["scale"] = {"runs": runs, "growth": growth(runs)}
+    if "extraction" in parts or "scoring" in parts:
+        home = _smallest_home(root, sizes, run_date, seed, workers, runs, say)
+        home_settings = load_settings(home=home)
+    if "extraction" in parts:
+        figures["extraction"] = _extraction(home_settings, run_date, presidio_letters, say)
+    if "scoring" in parts:
+        figures["scoring"] = _scoring(home_settings, run_date, score_rows, repeats,
+                                      root / "scoring", say)  # fmt: skip
+    figures["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    figures["targets"] = targets(figures)
+    stamp = figures["started"].replace(":", "").replace("+0000", "Z")
+    text = markdown(figures)
+    for name in (f"bench-{stamp}", "latest"):
+        write_json_atomic((out / f"{name}.json").resolve().as_uri(), figures)
+        (out / f"{name}.md").write_text(text + "\n", encoding="utf-8")
+    figures["markdown"] = str(out / f"bench-{stamp}.md")
+    return figures
+
+
+def _extraction(settings, run_date: str, letters: int, say) -> dict:
+    from pathlib import Path
+
+    from lockgate.corpus.generator import labelled_texts
+    from lockgate.extraction.bench import SHARED_TYPES, format_throughput, run_bench
+    from lockgate.extraction.stage import released_person_model
+    from lockgate.storage import Layout
+
+    person_model = released_person_model(settings)
+    landing = Path(Layout(settings.storage_root).landing(run_date).removeprefix("file://"))
+    say("== extraction per format, one core")
+    result = {"by_format": format_throughput(landing, settings.policy.extraction.limits(),
+                                             person_model)}  # fmt: skip
+    if letters:
+        say(f"== extraction vs Presidio on {letters} letters")
+        shared = set(SHARED_TYPES.values())
+        texts = labelled_texts(letters, 202)
+        result["vs_presidio"] = run_bench(
+            [t for _, t, _ in texts], [{s for s in spans if s[2] in shared} for *_, spans in texts],
+            person_model,
+        )  # fmt: skip
+    return result
+
+
+def _scoring(settings, run_date: str, rows: int, repeats: int, work: Path, say) -> list[dict]:
+    from lockgate.bench.scoring import bench_case, cases
+    from lockgate.spark import build_session
+
+    spark = build_session("lockgate-bench-scoring", master="local[*]")
+    try:
+        results = []
+        for case in cases(spark, settings, "test", run_date, rows, work):
+            say(f"== scoring {case.model} v{case.version}: {case.rows:,} rows, three ways")
+            results.append(bench_case(spark, case, work / case.model, repeats))
+            sides = results[-1]["sides"]
+            say("   " + ", ".join(f"{name} {s['rows_per_second']:,} rows/s"
+                                  for name, s in sides.items()))  # fmt: skip
+        return results
+    finally:
+        spark.stop()
+
+
+def disagreements(figures: dict) -> list[str]:
+    """Scorers whose scores differ from lockgate's, by model."""
+    found = []
+    for case in figures.get("scoring", []):
+        for side, agreement in case["agreement"].items():
+            if agreement["missing_rows"] or agreement["prediction_mismatches"] or \
+                    agreement["decision_mismatches"]:  # fmt: skip
+                found.append(f"{case['model']}: {side} {agreement}")
+    return found

@@ -1,0 +1,154 @@
+"""What a benchmark measures besides time: the machine, and the memory of a process tree.
+
+Memory is the resident set (RSS) of a process and all its descendants, sampled every
+`interval` seconds and summed, split by role: the JVM (Spark's driver and executors), Spark's
+Python workers, and everything else (the Python driver, Airflow). Forked Python workers share
+pages with their parent, so a sum of RSS is an upper bound of what the tree really holds.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psutil
+
+ROLES = ("jvm", "python_workers", "other")
+MB = 1024 * 1024
+
+
+def machine() -> dict:
+    """Cores, memory and the versions that decide the figures."""
+    import sklearn
+
+    def version(module: str) -> str:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as installed
+
+        try:
+            return installed(module)
+        except PackageNotFoundError:
+            return "absent"
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info
+                        if line.startswith("model name")), cpu)  # fmt: skip
+    except OSError:
+        pass
+    return {
+        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "cpu": cpu,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "versions": {name: version(name) for name in
+                     ("pyspark", "scikit-learn", "mlflow", "apache-airflow", "pyarrow", "pandas")}
+        | {"sklearn_runtime": sklearn.__version__},
+    }  # fmt: skip
+
+
+def _role(process: psutil.Process) -> str:
+    try:
+        name = process.name()
+        if name == "java":
+            return "jvm"
+        cmdline = " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return "other"
+    return (
+        "python_workers" if "pyspark.daemon" in cmdline or "pyspark.worker" in cmdline else "other"
+    )
+
+
+@dataclass
+class Sample:
+    at: float  # time.time()
+    rss: dict[str, int]  # bytes per role
+
+    @property
+    def total(self) -> int:
+        return sum(self.rss.values())
+
+
+@dataclass
+class TreeSampler:
+    """Samples the RSS of `pid` and its descendants on a thread until stopped."""
+
+    pid: int
+    interval: float = 0.1
+    include_root: bool = True
+    samples: list[Sample] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._roles: dict[int, str] = {}
+
+    def _sample(self) -> None:
+        try:
+            root = psutil.Process(self.pid)
+            tree = [root, *root.children(recursive=True)] if self.include_root else \
+                root.children(recursive=True)  # fmt: skip
+        except psutil.NoSuchProcess:
+            return
+        rss = dict.fromkeys(ROLES, 0)
+        for process in tree:
+            try:
+                role = self._roles.get(process.pid) or self._roles.setdefault(
+                    process.pid, _role(process)
+                )
+                rss[role] += process.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        self.samples.append(Sample(time.time(), rss))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def peak(self, start: float | None = None, end: float | None = None) -> dict[str, float]:
+        """Peak MB in [start, end] (wall clock): of the whole tree, and of each role alone."""
+        window = [s for s in self.samples
+                  if (start is None or s.at >= start) and (end is None or s.at <= end)]  # fmt: skip
+        if not window:
+            return {"total_mb": 0.0, **{f"{role}_mb": 0.0 for role in ROLES}}
+        return {
+            "total_mb": round(max(s.total for s in window) / MB, 1),
+            **{f"{role}_mb": round(max(s.rss[role] for s in window) / MB, 1) for role in ROLES},
+        }
+
+
+@dataclass
+class Measured:
+    returncode: int
+    seconds: float
+    started: float
+    sampler: TreeSampler
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None, log=None,
+                 interval: float = 0.2) -> Measured:  # fmt: skip
+    """Run `command` to its end, sampling its process tree; output goes to `log` (a file)."""
+    started = time.time()
+    clock = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=log or subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)  # fmt: skip
+    with TreeSampler(process.pid, interval) as sampler:
+        returncode = process.wait()
+    return Measured(returncode, time.perf_counter() - clock, started, sampler)

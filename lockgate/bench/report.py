@@ -1,0 +1,137 @@
+"""The bench's figures as JSON and as the Markdown tables README's Performance section shows;
+which targets of issue 9 they meet."""
+
+from __future__ import annotations
+
+# Targets, as the platform's issue states them.
+SCORING_VS_MLFLOW = 1.5
+SCORING_VS_CEILING = 0.7
+GROWTH_K = 1.05
+DAG_PARSE_SECONDS = 0.2
+
+
+def targets(figures: dict) -> list[dict]:
+    """Every target the figures can speak to: what it is, the figure, and whether it is met."""
+    found = []
+
+    def add(name: str, figure, limit: str, met: bool) -> None:
+        found.append({"target": name, "figure": figure, "limit": limit, "met": bool(met)})
+
+    for case in figures.get("scoring", []):
+        add(f"scoring {case['model']}: lockgate / mlflow spark_udf",
+            case["lockgate_vs_mlflow_spark_udf"], f">= {SCORING_VS_MLFLOW}",
+            case["lockgate_vs_mlflow_spark_udf"] >= SCORING_VS_MLFLOW)  # fmt: skip
+        add(f"scoring {case['model']}: lockgate / (loop x {case['cores']} cores)",
+            case["lockgate_vs_ceiling_times_cores"], f">= {SCORING_VS_CEILING}",
+            case["lockgate_vs_ceiling_times_cores"] >= SCORING_VS_CEILING)  # fmt: skip
+    scale = figures.get("scale")
+    if scale and scale.get("growth"):
+        sizes = sorted(r["documents"] for r in scale["runs"])
+        k = scale["growth"]["pipeline"]["largest_two"]
+        add(f"pipeline growth exponent {sizes[-2]:,} -> {sizes[-1]:,} documents", k,
+            f"<= {GROWTH_K}", k <= GROWTH_K)  # fmt: skip
+        largest = max(scale["runs"], key=lambda r: r["documents"])
+        memory_mb = figures["machine"]["memory_gb"] * 1024
+        add(f"{largest['documents']:,} documents complete in memory",
+            f"peak {largest['peak']['total_mb'] / 1024:.1f} GB",
+            f"< {figures['machine']['memory_gb']} GB", largest["peak"]["total_mb"] < memory_mb)  # fmt: skip
+    for dag in figures.get("dags", []):
+        add(f"parse {dag['file']}", dag["cold_seconds"], f"< {DAG_PARSE_SECONDS} s",
+            dag["cold_seconds"] < DAG_PARSE_SECONDS)  # fmt: skip
+    return found
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def markdown(figures: dict) -> str:
+    m = figures["machine"]
+    lines = [
+        f"Measured {figures['finished']} on {m['cores']} cores, {m['memory_gb']} GB "
+        f"({m['cpu']}), {figures['profile']} profile; pyspark {m['versions']['pyspark']}, "
+        f"scikit-learn {m['versions']['scikit-learn']}, mlflow {m['versions']['mlflow']}.",
+        "",
+    ]
+    for case in figures.get("scoring", []):
+        sides = case["sides"]
+        lines.append(f"**Scoring, {case['model']} v{case['version']}** ({case['rows']:,} rows, "
+                     f"{case['cores']} cores, median of {case['repeats']})")  # fmt: skip
+        lines.append("")
+        lines += _table(
+            ["scorer", "rows/s", "peak RSS (JVM / Python workers / other), MB", "same scores"],
+            [[name, f"{s['rows_per_second']:,}",
+              f"{s['peak']['jvm_mb']:,.0f} / {s['peak']['python_workers_mb']:,.0f} / "
+              f"{s['peak']['other_mb']:,.0f}",
+              "reference" if name == "lockgate" else _agrees(case["agreement"][name])]
+             for name, s in sides.items()],
+        )  # fmt: skip
+    extraction = figures.get("extraction")
+    if extraction:
+        lines.append(
+            "**Extraction, one core per format** (`extract_records`, as the Spark job runs it)"
+        )
+        lines.append("")
+        lines += _table(["format", "files", "mean KB", "docs/s per core"],
+                        [[fmt, f["files"], f["mean_kb"], f["docs_per_second_per_core"]]
+                         for fmt, f in extraction["by_format"].items()])  # fmt: skip
+        vs = extraction.get("vs_presidio")
+        if vs:
+            lines.append(f"lockgate {vs['lockgate']['docs_per_second_per_core']} docs/s per core "
+                         f"vs Presidio {vs['presidio']['docs_per_second_per_core']} on "
+                         f"{vs['documents']} letters (`make bench-extract` has the F1 per field).")  # fmt: skip
+            lines.append("")
+    scale = figures.get("scale")
+    if scale:
+        runs = sorted(scale["runs"], key=lambda r: r["documents"])
+        stages = list(runs[-1]["stages"])
+        lines.append("**The pipeline DAG at scale** (`airflow dags test lockgate_pipeline`, "
+                     "seconds per task; peak RSS of the whole run)")  # fmt: skip
+        lines.append("")
+        growth = scale.get("growth", {})
+        header = ["task", *[f"{r['documents']:,}" for r in runs]]
+        if growth:
+            header += ["k (all sizes)", "k (largest two)"]
+        rows = []
+        for stage in stages:
+            row = [stage, *[r["stages"].get(stage, {}).get("seconds", "") for r in runs]]
+            if growth:
+                row += [growth.get(stage, {}).get("all_sizes", ""),
+                        growth.get(stage, {}).get("largest_two", "")]  # fmt: skip
+            rows.append(row)
+        total = ["**whole run**", *[r["seconds"] for r in runs]]
+        if growth:
+            total += [growth["pipeline"]["all_sizes"], growth["pipeline"]["largest_two"]]
+        rows.append(total)
+        rows.append(["peak RSS, GB", *[f"{r['peak']['total_mb'] / 1024:.1f}" for r in runs],
+                     *(["", ""] if growth else [])])  # fmt: skip
+        rows.append(["corpus generation (input), s", *[r["corpus"]["seconds"] for r in runs],
+                     *(["", ""] if growth else [])])  # fmt: skip
+        lines += _table(header, rows)
+    dags = figures.get("dags")
+    if dags:
+        lines.append("**DAG parse time** (Airflow's DagBag, a fresh interpreter per file, "
+                     "as the DAG processor parses)")  # fmt: skip
+        lines.append("")
+        lines += _table(["file", "tasks", "cold s", "warm s"],
+                        [[d["file"], d["tasks"], d["cold_seconds"], d["warm_seconds"]]
+                         for d in dags])  # fmt: skip
+    found = figures.get("targets", [])
+    if found:
+        lines.append("**Targets**")
+        lines.append("")
+        lines += _table(["target", "figure", "limit", "met"],
+                        [[t["target"], t["figure"], t["limit"], "yes" if t["met"] else "**no**"]
+                         for t in found])  # fmt: skip
+    return "\n".join(lines)
+
+
+def _agrees(agreement: dict) -> str:
+    if agreement["missing_rows"] or agreement["prediction_mismatches"] or \
+            agreement["decision_mismatches"]:  # fmt: skip
+        return (f"**no**: {agreement['prediction_mismatches']} predictions, "
+                f"{agreement['decision_mismatches']} decisions, "
+                f"{agreement['missing_rows']} rows differ")  # fmt: skip
+    return f"yes (max confidence diff {agreement['max_confidence_difference']:.1e})"

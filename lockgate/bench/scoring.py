@@ -1,0 +1,237 @@
+"""Batch scoring three ways on the same model, rows and Spark session.
+
+- `lockgate`: `scoring.batch.score_frame`, the code the scoring job runs (the skops bytes
+  broadcast once, one estimator per Python worker, `predict_proba` per Arrow batch).
+- `mlflow_spark_udf`: the same fitted estimator saved as an MLflow sklearn model (skops, its
+  pyfunc predicting probabilities) and scored with `mlflow.pyfunc.spark_udf`, what a team
+  would otherwise write; its probabilities become prediction, confidence and decision with
+  Spark SQL, so both write the same four columns.
+- `predict_proba_loop`: one Python process reading the same Parquet in batches of the same
+  size and calling `predict_proba` on each: the per-core ceiling, no Spark at all.
+
+Every side writes its scores to Parquet; the bench then compares them row by row. Equal
+predictions and decisions are a result of the bench, reported with its figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lockgate.bench.measure import TreeSampler
+
+ARROW_BATCH = 10_000
+SIDES = ("lockgate", "mlflow_spark_udf", "predict_proba_loop")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One model of a release and the Parquet rows every side scores."""
+
+    model: str
+    version: str
+    inputs: tuple[str, ...]
+    thresholds: dict[str, float]
+    classes: tuple[str, ...]
+    model_bytes: bytes
+    digest: str
+    features: Path  # a Parquet directory: doc_id and the inputs
+    rows: int
+
+
+def replicate_features(spark, features, inputs, rows: int, path: Path, files: int) -> int:
+    """`rows` rows of `features` (doc_id and inputs), copies of the real ones with unique ids,
+    written once to `path` as `files` Parquet files; returns the rows written."""
+    from pyspark.sql import functions as F
+
+    base = features.select("doc_id", *inputs)
+    copies = math.ceil(rows / max(base.count(), 1))
+    replicated = (
+        base.crossJoin(spark.range(copies).withColumnRenamed("id", "copy"))
+        .withColumn("doc_id", F.concat_ws("#", "doc_id", F.col("copy").cast("string")))
+        .drop("copy")
+        .limit(rows)
+    )
+    replicated.repartition(files).write.mode("overwrite").parquet(str(path))
+    return spark.read.parquet(str(path)).count()
+
+
+def save_mlflow_model(case: Case, directory: Path) -> Path:
+    """The case's estimator as an MLflow sklearn model whose pyfunc returns probabilities."""
+    import shutil
+
+    import mlflow.sklearn
+    import pandas as pd
+    import skops.io as sio
+    from mlflow.models import infer_signature
+
+    from lockgate.registry import load_model
+
+    estimator = load_model(case.model_bytes)
+    sample = pd.read_parquet(case.features).head(50)[list(case.inputs)]
+    if directory.exists():
+        shutil.rmtree(directory)
+    mlflow.sklearn.save_model(
+        estimator, str(directory), serialization_format="skops",
+        skops_trusted_types=sio.get_untrusted_types(data=case.model_bytes),
+        pyfunc_predict_fn="predict_proba",
+        signature=infer_signature(sample, estimator.predict_proba(sample)),
+    )  # fmt: skip
+    return directory
+
+
+def _lockgate(spark, case: Case, out: Path) -> None:
+    from lockgate.scoring.batch import score_frame
+
+    frame = spark.read.parquet(str(case.features))
+    scored = score_frame(frame, case.model_bytes, case.digest, list(case.inputs), case.thresholds)
+    scored.write.mode("overwrite").parquet(str(out))
+
+
+def _mlflow_udf(spark, case: Case, model_dir: Path, out: Path) -> None:
+    import mlflow.pyfunc
+    from pyspark.sql import functions as F
+
+    udf = mlflow.pyfunc.spark_udf(spark, str(model_dir), result_type="array<double>",
+                                  env_manager="local")  # fmt: skip
+    classes = F.array(*[F.lit(c) for c in case.classes])
+    cuts = F.array(*[F.lit(float(case.thresholds.get(c, 1.01))) for c in case.classes])
+    frame = spark.read.parquet(str(case.features))
+    proba = frame.select("doc_id", udf(F.struct(*case.inputs)).alias("p"))
+    best = proba.select("doc_id", F.array_max("p").alias("confidence"),
+                        F.array_position("p", F.array_max("p")).alias("i"))  # fmt: skip
+    scored = best.select(
+        "doc_id",
+        F.element_at(classes, F.col("i").cast("int")).alias("prediction"),
+        "confidence",
+        F.when(F.col("confidence") >= F.element_at(cuts, F.col("i").cast("int")), "auto_route")
+        .otherwise("manual_review")
+        .alias("decision"),
+    )
+    scored.write.mode("overwrite").parquet(str(out))
+
+
+def _loop(case: Case, model_file: Path, out: Path, sampler_interval: float) -> dict:
+    """The per-core ceiling, in its own process so that its memory is its own."""
+    model_file.write_bytes(case.model_bytes)
+    command = [sys.executable, "-m", "lockgate.bench.loop", str(case.features), str(model_file),
+               str(out), json.dumps({"inputs": list(case.inputs), "thresholds": case.thresholds,
+                                     "batch": ARROW_BATCH})]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    with TreeSampler(process.pid, sampler_interval) as sampler:
+        stdout, _ = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the predict_proba loop failed ({process.returncode})")
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    return figures | {"peak": sampler.peak()}
+
+
+def agreement(reference: Path, other: Path) -> dict:
+    """How `other`'s scores differ from `reference`'s, row by row (joined on doc_id)."""
+    import pandas as pd
+
+    columns = ["doc_id", "prediction", "confidence", "decision"]
+    mine = pd.read_parquet(reference, columns=columns).set_index("doc_id").sort_index()
+    theirs = pd.read_parquet(other, columns=columns).set_index("doc_id").sort_index()
+    joined = mine.join(theirs, how="outer", lsuffix="_a", rsuffix="_b")
+    missing = int(joined["prediction_a"].isna().sum() + joined["prediction_b"].isna().sum())
+    both = joined.dropna()
+    return {
+        "rows": len(joined),
+        "missing_rows": missing,
+        "prediction_mismatches": int((both["prediction_a"] != both["prediction_b"]).sum()),
+        "decision_mismatches": int((both["decision_a"] != both["decision_b"]).sum()),
+        "max_confidence_difference": float(
+            np.abs(both["confidence_a"] - both["confidence_b"]).max() if len(both) else 0.0
+        ),
+    }
+
+
+def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float = 0.2) -> dict:
+    """Time every side on `case` (`repeats` alternating runs after a warm-up each) and compare
+    their scores; figures are medians."""
+    import os
+
+    work.mkdir(parents=True, exist_ok=True)
+    model_dir = save_mlflow_model(case, work / "mlflow-model")
+    cores = spark.sparkContext.defaultParallelism
+    spark_sides = {
+        "lockgate": lambda out: _lockgate(spark, case, out),
+        "mlflow_spark_udf": lambda out: _mlflow_udf(spark, case, model_dir, out),
+    }
+    for run in spark_sides.values():  # warm-up: Python workers started, models loaded
+        run(work / "warm-up")
+    timings: dict[str, list[float]] = {side: [] for side in spark_sides}
+    peaks: dict[str, list[dict]] = {side: [] for side in spark_sides}
+    for _ in range(repeats):
+        for side, run in spark_sides.items():
+            with TreeSampler(os.getpid(), interval) as sampler:
+                started = time.perf_counter()
+                run(work / side)
+                timings[side].append(time.perf_counter() - started)
+            peaks[side].append(sampler.peak())
+    loops = [_loop(case, work / "model.skops", work / "predict_proba_loop", interval)
+             for _ in range(repeats)]  # fmt: skip
+
+    def figures(seconds: list[float], peak: list[dict]) -> dict:
+        median = statistics.median(seconds)
+        return {
+            "seconds": [round(s, 2) for s in seconds],
+            "rows_per_second": round(case.rows / median),
+            "peak": {k: max(p[k] for p in peak) for k in peak[0]},
+        }
+
+    sides = {side: figures(timings[side], peaks[side]) for side in spark_sides}
+    sides["predict_proba_loop"] = figures([r["seconds"] for r in loops], [r["peak"] for r in loops])
+    ceiling = sides["predict_proba_loop"]["rows_per_second"] * cores
+    ours = sides["lockgate"]["rows_per_second"]
+    return {
+        "model": case.model,
+        "version": case.version,
+        "inputs": list(case.inputs),
+        "rows": case.rows,
+        "cores": cores,
+        "repeats": repeats,
+        "sides": sides,
+        "lockgate_vs_mlflow_spark_udf": round(
+            ours / sides["mlflow_spark_udf"]["rows_per_second"], 2
+        ),
+        "lockgate_vs_ceiling_times_cores": round(ours / ceiling, 2),
+        "agreement": {
+            side: agreement(work / "lockgate", work / side)
+            for side in ("mlflow_spark_udf", "predict_proba_loop")
+        },
+    }
+
+
+def cases(spark, settings, environment: str, run_date: str, rows: int, work: Path) -> list[Case]:
+    """One case per model of the release deployed in `environment`, on `rows` copies of the
+    document features of `run_date`."""
+    from lockgate.registry import load_model
+    from lockgate.scoring.batch import deployed_models
+    from lockgate.storage import Layout
+    from lockgate.storage.spark_io import read_partition
+    from lockgate.training.features import document_features
+
+    layout = Layout(settings.storage_root)
+    _, models = deployed_models(settings, environment)
+    features = document_features(read_partition(spark, layout.extracted,
+                                                Layout.partition(run_date)))  # fmt: skip
+    files = max(2, spark.sparkContext.defaultParallelism * 2)
+    result = []
+    for entry, data in models:
+        inputs = tuple(entry["inputs"])
+        path = work / f"features-{entry['name']}-{rows}"
+        written = replicate_features(spark, features, inputs, rows, path, files)
+        classes = tuple(str(c) for c in load_model(data).classes_)
+        result.append(Case(entry["name"], str(entry["version"]), inputs, entry["thresholds"],
+                           classes, data, entry["artifact_sha256"], path, written))  # fmt: skip
+    return result

@@ -1,0 +1,49 @@
+"""`lockgate bench`: speed and memory beside the alternatives (see `lockgate.bench`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lockgate.bench import PARTS
+
+
+def _ints(_ctx, _param, value: str) -> list[int]:
+    try:
+        sizes = sorted({int(v.replace("_", "")) for v in value.split(",") if v.strip()})
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r}: comma-separated document counts") from exc
+    if not sizes or sizes[0] < 100:
+        raise click.BadParameter("sizes are document counts of at least 100")
+    return sizes
+
+
+@click.command("bench")
+@click.option("--sizes", default="10000,100000,1000000", show_default=True, callback=_ints,
+              help="Document counts the pipeline DAG runs at.")  # fmt: skip
+@click.option("--score-rows", default=500_000, show_default=True, type=click.IntRange(1000),
+              help="Rows every scorer scores.")  # fmt: skip
+@click.option("--repeats", default=3, show_default=True, type=click.IntRange(1))
+@click.option("--only", "only", multiple=True, type=click.Choice(PARTS),
+              help="Run only these parts (repeatable); all by default.")  # fmt: skip
+@click.option("--presidio-letters", default=1000, show_default=True, type=click.IntRange(0))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Where figures and the bench homes go [default: $LOCKGATE_HOME/bench].")  # fmt: skip
+def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...],
+          presidio_letters: int, out: Path | None) -> None:  # fmt: skip
+    """Benchmarks: DAG parse times, the pipeline at each size, extraction and scoring side by
+    side with their peers. Prints the figures; exits 1 only if the scorers disagree."""
+    from lockgate.bench import disagreements, run_bench
+    from lockgate.config import load_settings
+
+    out = (out or load_settings().home / "bench").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    figures = run_bench(list(only or PARTS), sizes, score_rows, repeats, out,
+                        presidio_letters=presidio_letters, say=click.echo)  # fmt: skip
+    click.echo("")
+    click.echo(Path(figures["markdown"]).read_text(encoding="utf-8"))
+    click.echo(f"figures: {figures['markdown']} and {out / 'latest.json'}")
+    differ = disagreements(figures)
+    if differ:
+        raise click.ClickException("the scorers disagree: " + "; ".join(differ))
