@@ -36,9 +36,10 @@ def _generate_part(job: tuple[str, str, str, int, int, int]) -> dict:
 
 
 def generate_day(landing: Path, labels: Path, run_date: str, documents: int, seed: int,
-                 workers: int) -> dict:  # fmt: skip
-    """`documents` files for `run_date` in `workers` processes; one ground truth file."""
-    parts = max(1, min(workers, documents // 1000 or 1))
+                 workers: int, min_part: int = 1000) -> dict:  # fmt: skip
+    """`documents` files for `run_date` in up to `workers` processes of at least `min_part`
+    files each; one ground truth file, in file order."""
+    parts = max(1, min(workers, documents // min_part))
     size = -(-documents // parts)
     scratch = labels.parent / f".parts-{run_date}"
     jobs = [

@@ -1,0 +1,163 @@
+"""The bench's own parts: what they compute from measurements, and how they measure."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lockgate.bench.growth import growth_exponent
+from lockgate.bench.measure import run_measured
+from lockgate.bench.report import markdown, targets
+from lockgate.bench.scale import generate_day, growth
+from lockgate.bench.scoring import agreement
+from lockgate.corpus import generate_corpus
+
+
+@pytest.mark.parametrize("k", [0.5, 1.0, 1.3, 2.0])
+def test_growth_exponent_recovers_a_power_law(k):
+    points = [(n, 3.7 * n**k) for n in (10_000, 100_000, 1_000_000)]
+    assert growth_exponent(points) == pytest.approx(k)
+    assert growth_exponent(points[-2:]) == pytest.approx(k)
+
+
+def test_growth_exponent_of_fixed_cost_plus_linear_is_below_one_and_needs_two_sizes():
+    points = [(n, 60 + n / 1000) for n in (10_000, 100_000, 1_000_000)]
+    assert 0.5 < growth_exponent(points) < 1.0
+    assert growth_exponent(points[-2:]) == pytest.approx(math.log(1060 / 160) / math.log(10))
+    with pytest.raises(ValueError, match="two or more distinct sizes"):
+        growth_exponent([(10, 1.0), (10, 2.0)])
+
+
+def test_growth_per_stage_uses_every_size_and_the_largest_two():
+    runs = [
+        {"documents": n, "seconds": 10 + n / 100,
+         "stages": {"extract": {"seconds": n / 1000}, "train": {"seconds": (n / 1000) ** 1.2}}}
+        for n in (1_000_000, 10_000, 100_000)
+    ]  # fmt: skip
+    result = growth(runs)
+    assert result["extract"] == {"all_sizes": 1.0, "largest_two": 1.0}
+    assert result["train"]["largest_two"] == pytest.approx(1.2, abs=1e-3)
+    assert result["pipeline"]["largest_two"] < 1.0
+
+
+def test_run_measured_sees_the_memory_a_child_process_holds():
+    hold = "b = bytearray(300 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); import time; time.sleep(1.5)"
+    measured = run_measured([sys.executable, "-c", hold], interval=0.05)
+    peak = measured.sampler.peak()
+    assert measured.returncode == 0
+    assert 300 <= peak["other_mb"] < 450
+    assert peak["jvm_mb"] == 0 and peak["python_workers_mb"] == 0
+    assert 1.5 <= measured.seconds < 10
+    before = measured.sampler.peak(end=measured.started - 1)
+    assert before["total_mb"] == 0
+
+
+def _scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
+    path.mkdir(parents=True)
+    pd.DataFrame(rows, columns=["doc_id", "prediction", "confidence", "decision"]).to_parquet(
+        path / "part-0.parquet"
+    )
+    return path
+
+
+def test_agreement_counts_every_kind_of_difference(tmp_path):
+    a = _scores(tmp_path / "a", [("1", "kyc", 0.9, "auto_route"), ("2", "custody", 0.5,
+                "manual_review"), ("3", "kyc", 0.7, "auto_route"), ("4", "kyc", 0.7, "auto_route")])  # fmt: skip
+    b = _scores(tmp_path / "b", [("3", "kyc", 0.7 + 1e-12, "manual_review"), ("1", "kyc", 0.9,
+                "auto_route"), ("2", "payments", 0.5, "manual_review"), ("5", "kyc", 0.1, "auto_route")])  # fmt: skip
+    result = agreement(a, b)
+    assert result == {
+        "rows": 5,
+        "missing_rows": 2,
+        "prediction_mismatches": 1,
+        "decision_mismatches": 1,
+        "max_confidence_difference": pytest.approx(1e-12, rel=1e-3),
+    }
+    assert agreement(a, a)["prediction_mismatches"] == 0 and agreement(a, a)["missing_rows"] == 0
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_a_day_generated_in_parallel_parts_is_the_day_generated_in_one(tmp_path):
+    one = generate_corpus(tmp_path / "one/landing", tmp_path / "one/labels", "2026-11-20", 45, 3,
+                          pdf_layout="lines")  # fmt: skip
+    parts = generate_day(tmp_path / "two/landing", tmp_path / "two/labels", "2026-11-20", 45, 3,
+                         workers=2, min_part=10)  # fmt: skip
+    assert parts["processes"] == 2 and parts["documents"] == 45
+    assert _digest(tmp_path / "one/landing") == _digest(tmp_path / "two/landing")
+    assert (tmp_path / "one/labels/ground_truth.jsonl").read_bytes() == (
+        tmp_path / "two/labels/ground_truth.jsonl"
+    ).read_bytes()
+    assert parts["by_format"] == one.by_format and parts["broken"] == one.broken
+    assert not list((tmp_path / "two").glob("**/.parts-*"))
+
+
+def test_pdfs_laid_out_line_by_line_hold_the_same_words(tmp_path):
+    from lockgate.config import load_settings
+    from lockgate.corpus.generator import _pdf_bytes
+    from lockgate.extraction.documents import extract_records
+
+    text = "Subject line\n\n" + " ".join(f"word{i}" for i in range(900)) + "\n\nKind regards"
+    limits = load_settings().policy.extraction.limits()
+    flowed = extract_records("a.pdf", _pdf_bytes("t", text, "flowed"), limits)[0]
+    lines = extract_records("a.pdf", _pdf_bytes("t", text, "lines"), limits)[0]
+    assert lines["quarantine_reason"] is None
+    assert lines["masked_text"].split() == flowed["masked_text"].split() == text.split()
+    with pytest.raises(ValueError, match="pdf layout"):
+        _pdf_bytes("t", text, "columns")
+
+
+def _figures(vs_mlflow: float, vs_ceiling: float, k: float, parse: float) -> dict:
+    side = {"rows_per_second": 1000, "seconds": [1.0],
+            "peak": {"total_mb": 900.0, "jvm_mb": 500.0, "python_workers_mb": 300.0, "other_mb": 100.0}}  # fmt: skip
+    same = {"rows": 10, "missing_rows": 0, "prediction_mismatches": 0, "decision_mismatches": 0,
+            "max_confidence_difference": 0.0}  # fmt: skip
+    run = {"documents": 0, "seconds": 10.0, "peak": {"total_mb": 2048.0}, "corpus": {"seconds": 1},
+           "stages": {"extract_documents": {"seconds": 5.0}}}  # fmt: skip
+    return {
+        "profile": "local", "finished": "2026-11-24T00:00:00+00:00",
+        "machine": {"cores": 2, "memory_gb": 23.4, "cpu": "test cpu",
+                    "versions": {"pyspark": "4.3.0", "scikit-learn": "1.9", "mlflow": "3"}},
+        "scoring": [{"model": "routing", "version": "1", "rows": 10, "cores": 2, "repeats": 1,
+                     "sides": {"lockgate": side, "mlflow_spark_udf": side, "predict_proba_loop": side},
+                     "lockgate_vs_mlflow_spark_udf": vs_mlflow,
+                     "lockgate_vs_ceiling_times_cores": vs_ceiling,
+                     "agreement": {"mlflow_spark_udf": same, "predict_proba_loop": same | {"decision_mismatches": 3}}}],
+        "scale": {"runs": [run | {"documents": 100_000}, run | {"documents": 1_000_000}],
+                  "growth": {"pipeline": {"all_sizes": k, "largest_two": k},
+                             "extract_documents": {"all_sizes": k, "largest_two": k}}},
+        "dags": [{"file": "a.py", "tasks": 3, "cold_seconds": parse, "warm_seconds": 0.01}],
+    }  # fmt: skip
+
+
+def test_targets_are_judged_against_the_issues_limits():
+    met = {t["target"]: t["met"] for t in targets(_figures(1.6, 0.75, 1.04, 0.15))}
+    assert all(met.values()) and len(met) == 5
+    missed = {t["target"]: t["met"] for t in targets(_figures(1.4, 0.65, 1.06, 0.25))}
+    assert sorted(name for name, ok in missed.items() if not ok) == [
+        "parse a.py",
+        "pipeline growth exponent 100,000 -> 1,000,000 documents",
+        "scoring routing: lockgate / (loop x 2 cores)",
+        "scoring routing: lockgate / mlflow spark_udf",
+    ]
+
+
+def test_markdown_shows_every_figure_and_a_disagreement():
+    figures = _figures(1.6, 0.75, 1.04, 0.15)
+    figures["targets"] = targets(figures)
+    text = markdown(figures)
+    assert (
+        "| predict_proba_loop | 1,000 | 500 / 300 / 100 | **no**: 0 predictions, 3 decisions"
+        in text
+    )
+    assert "| mlflow_spark_udf | 1,000 | 500 / 300 / 100 | yes" in text
+    assert "| extract_documents | 5.0 | 5.0 | 1.04 | 1.04 |" in text
+    assert "| a.py | 3 | 0.15 | 0.01 |" in text
+    assert "2 cores, 23.4 GB" in text
