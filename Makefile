@@ -13,7 +13,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export PYSPARK_PYTHON := $(VENV)/bin/python
 export PYSPARK_DRIVER_PYTHON := $(VENV)/bin/python
 
-.PHONY: help install demo ui test test-unit test-cluster eval-extraction bench-extract lint lock clean cluster-up cluster-down cluster-status
+.PHONY: help install demo ui test test-unit test-cluster eval-extraction bench-extract bench lint lock clean cluster-up cluster-down cluster-status
 
 help:
 	@echo "make demo   - install, generate a corpus and run the pipeline DAG through Airflow"
@@ -23,6 +23,7 @@ help:
 	@echo "make demo PROFILE=yarn - the same pipeline on the cluster (after make cluster-up)"
 	@echo "make eval-extraction - precision/recall/F1 per field on a 20,000-document generated corpus"
 	@echo "make bench-extract   - lockgate's extractor vs Presidio's AnalyzerEngine, same documents"
+	@echo "make bench  - performance: scoring vs mlflow spark_udf vs a predict_proba loop, the pipeline at 10k/100k/1M documents, DAG parse times"
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-resolve constraints.txt from pyproject.toml"
 
@@ -54,6 +55,12 @@ eval-extraction: install
 
 bench-extract: install
 	lockgate bench-extract --documents $(BENCH_DOCS)
+
+BENCH_SIZES ?= 10000,100000,1000000
+SCORE_ROWS ?= 500000
+
+bench: install
+	lockgate bench --sizes $(BENCH_SIZES) --score-rows $(SCORE_ROWS)
 
 # The yarn profile's services, in start order; cluster-down stops them in reverse.
 cluster-up: install

@@ -20,6 +20,11 @@ Read the reports with `lockgate monitor report` or in the UI (Plugins > lockgate
 
 from __future__ import annotations
 
+# Airflow's DAG processor imports the airflow modules a DAG file names once, before it forks a
+# parser for the file ([dag_processor] parsing_pre_import_modules); naming the heavy ones here
+# (the Spark operator's provider, TaskFlow's decorators) keeps them out of every parse.
+import airflow.providers.apache.spark.operators.spark_submit  # noqa: F401
+import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import Asset, Param, dag, task
 
 from lockgate.orchestration import dag_settings, spark_job

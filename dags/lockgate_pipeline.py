@@ -23,6 +23,11 @@ Every task reads and writes only its run date's partitions; a rerun replaces the
 
 from __future__ import annotations
 
+# Airflow's DAG processor imports the airflow modules a DAG file names once, before it forks a
+# parser for the file ([dag_processor] parsing_pre_import_modules); naming the heavy ones here
+# (the Spark operator's provider, TaskFlow's decorators) keeps them out of every parse.
+import airflow.providers.apache.spark.operators.spark_submit  # noqa: F401
+import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import TaskGroup, dag, task
 
 from lockgate.models import registered_models

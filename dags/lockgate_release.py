@@ -13,6 +13,10 @@ Every rule (approvals, soak, windows, deadlines) is checked again by the ledger 
 
 from __future__ import annotations
 
+# Airflow's DAG processor imports the airflow modules a DAG file names once, before it forks a
+# parser for the file ([dag_processor] parsing_pre_import_modules); naming TaskFlow's decorators
+# here keeps them out of every parse.
+import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import Param, dag, task
 
 from lockgate.orchestration import dag_settings

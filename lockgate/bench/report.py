@@ -36,8 +36,8 @@ def targets(figures: dict) -> list[dict]:
             f"peak {largest['peak']['total_mb'] / 1024:.1f} GB",
             f"< {figures['machine']['memory_gb']} GB", largest["peak"]["total_mb"] < memory_mb)  # fmt: skip
     for dag in figures.get("dags", []):
-        add(f"parse {dag['file']}", dag["cold_seconds"], f"< {DAG_PARSE_SECONDS} s",
-            dag["cold_seconds"] < DAG_PARSE_SECONDS)  # fmt: skip
+        add(f"parse {dag['file']}", dag["parse_seconds"], f"< {DAG_PARSE_SECONDS} s",
+            dag["parse_seconds"] < DAG_PARSE_SECONDS)  # fmt: skip
     return found
 
 
@@ -112,12 +112,12 @@ def markdown(figures: dict) -> str:
         lines += _table(header, rows)
     dags = figures.get("dags")
     if dags:
-        lines.append("**DAG parse time** (Airflow's DagBag, a fresh interpreter per file, "
-                     "as the DAG processor parses)")  # fmt: skip
+        lines.append("**DAG parse time** (Airflow's DagBag timing, a fresh interpreter per file "
+                     "after the DAG processor's pre-import of the airflow modules it names)")  # fmt: skip
         lines.append("")
-        lines += _table(["file", "tasks", "cold s", "warm s"],
-                        [[d["file"], d["tasks"], d["cold_seconds"], d["warm_seconds"]]
-                         for d in dags])  # fmt: skip
+        lines += _table(["file", "tasks", "parse s", "pre-import s (once)", "warm parse s"],
+                        [[d["file"], d["tasks"], d["parse_seconds"], d["pre_import_seconds"],
+                          d["warm_seconds"]] for d in dags])  # fmt: skip
     found = figures.get("targets", [])
     if found:
         lines.append("**Targets**")
