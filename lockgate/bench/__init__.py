@@ -7,7 +7,7 @@ Parts, each optional:
 - `scoring`: lockgate vs `mlflow.pyfunc.spark_udf` vs a `predict_proba` loop (`bench.scoring`).
 
 Extraction and scoring use the smallest scale home (its corpus, registry and the release the
-pipeline deployed to test); it is built first when it is missing. Figures go to
+pipeline deployed to test), built first when it is missing, or any home given (`make demo`'s). Figures go to
 `<out>/bench-<time>.json` and `.md`, and `latest.json` / `latest.md`. A missed target is a
 figure, never a failure; scores that differ between scorers are a failure.
 """
@@ -40,7 +40,7 @@ def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, worke
 
 def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int, out: Path,
               run_date: str = "2026-11-20", seed: int = 11, presidio_letters: int = 1000,
-              say: Callable[[str], None] = print) -> dict:  # fmt: skip
+              home: Path | None = None, say: Callable[[str], None] = print) -> dict:  # fmt: skip
     from lockgate.bench.measure import machine
     from lockgate.bench.report import markdown, targets
     from lockgate.config import load_settings
@@ -70,7 +70,8 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
             say(f"   {runs[-1]['seconds']} s, peak {runs[-1]['peak']['total_mb']:,.0f} MB")
         figures["scale"] = {"runs": runs, "growth": growth(runs)}
     if "extraction" in parts or "scoring" in parts:
-        home = _smallest_home(root, sizes, run_date, seed, workers, runs, say)
+        home = home or _smallest_home(root, sizes, run_date, seed, workers, runs, say)
+        figures["home"] = str(home)
         home_settings = load_settings(home=home)
     if "extraction" in parts:
         figures["extraction"] = _extraction(home_settings, run_date, presidio_letters, say)

@@ -28,10 +28,16 @@ def _ints(_ctx, _param, value: str) -> list[int]:
 @click.option("--only", "only", multiple=True, type=click.Choice(PARTS),
               help="Run only these parts (repeatable); all by default.")  # fmt: skip
 @click.option("--presidio-letters", default=1000, show_default=True, type=click.IntRange(0))
+@click.option("--home", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A home with a release in test (make demo's) for extraction and scoring, "
+                   "instead of the smallest scale home.")  # fmt: skip
+@click.option("--run-date", default="2026-11-20", show_default=True,
+              help="The day extraction and scoring read.")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Where figures and the bench homes go [default: $LOCKGATE_HOME/bench].")  # fmt: skip
 def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...],
-          presidio_letters: int, out: Path | None) -> None:  # fmt: skip
+          presidio_letters: int, home: Path | None, run_date: str,
+          out: Path | None) -> None:  # fmt: skip
     """Benchmarks: DAG parse times, the pipeline at each size, extraction and scoring side by
     side with their peers. Prints the figures; exits 1 only if the scorers disagree."""
     from lockgate.bench import disagreements, run_bench
@@ -40,7 +46,8 @@ def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...]
     out = (out or load_settings().home / "bench").resolve()
     out.mkdir(parents=True, exist_ok=True)
     figures = run_bench(list(only or PARTS), sizes, score_rows, repeats, out,
-                        presidio_letters=presidio_letters, say=click.echo)  # fmt: skip
+                        run_date=run_date, presidio_letters=presidio_letters,
+                        home=home.resolve() if home else None, say=click.echo)  # fmt: skip
     click.echo("")
     click.echo(Path(figures["markdown"]).read_text(encoding="utf-8"))
     click.echo(f"figures: {figures['markdown']} and {out / 'latest.json'}")
