@@ -60,7 +60,7 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
         from lockgate.bench.dags import parse_times
 
         say("== DAG parse times")
-        figures["dags"] = parse_times(settings)
+        figures["dags"] = parse_times(settings, repeats)
     if "scale" in parts:
         from lockgate.bench.scale import growth, run_size
 
