@@ -92,8 +92,7 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
 def _extraction(settings, run_date: str, letters: int, say) -> dict:
     from pathlib import Path
 
-    from lockgate.corpus.generator import labelled_texts
-    from lockgate.extraction.bench import SHARED_TYPES, format_throughput, run_bench
+    from lockgate.extraction.bench import bench_letters, format_throughput
     from lockgate.extraction.stage import released_person_model
     from lockgate.storage import Layout
 
@@ -104,12 +103,7 @@ def _extraction(settings, run_date: str, letters: int, say) -> dict:
                                              person_model)}  # fmt: skip
     if letters:
         say(f"== extraction vs Presidio on {letters} letters")
-        shared = set(SHARED_TYPES.values())
-        texts = labelled_texts(letters, 202)
-        result["vs_presidio"] = run_bench(
-            [t for _, t, _ in texts], [{s for s in spans if s[2] in shared} for *_, spans in texts],
-            person_model,
-        )  # fmt: skip
+        result["vs_presidio"] = bench_letters(letters, 202, person_model)
     return result
 
 
@@ -133,10 +127,7 @@ def _scoring(settings, run_date: str, rows: int, repeats: int, work: Path, say) 
 
 def disagreements(figures: dict) -> list[str]:
     """Scorers whose scores differ from lockgate's, by model."""
-    found = []
-    for case in figures.get("scoring", []):
-        for side, agreement in case["agreement"].items():
-            if agreement["missing_rows"] or agreement["prediction_mismatches"] or \
-                    agreement["decision_mismatches"]:  # fmt: skip
-                found.append(f"{case['model']}: {side} {agreement}")
-    return found
+    from lockgate.bench.scoring import differs
+
+    return [f"{case['model']}: {side} {agreement}" for case in figures.get("scoring", [])
+            for side, agreement in case["agreement"].items() if differs(agreement)]  # fmt: skip

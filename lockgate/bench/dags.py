@@ -53,12 +53,10 @@ def dag_files(folder: Path | None = None) -> list[Path]:
 def parse_times(settings: Settings, repeats: int = 3) -> list[dict]:
     """Per DAG file: medians over `repeats` fresh interpreters of its pre-import, parse and warm
     parse times."""
-    import os
 
-    from lockgate.orchestration import airflow_environment
+    from lockgate.orchestration import airflow_process_env
 
-    env = os.environ | airflow_environment(settings)
-    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    env = airflow_process_env(settings)
     results = []
     for path in dag_files():
         runs = []

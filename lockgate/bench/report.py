@@ -130,8 +130,9 @@ def markdown(figures: dict) -> str:
 
 
 def _agrees(agreement: dict) -> str:
-    if agreement["missing_rows"] or agreement["prediction_mismatches"] or \
-            agreement["decision_mismatches"]:  # fmt: skip
+    from lockgate.bench.scoring import differs
+
+    if differs(agreement):
         return (f"**no**: {agreement['prediction_mismatches']} predictions, "
                 f"{agreement['decision_mismatches']} decisions, "
                 f"{agreement['missing_rows']} rows differ")  # fmt: skip

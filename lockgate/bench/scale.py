@@ -11,7 +11,6 @@ it is input preparation, reported apart from the pipeline.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -68,16 +67,6 @@ def generate_day(landing: Path, labels: Path, run_date: str, documents: int, see
     }
 
 
-def _bench_env(home: Path) -> dict[str, str]:
-    from lockgate.config import load_settings
-    from lockgate.orchestration import airflow_environment
-
-    settings = load_settings(home=home)
-    env = os.environ | airflow_environment(settings)
-    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    return env
-
-
 def _airflow(env: dict[str, str], *args: str) -> str:
     binary = str(Path(sys.executable).parent / "airflow")
     done = subprocess.run([binary, *args], env=env, capture_output=True, text=True, check=False)
@@ -99,6 +88,7 @@ def _epoch(stamp: str) -> float:
 def run_size(root: Path, documents: int, run_date: str, seed: int, workers: int) -> dict:
     """One fresh home of `documents` documents through the pipeline DAG; per-stage figures."""
     from lockgate.config import load_settings
+    from lockgate.orchestration import airflow_process_env
     from lockgate.storage import Layout, read_json
 
     home = root / f"scale-{documents}"
@@ -110,7 +100,7 @@ def run_size(root: Path, documents: int, run_date: str, seed: int, workers: int)
     local = lambda uri: Path(uri.removeprefix("file://"))  # noqa: E731
     corpus = generate_day(local(layout.landing(run_date)), local(layout.labels(run_date)),
                           run_date, documents, seed, workers)  # fmt: skip
-    env = _bench_env(home)
+    env = airflow_process_env(settings)
     _airflow(env, "db", "migrate")
     binary = str(Path(sys.executable).parent / "airflow")
     with (home / "dags-test.log").open("wb") as log:

@@ -155,6 +155,12 @@ def agreement(reference: Path, other: Path) -> dict:
     }
 
 
+def differs(agreement: dict) -> bool:
+    """Whether an `agreement` found any row scored differently or missing."""
+    return bool(agreement["missing_rows"] or agreement["prediction_mismatches"]
+                or agreement["decision_mismatches"])  # fmt: skip
+
+
 def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float = 0.2) -> dict:
     """Time every side on `case` (`repeats` alternating runs after a warm-up each) and compare
     their scores; figures are medians."""

@@ -99,11 +99,9 @@ def airflow(args: tuple[str, ...]) -> None:
 
 def _airflow_command() -> tuple[str, dict[str, str]]:
     """The venv's airflow binary and the environment that points it at this checkout."""
-    from lockgate.orchestration import airflow_environment
+    from lockgate.orchestration import airflow_process_env
 
-    env = os.environ | airflow_environment(load_settings())
-    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    return str(Path(sys.executable).parent / "airflow"), env
+    return str(Path(sys.executable).parent / "airflow"), airflow_process_env(load_settings())
 
 
 def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProcess:
@@ -417,16 +415,11 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
     """lockgate's extractor vs Presidio's AnalyzerEngine on the same letters: docs/s/core and F1."""
     from rich.console import Console
 
-    from lockgate.corpus.generator import labelled_texts
-    from lockgate.extraction.bench import SHARED_TYPES, bench_table, run_bench
+    from lockgate.extraction.bench import bench_letters, bench_table
 
     settings = load_settings()
     _, person_model = _person_model(settings)
-    letters = labelled_texts(documents, seed)
-    shared = set(SHARED_TYPES.values())
-    texts = [text for _, text, _ in letters]
-    truth = [{s for s in spans if s[2] in shared} for _, _, spans in letters]
-    result = run_bench(texts, truth, person_model)
+    result = bench_letters(documents, seed, person_model)
     Console(width=110).print(bench_table(result))
     _write_figures(json_path or settings.home / "eval" / f"bench-extract-{documents}-{seed}.json",
                    result)  # fmt: skip

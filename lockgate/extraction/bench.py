@@ -125,6 +125,17 @@ def run_bench(texts: list[str], truth: list[Spans], person_model: tuple[str, byt
     }
 
 
+def bench_letters(count: int, seed: int, person_model: tuple[str, bytes] | None) -> dict:
+    """`run_bench` on `count` generated letters, scored on the types both sides extract."""
+    from lockgate.corpus.generator import labelled_texts
+
+    shared = set(SHARED_TYPES.values())
+    letters = labelled_texts(count, seed)
+    return run_bench([text for _, text, _ in letters],
+                     [{s for s in spans if s[2] in shared} for *_, spans in letters],
+                     person_model)  # fmt: skip
+
+
 def bench_table(result: dict):
     from rich.table import Table
 

@@ -67,6 +67,14 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def airflow_process_env(settings: Settings) -> dict[str, str]:
+    """This process's environment with `airflow_environment` over it, for running `airflow`;
+    the Airflow home exists."""
+    env = os.environ | airflow_environment(settings)
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
 def dag_settings(**overrides) -> dict:
     """What every lockgate DAG shares (start date, no catch-up, one run at a time, no retries:
     jobs are idempotent and a failure is for a person to read); `overrides` win."""
