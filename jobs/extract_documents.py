@@ -21,6 +21,7 @@ from lockgate.extraction.dataset import (
     extract_outcomes,
     extraction_report,
     quarantine_of,
+    read_landing,
 )
 from lockgate.extraction.person_model import MODEL_NAME
 from lockgate.extraction.stage import released_person_model
@@ -57,7 +58,7 @@ def extract_day(spark, config, layout: Layout, run_date: str, person_model) -> N
     listing = list_files(spark, landing)
     if not listing:
         raise SystemExit(f"nothing landed in {landing}: no documents to extract for {run_date}")
-    received = spark.read.format("binaryFile").load(landing)
+    received = read_landing(spark, landing, len(listing))
     outcomes = extract_outcomes(
         received, listing, config.policy.extraction.limits(), run_date, person_model
     ).persist()

@@ -69,6 +69,11 @@ def markdown(figures: dict) -> str:
               "reference" if name == "lockgate" else _agrees(case["agreement"][name])]
              for name, s in sides.items()],
         )  # fmt: skip
+        floor = case.get("spark_floor")
+        if floor:
+            lines += [f"Spark alone, the same plan with no model in it: "
+                      f"{floor['rows_per_second']:,} rows/s (the bound of any scorer in Spark "
+                      f"on these cores).", ""]  # fmt: skip
     extraction = figures.get("extraction")
     if extraction:
         lines.append(

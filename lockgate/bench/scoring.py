@@ -9,6 +9,9 @@
 - `predict_proba_loop`: one Python process reading the same Parquet in batches of the same
   size and calling `predict_proba` on each: the per-core ceiling, no Spark at all.
 
+Beside them, `spark_floor` times lockgate's plan with no model in it: Spark's own cost of
+reading, moving rows to Python and back, and writing, which bounds every Spark scorer.
+
 Every side writes its scores to Parquet; the bench then compares them row by row. Equal
 predictions and decisions are a result of the bench, reported with its figures.
 """
@@ -119,6 +122,27 @@ def _mlflow_udf(spark, case: Case, model_dir: Path, out: Path) -> None:
     scored.write.mode("overwrite").parquet(str(out))
 
 
+def _spark_floor(spark, case: Case, out: Path) -> None:
+    """lockgate's read -> mapInArrow -> write with no model in it (a constant score per row):
+    what Spark's own row handling costs here, the most any Python scorer in Spark can reach."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    from lockgate.scoring.batch import SCORE_SCHEMA
+
+    schema = to_arrow_schema(SCORE_SCHEMA)
+
+    def constant(batches):
+        for batch in batches:
+            n = batch.num_rows
+            yield pa.RecordBatch.from_arrays(
+                [batch.column("doc_id"), pa.repeat("none", n), pa.repeat(0.0, n),
+                 pa.repeat("manual_review", n)], schema=schema)  # fmt: skip
+
+    frame = spark.read.parquet(str(case.features)).select("doc_id", *case.inputs)
+    frame.mapInArrow(constant, SCORE_SCHEMA).write.mode("overwrite").parquet(str(out))
+
+
 def _loop(case: Case, model_file: Path, out: Path, sampler_interval: float) -> dict:
     """The per-core ceiling, in its own process so that its memory is its own."""
     model_file.write_bytes(case.model_bytes)
@@ -172,6 +196,7 @@ def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float 
     spark_sides = {
         "lockgate": lambda out: _lockgate(spark, case, out),
         "mlflow_spark_udf": lambda out: _mlflow_udf(spark, case, model_dir, out),
+        "spark_floor": lambda out: _spark_floor(spark, case, out),
     }
     for run in spark_sides.values():  # warm-up: Python workers started, models loaded
         run(work / "warm-up")
@@ -196,7 +221,9 @@ def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float 
         }
 
     sides = {side: figures(timings[side], peaks[side]) for side in spark_sides}
+    floor = sides.pop("spark_floor")
     sides["predict_proba_loop"] = figures([r["seconds"] for r in loops], [r["peak"] for r in loops])
+    sides["predict_proba_loop"]["threads"] = max(r["threads"] for r in loops)
     ceiling = sides["predict_proba_loop"]["rows_per_second"] * cores
     ours = sides["lockgate"]["rows_per_second"]
     return {
@@ -211,6 +238,7 @@ def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float 
             ours / sides["mlflow_spark_udf"]["rows_per_second"], 2
         ),
         "lockgate_vs_ceiling_times_cores": round(ours / ceiling, 2),
+        "spark_floor": floor,
         "agreement": {
             side: agreement(work / "lockgate", work / side)
             for side in ("mlflow_spark_udf", "predict_proba_loop")

@@ -37,6 +37,12 @@ def _estimator(digest: str, data: bytes):
     return _ESTIMATORS[digest]
 
 
+def model_input(batch: pa.RecordBatch, inputs: list[str]):
+    """The model's input columns of an Arrow batch as pandas, in the order it was trained on;
+    only those are converted (not the doc_id strings that travel beside them)."""
+    return pa.Table.from_batches([batch]).select(inputs).to_pandas()
+
+
 def decide(proba: np.ndarray, classes: np.ndarray, thresholds: dict[str, float]):
     """(prediction, confidence, decision) per row of class probabilities: a row is decided
     automatically when its confidence reaches the threshold of the class it was given, otherwise
@@ -67,7 +73,7 @@ def score_frame(
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            proba = estimator.predict_proba(batch.to_pandas()[inputs])
+            proba = estimator.predict_proba(model_input(batch, inputs))
             prediction, confidence, decision = decide(proba, classes, thresholds)
             yield pa.RecordBatch.from_arrays(
                 [batch.column("doc_id"), pa.array(prediction), pa.array(confidence),

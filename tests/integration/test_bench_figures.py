@@ -40,6 +40,8 @@ def test_bench_writes_every_figure_and_the_scorers_agree(story_home, tmp_path):
         assert set(case["sides"]) == {"lockgate", "mlflow_spark_udf", "predict_proba_loop"}
         for side in case["sides"].values():
             assert side["rows_per_second"] > 0
+        assert case["sides"]["predict_proba_loop"]["threads"] == 1  # a per-core ceiling
+        assert case["spark_floor"]["rows_per_second"] > 0
         for side, agreement in case["agreement"].items():
             assert agreement["rows"] == 5000, side
             assert agreement["missing_rows"] == 0, side

@@ -129,6 +129,7 @@ def _figures(vs_mlflow: float, vs_ceiling: float, k: float, parse: float) -> dic
                      "sides": {"lockgate": side, "mlflow_spark_udf": side, "predict_proba_loop": side},
                      "lockgate_vs_mlflow_spark_udf": vs_mlflow,
                      "lockgate_vs_ceiling_times_cores": vs_ceiling,
+                     "spark_floor": side | {"rows_per_second": 4321},
                      "agreement": {"mlflow_spark_udf": same, "predict_proba_loop": same | {"decision_mismatches": 3}}}],
         "scale": {"runs": [run | {"documents": 100_000}, run | {"documents": 1_000_000}],
                   "growth": {"pipeline": {"all_sizes": k, "largest_two": k},
@@ -164,6 +165,46 @@ def test_markdown_shows_every_figure_and_a_disagreement():
         in text
     )
     assert "| mlflow_spark_udf | 1,000 | 500 / 300 / 100 | yes" in text
+    assert "the same plan with no model in it: 4,321 rows/s" in text
     assert "| extract_documents | 5.0 | 5.0 | 1.04 | 1.04 |" in text
     assert "| a.py | 3 | 0.15 | 0.4 | 0.01 |" in text
     assert "2 cores, 23.4 GB" in text
+
+
+def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
+    """The ceiling runs on one core (HistGB's OpenMP would otherwise use them all) and decides
+    every row as scoring does."""
+    import json
+    import subprocess
+
+    import numpy as np
+    import skops.io as sio
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from lockgate.scoring.batch import decide
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000)})
+    labels = np.where(frame["a"] + frame["b"] > 0, "urgent", "routine")
+    model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(frame, labels)
+    (tmp_path / "features").mkdir()
+    frame.assign(doc_id=[f"d{i}" for i in range(3000)]).to_parquet(tmp_path / "features/p.parquet")
+    (tmp_path / "model.skops").write_bytes(sio.dumps(model))
+    options = {"inputs": ["a", "b"], "thresholds": {"urgent": 0.9, "routine": 0.6}, "batch": 700}
+    done = subprocess.run(
+        [sys.executable, "-m", "lockgate.bench.loop", str(tmp_path / "features"),
+         str(tmp_path / "model.skops"), str(tmp_path / "out"), json.dumps(options)],
+        capture_output=True, text=True, check=True, env={"OMP_NUM_THREADS": "2", "PATH": ""},
+    )  # fmt: skip
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["rows"] == 3000 and figures["threads"] == 1 and figures["seconds"] > 0
+
+    scores = (
+        pd.read_parquet(tmp_path / "out").set_index("doc_id").loc[[f"d{i}" for i in range(3000)]]
+    )
+    prediction, confidence, decision = decide(
+        model.predict_proba(frame), np.asarray(model.classes_), options["thresholds"]
+    )
+    assert list(scores["prediction"]) == list(prediction)
+    assert list(scores["decision"]) == list(decision)
+    assert np.allclose(scores["confidence"], confidence)

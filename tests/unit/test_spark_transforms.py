@@ -11,7 +11,9 @@ from lockgate.extraction.dataset import (
     documents_of,
     extract_outcomes,
     extraction_report,
+    parse_partitions,
     quarantine_of,
+    read_landing,
 )
 from lockgate.extraction.formats import Limits
 from lockgate.storage.spark_io import list_files, read_partition, write_partition
@@ -110,6 +112,20 @@ def test_listing_sees_empty_files(spark, tmp_path):
     (tmp_path / "b.txt").write_bytes(b"")
     listed = list_files(spark, f"file://{tmp_path}")
     assert [(p.rsplit("/", 1)[1], n) for p, n in listed] == [("a.txt", 1), ("b.txt", 0)]
+
+
+def test_a_landing_folder_is_read_in_as_many_partitions_as_it_is_parsed_in(spark, tmp_path):
+    for i in range(400):
+        (tmp_path / f"{i:03}.txt").write_bytes(b"letter %d" % i)
+    # Spark alone would cut 400 small files into a read task per ~32 (its 4 MB open cost).
+    spark.conf.unset("spark.sql.files.maxPartitionNum")
+    default = spark.read.format("binaryFile").load(f"file://{tmp_path}").rdd.getNumPartitions()
+    received = read_landing(spark, f"file://{tmp_path}", 400)
+    assert parse_partitions(spark, 400) == 4 < default
+    assert received.rdd.getNumPartitions() <= 4 and received.count() == 400
+    spark.conf.unset("spark.sql.files.maxPartitionNum")
+    # A large day is parsed in tasks of at most FILES_PER_PARTITION files.
+    assert parse_partitions(spark, 1_000_000) == 200 and parse_partitions(spark, 10_001) == 4
 
 
 def _extracted(spark, rows):
