@@ -236,3 +236,34 @@ def test_same_bytes_give_the_same_rows():
     msg.add_attachment("Pay EUR 10,00.", filename="a.txt")
     data = bytes(msg)
     assert extract_records("a.eml", data, LIMITS) == extract_records("a.eml", data, LIMITS)
+
+
+def test_remembered_headers_are_the_headers_policy_default_parses(small_corpus):
+    """E-mails are parsed with a policy that remembers parsed headers; every header of every
+    part reads as policy.default reads it, and long values are never kept."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from lockgate.extraction.formats import _EML_POLICY, _parsed_header
+
+    def headers(message):
+        return [[(k, str(v), getattr(v, "params", None), v.defects) for k, v in part.items()]
+                for part in message.walk()]  # fmt: skip
+
+    root, _ = small_corpus
+    mails = sorted((root / "landing").rglob("*.eml"))
+    assert mails
+    _parsed_header.cache_clear()
+    for mail in mails:
+        data = mail.read_bytes()
+        ours = BytesParser(policy=_EML_POLICY).parsebytes(data)
+        theirs = BytesParser(policy=policy.default).parsebytes(data)
+        assert headers(ours) == headers(theirs), mail.name
+        assert headers(ours) == headers(ours), mail.name  # read again: from what was kept
+    assert _parsed_header.cache_info().hits > 0
+
+    long_subject = _message()
+    long_subject.replace_header("Subject", "x " * 600)
+    parsed = BytesParser(policy=_EML_POLICY).parsebytes(bytes(long_subject))
+    kept = _parsed_header.cache_info().currsize
+    assert str(parsed["Subject"]).startswith("x x") and _parsed_header.cache_info().currsize == kept
