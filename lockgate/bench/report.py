@@ -113,7 +113,9 @@ def markdown(figures: dict) -> str:
         rows.append(total)
         rows.append(["peak RSS, GB", *[f"{r['peak']['total_mb'] / 1024:.1f}" for r in runs],
                      *(["", ""] if growth else [])])  # fmt: skip
-        rows.append(["corpus generation (input), s", *[r["corpus"]["seconds"] for r in runs],
+        rows.append(["corpus generation (input), s",
+                     *[f"{r['corpus']['seconds']}" + (" (kept)" if r["corpus"].get("reused") else "")
+                       for r in runs],
                      *(["", ""] if growth else [])])  # fmt: skip
         lines += _table(header, rows)
     dags = figures.get("dags")

@@ -13,7 +13,7 @@ import pytest
 from lockgate.bench.growth import growth_exponent
 from lockgate.bench.measure import run_measured
 from lockgate.bench.report import markdown, targets
-from lockgate.bench.scale import generate_day, growth
+from lockgate.bench.scale import generate_day, growth, kept_corpus
 from lockgate.bench.scoring import agreement
 from lockgate.corpus import generate_corpus
 
@@ -97,6 +97,21 @@ def test_a_day_generated_in_parallel_parts_is_the_day_generated_in_one(tmp_path)
     ).read_bytes()
     assert parts["by_format"] == one.by_format and parts["broken"] == one.broken
     assert not list((tmp_path / "two").glob("**/.parts-*"))
+
+
+def test_a_sizes_corpus_is_generated_once_and_kept(tmp_path):
+    folder, first = kept_corpus(tmp_path, "2026-11-20", 30, 3, workers=1)
+    files = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    assert not first["reused"] and first["documents"] == 30
+    assert len(list((folder / "landing").rglob("*.*"))) == 30
+    again, second = kept_corpus(tmp_path, "2026-11-20", 30, 3, workers=1)
+    assert again == folder and second == first | {"reused": True}
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()} == files
+    # A corpus whose generation did not finish (no summary) is generated anew.
+    (folder / "summary.json").unlink()
+    (folder / "landing" / "stray.txt").write_text("half a run")
+    _, third = kept_corpus(tmp_path, "2026-11-20", 30, 3, workers=1)
+    assert not third["reused"] and not (folder / "landing" / "stray.txt").exists()
 
 
 def test_pdfs_laid_out_line_by_line_hold_the_same_words(tmp_path):
