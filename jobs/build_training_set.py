@@ -24,9 +24,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     spark = build_session(f"lockgate-training-sets-{args.run_date}")
+    config = settings()
     manifests = build_training_snapshots(
-        spark, Layout(settings().storage_root), args.run_date, args.model
-    )
+        spark, Layout(config.storage_root), args.run_date, args.model,
+        config.policy.training.max_rows,
+    )  # fmt: skip
     for manifest in manifests.values():
         print(f"training set {manifest['model']} {args.run_date}: {manifest}")
     spark.stop()

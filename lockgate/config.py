@@ -47,6 +47,8 @@ class TrainingPolicy(BaseModel):
     max_trials: int = 8
     # The environment whose deployed version a candidate is compared with.
     champion_environment: str = "prod"
+    # A model trains on at most this many labelled documents, the newest; None: all of them.
+    max_rows: int | None = Field(default=None, ge=1000)
 
 
 class ExtractionPolicy(BaseModel):

@@ -7,6 +7,13 @@ def _fmt(value) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _capped(training: dict) -> list[str]:
+    labelled, cap = training.get("labelled_rows"), training.get("max_rows")
+    if not cap or labelled is None or labelled <= cap:
+        return []
+    return [f"- the newest {cap:,} of {labelled:,} labelled documents (policy training.max_rows)"]
+
+
 def render_card(version: str, metadata: dict) -> str:
     training, gate = metadata["training"], metadata["gate"]
     lines = [
@@ -20,6 +27,7 @@ def render_card(version: str, metadata: dict) -> str:
         f"- rows: {training['train_rows']} train, {training['validation_rows']} validation "
         f"(thresholds, search), {training['test_rows']} test (gate); split by document content",
         f"- label counts: {training['label_counts']}",
+        *_capped(training),
         f"- inputs: {', '.join(metadata['inputs'])}",
         "",
         "## Training",

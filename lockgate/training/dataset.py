@@ -14,8 +14,10 @@ class MissingColumns(ValueError):
     """A model asks for columns the labelled document table does not have."""
 
 
-def model_snapshot(labelled: DataFrame, spec: ModelSpec) -> DataFrame:
-    """The rows with a label for `spec`, its inputs, and the label renamed `label`."""
+def model_snapshot(labelled: DataFrame, spec: ModelSpec, max_rows: int | None = None) -> DataFrame:
+    """The rows with a label for `spec`, its inputs, and the label renamed `label`; with
+    `max_rows`, the newest `max_rows` of them (latest run date first, then by doc_id, a content
+    hash: the same rows whatever order Spark reads them in)."""
     wanted = [*spec.inputs, spec.label]
     missing = sorted(set(wanted) - set(labelled.columns))
     if missing:
@@ -23,9 +25,17 @@ def model_snapshot(labelled: DataFrame, spec: ModelSpec) -> DataFrame:
             f"model {spec.name} reads {missing}, which the labelled document table does not "
             f"have; it has {sorted(labelled.columns)}"
         )
-    return labelled.where(F.col(spec.label).isNotNull()).select(
+    rows = labelled.where(F.col(spec.label).isNotNull()).select(
         "doc_id", "run_date", *spec.inputs, F.col(spec.label).cast("string").alias("label")
     )
+    if max_rows is None:
+        return rows
+    newest = (
+        rows.select("run_date", "doc_id")
+        .orderBy(F.col("run_date").desc(), F.col("doc_id"))
+        .limit(max_rows)
+    )
+    return rows.join(newest, ["run_date", "doc_id"], "left_semi").select(*rows.columns)
 
 
 def snapshot_digest(snapshot: DataFrame) -> str:

@@ -30,16 +30,18 @@ from lockgate.training.fit import (
 
 
 def build_training_snapshots(
-    spark: SparkSession, layout: Layout, run_date: str, models: list[str] | None = None
-) -> dict[str, dict]:
-    """Each model's content-addressed snapshot for `run_date` (written once per content)."""
+    spark: SparkSession, layout: Layout, run_date: str, models: list[str] | None = None,
+    max_rows: int | None = None,
+) -> dict[str, dict]:  # fmt: skip
+    """Each model's content-addressed snapshot for `run_date` (written once per content), of at
+    most `max_rows` labelled documents, the newest (the policy's training.max_rows)."""
     extracted = spark.read.parquet(layout.extracted)
     labels = spark.read.json(f"{layout.root}/labels/*/ground_truth.jsonl")
     labelled = labelled_documents(extracted, labels, run_date).persist()
     specs = [get_model(name) for name in models] if models else registered_models().values()
     manifests = {}
     for spec in specs:
-        snapshot = model_snapshot(labelled, spec).persist()
+        snapshot = model_snapshot(labelled, spec, max_rows).persist()
         digest = snapshot_digest(snapshot)
         if not uri_exists(layout.training_snapshot(spec.name, digest)):
             write_partition(snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"])
@@ -49,6 +51,8 @@ def build_training_snapshots(
             "snapshot": digest,
             "columns": snapshot.columns,
             "rows": snapshot.count(),
+            "labelled_rows": model_snapshot(labelled, spec).count() if max_rows else None,
+            "max_rows": max_rows,
             "label_counts": {
                 r["label"]: r["count"]
                 for r in snapshot.groupBy("label").count().orderBy("label").collect()
@@ -155,6 +159,8 @@ def _metadata(
             "snapshot_digest": training_set["snapshot"],
             "run_date": run_date,
             "label_counts": training_set["label_counts"],
+            "labelled_rows": training_set.get("labelled_rows"),
+            "max_rows": training_set.get("max_rows"),
             "code_version": lineage.get("code_version", "unknown"),
             "airflow_run_id": lineage.get("airflow_run_id", ""),
             "train_rows": trained.train_rows,

@@ -12,6 +12,7 @@ def test_environment_overrides_base_key_by_key(tmp_path):
     assert prod.policy.release.required_approver_roles == ["model-owner", "risk", "operations"]
     assert test.policy.release.required_approver_roles == []
     assert prod.storage_root == f"file://{tmp_path}/lake"
+    assert prod.policy.training.max_rows == test.policy.training.max_rows == 250_000  # base.toml
 
 
 def test_gate_is_the_models_own_with_the_environments_overrides(tmp_path):

@@ -192,6 +192,10 @@ def test_snapshot_digest_depends_on_content_not_order(spark):
         "d1"
     ]  # rows without this model's label are left out
     assert snapshot_digest(routing) == snapshot_digest(routing.orderBy(F.desc("doc_id")))
+    # training.max_rows keeps the newest labelled documents
+    newest = model_snapshot(labelled, get_model("routing"), max_rows=1)
+    assert [r.doc_id for r in newest.collect()] == ["d2"] and newest.columns == routing.columns
+    assert model_snapshot(labelled, get_model("routing"), max_rows=5).count() == 2
     changed = routing.withColumn("label", F.lit("custody"))
     assert snapshot_digest(changed) != snapshot_digest(routing)
 

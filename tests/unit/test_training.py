@@ -271,3 +271,13 @@ def test_models_command_lists_each_model_with_its_effective_gate(tmp_path, monke
     assert listing["routing"]["gate"]["min_macro_f1"] == 0.90  # prod's override
     assert listing["urgency"]["label"] == "urgency"
     assert listing["urgency"]["search_space"] == {"learning_rate": [0.05, 0.2], "max_depth": [3, 5]}
+
+
+def test_the_card_says_when_training_kept_only_the_newest_documents():
+    from lockgate.training.card import _capped
+
+    assert _capped({"labelled_rows": 1_000_000, "max_rows": 250_000}) == [
+        "- the newest 250,000 of 1,000,000 labelled documents (policy training.max_rows)"
+    ]
+    assert _capped({"labelled_rows": 2_000, "max_rows": 250_000}) == []
+    assert _capped({"label_counts": {}}) == []  # a card of a version trained before the cap
