@@ -51,13 +51,20 @@ def score_day(spark, config, layout: Layout, environment: str, run_date: str, de
         scores = scores.withColumn("run_date", F.lit(run_date))
         write_partition(scores, layout.scores(environment, model), partition, ["doc_id"])
         written = read_partition(spark, layout.scores(environment, model), partition)
+        # One pass over what was written: rows per release and decision.
+        counts = written.groupBy("release_id", "decision").count().collect()
+        releases = sorted({r["release_id"] for r in counts})
+        if len(releases) != 1:
+            raise SystemExit(f"scores of {model} for {run_date} name releases {releases}; "
+                             "one scoring run writes one release's scores")  # fmt: skip
+        by_decision = {r["decision"]: r["count"] for r in counts}
         summary = {
             "model": model,
             "model_version": entry["version"],
-            "release_id": written.select("release_id").first()["release_id"],
-            "rows": written.count(),
-            "by_decision": {r["decision"]: r["count"] for r in written.groupBy("decision").count().collect()},
-        }  # fmt: skip
+            "release_id": releases[0],
+            "rows": sum(by_decision.values()),
+            "by_decision": by_decision,
+        }
         write_json_atomic(layout.manifest(f"scores/{environment}/{model}", run_date), summary)
         print(f"scores {environment} {model} {run_date}: {summary}")
 
