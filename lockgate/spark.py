@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
 
@@ -14,6 +17,10 @@ def build_session(app_name: str, master: str | None = None) -> SparkSession:
     `master` replaces the profile's (the CLI reads small datasets in-process with local[*]).
     """
     profile = settings()
+    # Python workers run this interpreter unless told otherwise (a bare `pyspark` would start
+    # the system's, without lockgate's libraries); the cluster profile's spark.pyspark.python
+    # (the shipped environment) still wins on YARN.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     submitted = SparkConf()
     builder = SparkSession.builder.appName(app_name)
     if not submitted.contains("spark.master"):
