@@ -231,3 +231,13 @@ def test_score_frame_applies_each_classs_threshold(spark):
     assert rows["a"].prediction == "payments" and rows["b"].prediction == "complaints"
     assert rows["a"].confidence == pytest.approx(expected[0].max())
     assert (rows["a"].decision, rows["b"].decision) == ("auto_route", "manual_review")
+
+
+def test_a_session_does_not_log_every_file_it_reads(spark):
+    from lockgate.spark import QUIET_LOGGERS, quiet_file_reads
+
+    log4j = spark._jvm.org.apache.logging.log4j
+    quiet_file_reads(spark)
+    for name in QUIET_LOGGERS:
+        assert str(log4j.LogManager.getLogger(name).getLevel()) == "WARN"
+        assert not log4j.LogManager.getLogger(name).isInfoEnabled()
