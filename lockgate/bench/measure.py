@@ -88,7 +88,7 @@ class TreeSampler:
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._roles: dict[int, str] = {}
+        self._roles: dict[tuple[int, str], str] = {}
 
     def _sample(self) -> None:
         try:
@@ -100,9 +100,10 @@ class TreeSampler:
         rss = dict.fromkeys(ROLES, 0)
         for process in tree:
             try:
-                role = self._roles.get(process.pid) or self._roles.setdefault(
-                    process.pid, _role(process)
-                )
+                # By pid and name: spark-submit is a shell script that execs java in its own
+                # process, which a role kept by pid alone would leave counted as "other".
+                key = (process.pid, process.name())
+                role = self._roles.get(key) or self._roles.setdefault(key, _role(process))
                 rss[role] += process.memory_info().rss
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue

@@ -57,6 +57,18 @@ def test_run_measured_sees_the_memory_a_child_process_holds():
     assert before["total_mb"] == 0
 
 
+def test_a_process_that_execs_another_program_is_counted_in_its_new_role():
+    """spark-submit is a shell script that execs java: the same pid, another program."""
+    hold = "import time; b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
+    # The role's mark comes from the environment, so the shell's own command line lacks it.
+    script = f'sleep 0.5; exec {sys.executable} -c "{hold}" "$ROLE_MARK"'
+    env = {"ROLE_MARK": "pyspark.daemon", "PATH": "/usr/bin:/bin"}
+    measured = run_measured(["bash", "-c", script], env=env, interval=0.05)
+    peak = measured.sampler.peak()
+    assert measured.returncode == 0
+    assert 200 <= peak["python_workers_mb"] < 350 and peak["other_mb"] < 50
+
+
 def _scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
     path.mkdir(parents=True)
     pd.DataFrame(rows, columns=["doc_id", "prediction", "confidence", "decision"]).to_parquet(
