@@ -126,18 +126,15 @@ def _spark_floor(spark, case: Case, out: Path) -> None:
     """lockgate's read -> mapInArrow -> write with no model in it (a constant score per row):
     what Spark's own row handling costs here, the most any Python scorer in Spark can reach."""
     import pyarrow as pa
-    from pyspark.sql.pandas.types import to_arrow_schema
 
-    from lockgate.scoring.batch import SCORE_SCHEMA
-
-    schema = to_arrow_schema(SCORE_SCHEMA)
+    from lockgate.scoring.batch import SCORE_ARROW_SCHEMA, SCORE_SCHEMA
 
     def constant(batches):
         for batch in batches:
             n = batch.num_rows
             yield pa.RecordBatch.from_arrays(
                 [batch.column("doc_id"), pa.repeat("none", n), pa.repeat(0.0, n),
-                 pa.repeat("manual_review", n)], schema=schema)  # fmt: skip
+                 pa.repeat("manual_review", n)], schema=SCORE_ARROW_SCHEMA)  # fmt: skip
 
     frame = spark.read.parquet(str(case.features)).select("doc_id", *case.inputs)
     frame.mapInArrow(constant, SCORE_SCHEMA).write.mode("overwrite").parquet(str(out))

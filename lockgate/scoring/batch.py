@@ -21,6 +21,11 @@ SCORE_SCHEMA = StructType(
         StructField("decision", StringType(), False),
     ]
 )
+# What a scorer's Python side yields per batch, as Arrow.
+SCORE_ARROW_SCHEMA = pa.schema(
+    [("doc_id", pa.string()), ("prediction", pa.string()), ("confidence", pa.float64()),
+     ("decision", pa.string())]
+)  # fmt: skip
 _ESTIMATORS: dict[str, object] = {}
 
 
@@ -62,10 +67,6 @@ def score_frame(
     document features."""
     spark = features.sparkSession
     shared = spark.sparkContext.broadcast(model_bytes)
-    arrow_schema = pa.schema(
-        [("doc_id", pa.string()), ("prediction", pa.string()), ("confidence", pa.float64()),
-         ("decision", pa.string())]
-    )  # fmt: skip
 
     def predict(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         estimator = _estimator(digest, shared.value)
@@ -78,7 +79,7 @@ def score_frame(
             yield pa.RecordBatch.from_arrays(
                 [batch.column("doc_id"), pa.array(prediction), pa.array(confidence),
                  pa.array(decision)],
-                schema=arrow_schema,
+                schema=SCORE_ARROW_SCHEMA,
             )  # fmt: skip
 
     return features.select("doc_id", *inputs).mapInArrow(predict, SCORE_SCHEMA)

@@ -45,13 +45,18 @@ def build_training_snapshots(
         digest = snapshot_digest(snapshot)
         if not uri_exists(layout.training_snapshot(spec.name, digest)):
             write_partition(snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"])
+        rows = snapshot.count()
+        # Under the cap the snapshot is every labelled row; only a full one needs counting again.
+        labelled_rows = None if max_rows is None else (
+            rows if rows < max_rows else model_snapshot(labelled, spec).count()
+        )  # fmt: skip
         manifest = {
             "model": spec.name,
             "run_date": run_date,
             "snapshot": digest,
             "columns": snapshot.columns,
-            "rows": snapshot.count(),
-            "labelled_rows": model_snapshot(labelled, spec).count() if max_rows else None,
+            "rows": rows,
+            "labelled_rows": labelled_rows,
             "max_rows": max_rows,
             "label_counts": {
                 r["label"]: r["count"]
