@@ -77,7 +77,7 @@ def markdown(figures: dict) -> str:
     extraction = figures.get("extraction")
     if extraction:
         lines.append(
-            "**Extraction, one core per format** (`extract_records`, as the Spark job runs it)"
+            "**Extraction, one core per format** (`extract_batch`, as the Spark job runs it)"
         )
         lines.append("")
         lines += _table(["format", "files", "mean KB", "docs/s per core"],

@@ -4,6 +4,7 @@ from lockgate.extraction.documents import (
     EXTRACTOR_VERSION,
     Limits,
     Quarantined,
+    extract_batch,
     extract_record,
     extract_records,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "Entity",
     "Limits",
     "Quarantined",
+    "extract_batch",
     "extract_entities",
     "extract_record",
     "extract_records",

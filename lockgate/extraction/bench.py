@@ -155,10 +155,11 @@ def bench_table(result: dict):
 def format_throughput(landing, limits, person_model: tuple[str, bytes] | None,
                       per_format: int = 300) -> dict[str, dict]:  # fmt: skip
     """Documents per second on one core for each format: up to `per_format` files of each from
-    `landing`, each through `extract_records`, the function the Spark job maps over files."""
+    `landing` through `extract_batch`, in the job's batches of FILES_PER_MODEL_PASS files."""
     from pathlib import Path
 
-    from lockgate.extraction.documents import extract_records
+    from lockgate.extraction.dataset import FILES_PER_MODEL_PASS
+    from lockgate.extraction.documents import extract_batch
     from lockgate.extraction.person_model import finder_from_bytes
 
     finder = finder_from_bytes(person_model[1], person_model[0]) if person_model else None
@@ -170,13 +171,16 @@ def format_throughput(landing, limits, person_model: tuple[str, bytes] | None,
     result = {}
     for fmt, files in sorted(by_format.items()):
         data = [(path.name, path.read_bytes()) for path in files]
-        extract_records(*data[0], limits, finder)  # warm-up
+        extract_batch(data[:1], limits, finder)  # warm-up
         started = time.process_time()
-        quarantined = sum(
-            extract_records(name, payload, limits, finder)[0]["quarantine_reason"] is not None
-            for name, payload in data
-        )
+        rows = [
+            row
+            for first in range(0, len(data), FILES_PER_MODEL_PASS)
+            for row in extract_batch(data[first : first + FILES_PER_MODEL_PASS], limits, finder)
+        ]
         seconds = time.process_time() - started
+        quarantined = sum(r["parent_doc_id"] is None and r["quarantine_reason"] is not None
+                          for r in rows)  # fmt: skip
         result[fmt] = {
             "files": len(data),
             "quarantined": quarantined,

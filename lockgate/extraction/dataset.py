@@ -19,7 +19,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from lockgate.extraction.documents import Limits, extract_records
+from lockgate.extraction.documents import Limits, extract_batch
 
 ENTITY_TYPE = StructType(
     [
@@ -73,6 +73,9 @@ def _parsed():
 
 
 FILES_PER_PARTITION = 5_000
+# Files parsed together before the person model reads all their candidate lines in one pass
+# (`extract_batch`): enough lines to fill the model's batches, few enough parsed files held.
+FILES_PER_MODEL_PASS = 256
 
 
 def parse_partitions(spark: SparkSession, files: int) -> int:
@@ -120,14 +123,15 @@ def extract_outcomes(
             version, data = model.value
             finder = finder_from_bytes(data, version)
         for batch in batches:
-            paths = batch.column("path").to_pylist()
-            contents = batch.column("content").to_pylist()
-            rows = [
-                row
-                for path, content in zip(paths, contents, strict=True)
-                for row in extract_records(_file_name(path), content or b"", limits, finder)
-            ]
-            yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
+            for first in range(0, batch.num_rows, FILES_PER_MODEL_PASS):
+                chunk = batch.slice(first, FILES_PER_MODEL_PASS)
+                files = zip(
+                    map(_file_name, chunk.column("path").to_pylist()),
+                    (content or b"" for content in chunk.column("content").to_pylist()),
+                    strict=True,
+                )
+                rows = extract_batch(files, limits, finder)
+                yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
 
     listed = spark.createDataFrame(listing, "path string, length long")
     unread = listed.join(received.select("path"), "path", "left_anti").select(

@@ -10,11 +10,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from lockgate.extraction import reasons
 from lockgate.extraction.budget import BudgetExceeded, time_budget
 from lockgate.extraction.entities import extract_entities
-from lockgate.extraction.formats import Limits, Parsed, Quarantined, format_of_part, parse_document
+from lockgate.extraction.formats import (
+    Limits,
+    Parsed,
+    Quarantined,
+    Section,
+    format_of_part,
+    parse_document,
+)
 from lockgate.extraction.language import detect_language
 from lockgate.extraction.names import has_signature_block
 from lockgate.extraction.spans import mask_text
@@ -22,7 +31,10 @@ from lockgate.extraction.spans import mask_text
 EXTRACTOR_VERSION = "2"
 log = logging.getLogger(__name__)
 
-__all__ = ["EXTRACTOR_VERSION", "Limits", "Quarantined", "extract_record", "extract_records"]
+__all__ = [
+    "EXTRACTOR_VERSION", "Limits", "Quarantined", "extract_batch", "extract_record",
+    "extract_records",
+]  # fmt: skip
 
 
 def _empty_row(doc_id: str, parent: str | None, source_file: str, size: int) -> dict:
@@ -70,11 +82,31 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections) -> dict:
     }
 
 
-def _extract(file_name, data, limits, person_finder, parent, doc_id, depth, out) -> list:
-    """Append this document's rows to `out`; return its text sections for a parent to include."""
-    row = _empty_row(doc_id, parent, file_name, len(data))
-    index = len(out)
-    out.append(row)
+@dataclass
+class _Read:
+    """A file (or attachment) after parsing: its row so far, its parse (None when it was
+    quarantined, the reason already in `row`) and its attachments, read the same way."""
+
+    row: dict
+    doc: Parsed | None = None
+    children: list[_Read] = field(default_factory=list)
+
+
+def _quarantine_of(exc: BaseException, file_name: str) -> dict:
+    """The quarantine columns for a failure while reading or extracting one document."""
+    if isinstance(exc, Quarantined):
+        return {"quarantine_reason": exc.reason, "quarantine_detail": exc.detail}
+    if isinstance(exc, RecursionError):
+        return {"quarantine_reason": reasons.TOO_DEEP,
+                "quarantine_detail": "structure nests too deeply"}  # fmt: skip
+    log.warning("parser error on %s: %s", file_name, type(exc).__name__)
+    return {"quarantine_reason": reasons.PARSER_ERROR,
+            "quarantine_detail": f"{type(exc).__name__}: {exc}"[:200]}  # fmt: skip
+
+
+def _read(file_name, data, limits, parent, doc_id, depth) -> _Read:
+    """Phase one: check and parse a document and, depth first, its attachments."""
+    read = _Read(_empty_row(doc_id, parent, file_name, len(data)))
     try:
         if not data:
             raise Quarantined(reasons.EMPTY, "zero bytes")
@@ -89,49 +121,95 @@ def _extract(file_name, data, limits, person_finder, parent, doc_id, depth, out)
                 reasons.RESOURCE_LIMIT,
                 f"{chars} characters of text > cap of {limits.max_text_chars}",
             )
-        attachment_sections = []
         for number, part in enumerate(doc.attachments, start=1):
             child_id = hashlib.sha256(f"{doc_id}/{number}".encode()).hexdigest()
             leaf = part.name if "." in part.name else f"{part.name}.{format_of_part(part)}"
-            child_name = f"{file_name}#{number}/{leaf}"
-            child = _extract(
-                child_name, part.data, limits, person_finder, doc_id, child_id, depth + 1, out
-            )
-            attachment_sections += [type(s)("attachment", s.text) for s in child]
-        out[index] = _fields(row, doc, person_finder, attachment_sections)
-        return [s for s in doc.sections if s.source != "subject" and s.text.strip()]
-    except Quarantined as exc:
-        out[index] = row | {"quarantine_reason": exc.reason, "quarantine_detail": exc.detail}
-    except RecursionError:
-        out[index] = row | {
-            "quarantine_reason": reasons.TOO_DEEP,
-            "quarantine_detail": "structure nests too deeply",
-        }
+            read.children.append(
+                _read(f"{file_name}#{number}/{leaf}", part.data, limits, doc_id, child_id,
+                      depth + 1)
+            )  # fmt: skip
+        read.doc = doc
     except Exception as exc:  # noqa: BLE001 - any parser crash is a quarantine record, not a failed run
-        log.warning("parser error on %s: %s", file_name, type(exc).__name__)
-        out[index] = row | {
-            "quarantine_reason": reasons.PARSER_ERROR,
-            "quarantine_detail": f"{type(exc).__name__}: {exc}"[:200],
-        }
-    return []
+        read.row |= _quarantine_of(exc, file_name)
+    return read
+
+
+def _texts(read: _Read) -> Iterator[str]:
+    """Every section text the fields of `read` (and its attachments) are looked for in."""
+    if read.doc is not None:
+        yield from (s.text for s in read.doc.sections if s.text.strip())
+    for child in read.children:
+        yield from _texts(child)
+
+
+def _finish(read: _Read, person_finder, out: list[dict]) -> list[Section]:
+    """Phase two: append the rows of `read` (its own, then its attachments') to `out`; return
+    its text sections for a parent to include."""
+    index = len(out)
+    out.append(read.row)
+    if read.doc is None:
+        return []
+    attachment_sections = []
+    for child in read.children:
+        attachment_sections += [Section("attachment", s.text)
+                                for s in _finish(child, person_finder, out)]  # fmt: skip
+    try:
+        out[index] = _fields(read.row, read.doc, person_finder, attachment_sections)
+    except Exception as exc:  # noqa: BLE001 - as in `_read`
+        out[index] = read.row | _quarantine_of(exc, read.row["source_file"])
+        return []
+    return [s for s in read.doc.sections if s.source != "subject" and s.text.strip()]
+
+
+def _out_of_time(file_name: str, data: bytes, doc_id: str, elapsed: float, limits) -> list[dict]:
+    row = _empty_row(doc_id, None, file_name, len(data))
+    detail = f"extraction stopped after {elapsed:.1f} s (budget {limits.time_budget_seconds:g} s)"
+    return [row | {"quarantine_reason": reasons.TIME_BUDGET, "quarantine_detail": detail}]
+
+
+def extract_batch(
+    files: Iterable[tuple[str, bytes]], limits: Limits, person_finder=None
+) -> list[dict]:
+    """The rows of each received (file name, bytes) in order: a file's own row first, then its
+    attachments' rows.
+
+    Every file is parsed first, then the person model reads the candidate lines of the whole
+    batch at once (`PersonFinder.prepare`), then each file's fields are found. A file's time
+    budget covers its parsing and its fields together; the batch's model pass is shared.
+    """
+    budget = limits.time_budget_seconds
+    parsed = []
+    for file_name, data in files:
+        doc_id = hashlib.sha256(data).hexdigest()
+        started = time.monotonic()
+        try:
+            with time_budget(budget):
+                read = _read(file_name, data, limits, None, doc_id, 0)
+        except BudgetExceeded:
+            read = None
+        parsed.append((file_name, data, doc_id, read, time.monotonic() - started))
+    if person_finder is not None:
+        person_finder.prepare(text for *_, read, _ in parsed if read for text in _texts(read))
+    rows: list[dict] = []
+    for file_name, data, doc_id, read, elapsed in parsed:
+        if read is None:
+            rows += _out_of_time(file_name, data, doc_id, elapsed, limits)
+            continue
+        started = time.monotonic()
+        out: list[dict] = []
+        try:
+            with time_budget(max(budget - elapsed, 1e-3) if budget > 0 else 0):
+                _finish(read, person_finder, out)
+        except BudgetExceeded:
+            out = _out_of_time(file_name, data, doc_id,
+                               elapsed + time.monotonic() - started, limits)  # fmt: skip
+        rows += out
+    return rows
 
 
 def extract_records(file_name: str, data: bytes, limits: Limits, person_finder=None) -> list[dict]:
     """The rows for one received file: the file's own row first, then its attachments' rows."""
-    doc_id = hashlib.sha256(data).hexdigest()
-    out: list[dict] = []
-    started = time.monotonic()
-    try:
-        with time_budget(limits.time_budget_seconds):
-            _extract(file_name, data, limits, person_finder, None, doc_id, 0, out)
-    except BudgetExceeded:
-        elapsed = time.monotonic() - started
-        row = _empty_row(doc_id, None, file_name, len(data))
-        detail = (
-            f"extraction stopped after {elapsed:.1f} s (budget {limits.time_budget_seconds:g} s)"
-        )
-        return [row | {"quarantine_reason": reasons.TIME_BUDGET, "quarantine_detail": detail}]
-    return out
+    return extract_batch([(file_name, data)], limits, person_finder)
 
 
 def extract_record(file_name: str, data: bytes, limits: Limits | None = None) -> dict:

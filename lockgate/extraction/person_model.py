@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,6 +21,8 @@ MODEL_NAME = "lockgate-person-ner"
 MIN_F1 = 0.90
 # Longer texts are cut for the model (names further in still come from signature blocks).
 MAX_MODEL_CHARS = 20_000
+# Lines per forward pass of the model in `PersonFinder`.
+PIPE_BATCH_LINES = 512
 _ARCHITECTURE = {
     "@architectures": "spacy.TransitionBasedParser.v2",
     "state_type": "ner",
@@ -123,30 +126,62 @@ _NAME_CANDIDATE = re.compile(
 )
 
 
+def _candidate_lines(text: str) -> list[tuple[int, str]]:
+    """(offset, line) of each line of `text` (cut at MAX_MODEL_CHARS) that can hold a full name."""
+    lines, pos = [], 0
+    for line in text[:MAX_MODEL_CHARS].split("\n"):
+        if _NAME_CANDIDATE.search(line):
+            lines.append((pos, line))
+        pos += len(line) + 1
+    return lines
+
+
+Names = list[tuple[int, str]]  # (start in the line, text) of each PERSON the model found
+
+
 class PersonFinder:
     """`finder(text, source)` → PERSON entities found by the model.
 
     Only lines that hold two capitalised words in a row go through the model: a name cannot
     be elsewhere, and most lines of a letter are not such lines (about 4x less model work).
+    The model reads each line as a text of its own, so a line's names do not depend on the
+    text around it: `prepare(texts)` runs the model once over the distinct candidate lines of
+    a whole batch of documents, and calls on those texts then only look their lines up. One
+    model call per batch instead of one per section is what makes the model cheap (its cost
+    is mostly per call, not per line).
     """
 
     def __init__(self, nlp, version: str):
         self.nlp = nlp
         self.version = version
+        self._prepared: dict[str, Names] = {}
+
+    def _names(self, lines: list[str]) -> dict[str, Names]:
+        docs = self.nlp.pipe(lines, batch_size=PIPE_BATCH_LINES)
+        return {
+            line: [(ent.start_char, ent.text) for ent in doc.ents]
+            for line, doc in zip(lines, docs, strict=True)
+        }
+
+    def prepare(self, texts: Iterable[str]) -> None:
+        """Find the names of every candidate line of `texts` in one pass of the model; forgets
+        the lines of the previous `prepare` (memory stays one batch's lines)."""
+        lines = dict.fromkeys(line for text in texts for _, line in _candidate_lines(text))
+        self._prepared = self._names(list(lines))
 
     def __call__(self, text: str, source: str) -> list[Entity]:
-        lines, pos = [], 0
-        for line in text[:MAX_MODEL_CHARS].split("\n"):
-            if _NAME_CANDIDATE.search(line):
-                lines.append((pos, line))
-            pos += len(line) + 1
+        lines = _candidate_lines(text)
+        known = self._prepared
+        unseen = [line for _, line in lines if line not in known]
+        if unseen:  # a text `prepare` was not given
+            known = known | self._names(list(dict.fromkeys(unseen)))
         found = []
-        for (offset, _), doc in zip(lines, self.nlp.pipe(line for _, line in lines), strict=True):
-            for ent in doc.ents:
-                name = ent.text.strip()
+        for offset, line in lines:
+            for start_char, text_found in known[line]:
+                name = text_found.strip()
                 if " " not in name:
                     continue  # a single token is not a full name
-                start = offset + ent.start_char + ent.text.index(name)
+                start = offset + start_char + text_found.index(name)
                 found.append(
                     Entity("PERSON", name, name, source, start, start + len(name), True, 0.85)
                 )

@@ -49,3 +49,32 @@ def test_extract_entities_merges_model_and_signature_names(trained):
     text = "Dear team,\n\nPlease pay EUR 10,00.\n\nKind regards,\nMarta Kowalski\n"
     persons = [e for e in extract_entities(text, "body", "en", finder) if e.type == "PERSON"]
     assert [p.value for p in persons] == ["Marta Kowalski"]
+
+
+def test_a_prepared_batch_finds_what_one_text_at_a_time_finds(trained):
+    texts = [t for t, _ in pm.training_data(30, seed=3)]
+    alone = [pm.PersonFinder(pm.load(trained.model_bytes), "test")(t, "body") for t in texts]
+    finder = pm.PersonFinder(pm.load(trained.model_bytes), "test")
+    calls = []
+    pipe = finder.nlp.pipe
+    finder.nlp.pipe = lambda lines, **kw: calls.append(len(lines)) or pipe(lines, **kw)
+    finder.prepare(texts)
+    assert [finder(t, "body") for t in texts] == alone
+    assert len(calls) == 1  # one model pass for the batch; the calls only looked lines up
+    assert finder("Lines it never saw\nAnna de Jong", "body") is not None  # still answers
+    assert len(calls) == 2
+
+
+def test_extract_batch_gives_each_file_the_rows_it_gets_alone(trained, tmp_path):
+    from lockgate.corpus import generate_corpus
+    from lockgate.extraction import Limits, extract_batch, extract_records
+
+    generate_corpus(tmp_path / "landing", tmp_path / "labels", "2026-11-20", 40, seed=5)
+    files = [(p.name, p.read_bytes()) for p in sorted((tmp_path / "landing").iterdir())]
+    finder = pm.PersonFinder(pm.load(trained.model_bytes), "test")
+    one_by_one = [row for name, data in files
+                  for row in extract_records(name, data, Limits(), finder)]  # fmt: skip
+    assert extract_batch(files, Limits(), finder) == one_by_one
+    assert {row["format"] for row in one_by_one} >= {"eml", "pdf", "txt"}
+    assert any(row["parent_doc_id"] for row in one_by_one)  # attachments are in the batch too
+    assert any(e["type"] == "PERSON" for row in one_by_one for e in row["entities"])
