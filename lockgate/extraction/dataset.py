@@ -133,7 +133,10 @@ def extract_outcomes(
                 rows = extract_batch(files, limits, finder)
                 yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
 
-    listed = spark.createDataFrame(listing, "path string, length long")
+    listed = spark.createDataFrame(  # through Arrow: a million tuples pickle in 90 s, this 2 s
+        pa.table({"path": [p for p, _ in listing], "length": [n for _, n in listing]},
+                 schema=pa.schema([("path", pa.string()), ("length", pa.int64())]))
+    )  # fmt: skip
     unread = listed.join(received.select("path"), "path", "left_anti").select(
         "path", F.lit(b"").cast("binary").alias("content")
     )

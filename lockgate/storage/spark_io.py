@@ -6,6 +6,7 @@ then it replaces the old partition by renames. The same rows give the same bytes
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from pyspark.sql import DataFrame, SparkSession
@@ -73,13 +74,36 @@ def read_partition(spark: SparkSession, dataset_uri: str, partition: str) -> Dat
 def list_files(spark: SparkSession, directory_uri: str) -> list[tuple[str, int]]:
     """(path, length) of every file directly in a directory, as the file system sees it.
 
-    Spark's file sources skip zero-byte files; a listing is what "received" means.
+    Spark's file sources skip zero-byte files; a listing is what "received" means. A local
+    directory is listed by the operating system: the Hadoop API answers one py4j call per
+    file attribute, 100 s for 100,000 files (17 minutes for a million); `os.scandir` takes one
+    second. Paths are written as Hadoop writes them (`file:/abs/path`), so they join with the
+    `path` column Spark reads.
     """
     fs, directory = _hadoop_fs(spark, directory_uri)
     if not fs.exists(directory):
         return []
+    if fs.getUri().getScheme() == "file":
+        return _local_listing(directory.toUri().getPath())
+    return _hadoop_listing(fs, directory)
+
+
+def _hadoop_listing(fs, directory) -> list[tuple[str, int]]:
     return sorted(
         (status.getPath().toString(), int(status.getLen()))
         for status in fs.listStatus(directory)
-        if status.isFile() and not status.getPath().getName().startswith((".", "_"))
+        if status.isFile() and not _hidden(status.getPath().getName())
     )
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "_"))
+
+
+def _local_listing(directory: str) -> list[tuple[str, int]]:
+    with os.scandir(directory) as entries:
+        return sorted(
+            (f"file:{os.path.join(directory, entry.name)}", entry.stat().st_size)
+            for entry in entries
+            if entry.is_file() and not _hidden(entry.name)
+        )

@@ -114,6 +114,25 @@ def test_listing_sees_empty_files(spark, tmp_path):
     assert [(p.rsplit("/", 1)[1], n) for p, n in listed] == [("a.txt", 1), ("b.txt", 0)]
 
 
+def test_a_local_listing_names_files_as_hadoop_and_spark_do(spark, tmp_path):
+    from lockgate.storage.spark_io import _hadoop_fs, _hadoop_listing
+
+    names = ["plain.eml", "with space.pdf", "ünïcode é.txt", "hash#1.html", "pct%20.txt",
+             "plus+[x].txt", "empty.txt"]  # fmt: skip
+    for name in names:
+        (tmp_path / name).write_bytes(b"" if name == "empty.txt" else name.encode())
+    (tmp_path / ".hidden").write_bytes(b"x")
+    (tmp_path / "_SUCCESS").write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "deeper.txt").write_bytes(b"x")
+    uri = f"file://{tmp_path}"
+    listed = list_files(spark, uri)
+    assert listed == _hadoop_listing(*_hadoop_fs(spark, uri))  # the Hadoop API's own answer
+    assert sorted(p.rsplit("/", 1)[1] for p, _ in listed) == sorted(names)
+    read = {r.path: r.length for r in spark.read.format("binaryFile").load(uri).collect()}
+    assert read == {p: n for p, n in listed if n}  # Spark's path column joins with the listing
+
+
 def test_a_landing_folder_is_read_in_as_many_partitions_as_it_is_parsed_in(spark, tmp_path):
     for i in range(400):
         (tmp_path / f"{i:03}.txt").write_bytes(b"letter %d" % i)
