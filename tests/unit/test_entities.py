@@ -51,6 +51,42 @@ def test_national_phone_numbers_are_read_in_the_documents_language():
     assert ("PHONE", "+442079460958") in english
 
 
+def test_the_shortest_number_is_the_metadatas():
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import COUNTRY_CODES_FOR_NON_GEO_REGIONS, SUPPORTED_REGIONS
+
+    from lockgate.extraction.contacts import SHORTEST_NUMBER_DIGITS
+
+    regions = [PhoneMetadata.metadata_for_region(r) for r in SUPPORTED_REGIONS] + [
+        PhoneMetadata.metadata_for_nongeo_region(c) for c in COUNTRY_CODES_FOR_NON_GEO_REGIONS
+    ]
+    lengths = [n for md in regions for n in md.general_desc.possible_length if n > 0]
+    assert min(lengths) == SHORTEST_NUMBER_DIGITS
+
+
+def test_phone_matches_are_libphonenumbers_own():
+    from phonenumbers import Leniency, PhoneNumberMatcher
+
+    from lockgate.corpus.generator import labelled_texts
+    from lockgate.extraction.contacts import _Matcher
+
+    texts = [text for _, text, _ in labelled_texts(150, 7)] + [
+        "Ref 12/03/2026 p. 17-18, EUR 1.234,56 on 2026-03-17 at 10:30, call 030 901820 or"
+        " +49 30 901820, 1-800-FLOWERS, +683 4002, 0800 1111, 112, ext. 12: 020 7946 0958 x12",
+    ]
+    found = 0
+    for text in texts:
+        for region in ("GB", "FR", "NL", "DE"):
+            ours = [
+                (m.start, m.raw_string, m.number) for m in _Matcher(text, region, Leniency.VALID)
+            ]
+            stock = [(m.start, m.raw_string, m.number)
+                     for m in PhoneNumberMatcher(text, region, Leniency.VALID)]  # fmt: skip
+            assert ours == stock
+            found += len(ours)
+    assert found > 100  # the texts hold numbers, not only near misses
+
+
 def test_bic_needs_to_be_named_and_iban_may_wrap_a_line():
     found = _found("Le BIC de la banque du bénéficiaire est COBADEFFXXX. Plain word ABCDEFGH here.")
     assert {n for t, n, v in found if t == "BIC"} == {"COBADEFFXXX"}
