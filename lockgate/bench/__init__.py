@@ -40,8 +40,11 @@ def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, worke
 
 def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int, out: Path,
               run_date: str = "2026-11-20", seed: int = 11, presidio_letters: int = 1000,
-              home: Path | None = None, say: Callable[[str], None] = print) -> dict:  # fmt: skip
-    from lockgate.bench.measure import machine
+              home: Path | None = None, earlier: list[Path] = (),
+              say: Callable[[str], None] = print) -> dict:  # fmt: skip
+    """The parts' figures; `earlier` bench files lend their scale runs of other sizes to the
+    growth fit (same code and machine only, see `scale.earlier_runs`)."""
+    from lockgate.bench.measure import code_digest, machine
     from lockgate.bench.report import markdown, targets
     from lockgate.config import load_settings
     from lockgate.storage import write_json_atomic
@@ -52,8 +55,9 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
                          "run them with the local profile")  # fmt: skip
     info = machine()
     workers = info["cores"]
+    code = code_digest()
     figures: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
-                     "profile": settings.profile, "machine": info}  # fmt: skip
+                     "profile": settings.profile, "machine": info, "code": code}  # fmt: skip
     root = out
     runs: list[dict] = []
     if "dags" in parts:
@@ -62,13 +66,16 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
         say("== DAG parse times")
         figures["dags"] = parse_times(settings, repeats)
     if "scale" in parts:
-        from lockgate.bench.scale import growth, run_size
+        from lockgate.bench.scale import earlier_runs, growth, run_size
 
+        # Refused here, before hours of work, when they cannot join.
+        lent = earlier_runs(list(earlier), code["digest"], info, sizes)
         for size in sorted(sizes):
             say(f"== the pipeline DAG at {size:,} documents")
-            runs.append(run_size(root, size, run_date, seed, workers))
+            runs.append(run_size(root, size, run_date, seed, workers) | {"code": code["digest"]})
             say(f"   {runs[-1]['seconds']} s, peak {runs[-1]['peak']['total_mb']:,.0f} MB")
-        figures["scale"] = {"runs": runs, "growth": growth(runs)}
+        every = sorted(runs + lent, key=lambda r: r["documents"])
+        figures["scale"] = {"runs": every, "growth": growth(every)}
     if "extraction" in parts or "scoring" in parts:
         home = home or _smallest_home(root, sizes, run_date, seed, workers, runs, say)
         figures["home"] = str(home)

@@ -8,12 +8,14 @@ pages with their parent, so a sum of RSS is an upper bound of what the tree real
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psutil
 
@@ -51,6 +53,34 @@ def machine() -> dict:
                      ("pyspark", "scikit-learn", "mlflow", "apache-airflow", "pyarrow", "pandas")}
         | {"sklearn_runtime": sklearn.__version__},
     }  # fmt: skip
+
+
+# What runs in a bench: the library, its jobs and DAGs, their configuration and pins.
+CODE_PATHS = ("lockgate", "jobs", "dags", "plugins", "expectations", "infra", "pyproject.toml",
+              "constraints.txt")  # fmt: skip
+
+
+def code_digest(root: Path | None = None) -> dict:
+    """A digest of the code a bench runs (the files of CODE_PATHS as they are on disk) and the
+    commit it sits on, if any. Two runs with one digest ran the same code."""
+    root = root or Path(__file__).resolve().parents[2]
+    listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", *CODE_PATHS],
+                            capture_output=True, check=False)  # fmt: skip
+    if listed.returncode == 0:
+        files = sorted(name for name in listed.stdout.decode().split("\0") if name)
+    else:  # not a checkout: every file under the paths but caches
+        files = sorted(str(f.relative_to(root)) for name in CODE_PATHS for f in
+                       ([root / name] if (root / name).is_file() else (root / name).rglob("*"))
+                       if f.is_file() and "__pycache__" not in f.parts)  # fmt: skip
+    digest = hashlib.sha256()
+    for name in files:
+        path = root / name
+        if path.is_file():
+            digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    return {"digest": digest.hexdigest()[:16], "files": len(files),
+            "commit": head.stdout.strip() if head.returncode == 0 else None}  # fmt: skip
 
 
 def _role(process: psutil.Process) -> str:

@@ -53,7 +53,9 @@ def markdown(figures: dict) -> str:
     lines = [
         f"Measured {figures['finished']} on {m['cores']} cores, {m['memory_gb']} GB "
         f"({m['cpu']}), {figures['profile']} profile; pyspark {m['versions']['pyspark']}, "
-        f"scikit-learn {m['versions']['scikit-learn']}, mlflow {m['versions']['mlflow']}.",
+        f"scikit-learn {m['versions']['scikit-learn']}, mlflow {m['versions']['mlflow']}"
+        + (f"; code {figures['code']['digest']}" if figures.get("code") else "")
+        + ".",
         "",
     ]
     for case in figures.get("scoring", []):
@@ -118,6 +120,10 @@ def markdown(figures: dict) -> str:
                        for r in runs],
                      *(["", ""] if growth else [])])  # fmt: skip
         lines += _table(header, rows)
+        lines += [f"The {r['documents']:,}-document run is from {r['from']}: same code "
+                  f"({r['code']}), same machine." for r in runs if r.get("from")]  # fmt: skip
+        if any(r.get("from") for r in runs):
+            lines.append("")
     dags = figures.get("dags")
     if dags:
         lines.append("**DAG parse time** (Airflow's DagBag timing, a fresh interpreter per file "

@@ -150,6 +150,35 @@ def run_size(root: Path, documents: int, run_date: str, seed: int, workers: int)
     }
 
 
+MACHINE_FACTS = ("cores", "memory_gb", "cpu")
+
+
+def earlier_runs(files: list[Path], code: str, machine: dict, sizes: list[int]) -> list[dict]:
+    """The scale runs of earlier bench files, to fit k beside this bench's runs: a million
+    documents take most of a working session, so the sizes of one curve may be run apart.
+    Only runs of the same code (`measure.code_digest`) on the same machine are taken, and a
+    size run now replaces the earlier one; anything else is refused, as a k across two
+    versions of the code would not measure growth."""
+    taken: dict[int, dict] = {}
+    for path in files:
+        figures = json.loads(Path(path).read_text(encoding="utf-8"))
+        theirs = {fact: figures["machine"][fact] for fact in MACHINE_FACTS}
+        ours = {fact: machine[fact] for fact in MACHINE_FACTS}
+        if theirs != ours:
+            raise ValueError(f"{path} was measured on another machine ({theirs}, not {ours})")
+        for run in figures.get("scale", {}).get("runs", []):
+            if run["documents"] in sizes:
+                continue
+            if run.get("code") != code:
+                raise ValueError(
+                    f"{path}: its {run['documents']:,}-document run ran code "
+                    f"{run.get('code') or 'of unknown digest'}, this bench runs {code}; "
+                    "rerun that size with this code"
+                )
+            taken[run["documents"]] = run | {"from": Path(path).name}
+    return [taken[size] for size in sorted(taken)]
+
+
 def growth(runs: list[dict]) -> dict:
     """k of cost ∝ n^k for the whole run and each stage: over every size, and between the two
     largest sizes (the target's 100k → 1M)."""

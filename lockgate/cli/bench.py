@@ -35,9 +35,13 @@ def _ints(_ctx, _param, value: str) -> list[int]:
               help="The day extraction and scoring read.")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Where figures and the bench homes go [default: $LOCKGATE_HOME/bench].")  # fmt: skip
+@click.option("--with", "earlier", multiple=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="An earlier bench-*.json whose scale runs of other sizes join the growth fit "
+                   "(same code and machine only; repeatable).")  # fmt: skip
 def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...],
           presidio_letters: int, home: Path | None, run_date: str,
-          out: Path | None) -> None:  # fmt: skip
+          out: Path | None, earlier: tuple[Path, ...]) -> None:  # fmt: skip
     """Benchmarks: DAG parse times, the pipeline at each size, extraction and scoring side by
     side with their peers. Prints the figures; exits 1 only if the scorers disagree."""
     from lockgate.bench import disagreements, run_bench
@@ -47,7 +51,8 @@ def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...]
     out.mkdir(parents=True, exist_ok=True)
     figures = run_bench(list(only or PARTS), sizes, score_rows, repeats, out,
                         run_date=run_date, presidio_letters=presidio_letters,
-                        home=home.resolve() if home else None, say=click.echo)  # fmt: skip
+                        home=home.resolve() if home else None, earlier=list(earlier),
+                        say=click.echo)  # fmt: skip
     click.echo("")
     click.echo(Path(figures["markdown"]).read_text(encoding="utf-8"))
     click.echo(f"figures: {figures['markdown']} and {out / 'latest.json'}")

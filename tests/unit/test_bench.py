@@ -186,7 +186,9 @@ def test_targets_are_judged_against_the_issues_limits():
 def test_markdown_shows_every_figure_and_a_disagreement():
     figures = _figures(1.6, 0.75, 1.04, 0.15)
     figures["targets"] = targets(figures)
+    figures["scale"]["runs"][0] |= {"from": "bench-a.json", "code": "c0de"}
     text = markdown(figures)
+    assert "The 100,000-document run is from bench-a.json: same code (c0de), same machine." in text
     assert (
         "| predict_proba_loop | 1,000 | 500 / 300 / 100 | **no**: 0 predictions, 3 decisions"
         in text
@@ -235,3 +237,42 @@ def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
     assert list(scores["prediction"]) == list(prediction)
     assert list(scores["decision"]) == list(decision)
     assert np.allclose(scores["confidence"], confidence)
+
+
+def test_earlier_runs_join_only_from_the_same_code_and_machine(tmp_path):
+    import json
+
+    from lockgate.bench.scale import earlier_runs
+
+    machine = {"cores": 2, "memory_gb": 23.4, "cpu": "x"}
+
+    def bench_file(name: str, code: str, sizes, **facts) -> Path:
+        runs = [{"documents": n, "seconds": n / 100, "code": code} for n in sizes]
+        path = tmp_path / name
+        path.write_text(json.dumps({"machine": machine | facts, "scale": {"runs": runs}}))
+        return path
+
+    same = bench_file("bench-a.json", "c0de", (10_000, 100_000))
+    lent = earlier_runs([same], "c0de", machine, [100_000, 1_000_000])
+    assert [(r["documents"], r["from"]) for r in lent] == [
+        (10_000, "bench-a.json")
+    ]  # 100k is rerun
+    other_code = bench_file("bench-b.json", "beef", (100_000,))
+    with pytest.raises(ValueError, match="ran code beef, this bench runs c0de"):
+        earlier_runs([other_code], "c0de", machine, [1_000_000])
+    other_machine = bench_file("bench-c.json", "c0de", (100_000,), cores=8)
+    with pytest.raises(ValueError, match="another machine"):
+        earlier_runs([other_machine], "c0de", machine, [1_000_000])
+
+
+def test_the_code_digest_follows_the_files_that_run(tmp_path):
+    from lockgate.bench.measure import code_digest
+
+    (tmp_path / "lockgate").mkdir()
+    (tmp_path / "lockgate" / "a.py").write_text("x = 1\n")
+    (tmp_path / "README.md").write_text("not code\n")
+    first = code_digest(tmp_path)  # not a checkout: the files under the code paths
+    (tmp_path / "README.md").write_text("changed, still not code\n")
+    assert code_digest(tmp_path)["digest"] == first["digest"] and first["files"] == 1
+    (tmp_path / "lockgate" / "a.py").write_text("x = 2\n")
+    assert code_digest(tmp_path)["digest"] != first["digest"]
