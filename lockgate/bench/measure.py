@@ -55,14 +55,17 @@ def machine() -> dict:
     }  # fmt: skip
 
 
-# What runs in a bench: the library, its jobs and DAGs, their configuration and pins.
+# What a bench measures: the library, its jobs and DAGs, their configuration and pins; not
+# the bench's own code, which measures it (its sampler and report may change between runs).
 CODE_PATHS = ("lockgate", "jobs", "dags", "plugins", "expectations", "infra", "pyproject.toml",
               "constraints.txt")  # fmt: skip
+NOT_MEASURED = ("lockgate/bench/", "lockgate/cli/bench.py")
 
 
 def code_digest(root: Path | None = None) -> dict:
-    """A digest of the code a bench runs (the files of CODE_PATHS as they are on disk) and the
-    commit it sits on, if any. Two runs with one digest ran the same code."""
+    """A digest of the code a bench measures (the files of CODE_PATHS as they are on disk, but
+    NOT_MEASURED) and the commit it sits on, if any. Two runs with one digest ran the same
+    code."""
     root = root or Path(__file__).resolve().parents[2]
     listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", *CODE_PATHS],
                             capture_output=True, check=False)  # fmt: skip
@@ -72,6 +75,7 @@ def code_digest(root: Path | None = None) -> dict:
         files = sorted(str(f.relative_to(root)) for name in CODE_PATHS for f in
                        ([root / name] if (root / name).is_file() else (root / name).rglob("*"))
                        if f.is_file() and "__pycache__" not in f.parts)  # fmt: skip
+    files = [name for name in files if not name.startswith(NOT_MEASURED)]
     digest = hashlib.sha256()
     for name in files:
         path = root / name

@@ -274,5 +274,10 @@ def test_the_code_digest_follows_the_files_that_run(tmp_path):
     first = code_digest(tmp_path)  # not a checkout: the files under the code paths
     (tmp_path / "README.md").write_text("changed, still not code\n")
     assert code_digest(tmp_path)["digest"] == first["digest"] and first["files"] == 1
+    (tmp_path / "lockgate" / "bench").mkdir()
+    (tmp_path / "lockgate" / "bench" / "report.py").write_text(
+        "# the bench measures, is not measured\n"
+    )
+    assert code_digest(tmp_path)["digest"] == first["digest"]
     (tmp_path / "lockgate" / "a.py").write_text("x = 2\n")
     assert code_digest(tmp_path)["digest"] != first["digest"]
