@@ -25,7 +25,7 @@ from lockgate.extraction.dataset import (
 )
 from lockgate.extraction.person_model import MODEL_NAME
 from lockgate.extraction.stage import released_person_model
-from lockgate.spark import build_session
+from lockgate.spark import build_session, kept
 from lockgate.storage import Layout, run_dates, write_json_atomic
 from lockgate.storage.spark_io import list_files, write_partition
 
@@ -59,9 +59,10 @@ def extract_day(spark, config, layout: Layout, run_date: str, person_model) -> N
     if not listing:
         raise SystemExit(f"nothing landed in {landing}: no documents to extract for {run_date}")
     received = read_landing(spark, landing, len(listing))
-    outcomes = extract_outcomes(
+    # Read three times: documents, quarantine, counts.
+    outcomes = kept(extract_outcomes(
         received, listing, config.policy.extraction.limits(), run_date, person_model
-    ).persist()
+    ))  # fmt: skip
     partition = Layout.partition(run_date)
     write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"])
     write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"])

@@ -39,6 +39,7 @@ def compute_statistics(spark, settings: Settings, environment: str, first: str,
     """Summarise every scored model's days from `first` to `last`; model -> days written."""
     from pyspark.sql import functions as F
 
+    from lockgate.spark import kept
     from lockgate.training.features import document_features
 
     layout = Layout(settings.storage_root)
@@ -49,7 +50,7 @@ def compute_statistics(spark, settings: Settings, environment: str, first: str,
         if not uri_exists(layout.scores(environment, model)):
             continue
         scores = spark.read.parquet(layout.scores(environment, model)).where(between)
-        frame = scores.join(documents, ["doc_id", "run_date"], "left").persist()
+        frame = kept(scores.join(documents, ["doc_id", "run_date"], "left"))
         for row in frame.select("model_version").distinct().collect():
             version = row["model_version"]
             reference = _version_reference(settings, model, version)

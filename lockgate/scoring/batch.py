@@ -134,10 +134,11 @@ def score_run(
     """
     from pyspark.sql import functions as F
 
+    from lockgate.spark import kept
     from lockgate.training.features import document_features
 
     release_id, models = deployed or deployed_models(settings, environment)
-    features = document_features(documents).persist()
+    features = kept(document_features(documents))
     scored = {}
     for entry, data in models:
         frame = score_frame(

@@ -14,6 +14,7 @@ from lockgate.models import ModelSpec, get_model, registered_models
 from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
 from lockgate.registry import ModelVersionRecord, register_model
 from lockgate.registry.mlflow_registry import get_version
+from lockgate.spark import kept
 from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import write_partition
 from lockgate.training.card import render_card
@@ -37,11 +38,11 @@ def build_training_snapshots(
     most `max_rows` labelled documents, the newest (the policy's training.max_rows)."""
     extracted = spark.read.parquet(layout.extracted)
     labels = spark.read.json(f"{layout.root}/labels/*/ground_truth.jsonl")
-    labelled = labelled_documents(extracted, labels, run_date).persist()
+    labelled = kept(labelled_documents(extracted, labels, run_date))
     specs = [get_model(name) for name in models] if models else registered_models().values()
     manifests = {}
     for spec in specs:
-        snapshot = model_snapshot(labelled, spec, max_rows).persist()
+        snapshot = kept(model_snapshot(labelled, spec, max_rows))
         digest = snapshot_digest(snapshot)
         if not uri_exists(layout.training_snapshot(spec.name, digest)):
             write_partition(snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"])

@@ -260,3 +260,19 @@ def test_a_session_does_not_log_every_file_it_reads(spark):
     for name in QUIET_LOGGERS:
         assert str(log4j.LogManager.getLogger(name).getLevel()) == "WARN"
         assert not log4j.LogManager.getLogger(name).isInfoEnabled()
+
+
+def test_a_kept_frame_is_on_disk_not_in_the_heap_and_reads_back_the_same(spark):
+    """A day's frames read more than once are kept on disk: cached in the heap, a million
+    documents' extraction outcomes ran a 2 GB driver out of memory."""
+    from lockgate.spark import kept
+
+    frame = spark.range(1000).withColumn("text", F.repeat(F.lit("x"), 100))
+    held = kept(frame)
+    try:
+        level = held.storageLevel
+        assert level.useDisk and not level.useMemory and not level.useOffHeap
+        assert held.count() == 1000
+        assert sorted(r["id"] for r in held.collect()) == list(range(1000))
+    finally:
+        held.unpersist()
