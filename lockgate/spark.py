@@ -11,10 +11,12 @@ from pyspark.sql import SparkSession
 from lockgate.config import settings
 
 
-def build_session(app_name: str, master: str | None = None) -> SparkSession:
+def build_session(app_name: str, master: str | None = None,
+                  conf: dict[str, str] | None = None) -> SparkSession:  # fmt: skip
     """A session for a job; spark-submit's --master and --conf win over the profile's defaults.
 
-    `master` replaces the profile's (the CLI reads small datasets in-process with local[*]).
+    `master` replaces the profile's (the CLI reads small datasets in-process with local[*]);
+    `conf` is set over the profile's.
     """
     profile = settings()
     # Python workers run this interpreter unless told otherwise (a bare `pyspark` would start
@@ -25,12 +27,26 @@ def build_session(app_name: str, master: str | None = None) -> SparkSession:
     builder = SparkSession.builder.appName(app_name)
     if not submitted.contains("spark.master"):
         builder = builder.master(master or profile.spark_master)
-    for key, value in profile.spark_conf.items():
+    for key, value in (profile.spark_conf | (conf or {})).items():
         if not submitted.contains(key):
             builder = builder.config(key, value)
     session = builder.getOrCreate()
     quiet_file_reads(session)
     return session
+
+
+def driver_session(app_name: str, conf: dict[str, str] | None = None) -> SparkSession:
+    """A session whose driver is this process, on the profile's cluster: `local[*]` on the
+    local profile; on YARN, a client-mode application submitted with the published
+    spark-defaults.conf (the job zip, the Python environment, the executors' sizes), the
+    driver's Python being this interpreter. `conf` is set over both."""
+    profile = settings()
+    if not profile.spark_master.startswith("yarn"):
+        return build_session(app_name, master="local[*]", conf=conf)
+    # Read by the spark-submit that starts the session's JVM, so set before it starts.
+    os.environ.update(profile.submit_environment())
+    client = {"spark.submit.deployMode": "client", "spark.pyspark.driver.python": sys.executable}
+    return build_session(app_name, conf=client | (conf or {}))
 
 
 # Spark logs one INFO line per file it reads; a local session's JVM runs the executors, so a
