@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from pyspark import SparkConf
 from pyspark.sql import SparkSession
@@ -44,9 +45,28 @@ def driver_session(app_name: str, conf: dict[str, str] | None = None) -> SparkSe
     if not profile.spark_master.startswith("yarn"):
         return build_session(app_name, master="local[*]", conf=conf)
     # Read by the spark-submit that starts the session's JVM, so set before it starts.
-    os.environ.update(profile.submit_environment())
+    environment = profile.submit_environment()
+    os.environ.update(environment)
+    # PySpark tells executors to run the driver's PYSPARK_PYTHON (spark.pyspark.python is read
+    # only by spark-submit's own Python runner): the shipped environment's, not this venv's.
+    published = published_conf(Path(environment["SPARK_CONF_DIR"]))
+    os.environ["PYSPARK_PYTHON"] = published.get("spark.pyspark.python", sys.executable)
     client = {"spark.submit.deployMode": "client", "spark.pyspark.driver.python": sys.executable}
     return build_session(app_name, conf=client | (conf or {}))
+
+
+def published_conf(conf_dir: Path) -> dict[str, str]:
+    """The settings of `spark-defaults.conf` in `conf_dir` (`lockgate cluster publish`)."""
+    defaults = conf_dir / "spark-defaults.conf"
+    if not defaults.is_file():
+        raise FileNotFoundError(f"{defaults} is missing: run `lockgate cluster publish` "
+                                "(make cluster-up does)")  # fmt: skip
+    found = {}
+    for line in defaults.read_text(encoding="utf-8").splitlines():
+        parts = line.strip().split(None, 1)
+        if len(parts) == 2 and not parts[0].startswith("#"):
+            found[parts[0]] = parts[1].strip()
+    return found
 
 
 # Spark logs one INFO line per file it reads; a local session's JVM runs the executors, so a
