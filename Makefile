@@ -59,8 +59,15 @@ bench-extract: install
 BENCH_SIZES ?= 10000,100000,1000000
 SCORE_ROWS ?= 500000
 
+# The local profile's figures; then, when the cluster is up (make cluster-up and
+# make demo PROFILE=yarn), the yarn profile's: scoring on YARN executors, extraction, DAG parsing.
 bench: install
-	lockgate bench --sizes $(BENCH_SIZES) --score-rows $(SCORE_ROWS)
+	LOCKGATE_PROFILE=local lockgate bench --sizes $(BENCH_SIZES) --score-rows $(SCORE_ROWS)
+	@if infra/hadoop/cluster status >/dev/null 2>&1; then \
+		LOCKGATE_PROFILE=yarn lockgate bench --score-rows $(SCORE_ROWS); \
+	else \
+		echo "make bench: the cluster is not up (make cluster-up), so no yarn-profile figures"; \
+	fi
 
 # The yarn profile's services, in start order; cluster-down stops them in reverse.
 cluster-up: install

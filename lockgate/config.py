@@ -180,6 +180,18 @@ class Settings(BaseModel):
     dist_root: str | None = None
     policy: Policy
 
+    def submit_environment(self) -> dict[str, str]:
+        """What spark-submit needs in its environment to reach this profile's cluster: YARN and
+        HDFS through HADOOP_CONF_DIR, the published spark-defaults.conf through SPARK_CONF_DIR
+        (`lockgate cluster publish`); nothing on the local profile."""
+        if not self.hadoop_conf_dir:
+            return {}
+        return {
+            "HADOOP_CONF_DIR": self.hadoop_conf_dir,
+            "YARN_CONF_DIR": self.hadoop_conf_dir,
+            "SPARK_CONF_DIR": str(self.home / "cluster" / "spark"),
+        }
+
     def database_url(self, url: str) -> str:
         """`url` with the PostgreSQL password filled in from the secret store, if it needs one."""
         if not url.startswith("postgresql"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from pyspark import SparkConf, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -11,10 +12,12 @@ from pyspark.sql import DataFrame, SparkSession
 from lockgate.config import settings
 
 
-def build_session(app_name: str, master: str | None = None) -> SparkSession:
+def build_session(app_name: str, master: str | None = None,
+                  conf: dict[str, str] | None = None) -> SparkSession:  # fmt: skip
     """A session for a job; spark-submit's --master and --conf win over the profile's defaults.
 
-    `master` replaces the profile's (the CLI reads small datasets in-process with local[*]).
+    `master` replaces the profile's (the CLI reads small datasets in-process with local[*]);
+    `conf` is set over the profile's.
     """
     profile = settings()
     # Python workers run this interpreter unless told otherwise (a bare `pyspark` would start
@@ -25,12 +28,45 @@ def build_session(app_name: str, master: str | None = None) -> SparkSession:
     builder = SparkSession.builder.appName(app_name)
     if not submitted.contains("spark.master"):
         builder = builder.master(master or profile.spark_master)
-    for key, value in profile.spark_conf.items():
+    for key, value in (profile.spark_conf | (conf or {})).items():
         if not submitted.contains(key):
             builder = builder.config(key, value)
     session = builder.getOrCreate()
     quiet_file_reads(session)
     return session
+
+
+def driver_session(app_name: str, conf: dict[str, str] | None = None) -> SparkSession:
+    """A session whose driver is this process, on the profile's cluster: `local[*]` on the
+    local profile; on YARN, a client-mode application submitted with the published
+    spark-defaults.conf (the job zip, the Python environment, the executors' sizes), the
+    driver's Python being this interpreter. `conf` is set over both."""
+    profile = settings()
+    if not profile.spark_master.startswith("yarn"):
+        return build_session(app_name, master="local[*]", conf=conf)
+    # Read by the spark-submit that starts the session's JVM, so set before it starts.
+    environment = profile.submit_environment()
+    os.environ.update(environment)
+    # PySpark tells executors to run the driver's PYSPARK_PYTHON (spark.pyspark.python is read
+    # only by spark-submit's own Python runner): the shipped environment's, not this venv's.
+    published = published_conf(Path(environment["SPARK_CONF_DIR"]))
+    os.environ["PYSPARK_PYTHON"] = published.get("spark.pyspark.python", sys.executable)
+    client = {"spark.submit.deployMode": "client", "spark.pyspark.driver.python": sys.executable}
+    return build_session(app_name, conf=client | (conf or {}))
+
+
+def published_conf(conf_dir: Path) -> dict[str, str]:
+    """The settings of `spark-defaults.conf` in `conf_dir` (`lockgate cluster publish`)."""
+    defaults = conf_dir / "spark-defaults.conf"
+    if not defaults.is_file():
+        raise FileNotFoundError(f"{defaults} is missing: run `lockgate cluster publish` "
+                                "(make cluster-up does)")  # fmt: skip
+    found = {}
+    for line in defaults.read_text(encoding="utf-8").splitlines():
+        parts = line.strip().split(None, 1)
+        if len(parts) == 2 and not parts[0].startswith("#"):
+            found[parts[0]] = parts[1].strip()
+    return found
 
 
 # Spark logs one INFO line per file it reads; a local session's JVM runs the executors, so a

@@ -55,3 +55,14 @@ def install_plugin(site: Path, module: str, source: str, env=os.environ) -> dict
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text(f"[lockgate.models]\n{module} = team_models.{module}\n")
     return dict(env) | {"PYTHONPATH": f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"}
+
+
+def assert_scorers_agree(case: dict, rows: int) -> None:
+    """Every scorer of a bench case scored the same `rows` rows as lockgate, with the same
+    prediction, decision and (to float noise) confidence."""
+    for side, agreement in case["agreement"].items():
+        assert agreement["rows"] == rows, side
+        assert agreement["missing_rows"] == 0, side
+        assert agreement["prediction_mismatches"] == 0, side
+        assert agreement["decision_mismatches"] == 0, side
+        assert agreement["max_confidence_difference"] < 1e-9, side

@@ -7,7 +7,11 @@ Parts, each optional:
 - `scoring`: lockgate vs `mlflow.pyfunc.spark_udf` vs a `predict_proba` loop (`bench.scoring`).
 
 Extraction and scoring use the smallest scale home (its corpus, registry and the release the
-pipeline deployed to test), built first when it is missing, or any home given (`make demo`'s). Figures go to
+pipeline deployed to test), built first when it is missing, or any home given (`make demo`'s).
+On the cluster profile they use the cluster's own lake (`make demo` on YARN): scoring runs its
+Spark sides on YARN executors over HDFS, and extraction parses a local copy of the day's
+landing (one core, no Spark: where a file came from does not change its parsing); the scale
+part builds homes on the local disk, so it runs on the local profile only. Figures go to
 `<out>/bench-<time>.json` and `.md`, and `latest.json` / `latest.md`. A missed target is a
 figure, never a failure; scores that differ between scorers are a failure.
 """
@@ -50,9 +54,10 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
     from lockgate.storage import write_json_atomic
 
     settings = load_settings()
-    if not settings.storage_root.startswith("file://") and {"scale", "scoring"} & set(parts):
-        raise ValueError("scale and scoring benches build their own homes on the local disk; "
-                         "run them with the local profile")  # fmt: skip
+    on_disk = settings.storage_root.startswith("file://")
+    if not on_disk and "scale" in parts:
+        raise ValueError("the scale bench builds a fresh home per size on the local disk; run it "
+                         "with the local profile")  # fmt: skip
     info = machine()
     workers = info["cores"]
     code = code_digest()
@@ -77,11 +82,15 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
         every = sorted(runs + lent, key=lambda r: r["documents"])
         figures["scale"] = {"runs": every, "growth": growth(every)}
     if "extraction" in parts or "scoring" in parts:
-        home = home or _smallest_home(root, sizes, run_date, seed, workers, runs, say)
+        if on_disk:
+            home = home or _smallest_home(root, sizes, run_date, seed, workers, runs, say)
+        else:
+            home = home or settings.home
         figures["home"] = str(home)
         home_settings = load_settings(home=home)
     if "extraction" in parts:
-        figures["extraction"] = _extraction(home_settings, run_date, presidio_letters, say)
+        figures["extraction"] = _extraction(home_settings, run_date, presidio_letters,
+                                            root / "extraction", say)  # fmt: skip
     if "scoring" in parts:
         figures["scoring"] = _scoring(home_settings, run_date, score_rows, repeats,
                                       root / "scoring", say)  # fmt: skip
@@ -96,15 +105,14 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
     return figures
 
 
-def _extraction(settings, run_date: str, letters: int, say) -> dict:
-    from pathlib import Path
-
+def _extraction(settings, run_date: str, letters: int, scratch: Path, say) -> dict:
+    from lockgate.bench.scoring import local_copy
     from lockgate.extraction.bench import bench_letters, format_throughput
     from lockgate.extraction.stage import released_person_model
     from lockgate.storage import Layout
 
     person_model = released_person_model(settings)
-    landing = Path(Layout(settings.storage_root).landing(run_date).removeprefix("file://"))
+    landing = local_copy(Layout(settings.storage_root).landing(run_date), scratch / "landing")
     say("== extraction per format, one core")
     result = {"by_format": format_throughput(landing, settings.policy.extraction.limits(),
                                              person_model)}  # fmt: skip
@@ -114,16 +122,29 @@ def _extraction(settings, run_date: str, letters: int, say) -> dict:
     return result
 
 
-def _scoring(settings, run_date: str, rows: int, repeats: int, work: Path, say) -> list[dict]:
+def _scoring(settings, run_date: str, rows: int, repeats: int, scratch: Path, say
+             ) -> list[dict]:  # fmt: skip
+    """Every model in test, three ways; the Spark sides' data under the lake's sibling `bench`
+    folder (HDFS on the cluster), the rest in `scratch`."""
+    from lockgate.bench.executors import SPARK_METRICS
     from lockgate.bench.scoring import bench_case, cases
-    from lockgate.spark import build_session
+    from lockgate.spark import driver_session
 
-    spark = build_session("lockgate-bench-scoring", master="local[*]")
+    on_disk = settings.storage_root.startswith("file://")
+    if on_disk:
+        work = f"file://{scratch.resolve()}"  # as the profile spells its lake
+    else:
+        work = settings.storage_root.rstrip("/").rsplit("/", 1)[0] + "/bench/scoring"
+    # Local executors are this process's children, sampled as they are; polling /proc in
+    # the JVM as well would only add its cost to the Spark sides.
+    spark = driver_session("lockgate-bench-scoring", conf=None if on_disk else SPARK_METRICS)
     try:
+        say(f"   Spark master {spark.sparkContext.master}, data under {work}")
         results = []
         for case in cases(spark, settings, "test", run_date, rows, work):
             say(f"== scoring {case.model} v{case.version}: {case.rows:,} rows, three ways")
-            results.append(bench_case(spark, case, work / case.model, repeats))
+            results.append(bench_case(spark, case, f"{work}/{case.model}",
+                                      scratch / case.model, repeats))  # fmt: skip
             sides = results[-1]["sides"]
             say("   " + ", ".join(f"{name} {s['rows_per_second']:,} rows/s"
                                   for name, s in sides.items()))  # fmt: skip

@@ -60,8 +60,14 @@ def markdown(figures: dict) -> str:
     ]
     for case in figures.get("scoring", []):
         sides = case["sides"]
+        where = case.get("master", "local[*]")
+        executors = sides["lockgate"]["peak"].get("executors")
+        memory = ("the driver's process tree plus the peaks of each of its "
+                  f"{executors} YARN executors' process trees (Spark's own metrics)"
+                  if executors is not None else "the process tree")  # fmt: skip
         lines.append(f"**Scoring, {case['model']} v{case['version']}** ({case['rows']:,} rows, "
-                     f"{case['cores']} cores, median of {case['repeats']})")  # fmt: skip
+                     f"{case['cores']} cores, Spark on {where}, median of {case['repeats']}; "
+                     f"memory: {memory})")  # fmt: skip
         lines.append("")
         lines += _table(
             ["scorer", "rows/s", "peak RSS (JVM / Python workers / other), MB", "same scores"],

@@ -14,6 +14,12 @@ reading, moving rows to Python and back, and writing, which bounds every Spark s
 
 Every side writes its scores to Parquet; the bench then compares them row by row. Equal
 predictions and decisions are a result of the bench, reported with its figures.
+
+The Spark sides run wherever the session's executors are: in this process's JVM on the local
+profile, in YARN containers on the cluster profile (`spark.driver_session`), their data then on
+HDFS. Peak memory is the RSS of this process's tree (the driver: JVM, Python, and on the local
+profile the executors' Python workers), plus on YARN the executors' own process-tree peaks as
+Spark reports them (`bench.executors`). The loop reads a local copy of the same Parquet.
 """
 
 from __future__ import annotations
@@ -29,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lockgate.bench.measure import TreeSampler
+from lockgate.bench.executors import job_group_peaks
+from lockgate.bench.measure import ROLES, TreeSampler
 
 ARROW_BATCH = 10_000
 SIDES = ("lockgate", "mlflow_spark_udf", "predict_proba_loop")
@@ -46,11 +53,11 @@ class Case:
     classes: tuple[str, ...]
     model_bytes: bytes
     digest: str
-    features: Path  # a Parquet directory: doc_id and the inputs
+    features: str  # URI of a Parquet directory: doc_id and the inputs
     rows: int
 
 
-def replicate_features(spark, features, inputs, rows: int, path: Path, files: int) -> int:
+def replicate_features(spark, features, inputs, rows: int, path: str, files: int) -> int:
     """`rows` rows of `features` (doc_id and inputs), copies of the real ones with unique ids,
     written once to `path` as `files` Parquet files; returns the rows written."""
     from pyspark.sql import functions as F
@@ -63,23 +70,22 @@ def replicate_features(spark, features, inputs, rows: int, path: Path, files: in
         .drop("copy")
         .limit(rows)
     )
-    replicated.repartition(files).write.mode("overwrite").parquet(str(path))
-    return spark.read.parquet(str(path)).count()
+    replicated.repartition(files).write.mode("overwrite").parquet(path)
+    return spark.read.parquet(path).count()
 
 
-def save_mlflow_model(case: Case, directory: Path) -> Path:
+def save_mlflow_model(spark, case: Case, directory: Path) -> Path:
     """The case's estimator as an MLflow sklearn model whose pyfunc returns probabilities."""
     import shutil
 
     import mlflow.sklearn
-    import pandas as pd
     import skops.io as sio
     from mlflow.models import infer_signature
 
     from lockgate.registry import load_model
 
     estimator = load_model(case.model_bytes)
-    sample = pd.read_parquet(case.features).head(50)[list(case.inputs)]
+    sample = spark.read.parquet(case.features).select(*case.inputs).limit(50).toPandas()
     if directory.exists():
         shutil.rmtree(directory)
     mlflow.sklearn.save_model(
@@ -91,15 +97,15 @@ def save_mlflow_model(case: Case, directory: Path) -> Path:
     return directory
 
 
-def _lockgate(spark, case: Case, out: Path) -> None:
+def _lockgate(spark, case: Case, out: str) -> None:
     from lockgate.scoring.batch import score_frame
 
-    frame = spark.read.parquet(str(case.features))
+    frame = spark.read.parquet(case.features)
     scored = score_frame(frame, case.model_bytes, case.digest, list(case.inputs), case.thresholds)
-    scored.write.mode("overwrite").parquet(str(out))
+    scored.write.mode("overwrite").parquet(out)
 
 
-def _mlflow_udf(spark, case: Case, model_dir: Path, out: Path) -> None:
+def _mlflow_udf(spark, case: Case, model_dir: Path, out: str) -> None:
     import mlflow.pyfunc
     from pyspark.sql import functions as F
 
@@ -107,7 +113,7 @@ def _mlflow_udf(spark, case: Case, model_dir: Path, out: Path) -> None:
                                   env_manager="local")  # fmt: skip
     classes = F.array(*[F.lit(c) for c in case.classes])
     cuts = F.array(*[F.lit(float(case.thresholds.get(c, 1.01))) for c in case.classes])
-    frame = spark.read.parquet(str(case.features))
+    frame = spark.read.parquet(case.features)
     proba = frame.select("doc_id", udf(F.struct(*case.inputs)).alias("p"))
     best = proba.select("doc_id", F.array_max("p").alias("confidence"),
                         F.array_position("p", F.array_max("p")).alias("i"))  # fmt: skip
@@ -119,10 +125,10 @@ def _mlflow_udf(spark, case: Case, model_dir: Path, out: Path) -> None:
         .otherwise("manual_review")
         .alias("decision"),
     )
-    scored.write.mode("overwrite").parquet(str(out))
+    scored.write.mode("overwrite").parquet(out)
 
 
-def _spark_floor(spark, case: Case, out: Path) -> None:
+def _spark_floor(spark, case: Case, out: str) -> None:
     """lockgate's read -> mapInArrow -> write with no model in it (a constant score per row):
     what Spark's own row handling costs here, the most any Python scorer in Spark can reach."""
     import pyarrow as pa
@@ -136,14 +142,38 @@ def _spark_floor(spark, case: Case, out: Path) -> None:
                 [batch.column("doc_id"), pa.repeat("none", n), pa.repeat(0.0, n),
                  pa.repeat("manual_review", n)], schema=SCORE_ARROW_SCHEMA)  # fmt: skip
 
-    frame = spark.read.parquet(str(case.features)).select("doc_id", *case.inputs)
-    frame.mapInArrow(constant, SCORE_SCHEMA).write.mode("overwrite").parquet(str(out))
+    frame = spark.read.parquet(case.features).select("doc_id", *case.inputs)
+    frame.mapInArrow(constant, SCORE_SCHEMA).write.mode("overwrite").parquet(out)
 
 
-def _loop(case: Case, model_file: Path, out: Path, sampler_interval: float) -> dict:
-    """The per-core ceiling, in its own process so that its memory is its own."""
+def local_copy(uri: str, directory: Path) -> Path:
+    """A local path holding the files of `uri`: itself on the local disk, else a copy."""
+    import shutil
+
+    from lockgate.storage.files import filesystem
+
+    if uri.startswith("file://"):
+        return Path(uri.removeprefix("file://"))
+    fs, path = filesystem(uri)
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    root = path.rstrip("/")
+    for name in fs.find(root):
+        relative = name[len(root) :].lstrip("/")
+        if relative.rsplit("/", 1)[-1].startswith(("_", ".")):  # _SUCCESS, checksums
+            continue
+        (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+        fs.get_file(name, str(directory / relative))
+    return directory
+
+
+def _loop(case: Case, features: Path, model_file: Path, out: Path, sampler_interval: float
+          ) -> dict:  # fmt: skip
+    """The per-core ceiling, in its own process so that its memory is its own; `features` is
+    a local copy of the case's."""
     model_file.write_bytes(case.model_bytes)
-    command = [sys.executable, "-m", "lockgate.bench.loop", str(case.features), str(model_file),
+    command = [sys.executable, "-m", "lockgate.bench.loop", str(features), str(model_file),
                str(out), json.dumps({"inputs": list(case.inputs), "thresholds": case.thresholds,
                                      "batch": ARROW_BATCH})]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -155,13 +185,14 @@ def _loop(case: Case, model_file: Path, out: Path, sampler_interval: float) -> d
     return figures | {"peak": sampler.peak()}
 
 
-def agreement(reference: Path, other: Path) -> dict:
-    """How `other`'s scores differ from `reference`'s, row by row (joined on doc_id)."""
-    import pandas as pd
+def agreement(reference: str, other: str) -> dict:
+    """How the scores at URI `other` differ from those at `reference`, row by row (joined on
+    doc_id)."""
+    from lockgate.storage import read_parquet
 
     columns = ["doc_id", "prediction", "confidence", "decision"]
-    mine = pd.read_parquet(reference, columns=columns).set_index("doc_id").sort_index()
-    theirs = pd.read_parquet(other, columns=columns).set_index("doc_id").sort_index()
+    mine = read_parquet(reference, columns).set_index("doc_id").sort_index()
+    theirs = read_parquet(other, columns).set_index("doc_id").sort_index()
     joined = mine.join(theirs, how="outer", lsuffix="_a", rsuffix="_b")
     missing = int(joined["prediction_a"].isna().sum() + joined["prediction_b"].isna().sum())
     both = joined.dropna()
@@ -182,13 +213,35 @@ def differs(agreement: dict) -> bool:
                 or agreement["decision_mismatches"])  # fmt: skip
 
 
-def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float = 0.2) -> dict:
-    """Time every side on `case` (`repeats` alternating runs after a warm-up each) and compare
-    their scores; figures are medians."""
+def _run_side(spark, run, out: str, group: str, interval: float) -> tuple[float, dict]:
+    """Seconds and peak MB of one run of a Spark side: this process's tree, plus on YARN the
+    executors' own peaks (the jobs run under job group `group`)."""
     import os
 
-    work.mkdir(parents=True, exist_ok=True)
-    model_dir = save_mlflow_model(case, work / "mlflow-model")
+    context = spark.sparkContext
+    context.setJobGroup(group, group)
+    with TreeSampler(os.getpid(), interval) as sampler:
+        started = time.perf_counter()
+        run(out)
+        seconds = time.perf_counter() - started
+    peak = sampler.peak()
+    if context.master.startswith("yarn"):
+        executors = job_group_peaks(spark, group)
+        peak = {key: round(peak[key] + executors[key], 1)
+                for key in ("total_mb", *(f"{role}_mb" for role in ROLES))}  # fmt: skip
+        peak["executors"] = executors["executors"]
+    return seconds, peak
+
+
+def bench_case(spark, case: Case, work: str, scratch: Path, repeats: int = 3,
+               interval: float = 0.2) -> dict:  # fmt: skip
+    """Time every side on `case` (`repeats` alternating runs after a warm-up each) and compare
+    their scores; figures are medians. Spark sides write under the URI `work`; the loop and
+    the MLflow model use the local folder `scratch`."""
+    import uuid
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    model_dir = save_mlflow_model(spark, case, scratch / "mlflow-model")
     cores = spark.sparkContext.defaultParallelism
     spark_sides = {
         "lockgate": lambda out: _lockgate(spark, case, out),
@@ -196,18 +249,19 @@ def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float 
         "spark_floor": lambda out: _spark_floor(spark, case, out),
     }
     for run in spark_sides.values():  # warm-up: Python workers started, models loaded
-        run(work / "warm-up")
+        run(f"{work}/warm-up")
     timings: dict[str, list[float]] = {side: [] for side in spark_sides}
     peaks: dict[str, list[dict]] = {side: [] for side in spark_sides}
-    for _ in range(repeats):
+    bench_id = uuid.uuid4().hex[:8]
+    for repeat in range(repeats):
         for side, run in spark_sides.items():
-            with TreeSampler(os.getpid(), interval) as sampler:
-                started = time.perf_counter()
-                run(work / side)
-                timings[side].append(time.perf_counter() - started)
-            peaks[side].append(sampler.peak())
-    loops = [_loop(case, work / "model.skops", work / "predict_proba_loop", interval)
-             for _ in range(repeats)]  # fmt: skip
+            group = f"lockgate-bench-{bench_id}-{case.model}-{side}-{repeat}"
+            seconds, peak = _run_side(spark, run, f"{work}/{side}", group, interval)
+            timings[side].append(seconds)
+            peaks[side].append(peak)
+    features = local_copy(case.features, scratch / "features")
+    loops = [_loop(case, features, scratch / "model.skops", scratch / "predict_proba_loop",
+                   interval) for _ in range(repeats)]  # fmt: skip
 
     def figures(seconds: list[float], peak: list[dict]) -> dict:
         median = statistics.median(seconds)
@@ -223,12 +277,15 @@ def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float 
     sides["predict_proba_loop"]["threads"] = max(r["threads"] for r in loops)
     ceiling = sides["predict_proba_loop"]["rows_per_second"] * cores
     ours = sides["lockgate"]["rows_per_second"]
+    outputs = {"lockgate": f"{work}/lockgate", "mlflow_spark_udf": f"{work}/mlflow_spark_udf",
+               "predict_proba_loop": f"file://{(scratch / 'predict_proba_loop').resolve()}"}  # fmt: skip
     return {
         "model": case.model,
         "version": case.version,
         "inputs": list(case.inputs),
         "rows": case.rows,
         "cores": cores,
+        "master": spark.sparkContext.master,
         "repeats": repeats,
         "sides": sides,
         "lockgate_vs_mlflow_spark_udf": round(
@@ -237,15 +294,15 @@ def bench_case(spark, case: Case, work: Path, repeats: int = 3, interval: float 
         "lockgate_vs_ceiling_times_cores": round(ours / ceiling, 2),
         "spark_floor": floor,
         "agreement": {
-            side: agreement(work / "lockgate", work / side)
+            side: agreement(outputs["lockgate"], outputs[side])
             for side in ("mlflow_spark_udf", "predict_proba_loop")
         },
     }
 
 
-def cases(spark, settings, environment: str, run_date: str, rows: int, work: Path) -> list[Case]:
+def cases(spark, settings, environment: str, run_date: str, rows: int, work: str) -> list[Case]:
     """One case per model of the release deployed in `environment`, on `rows` copies of the
-    document features of `run_date`."""
+    document features of `run_date`, written under the URI `work`."""
     from lockgate.registry import load_model
     from lockgate.scoring.batch import deployed_models
     from lockgate.storage import Layout
@@ -260,7 +317,7 @@ def cases(spark, settings, environment: str, run_date: str, rows: int, work: Pat
     result = []
     for entry, data in models:
         inputs = tuple(entry["inputs"])
-        path = work / f"features-{entry['name']}-{rows}"
+        path = f"{work}/features-{entry['name']}-{rows}"
         written = replicate_features(spark, features, inputs, rows, path, files)
         classes = tuple(str(c) for c in load_model(data).classes_)
         result.append(Case(entry["name"], str(entry["version"]), inputs, entry["thresholds"],

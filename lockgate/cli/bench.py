@@ -26,7 +26,8 @@ def _ints(_ctx, _param, value: str) -> list[int]:
               help="Rows every scorer scores.")  # fmt: skip
 @click.option("--repeats", default=3, show_default=True, type=click.IntRange(1))
 @click.option("--only", "only", multiple=True, type=click.Choice(PARTS),
-              help="Run only these parts (repeatable); all by default.")  # fmt: skip
+              help="Run only these parts (repeatable); by default all of them, and on the "
+                   "cluster profile all but scale.")  # fmt: skip
 @click.option("--presidio-letters", default=1000, show_default=True, type=click.IntRange(0))
 @click.option("--home", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A home with a release in test (make demo's) for extraction and scoring, "
@@ -34,7 +35,8 @@ def _ints(_ctx, _param, value: str) -> list[int]:
 @click.option("--run-date", default="2026-11-20", show_default=True,
               help="The day extraction and scoring read.")  # fmt: skip
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Where figures and the bench homes go [default: $LOCKGATE_HOME/bench].")  # fmt: skip
+              help="Where figures and the bench homes go [default: $LOCKGATE_HOME/bench, "
+                   "and $LOCKGATE_HOME/bench/yarn on the cluster profile].")  # fmt: skip
 @click.option("--with", "earlier", multiple=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="An earlier bench-*.json whose scale runs of other sizes join the growth fit "
@@ -43,13 +45,27 @@ def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...]
           presidio_letters: int, home: Path | None, run_date: str,
           out: Path | None, earlier: tuple[Path, ...]) -> None:  # fmt: skip
     """Benchmarks: DAG parse times, the pipeline at each size, extraction and scoring side by
-    side with their peers. Prints the figures; exits 1 only if the scorers disagree."""
+    side with their peers. Prints the figures; exits 1 only if the scorers disagree.
+
+    On the cluster profile (`make demo PROFILE=yarn` first) the scorers' Spark sides run on
+    YARN executors over HDFS; the scale part builds local homes and runs on the local profile."""
     from lockgate.bench import disagreements, run_bench
     from lockgate.config import load_settings
 
-    out = (out or load_settings().home / "bench").resolve()
+    settings = load_settings()
+    on_cluster = not settings.storage_root.startswith("file://")
+    if on_cluster:
+        from lockgate.cluster import unreachable_services
+
+        down = unreachable_services(settings)
+        if down:
+            raise click.ClickException(f"the {settings.profile} profile's cluster is not "
+                                       f"reachable ({', '.join(down)}); start it with "
+                                       "`make cluster-up`")  # fmt: skip
+    parts = list(only or [p for p in PARTS if not (on_cluster and p == "scale")])
+    out = (out or settings.home / "bench" / ("yarn" if on_cluster else "")).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    figures = run_bench(list(only or PARTS), sizes, score_rows, repeats, out,
+    figures = run_bench(parts, sizes, score_rows, repeats, out,
                         run_date=run_date, presidio_letters=presidio_letters,
                         home=home.resolve() if home else None, earlier=list(earlier),
                         say=click.echo)  # fmt: skip

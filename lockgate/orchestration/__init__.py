@@ -34,15 +34,8 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
     venv_bin = str(Path(sys.executable).parent)
     root = repo_root()
     path = [venv_bin]
-    cluster: dict[str, str] = {}
-    if settings.hadoop_conf_dir:
-        # spark-submit finds YARN and HDFS through HADOOP_CONF_DIR and the rendered
-        # spark-defaults.conf through SPARK_CONF_DIR; `yarn` is lockgate's launcher.
-        cluster = {
-            "HADOOP_CONF_DIR": settings.hadoop_conf_dir,
-            "YARN_CONF_DIR": settings.hadoop_conf_dir,
-            "SPARK_CONF_DIR": str(settings.home / "cluster" / "spark"),
-        }
+    cluster = settings.submit_environment()
+    if cluster:  # `yarn` is lockgate's launcher
         path.append(str(root / "infra" / "hadoop" / "bin"))
     return cluster | {
         "AIRFLOW_HOME": str(settings.home / "airflow"),

@@ -17,7 +17,7 @@ import time
 import pyarrow.parquet as pq
 import pytest
 import requests
-from support import BIN, REPO, STORY_DOCUMENTS, run
+from support import BIN, REPO, STORY_DOCUMENTS, assert_scorers_agree, run
 
 pytestmark = pytest.mark.cluster
 
@@ -220,3 +220,34 @@ def test_killing_the_task_kills_the_yarn_application(yarn_demo):
     assert final["state"] == "KILLED", (final["state"], output[-3000:])
     # The previous partition survives an interrupted rewrite.
     assert "part-00000.parquet" in _listing(f"{LAKE}/extracted/documents/run_date={RUN_DATE}")
+
+
+def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, tmp_path):
+    """`lockgate bench` on the cluster profile: the scorers' Spark sides are one client-mode
+    YARN application over HDFS, their executors' memory comes from Spark's own process-tree
+    metrics, and the three scorers give the same scores. Timings are printed, not asserted."""
+    env, _, started_ms = yarn_demo
+    out = tmp_path / "bench"
+    result = _lockgate(env, "bench", "--only", "scoring", "--only", "extraction", "--run-date",
+                       RUN_DATE, "--score-rows", "20000", "--repeats", "1",
+                       "--presidio-letters", "0", "--out", str(out))  # fmt: skip
+    figures = json.loads((out / "latest.json").read_text())
+    assert figures["profile"] == "yarn" and "Spark master yarn" in result.stdout
+    apps = [a for a in _apps(started_ms) if a["name"] == "lockgate-bench-scoring"]
+    assert [(a["state"], a["finalStatus"]) for a in apps] == [("FINISHED", "SUCCEEDED")], apps
+    assert {"routing", "urgency"} <= set(_listing("/lockgate/bench/scoring"))
+
+    assert {c["model"] for c in figures["scoring"]} == {"routing", "urgency"}
+    for case in figures["scoring"]:
+        assert case["master"] == "yarn" and case["rows"] == 20000
+        for name in ("lockgate", "mlflow_spark_udf"):
+            peak = case["sides"][name]["peak"]
+            # The profile's two executors, each with its JVM and the Python workers it forked.
+            assert peak["executors"] == 2, (name, peak)
+            assert peak["python_workers_mb"] > 50 and peak["jvm_mb"] > 100, (name, peak)
+        assert case["sides"]["predict_proba_loop"]["threads"] == 1
+        assert_scorers_agree(case, 20000)
+
+    formats = figures["extraction"]["by_format"]  # parsed from a local copy of the HDFS landing
+    assert set(formats) >= {"eml", "pdf", "html", "txt"}
+    assert all(f["docs_per_second_per_core"] > 0 for f in formats.values())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from support import BIN, STORY_DATE, run
+from support import BIN, STORY_DATE, assert_scorers_agree, run
 
 
 def test_bench_writes_every_figure_and_the_scorers_agree(story_home, tmp_path):
@@ -42,12 +42,7 @@ def test_bench_writes_every_figure_and_the_scorers_agree(story_home, tmp_path):
             assert side["rows_per_second"] > 0
         assert case["sides"]["predict_proba_loop"]["threads"] == 1  # a per-core ceiling
         assert case["spark_floor"]["rows_per_second"] > 0
-        for side, agreement in case["agreement"].items():
-            assert agreement["rows"] == 5000, side
-            assert agreement["missing_rows"] == 0, side
-            assert agreement["prediction_mismatches"] == 0, side
-            assert agreement["decision_mismatches"] == 0, side
-            assert agreement["max_confidence_difference"] < 1e-9, side
+        assert_scorers_agree(case, 5000)
 
     assert {d["file"] for d in figures["dags"]} == {
         "lockgate_monitor.py", "lockgate_pipeline.py", "lockgate_release.py", "lockgate_scoring.py"}  # fmt: skip

@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lockgate.bench.executors import peaks_by_executor, summed
 from lockgate.bench.growth import growth_exponent
 from lockgate.bench.measure import run_measured
 from lockgate.bench.report import markdown, targets
 from lockgate.bench.scale import generate_day, growth, kept_corpus
-from lockgate.bench.scoring import agreement
+from lockgate.bench.scoring import agreement, local_copy
 from lockgate.corpus import generate_corpus
 
 
@@ -69,12 +70,12 @@ def test_a_process_that_execs_another_program_is_counted_in_its_new_role():
     assert 200 <= peak["python_workers_mb"] < 350 and peak["other_mb"] < 50
 
 
-def _scores(path: Path, rows: list[tuple[str, str, float, str]]) -> Path:
+def _scores(path: Path, rows: list[tuple[str, str, float, str]]) -> str:
     path.mkdir(parents=True)
     pd.DataFrame(rows, columns=["doc_id", "prediction", "confidence", "decision"]).to_parquet(
         path / "part-0.parquet"
     )
-    return path
+    return f"file://{path.resolve()}"
 
 
 def test_agreement_counts_every_kind_of_difference(tmp_path):
@@ -91,6 +92,40 @@ def test_agreement_counts_every_kind_of_difference(tmp_path):
         "max_confidence_difference": pytest.approx(1e-12, rel=1e-3),
     }
     assert agreement(a, a)["prediction_mismatches"] == 0 and agreement(a, a)["missing_rows"] == 0
+
+
+def _executor(jvm: int, python: int, other: int = 0) -> dict:
+    mb = 1024 * 1024
+    return {"peakMemoryMetrics": {"ProcessTreeJVMRSSMemory": jvm * mb, "JVMHeapMemory": 1,
+                                  "ProcessTreePythonRSSMemory": python * mb,
+                                  "ProcessTreeOtherRSSMemory": other * mb}}  # fmt: skip
+
+
+def test_executor_peaks_are_taken_per_executor_over_the_groups_stages_only():
+    """The shape of Spark's REST answers (`/jobs`, `/stages/<id>?details=true`): a side's
+    figure is, per executor, its largest peak over the side's stages, summed over executors;
+    another group's stages and attempts without metrics do not count."""
+    jobs = [{"jobId": 0, "jobGroup": "side-a", "stageIds": [0, 1]},
+            {"jobId": 1, "jobGroup": "side-b", "stageIds": [2]},
+            {"jobId": 2, "stageIds": [3]}]  # fmt: skip
+    stages = {
+        0: [{"executorSummary": {"1": _executor(900, 300), "2": _executor(800, 100, 5)}}],
+        1: [{"executorSummary": {"1": _executor(950, 200)}},
+            {"executorSummary": {"2": {"peakMemoryMetrics": None}}}],  # a retried attempt
+        2: [{"executorSummary": {"1": _executor(5000, 5000)}}],
+        3: [{"executorSummary": {"3": _executor(7000, 0)}}],
+    }  # fmt: skip
+    peaks = peaks_by_executor(jobs, stages, "side-a")
+    assert set(peaks) == {"1", "2"}
+    assert summed(peaks) == {"total_mb": 950 + 300 + 800 + 100 + 5, "jvm_mb": 1750,
+                             "python_workers_mb": 400, "other_mb": 5, "executors": 2}  # fmt: skip
+    assert summed(peaks_by_executor(jobs, stages, "side-c"))["executors"] == 0
+
+
+def test_a_local_copy_of_a_local_uri_is_the_folder_itself(tmp_path):
+    uri = _scores(tmp_path / "scores", [("1", "kyc", 0.9, "auto_route")])
+    assert local_copy(uri, tmp_path / "copy") == (tmp_path / "scores").resolve()
+    assert not (tmp_path / "copy").exists()
 
 
 def _digest(folder: Path) -> dict[str, str]:
