@@ -4,15 +4,14 @@ children of the bench (YARN containers under a NodeManager).
 A session made with `SPARK_METRICS` has each executor poll the RSS of its process tree (the
 JVM, the Python workers it forks, anything else) every 500 ms and report the peaks of each
 stage to the driver with its task ends and heartbeats. `job_group_peaks` reads them back from
-the driver's REST API (`/api/v1/applications/<app>/jobs` and `/stages/<id>`) for the jobs a
-side ran under its job group: per executor, the largest of its peaks over those stages; the
-side's figure is the sum over executors, an upper bound of what they held at one moment (their
-peaks need not coincide).
+the driver's status store (what the UI and its REST API serve, read in-process: the bench is
+the driver, and on YARN the UI sits behind the ResourceManager's proxy) for the jobs a side
+ran under its job group: per executor, the largest of its peaks over those stages; the side's
+figure is the sum over executors, an upper bound of what they held at one moment (their peaks
+need not coincide).
 """
 
 from __future__ import annotations
-
-import requests
 
 SPARK_METRICS = {
     "spark.executor.processTreeMetrics.enabled": "true",
@@ -24,16 +23,6 @@ ROLE_METRICS = {
     "other": "ProcessTreeOtherRSSMemory",
 }
 MB = 1024 * 1024
-TIMEOUT = 30
-
-
-def _get(url: str, missing=None):
-    # On YARN the driver's UI redirects to the ResourceManager's web proxy, which serves it.
-    response = requests.get(url, timeout=TIMEOUT)
-    if response.status_code == 404 and missing is not None:
-        return missing
-    response.raise_for_status()
-    return response.json()
 
 
 def peaks_by_executor(jobs: list[dict], stages: dict[int, list[dict]], group: str
@@ -61,10 +50,39 @@ def summed(peaks: dict[str, dict[str, int]]) -> dict[str, float]:
 
 def job_group_peaks(spark, group: str) -> dict[str, float]:
     """The executors' peak RSS while running the jobs of `group` (see the module)."""
-    context = spark.sparkContext
-    base = f"{context.uiWebUrl}/api/v1/applications/{context.applicationId}"
-    jobs = _get(f"{base}/jobs")
-    wanted = {stage for job in jobs if job.get("jobGroup") == group for stage in job["stageIds"]}
-    stages = {stage: _get(f"{base}/stages/{stage}?details=true", missing=[])
-              for stage in sorted(wanted)}  # fmt: skip
+    from py4j.protocol import Py4JJavaError
+
+    tracker = spark.sparkContext.statusTracker()
+    store = spark.sparkContext._jsc.sc().statusStore()
+    jobs = []
+    for job_id in tracker.getJobIdsForGroup(group):
+        info = tracker.getJobInfo(job_id)
+        if info is not None:
+            jobs.append({"jobGroup": group, "stageIds": list(info.stageIds)})
+    stages: dict[int, list[dict]] = {}
+    for stage in {stage for job in jobs for stage in job["stageIds"]}:
+        try:
+            last = store.lastStageAttempt(stage).attemptId()
+        except Py4JJavaError:  # never ran: skipped, its output reused
+            continue
+        stages[stage] = [{"executorSummary": _executor_summary(store, stage, attempt)}
+                         for attempt in range(last + 1)]  # fmt: skip
     return summed(peaks_by_executor(jobs, stages, group))
+
+
+def _executor_summary(store, stage: int, attempt: int) -> dict[str, dict]:
+    """A stage attempt's `executorSummary`, as the REST API shows it (peak metrics only)."""
+    from py4j.protocol import Py4JJavaError
+
+    try:
+        entries = store.executorSummary(stage, attempt).iterator()
+    except Py4JJavaError:
+        return {}
+    summary = {}
+    while entries.hasNext():
+        entry = entries.next()
+        peaks = entry._2().peakMemoryMetrics()
+        summary[entry._1()] = {"peakMemoryMetrics": {
+            name: peaks.get().getMetricValue(name) for name in ROLE_METRICS.values()
+        } if peaks.isDefined() else None}  # fmt: skip
+    return summary

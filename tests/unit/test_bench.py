@@ -122,6 +122,54 @@ def test_executor_peaks_are_taken_per_executor_over_the_groups_stages_only():
     assert summed(peaks_by_executor(jobs, stages, "side-c"))["executors"] == 0
 
 
+SPARK_SIDES = """
+import json, os, sys
+os.environ["PYSPARK_PYTHON"] = sys.executable
+from pyspark.sql import SparkSession
+from lockgate.bench.executors import SPARK_METRICS, job_group_peaks
+
+builder = SparkSession.builder.master("local[2]").appName("bench-executors-test")
+for key, value in SPARK_METRICS.items():
+    builder = builder.config(key, value)
+spark = builder.getOrCreate()
+
+def hold(batches):
+    import time
+    held = bytearray(200 * 1024 * 1024)
+    held[::4096] = b"x" * len(held[::4096])  # touched, so resident
+    time.sleep(2)
+    yield from batches
+
+spark.sparkContext.setJobGroup("holds", "holds")
+spark.range(100, numPartitions=2).mapInPandas(hold, "id long").write.parquet(sys.argv[1])
+spark.sparkContext.setJobGroup("light", "light")
+spark.range(10).count()
+print(json.dumps({group: job_group_peaks(spark, group) for group in ("holds", "light", "none")}))
+spark.stop()
+"""
+
+
+def test_executor_peaks_come_from_sparks_own_process_tree_metrics_per_job_group(tmp_path):
+    """A real session (its own: the metrics are set when it starts): a side whose two Python
+    workers each hold 200 MB shows them, a light side run after it shows less, and a group
+    that ran nothing shows no executor."""
+    import json
+    import subprocess
+
+    script = tmp_path / "sides.py"
+    script.write_text(SPARK_SIDES)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    peaks = json.loads(done.stdout.strip().splitlines()[-1])
+    holds, light = peaks["holds"], peaks["light"]
+    assert holds["executors"] == 1  # local mode: the driver is the executor
+    assert holds["python_workers_mb"] >= 400 and holds["jvm_mb"] > 100, holds
+    assert light["python_workers_mb"] < holds["python_workers_mb"] - 200, (light, holds)
+    assert peaks["none"] == {"total_mb": 0.0, "jvm_mb": 0.0, "python_workers_mb": 0.0,
+                             "other_mb": 0.0, "executors": 0}  # fmt: skip
+
+
 def test_a_local_copy_of_a_local_uri_is_the_folder_itself(tmp_path):
     uri = _scores(tmp_path / "scores", [("1", "kyc", 0.9, "auto_route")])
     assert local_copy(uri, tmp_path / "copy") == (tmp_path / "scores").resolve()
