@@ -228,9 +228,10 @@ def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, t
     metrics, and the three scorers give the same scores. Timings are printed, not asserted."""
     env, _, started_ms = yarn_demo
     out = tmp_path / "bench"
-    result = _lockgate(env, "bench", "--only", "scoring", "--only", "extraction", "--run-date",
-                       RUN_DATE, "--score-rows", "20000", "--repeats", "1",
-                       "--presidio-letters", "0", "--out", str(out))  # fmt: skip
+    # Scoring alone: extraction benches one core with no Spark, on any profile (its local copy
+    # of HDFS is the loop's, checked here); few rows, as YARN's cost per job is CI's here.
+    result = _lockgate(env, "bench", "--only", "scoring", "--run-date", RUN_DATE,
+                       "--score-rows", "5000", "--repeats", "1", "--out", str(out))  # fmt: skip
     figures = json.loads((out / "latest.json").read_text())
     assert figures["profile"] == "yarn" and "Spark master yarn" in result.stdout
     apps = [a for a in _apps(started_ms) if a["name"] == "lockgate-bench-scoring"]
@@ -239,15 +240,11 @@ def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, t
 
     assert {c["model"] for c in figures["scoring"]} == {"routing", "urgency"}
     for case in figures["scoring"]:
-        assert case["master"] == "yarn" and case["rows"] == 20000
+        assert case["master"] == "yarn" and case["rows"] == 5000
         for name in ("lockgate", "mlflow_spark_udf"):
             peak = case["sides"][name]["peak"]
             # The profile's two executors, each with its JVM and the Python workers it forked.
             assert peak["executors"] == 2, (name, peak)
             assert peak["python_workers_mb"] > 50 and peak["jvm_mb"] > 100, (name, peak)
         assert case["sides"]["predict_proba_loop"]["threads"] == 1
-        assert_scorers_agree(case, 20000)
-
-    formats = figures["extraction"]["by_format"]  # parsed from a local copy of the HDFS landing
-    assert set(formats) >= {"eml", "pdf", "html", "txt"}
-    assert all(f["docs_per_second_per_core"] > 0 for f in formats.values())
+        assert_scorers_agree(case, 5000)
