@@ -73,6 +73,9 @@ def summarise(settings: Settings, run_date: str, environment: str = "test") -> s
 
 
 # -- the change-management story `make demo` tells after the pipeline run --------------------------
+# The prod change's pace on the ledger's clock: each approval, then the deploy.
+APPROVAL_MINUTES = 20
+DEPLOY_MINUTES = 30
 PEOPLE = {
     "author": "demo:lee.data-scientist",
     "model-owner": "demo:ana.model-owner",
@@ -151,7 +154,9 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     soaked = datetime.fromisoformat(first["deployed_at"]) + timedelta(
         days=prod.soak_days, minutes=1
     )
-    clock = SimulatedClock(next_open(max(soaked, datetime.now(UTC)), prod.change_windows))
+    # Three approvals 20 minutes apart, the deploy 30 minutes later: all inside the window.
+    story = timedelta(minutes=3 * APPROVAL_MINUTES + DEPLOY_MINUTES)
+    clock = SimulatedClock(next_open(max(soaked, datetime.now(UTC)), prod.change_windows, story))
     say(f"== the ledger's clock jumps to {clock.now.isoformat(timespec='minutes')}: "
         f"{prod.soak_days:g} days of soak later, inside a prod change window "
         f"({', '.join(prod.change_windows) or 'any time'} UTC)")  # fmt: skip
@@ -162,10 +167,10 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     say(f"== change {change} (normal) opened by {PEOPLE['author']}: {release} to prod; soak "
         f"{soak.days_soaked:.1f} days, {soak.runs_passed} scoring runs passed")  # fmt: skip
     for role in ("model-owner", "risk", "operations"):
-        clock.advance(minutes=20)
+        clock.advance(minutes=APPROVAL_MINUTES)
         state = manager.approve(PEOPLE[role], change, role, "reviewed the evidence")["state"]
         say(f"   approved as {role} by {PEOPLE[role]} -> {state}")
-    clock.advance(minutes=30)
+    clock.advance(minutes=DEPLOY_MINUTES)
     deployed = manager.deploy(PEOPLE["deployer"], change)
     say(f"== deploy by {PEOPLE['deployer']}: {deployed.status}: {deployed.detail}")
     in_prod = clock.now

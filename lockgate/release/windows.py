@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -40,12 +40,11 @@ def in_window(moment: datetime, windows: list[str]) -> bool:
     return False
 
 
-def next_open(moment: datetime, windows: list[str]) -> datetime:
-    """`moment` if a window is open then, else the start of the next window (UTC)."""
-    if in_window(moment, windows):
+def next_open(moment: datetime, windows: list[str], lasting: timedelta = timedelta(0)) -> datetime:
+    """`moment` if a window is open then and still `lasting` later, else the start of the next
+    window (UTC) that is: work that takes `lasting` starts where it can also end."""
+    if in_window(moment, windows) and in_window(moment + lasting, windows):
         return moment
-    from datetime import timedelta
-
     utc = moment.astimezone(UTC)
     starts = []
     for offset in range(8):
@@ -53,7 +52,11 @@ def next_open(moment: datetime, windows: list[str]) -> datetime:
         for window in windows:
             days, start, _ = parse_window(window)
             candidate = datetime.combine(day, start, tzinfo=UTC)
-            if day.weekday() in days and candidate > utc:
+            if (
+                day.weekday() in days
+                and candidate > utc
+                and in_window(candidate + lasting, windows)
+            ):
                 starts.append(candidate)
     if not starts:
         raise ValueError(f"no change window opens in the week after {utc.isoformat()}")

@@ -417,6 +417,20 @@ def test_next_window_opening(moment, opens):
     assert next_open(moment, ["Mon-Thu 07:00-17:00"]) == opens
 
 
+@pytest.mark.parametrize("moment,opens", [
+    (datetime(2026, 11, 24, 15, 0, tzinfo=UTC), datetime(2026, 11, 24, 15, 0, tzinfo=UTC)),
+    # Open, but not for 90 more minutes: the next opening that is (the demo failed here).
+    (datetime(2026, 11, 24, 16, 0, tzinfo=UTC), datetime(2026, 11, 25, 7, 0, tzinfo=UTC)),
+    (datetime(2026, 11, 26, 16, 0, tzinfo=UTC), datetime(2026, 11, 30, 7, 0, tzinfo=UTC)),
+])  # fmt: skip
+def test_a_window_opening_that_lasts_as_long_as_the_work(moment, opens):
+    from datetime import timedelta
+
+    from lockgate.release.windows import next_open
+
+    assert next_open(moment, ["Mon-Thu 07:00-17:00"], timedelta(minutes=90)) == opens
+
+
 @pytest.mark.parametrize("window", ["Thu-Mon 07:00-17:00", "Mon-Thu 17:00-07:00", "weekdays",
                                     "Mon-Fri 7-17"])  # fmt: skip
 def test_malformed_change_windows_are_refused_when_policy_loads(window):
