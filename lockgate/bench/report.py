@@ -72,11 +72,14 @@ def markdown(figures: dict) -> str:
         lines += _table(
             ["scorer", "rows/s", "peak RSS (JVM / Python workers / other), MB", "same scores"],
             [[name, f"{s['rows_per_second']:,}",
-              f"{s['peak']['jvm_mb']:,.0f} / {s['peak']['python_workers_mb']:,.0f} / "
-              f"{s['peak']['other_mb']:,.0f}",
+              " / ".join(_mb(s["peak"][f"{role}_mb"]) for role in ("jvm", "python_workers",
+                                                                  "other")),
               "reference" if name == "lockgate" else _agrees(case["agreement"][name])]
              for name, s in sides.items()],
         )  # fmt: skip
+        if any(s["peak"]["python_workers_mb"] is None for s in sides.values()):
+            lines += ["n/o: not observed, as the side's tasks ended between two of the "
+                      "executors' 500 ms polls (more rows make them longer).", ""]  # fmt: skip
         floor = case.get("spark_floor")
         if floor:
             lines += [f"Spark alone, the same plan with no model in it: "
@@ -156,3 +159,7 @@ def _agrees(agreement: dict) -> str:
                 f"{agreement['decision_mismatches']} decisions, "
                 f"{agreement['missing_rows']} rows differ")  # fmt: skip
     return f"yes (max confidence diff {agreement['max_confidence_difference']:.1e})"
+
+
+def _mb(value: float | None) -> str:
+    return "n/o" if value is None else f"{value:,.0f}"

@@ -230,6 +230,10 @@ def _run_side(spark, run, out: str, group: str, interval: float) -> tuple[float,
         peak = {key: round(peak[key] + executors[key], 1)
                 for key in ("total_mb", *(f"{role}_mb" for role in ROLES))}  # fmt: skip
         peak["executors"] = executors["executors"]
+        if not executors["python_workers_mb"]:
+            # Every Spark side runs Python, so none seen means that no poll of the executors
+            # (SPARK_METRICS) fell inside its tasks: not observed, rather than zero.
+            peak["python_workers_mb"] = None
     return seconds, peak
 
 
@@ -268,7 +272,9 @@ def bench_case(spark, case: Case, work: str, scratch: Path, repeats: int = 3,
         return {
             "seconds": [round(s, 2) for s in seconds],
             "rows_per_second": round(case.rows / median),
-            "peak": {k: max(p[k] for p in peak) for k in peak[0]},
+            "peak": {
+                k: max((p[k] for p in peak if p[k] is not None), default=None) for k in peak[0]
+            },  # fmt: skip
         }
 
     sides = {side: figures(timings[side], peaks[side]) for side in spark_sides}

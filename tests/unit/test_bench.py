@@ -283,6 +283,18 @@ def test_markdown_shows_every_figure_and_a_disagreement():
     assert "2 cores, 23.4 GB" in text
 
 
+def test_python_workers_no_poll_saw_are_shown_as_not_observed_not_as_zero():
+    figures = _figures(1.6, 0.75, 1.04, 0.15)
+    case = figures["scoring"][0]
+    case["sides"]["lockgate"] = case["sides"]["lockgate"] | {
+        "peak": {"total_mb": 600.0, "jvm_mb": 500.0, "python_workers_mb": None, "other_mb": 100.0}
+    }
+    text = markdown(figures)
+    assert "| lockgate | 1,000 | 500 / n/o / 100 | reference" in text
+    assert "n/o: not observed, as the side's tasks ended between two" in text
+    assert "n/o" not in markdown(_figures(1.6, 0.75, 1.04, 0.15))
+
+
 def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
     """The ceiling runs on one core (HistGB's OpenMP would otherwise use them all) and decides
     every row as scoring does."""
