@@ -64,9 +64,13 @@ def extract_day(spark, config, layout: Layout, run_date: str, person_model) -> N
         received, listing, config.policy.extraction.limits(), run_date, person_model
     ))  # fmt: skip
     partition = Layout.partition(run_date)
-    write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"])
-    write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"])
+    # Counted first: a run that loses a file writes nothing, and the counts size the files.
     report = extraction_report(outcomes, len(listing), run_date)
+    attachments = report["attachments"]
+    write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"],
+                    rows=report["parsed"] + attachments["parsed"])  # fmt: skip
+    write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"],
+                    rows=report["quarantined"] + attachments["quarantined"])  # fmt: skip
     report["person_model"] = {"name": MODEL_NAME, "version": person_model[0]}
     write_json_atomic(layout.manifest("extraction", run_date), report)
     outcomes.unpersist()

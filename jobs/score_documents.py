@@ -47,9 +47,12 @@ def score_day(spark, config, layout: Layout, environment: str, run_date: str, de
     partition = Layout.partition(run_date)
     documents = read_partition(spark, layout.extracted, partition)
     scored = score_run(spark, config, documents, environment, deployed)
+    # A bound on each model's scores (one per document at most), from the files' footers.
+    rows = documents.count()
     for model, (scores, entry) in scored.items():
         scores = scores.withColumn("run_date", F.lit(run_date))
-        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"])
+        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"],
+                        rows=rows)  # fmt: skip
         written = read_partition(spark, layout.scores(environment, model), partition)
         # One pass over what was written: rows per release and decision.
         counts = written.groupBy("release_id", "decision").count().collect()

@@ -117,12 +117,12 @@ def extract_outcomes(
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         finder = None
-        if model is not None:
-            from lockgate.extraction.person_model import finder_from_bytes
-
-            version, data = model.value
-            finder = finder_from_bytes(data, version)
         for batch in batches:
+            if finder is None and model is not None:  # not for a partition with no files
+                from lockgate.extraction.person_model import finder_from_bytes
+
+                version, data = model.value
+                finder = finder_from_bytes(data, version)
             for first in range(0, batch.num_rows, FILES_PER_MODEL_PASS):
                 chunk = batch.slice(first, FILES_PER_MODEL_PASS)
                 files = zip(
@@ -140,11 +140,12 @@ def extract_outcomes(
     unread = listed.join(received.select("path"), "path", "left_anti").select(
         "path", F.lit(b"").cast("binary").alias("content")
     )
+    # Each side is parsed where it is: the files in the partitions they were read in (as many
+    # as the parse needs, `read_landing`), so no file's content is shuffled.
     return (
         received.select("path", "content")
-        .unionByName(unread)
-        .repartition(parse_partitions(spark, len(listing)), "path")
         .mapInArrow(parse, OUTCOME_SCHEMA)
+        .unionByName(unread.mapInArrow(parse, OUTCOME_SCHEMA))
         .withColumn("run_date", F.lit(run_date))
     )
 

@@ -18,12 +18,26 @@ def _hadoop_fs(spark: SparkSession, uri: str):
     return path.getFileSystem(spark._jsc.hadoopConfiguration()), path
 
 
+# Files of about this many rows: at 1M documents a single sorted file made one task read 1.2 GB
+# of shuffle and spill 1.8 GB to disk; ten files of 100,000 sort in memory, in parallel.
+ROWS_PER_FILE = 100_000
+
+
+def files_for(rows: int | None, rows_per_file: int = ROWS_PER_FILE) -> int:
+    """How many files a partition of `rows` rows is written as; unknown or few: one."""
+    return max(1, -(-rows // rows_per_file)) if rows else 1
+
+
 def write_partition(
-    df: DataFrame, dataset_uri: str, partition: str, sort_by: list[str], num_files: int = 1
-) -> str:
+    df: DataFrame, dataset_uri: str, partition: str, sort_by: list[str],
+    rows: int | None = None, rows_per_file: int = ROWS_PER_FILE,
+) -> str:  # fmt: skip
     """Replace `<dataset_uri>/<partition>` with the rows of `df`; returns the partition URI.
 
-    Rows are range-partitioned and sorted by `sort_by`, so a rerun writes identical files.
+    `rows` is how many rows `df` holds (or a bound on it), when the caller knows: the partition
+    gets a file per `rows_per_file` of them, else one file. Rows go to a file by a hash of
+    `sort_by` and each file is sorted by it, so where a row lands depends on its key alone and a
+    rerun writes identical files, whatever order the rows arrive in.
     """
     spark = df.sparkSession
     jvm = spark._jvm
@@ -33,8 +47,10 @@ def write_partition(
     token = uuid.uuid4().hex
     staging_uri = f"{dataset_uri}/_staging/{partition}-{token}"
 
+    num_files = files_for(rows, rows_per_file)
+    # An explicit count: adaptive execution keeps it (it coalesces only its own shuffles).
     ordered = (
-        df.repartitionByRange(num_files, *sort_by) if num_files > 1 else df.coalesce(1)
+        df.repartition(num_files, *sort_by) if num_files > 1 else df.coalesce(1)
     ).sortWithinPartitions(*sort_by)
     ordered.write.mode("errorifexists").parquet(staging_uri)
 

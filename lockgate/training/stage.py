@@ -44,9 +44,10 @@ def build_training_snapshots(
     for spec in specs:
         snapshot = kept(model_snapshot(labelled, spec, max_rows))
         digest = snapshot_digest(snapshot)
-        if not uri_exists(layout.training_snapshot(spec.name, digest)):
-            write_partition(snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"])
         rows = snapshot.count()
+        if not uri_exists(layout.training_snapshot(spec.name, digest)):
+            write_partition(snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"],
+                            rows=rows)  # fmt: skip
         # Under the cap the snapshot is every labelled row; only a full one needs counting again.
         labelled_rows = None if max_rows is None else (
             rows if rows < max_rows else model_snapshot(labelled, spec).count()

@@ -89,22 +89,38 @@ def test_report_refuses_a_run_that_lost_documents(spark):
         extraction_report(outcomes, 2, "2026-11-20")
 
 
-def test_partition_rewrite_replaces_with_the_same_rows_and_file_names(spark, tmp_path):
+@pytest.mark.parametrize("rows, files", [(None, 1), (50, 3)])
+def test_partition_rewrite_replaces_with_the_same_rows_and_file_names(spark, tmp_path, rows,
+                                                                      files):  # fmt: skip
+    """Whatever order and partitioning the rows come in, a rewrite gives the same files: one,
+    or with a row count a file per `rows_per_file` (here 20), each sorted by its key."""
     dataset = f"file://{tmp_path}/ds"
-    rows = spark.range(50).select(
-        F.col("id").cast("string").alias("k"), (F.col("id") * 2).alias("v")
+    folder = tmp_path / "ds" / "run_date=2026-11-20"
+    keys = spark.range(50).select(
+        F.sha2(F.col("id").cast("string"), 256).alias("k"), (F.col("id") * 2).alias("v")
     )
-    write_partition(rows.orderBy(F.rand(1)), dataset, "run_date=2026-11-20", ["k"])
-    first = {
-        p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")
-    }
-    write_partition(rows.orderBy(F.rand(2)), dataset, "run_date=2026-11-20", ["k"])
-    second = {
-        p.name: p.read_bytes() for p in (tmp_path / "ds" / "run_date=2026-11-20").glob("part-*")
-    }
-    assert first == second and list(first) == ["part-00000.parquet"]
+    written = []
+    for seed, partitions in ((1, 7), (2, 3)):
+        shuffled = keys.repartition(partitions).orderBy(F.rand(seed))
+        write_partition(shuffled, dataset, "run_date=2026-11-20", ["k"], rows=rows,
+                        rows_per_file=20)  # fmt: skip
+        written.append({p.name: p.read_bytes() for p in sorted(folder.glob("part-*"))})
+    assert written[0] == written[1]
+    assert list(written[0]) == [f"part-{i:05d}.parquet" for i in range(files)]
+    per_file = [pd.read_parquet(folder / name)["k"].tolist() for name in written[0]]
+    assert all(k == sorted(k) for k in per_file) and all(k for k in per_file)
+    assert sorted(k for ks in per_file for k in ks) == sorted(
+        r["k"] for r in keys.select("k").collect()
+    )
     back = read_partition(spark, dataset, "run_date=2026-11-20")
     assert back.count() == 50 and back.select("run_date").distinct().count() == 1
+
+
+def test_a_partition_has_a_file_per_rows_per_file_rows():
+    from lockgate.storage.spark_io import ROWS_PER_FILE, files_for
+
+    assert [files_for(n) for n in (None, 0, 1, ROWS_PER_FILE)] == [1, 1, 1, 1]
+    assert [files_for(n) for n in (ROWS_PER_FILE + 1, 10 * ROWS_PER_FILE)] == [2, 10]
 
 
 def test_listing_sees_empty_files(spark, tmp_path):
