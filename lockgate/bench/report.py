@@ -3,6 +3,9 @@ which targets of issue 9 they meet."""
 
 from __future__ import annotations
 
+from lockgate.bench.executors import SPARK_METRICS
+from lockgate.bench.measure import ROLES
+
 # Targets, as the platform's issue states them.
 SCORING_VS_MLFLOW = 1.5
 SCORING_VS_CEILING = 0.7
@@ -72,14 +75,14 @@ def markdown(figures: dict) -> str:
         lines += _table(
             ["scorer", "rows/s", "peak RSS (JVM / Python workers / other), MB", "same scores"],
             [[name, f"{s['rows_per_second']:,}",
-              " / ".join(_mb(s["peak"][f"{role}_mb"]) for role in ("jvm", "python_workers",
-                                                                  "other")),
+              " / ".join(_mb(s["peak"][f"{role}_mb"]) for role in ROLES),
               "reference" if name == "lockgate" else _agrees(case["agreement"][name])]
              for name, s in sides.items()],
         )  # fmt: skip
         if any(s["peak"]["python_workers_mb"] is None for s in sides.values()):
+            poll = SPARK_METRICS["spark.executor.metrics.pollingInterval"]
             lines += ["n/o: not observed, as the side's tasks ended between two of the "
-                      "executors' 500 ms polls (more rows make them longer).", ""]  # fmt: skip
+                      f"executors' {poll} polls (more rows make them longer).", ""]  # fmt: skip
         floor = case.get("spark_floor")
         if floor:
             lines += [f"Spark alone, the same plan with no model in it: "

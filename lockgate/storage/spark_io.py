@@ -25,7 +25,7 @@ ROWS_PER_FILE = 100_000
 
 def files_for(rows: int | None, rows_per_file: int = ROWS_PER_FILE) -> int:
     """How many files a partition of `rows` rows is written as; unknown or few: one."""
-    return max(1, -(-rows // rows_per_file)) if rows else 1
+    return -(-rows // rows_per_file) if rows else 1
 
 
 def write_partition(
