@@ -93,7 +93,7 @@ class CorpusMix:
 HOSTILE_KINDS: dict[str, tuple[str, str | None, int]] = {
     "empty": ("txt", reasons.EMPTY, 10),
     "corrupt_pdf": ("pdf", reasons.CORRUPT_PDF, 10),
-    "truncated_mime": ("eml", reasons.MALFORMED_MIME, 10),
+    "truncated_mime": ("eml", None, 10),
     "binary_junk": ("eml", reasons.BINARY_CONTENT, 10),
     "zip_bomb": ("zip", reasons.UNSUPPORTED_FORMAT, 5),
     "pdf_bomb": ("pdf", reasons.RESOURCE_LIMIT, 5),
@@ -101,6 +101,9 @@ HOSTILE_KINDS: dict[str, tuple[str, str | None, int]] = {
     "huge_body": ("txt", reasons.RESOURCE_LIMIT, 1),
     "wrong_charset": ("eml", None, 10),
 }
+# Kinds parsed from what arrived of them (a message cut off mid-way): which planted fields
+# survived is not known, so their fields, language and signature are not scored.
+PARTIAL_KINDS = frozenset({"truncated_mime"})
 _SLOT = re.compile(r"\{([A-Z]+)\}")
 _FIXED_PDF_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -573,6 +576,7 @@ def generate_corpus(
             "hostile_kind": hostile,
             "broken_reason": expected_reason,
             "entities": [] if expected_reason else entities,
+            "fields_known": hostile not in PARTIAL_KINDS,
         }
         truth_lines.append(json.dumps(record, sort_keys=True, ensure_ascii=False))
         by_format[fmt] = by_format.get(fmt, 0) + 1

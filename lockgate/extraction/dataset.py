@@ -48,6 +48,7 @@ OUTCOME_SCHEMA = StructType(
         StructField("text_chars", LongType(), False),
         StructField("masked_text", StringType(), True),
         StructField("entities", ArrayType(ENTITY_TYPE, False), False),
+        StructField("defects", ArrayType(StringType(), False), False),
         StructField("extractor_version", StringType(), False),
         StructField("quarantine_reason", StringType(), True),
         StructField("quarantine_detail", StringType(), True),
@@ -56,7 +57,7 @@ OUTCOME_SCHEMA = StructType(
 DOCUMENT_COLUMNS = [
     "doc_id", "parent_doc_id", "source_file", "size_bytes", "format", "language",
     "language_confidence", "sender_domain", "attachment_count", "has_signature", "text_chars",
-    "masked_text", "entities", "extractor_version", "run_date",
+    "masked_text", "entities", "defects", "extractor_version", "run_date",
 ]  # fmt: skip
 QUARANTINE_COLUMNS = [
     "doc_id", "parent_doc_id", "source_file", "size_bytes", "quarantine_reason",

@@ -28,7 +28,7 @@ from lockgate.extraction.language import detect_language
 from lockgate.extraction.names import has_signature_block
 from lockgate.extraction.spans import mask_text
 
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -52,6 +52,7 @@ def _empty_row(doc_id: str, parent: str | None, source_file: str, size: int) -> 
         "text_chars": 0,
         "masked_text": None,
         "entities": [],
+        "defects": [],
         "extractor_version": EXTRACTOR_VERSION,
         "quarantine_reason": None,
         "quarantine_detail": None,
@@ -79,6 +80,7 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections) -> dict:
         "text_chars": sum(len(s.text) for s in sections),
         "masked_text": "\n\n".join(masked),
         "entities": [e.__dict__ for e in entities],
+        "defects": doc.defects,
     }
 
 
@@ -104,7 +106,7 @@ def _quarantine_of(exc: BaseException, file_name: str) -> dict:
             "quarantine_detail": f"{type(exc).__name__}: {exc}"[:200]}  # fmt: skip
 
 
-def _read(file_name, data, limits, parent, doc_id, depth) -> _Read:
+def _read(file_name, data, limits, parent, doc_id, depth, inherited=()) -> _Read:
     """Phase one: check and parse a document and, depth first, its attachments."""
     read = _Read(_empty_row(doc_id, parent, file_name, len(data)))
     try:
@@ -115,6 +117,8 @@ def _read(file_name, data, limits, parent, doc_id, depth) -> _Read:
         if depth > limits.max_depth:
             raise Quarantined(reasons.TOO_DEEP, f"attachments nest {depth} deep")
         doc = parse_document(data, file_name, limits)
+        if inherited:  # defects its parent met in it (an enclosed message, re-serialised whole)
+            doc.defects = sorted({*doc.defects, *inherited})
         chars = sum(len(s.text) for s in doc.sections)
         if chars > limits.max_text_chars:
             raise Quarantined(
@@ -126,7 +130,7 @@ def _read(file_name, data, limits, parent, doc_id, depth) -> _Read:
             leaf = part.name if "." in part.name else f"{part.name}.{format_of_part(part)}"
             read.children.append(
                 _read(f"{file_name}#{number}/{leaf}", part.data, limits, doc_id, child_id,
-                      depth + 1)
+                      depth + 1, part.defects)
             )  # fmt: skip
         read.doc = doc
     except Exception as exc:  # noqa: BLE001 - any parser crash is a quarantine record, not a failed run

@@ -4,6 +4,7 @@ EMPTY = "empty"
 TOO_LARGE = "too_large"
 BINARY_CONTENT = "binary_content"
 CORRUPT_PDF = "corrupt_pdf"
+ENCRYPTED = "encrypted"
 NEEDS_OCR = "needs_ocr"
 MALFORMED_MIME = "malformed_mime"
 TOO_DEEP = "too_deep"
@@ -18,6 +19,7 @@ ALL = (
     TOO_LARGE,
     BINARY_CONTENT,
     CORRUPT_PDF,
+    ENCRYPTED,
     NEEDS_OCR,
     MALFORMED_MIME,
     TOO_DEEP,

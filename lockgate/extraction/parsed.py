@@ -1,0 +1,55 @@
+"""What a parser gives back for one file (`Parsed`), what it may cost (`Limits`) and how it refuses
+(`Quarantined`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Quarantined(Exception):
+    """A document that cannot be extracted; carries a stable reason code from `reasons`."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one received file may cost (from the environment's extraction policy)."""
+
+    max_bytes: int = 20_000_000
+    max_text_chars: int = 2_000_000
+    max_depth: int = 8
+    max_attachments: int = 50
+    time_budget_seconds: float = 10.0
+    ocr: bool = True
+
+
+@dataclass
+class Section:
+    source: str
+    text: str
+
+
+@dataclass
+class Part:
+    """An email attachment (or a message of a mailbox), still as bytes."""
+
+    name: str
+    content_type: str
+    data: bytes
+    defects: list[str] = field(default_factory=list)  # met inside it while its parent was read
+
+
+@dataclass
+class Parsed:
+    """The text of one file by section, its attachments, and the recoverable defects met while
+    reading it (stable codes, e.g. `close_boundary_not_found`, `undecodable_bytes`)."""
+
+    format: str
+    sections: list[Section]
+    sender_domain: str | None = None
+    attachments: list[Part] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
