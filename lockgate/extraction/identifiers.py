@@ -12,12 +12,16 @@ from stdnum import lei as stdnum_lei
 
 from lockgate.extraction.spans import Entity
 
-_IBAN_START = re.compile(r"\b([A-Z]{2})(\d{2})(?=[ ]?[A-Z0-9])")
-_BIC = re.compile(r"\b([A-Z]{4})([A-Z]{2})([A-Z0-9]{2})([A-Z0-9]{3})?\b")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})")
+# What people put between an IBAN's groups: spaces (also no-break and several), a tab, a line
+# break (PDF text, HTML cells), a hyphen or a dot; at most this many in a row.
+_IBAN_SEPARATORS = frozenset(" \t\n\r\u00a0\u202f\u2007-.")
+_IBAN_SEPARATOR_RUN = 4
+_BIC = re.compile(r"\b([A-Z]{4})([A-Z]{2})([A-Z0-9]{2})([A-Z0-9]{3})?\b", re.IGNORECASE)
 # A BIC is an 8 or 11 letter word; only one named as such is a candidate.
 _BIC_CONTEXT = re.compile(r"\b(?:BIC|SWIFT)\b[^.!?;]{0,60}$", re.IGNORECASE)
-_ISIN = re.compile(r"\b[A-Z]{2}[A-Z0-9]{9}\d\b")
-_LEI = re.compile(r"\b[A-Z0-9]{18}\d{2}\b")
+_ISIN = re.compile(r"\b[A-Z]{2}[A-Z0-9]{9}\d\b", re.IGNORECASE)
+_LEI = re.compile(r"\b[A-Z0-9]{18}\d{2}\b", re.IGNORECASE)
 
 
 @cache
@@ -33,37 +37,53 @@ def _checked(kind: str, value: str, normalized: str, source: str, start: int, en
     return Entity(kind, value, normalized, source, start, end, valid, sure if valid else 0.3)
 
 
-def ibans(text: str, source: str) -> list[Entity]:
-    """IBANs written compact or in groups of four; the length comes from the country's spec.
+def _has_lower(value: str) -> bool:
+    return any(ch.islower() for ch in value)
 
-    A group may wrap onto the next line (PDF text), so one space or newline may separate groups.
+
+def _iban_chars(text: str, start: int, length: int) -> tuple[str, int, bool]:
+    """(the IBAN's characters upper-cased, where it ends, whether it is written as banks print
+    it: upper case, groups apart by one space or line break) read from `start`."""
+    chars, pos, end, run, printed = [], start, start, 0, True
+    while pos < len(text) and len(chars) < length:
+        ch = text[pos]
+        if ch.isascii() and ch.isalnum():
+            chars.append(ch.upper())
+            printed = printed and not ch.islower() and run <= 1
+            run, end = 0, pos + 1
+        elif ch in _IBAN_SEPARATORS and run < _IBAN_SEPARATOR_RUN:
+            printed = printed and ch in " \n"
+            run += 1
+        else:
+            break
+        pos += 1
+    return "".join(chars), end, printed
+
+
+def ibans(text: str, source: str) -> list[Entity]:
+    """IBANs in any case, compact or in groups apart by any of the usual separators; the length
+    comes from the country's spec and the normalised value is compact upper case.
+
+    A candidate written as banks print it is kept even with a wrong check digit (a rejected
+    candidate); one in another style must pass its check to count, so that ordinary words
+    after a country code and two digits are never read as an account.
     """
     found = []
     for match in _IBAN_START.finditer(text):
-        length = _iban_length(match.group(1))
+        length = _iban_length(match.group(1).upper())
         if length is None:
             continue
-        chars, pos = [], match.start()
-        while pos < len(text) and len(chars) < length:
-            ch = text[pos]
-            if ch.isascii() and (ch.isdigit() or ch.isupper()):
-                chars.append(ch)
-            elif ch not in " \n" or pos + 1 >= len(text) or not text[pos + 1].isalnum():
-                break
-            pos += 1
-        if len(chars) != length or (pos < len(text) and text[pos].isalnum()):
+        compact, end, printed = _iban_chars(text, match.start(), length)
+        if len(compact) != length or (end < len(text) and text[end].isalnum()):
             continue
-        compact = "".join(chars)
         try:
             IBAN(compact)
             valid = True
         except SchwiftyException:
             valid = False
-        found.append(
-            _checked(
-                "IBAN", text[match.start() : pos], compact, source, match.start(), pos, valid, 0.99
-            )
-        )
+        if valid or printed:
+            value = text[match.start() : end]
+            found.append(_checked("IBAN", value, compact, source, match.start(), end, valid, 0.99))
     return found
 
 
@@ -74,28 +94,30 @@ def bics(text: str, source: str) -> list[Entity]:
             continue
         value = match.group(0)
         try:
-            BIC(value)
+            BIC(value.upper())
             valid = True
         except SchwiftyException:
             valid = False
-        found.append(_checked("BIC", value, value, source, match.start(), match.end(), valid, 0.95))
+        if valid or not _has_lower(value):
+            found.append(
+                _checked("BIC", value, value.upper(), source, match.start(), match.end(), valid,
+                         0.95)
+            )  # fmt: skip
     return found
 
 
 def _whole_words(pattern: re.Pattern, kind: str, is_valid, sure: float, text: str, source: str):
-    return [
-        _checked(
-            kind,
-            m.group(0),
-            m.group(0),
-            source,
-            m.start(),
-            m.end(),
-            bool(is_valid(m.group(0))),
-            sure,
-        )
-        for m in pattern.finditer(text)
-    ]
+    """Matches of `pattern` checked by `is_valid`; one written in lower case counts only when
+    its check holds (a rejected candidate is kept only as printed, in upper case)."""
+    found = []
+    for m in pattern.finditer(text):
+        value = m.group(0)
+        valid = bool(is_valid(value.upper()))
+        if valid or not _has_lower(value):
+            found.append(
+                _checked(kind, value, value.upper(), source, m.start(), m.end(), valid, sure)
+            )
+    return found
 
 
 def isins(text: str, source: str) -> list[Entity]:

@@ -1,3 +1,5 @@
+import pytest
+
 from lockgate.extraction import extract_entities, mask_text
 
 
@@ -129,3 +131,116 @@ def test_masking_replaces_every_entity_with_its_type():
     text = "Kind regards,\nJane Doe\nEmail: jane.doe@bank.example, IBAN GB82 WEST 1234 5698 7654 32"
     masked = mask_text(text, extract_entities(text, "body"))
     assert masked == "Kind regards,\n<PERSON>\nEmail: <EMAIL>, IBAN <IBAN>"
+
+
+# The example IBAN of each of 50 countries in SWIFT's IBAN Registry (public), written the ways
+# people write them: compact, in groups, in lower case, with any of the usual separators.
+SWIFT_REGISTRY_EXAMPLES = """
+DE89370400440532013000 GB29NWBK60161331926819 FR1420041010050500013M02606 NL91ABNA0417164300
+BE68539007547034 ES9121000418450200051332 IT60X0542811101000000123456 CH9300762011623852957
+AT611904300234573201 LU280019400644750000 IE29AIBK93115212345678 PT50000201231234567890154
+PL61109010140000071219812874 SE4550000000058398257466 DK5000400440116243 NO9386011117947
+FI2112345600000785 CZ6508000000192000145399 HU42117730161111101800000000
+GR1601101250000000012300695 SK3112000000198742637541 SI56263300012039086 HR1210010051863000160
+RO49AAAA1B31007593840000 BG80BNBG96611020345678 LT121000011101001000 LV80BANK0000435195001
+EE382200221020145685 MT84MALT011000012345MTLCAST001S CY17002001280000001200527600
+IS140159260076545510730339 LI21088100002324013AA MC5811222000010123456789030
+SM86U0322509800000000270100 AD1200012030200359100100 GI75NWBK000000007099453
+TR330006100519786457841326 IL620108000000099999999 SA0380000000608010167519
+AE070331234567890123456 QA58DOHB00001234567890ABCDEFG KW81CBKU0000000000001234560101
+BH67BMAG00001299123456 JO94CBJO0010000000000131000302 LB62099900000001001901229114
+PK36SCBL0000001123456702 BR1800360305000010009795493C1 MU17BOMM0101101030300200000MUR
+TN5910006035183598478831 SC18SSCB11010000000000001497USD
+""".split()
+SEPARATORS = {"space": " ", "no-break space": "\u00a0", "tab": "\t", "hyphen": "-", "dot": ".",
+              "two spaces": "  ", "line break": "\n"}  # fmt: skip
+
+
+def _grouped(iban: str, separator: str) -> str:
+    return separator.join(iban[i : i + 4] for i in range(0, len(iban), 4))
+
+
+@pytest.mark.parametrize("style", ["compact", "lower", "lower grouped", *SEPARATORS])
+def test_ibans_of_every_registry_country_in_every_usual_writing(style):
+    missed = []
+    for iban in SWIFT_REGISTRY_EXAMPLES:
+        written = {"compact": iban, "lower": iban.lower(),
+                   "lower grouped": _grouped(iban.lower(), " ")}.get(style)  # fmt: skip
+        written = written or _grouped(iban, SEPARATORS[style])
+        text = f"Please transfer the amount to {written}, thank you."
+        entities = [e for e in extract_entities(text, "body") if e.type == "IBAN"]
+        if [(e.normalized, e.valid, e.value) for e in entities] != [(iban, True, written)]:
+            missed.append((written, entities))
+        elif written in mask_text(text, entities):
+            missed.append((written, "left in the masked text"))
+    assert not missed, missed[:3]
+
+
+def test_words_after_a_country_code_and_two_digits_are_not_an_iban():
+    text = "See de12 and the rest of the letter; at 10 am. We have nl91 customers in total."
+    assert not [e for e in extract_entities(text, "body") if e.type == "IBAN"]
+
+
+def test_an_iban_split_across_html_cells_is_one_iban():
+    from lockgate.extraction import extract_record
+
+    page = ("<html><body><table><tr><td>IBAN</td><td>DE89 <b>3704</b> 0044</td>"
+            "<td>0532 0130 00</td></tr></table></body></html>")  # fmt: skip
+    row = extract_record("statement.html", page.encode())
+    ibans = [(e["normalized"], e["valid"]) for e in row["entities"] if e["type"] == "IBAN"]
+    assert ibans == [("DE89370400440532013000", True)] and "3704" not in row["masked_text"]
+
+
+def test_bic_isin_and_lei_in_lower_case_count_only_when_their_check_holds():
+    found = _found(
+        "swift/bic: cobadeffxxx, isin us0378331005, lei 5493001kjtiigc8y1r12; "
+        "by SWIFT transfer of isin us0378331006"
+    )
+    assert ("BIC", "COBADEFFXXX", True) in found
+    assert ("ISIN", "US0378331005", True) in found
+    assert ("LEI", "5493001KJTIIGC8Y1R12", True) in found
+    assert not {t for t, n, v in found if not v}, "no rejected candidate read from lower case"
+    assert ("BIC", "TRANSFER", False) not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("Credit note: -198,9 USD", "-198.90 USD"),
+        ("Credit note: USD -198.90", "-198.90 USD"),
+        ("Balance EUR 1.234,56-", "-1234.56 EUR"),
+        ("Balance 1.234,56- EUR", "-1234.56 EUR"),
+        ("Adjustment (1,234.56) EUR", "-1234.56 EUR"),
+        ("Adjustment EUR (1,234.56)", "-1234.56 EUR"),
+        ("Refund −45,00 €", "-45.00 EUR"),
+        ("A fee (EUR 25) applies.", "25.00 EUR"),
+        ("Range 10-20 EUR", "20.00 EUR"),
+        ("Il reste 300 euros à payer.", "300.00 EUR"),
+        ("Es bleiben 250 Schweizer Franken.", "250.00 CHF"),
+        ("Nog 12,50 Euro te betalen.", "12.50 EUR"),
+        ("We owe 40 pounds sterling.", "40.00 GBP"),
+        ("Total 1 234,56 (EUR)", "1234.56 EUR"),
+        ("Amount\nEUR\n1.234,56", "1234.56 EUR"),
+        ("Amount\n1.234,56\nEUR", "1234.56 EUR"),
+    ],
+)  # fmt: skip
+def test_amounts_keep_their_sign_and_currency_words(text, amount):
+    assert [n for t, n, v in _found(text) if t == "AMOUNT"] == [amount]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Version 2046, $5.1.5 is out",
+        "Section 3.2.1 EUR",
+        "Code 1.2.3 USD",
+        "Item 12.345.678,9X EUR",
+    ],
+)
+def test_a_number_inside_a_longer_token_is_not_an_amount(text):
+    assert not [n for t, n, v in _found(text) if t == "AMOUNT"]
+
+
+def test_a_currency_on_the_next_line_does_not_steal_a_same_line_amount():
+    found = _found("Dated 2026\nEUR 300 to pay")
+    assert [n for t, n, v in found if t == "AMOUNT"] == ["300.00 EUR"]
