@@ -59,11 +59,23 @@ def _empty_row(doc_id: str, parent: str | None, source_file: str, size: int) -> 
     }
 
 
+def _readable(doc: Parsed, sections: list[Section]) -> bool:
+    """Whether a parsed document holds something to read: text beyond its title, or, for an
+    e-mail, a subject alone (an attachment with no body, a blank reply is still a message people
+    read), or, for a mailbox, messages (its rows are theirs)."""
+    if any(s.source != "subject" for s in sections):
+        return True
+    return (doc.format == "eml" and bool(sections)) or (
+        doc.format == "mbox" and bool(doc.attachments)
+    )
+
+
 def _fields(row: dict, doc: Parsed, person_finder, attachment_sections) -> dict:
     sections = [s for s in doc.sections if s.text.strip()] + attachment_sections
-    if not any(s.source != "subject" for s in sections):
-        raise Quarantined(reasons.NO_TEXT, "no body text found")
-    body = "\n".join(s.text for s in sections if s.source != "attachment") or sections[0].text
+    if not _readable(doc, sections):
+        raise Quarantined(reasons.NO_TEXT, "no text found")
+    body = "\n".join(s.text for s in sections if s.source != "attachment")
+    body = body or "\n".join(s.text for s in sections)
     language, confidence = detect_language(body)
     entities, masked = [], []
     for section in sections:

@@ -7,6 +7,7 @@ attachments come back as raw parts; the caller extracts them as child documents.
 from __future__ import annotations
 
 import io
+import logging
 import shutil
 import subprocess
 from functools import cache
@@ -23,6 +24,8 @@ __all__ = [
 ]  # fmt: skip
 
 TEXT_FORMATS = ("eml", "mbox", "html", "txt")
+ARCHIVE_FORMATS = ("zip",)
+log = logging.getLogger(__name__)
 
 
 def sniff_format(data: bytes, file_name: str) -> str:
@@ -133,15 +136,27 @@ def _ocr_languages(tesseract: str) -> str:
     return "+".join(lang for lang in _OCR_LANGUAGES if lang in have) or "eng"
 
 
+def _decodable(images, unsupported: type[Exception]):
+    """The page's images that pypdf can decode; one whose codec needs a program that is not
+    installed (jbig2dec) is skipped, so the page may end as `needs_ocr`, not a parser error."""
+    for index in range(len(images)):
+        try:
+            yield images[index]
+        except unsupported as exc:
+            log.info("image %d not decoded for OCR: %s", index, exc)
+
+
 def _ocr_pages(reader, pages: list[str]) -> list[str]:
     """Text of image-only pages through Debian's tesseract (infra/ocr/tesseract), when installed."""
     tesseract = shutil.which("tesseract")
     if tesseract is None:
         return pages
+    from pypdf.errors import DependencyError
+
     out = []
     for page in reader.pages:
         texts = []
-        for image in page.images:
+        for image in _decodable(page.images, DependencyError):
             result = subprocess.run(
                 [tesseract, "stdin", "stdout", "-l", _ocr_languages(tesseract), "--psm", "3"],
                 input=image.data, capture_output=True, timeout=60, check=False,
@@ -159,9 +174,12 @@ def parse_document(data: bytes, file_name: str, limits: Limits) -> Parsed:
     if fmt == "pdf":
         text = _pdf_text(data, limits, defects)
         return Parsed("pdf", [Section("body", text)], defects=defects)
+    binary = is_binary(data)
     if fmt not in TEXT_FORMATS:
-        raise Quarantined(reasons.UNSUPPORTED_FORMAT, f"no parser for .{fmt or 'unknown'} content")
-    if is_binary(data):
+        if fmt in ARCHIVE_FORMATS or binary:
+            raise Quarantined(reasons.UNSUPPORTED_FORMAT, f"no parser for .{fmt or '?'} content")
+        fmt = "txt"  # text under a name we do not know (.msg, .raw, .csv ...) is read as text
+    if binary:
         raise Quarantined(reasons.BINARY_CONTENT, f"binary content in a .{fmt} file")
     if fmt == "eml":
         return read_message(data, limits)

@@ -10,6 +10,8 @@ bytes) are recorded as codes on the row and reading goes on; an empty part is sk
 
 from __future__ import annotations
 
+import binascii
+import quopri
 import re
 from email import policy
 from email.message import Message
@@ -57,6 +59,16 @@ _MESSAGE_FIELDS = frozenset(
 )
 _ENCLOSED = ("message/rfc822", "message/global")
 _STATUS = ("message/delivery-status", "message/global-delivery-status")
+
+
+def _base64(data: bytes) -> bytes:
+    """Lenient base64, as mail clients decode it: stray characters and bad padding ignored."""
+    clean = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+    clean = clean[: len(clean) - 1] if len(clean) % 4 == 1 else clean
+    return binascii.a2b_base64(clean + b"=" * (-len(clean) % 4))
+
+
+_DECODED = {"base64": _base64, "quoted-printable": quopri.decodestring}
 _MBOX_SEPARATOR = re.compile(rb"(?:\A|\n\n|\r\n\r\n)(From [^\n]*\n)")
 _MBOX_ESCAPED = re.compile(rb"^>(>*From )", re.MULTILINE)
 
@@ -185,6 +197,11 @@ class _Walk:
         return text
 
     def _enclosed(self, payload, part: Message) -> bytes:
+        encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+        if isinstance(payload, list) and payload and encoding in _DECODED:
+            # Not allowed by RFC 2046, but written: the parser took the encoded text for a
+            # headerless message; decode the text into the message it carries.
+            return _DECODED[encoding](payload[0].as_bytes(policy=policy.compat32))
         if isinstance(payload, list) and payload:
             # The enclosed message as it was written: compat32 keeps raw header values.
             for writer in (policy.compat32, policy.SMTP):
@@ -233,10 +250,10 @@ def read_message(data: bytes, limits: Limits) -> Parsed:
         raise Quarantined(
             reasons.TOO_DEEP, f"MIME parts nest {depth} deep (limit {limits.max_depth})"
         )
+    if not msg.keys():  # a MIME entity needs one header field at least (Content-Type will do)
+        raise Quarantined(reasons.MALFORMED_MIME, "no RFC 822 header fields")
     walk = _Walk(limits)
-    fields = {name: _header(msg, name, walk.defects) for name in ("From", "Subject", "Date", "To")}
-    if not any(fields.values()):
-        raise Quarantined(reasons.MALFORMED_MIME, "no RFC 822 headers")
+    fields = {name: _header(msg, name, walk.defects) for name in ("From", "Subject")}
     walk.part(msg)
     sender = parseaddr(fields["From"])[1]
     domain = sender.rsplit("@", 1)[1].lower() if "@" in sender else None
