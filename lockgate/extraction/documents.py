@@ -160,7 +160,7 @@ def _texts(read: _Read) -> Iterator[str]:
 
 def _finish(read: _Read, person_finder, out: list[dict]) -> list[Section]:
     """Phase two: append the rows of `read` (its own, then its attachments') to `out`; return
-    its text sections for a parent to include."""
+    its text sections and its attachments' for a parent to include."""
     index = len(out)
     out.append(read.row)
     if read.doc is None:
@@ -174,7 +174,8 @@ def _finish(read: _Read, person_finder, out: list[dict]) -> list[Section]:
     except Exception as exc:  # noqa: BLE001 - as in `_read`
         out[index] = read.row | _quarantine_of(exc, read.row["source_file"])
         return []
-    return [s for s in read.doc.sections if s.source != "subject" and s.text.strip()]
+    own = [s for s in read.doc.sections if s.source != "subject" and s.text.strip()]
+    return own + attachment_sections  # a forward of a forward: the innermost text reaches the top
 
 
 def _out_of_time(file_name: str, data: bytes, doc_id: str, elapsed: float, limits) -> list[dict]:

@@ -33,6 +33,10 @@ class FieldScore:
     false_negatives: int = 0
 
     @property
+    def planted(self) -> int:
+        return self.true_positives + self.false_negatives
+
+    @property
     def precision(self) -> float:
         found = self.true_positives + self.false_positives
         return self.true_positives / found if found else 1.0
@@ -143,7 +147,13 @@ class ExtractionEval:
 _FINDER = None
 
 
-def _load_finder(person_model: tuple[str, bytes] | None) -> None:
+def finder():
+    """The name model loaded in this process by `load_finder` (None without one)."""
+    return _FINDER
+
+
+def load_finder(person_model: tuple[str, bytes] | None) -> None:
+    """Load the registered name model once per process (a process pool's initializer)."""
     global _FINDER
     if person_model is not None:
         from lockgate.extraction.person_model import finder_from_bytes
@@ -220,11 +230,11 @@ def evaluate(
     started = time.perf_counter()
     if workers > 1:
         with ProcessPoolExecutor(
-            workers, initializer=_load_finder, initargs=(person_model,)
+            workers, initializer=load_finder, initargs=(person_model,)
         ) as pool:
             results = list(pool.map(_extract_file, jobs, chunksize=32))
     else:
-        _load_finder(person_model)
+        load_finder(person_model)
         results = [_extract_file(job) for job in jobs]
     report = ExtractionEval(len(truths), time.perf_counter() - started, workers)
     for kind in ENTITY_TYPES:

@@ -69,6 +69,7 @@ def _base64(data: bytes) -> bytes:
 
 
 _DECODED = {"base64": _base64, "quoted-printable": quopri.decodestring}
+_OBSOLETE_FROM = re.compile(rb"From[ \t]+:")  # RFC 822's "From  : x", a header, not a separator
 _MBOX_SEPARATOR = re.compile(rb"(?:\A|\n\n|\r\n\r\n)(From [^\n]*\n)")
 _MBOX_ESCAPED = re.compile(rb"^>(>*From )", re.MULTILINE)
 
@@ -91,7 +92,7 @@ def looks_like_message(head: bytes) -> bool:
 
 def looks_like_mbox(head: bytes) -> bool:
     """Whether `head` starts like an mbox file: a `From ` separator line, then a message."""
-    if not head.startswith(b"From "):
+    if not head.startswith(b"From ") or _OBSOLETE_FROM.match(head):
         return False
     rest = head.split(b"\n", 1)
     return len(rest) == 2 and looks_like_message(rest[1])
