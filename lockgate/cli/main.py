@@ -453,9 +453,10 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
 
 
 def _add_model_commands() -> None:
-    from lockgate.cli import bench, changes, models, monitor
+    from lockgate.cli import bench, changes, extract, models, monitor
 
     for command in (
+        extract.extract,
         models.models,
         models.model_card,
         models.reproduce,

@@ -36,13 +36,15 @@ _CODE = "|".join(CURRENCY_CODES)
 _WORD = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(WORDS, key=len, reverse=True))
 _BEFORE = rf"(?P<pre>{_CODE}|{_SYMBOL})"
 _AFTER = rf"(?:\((?P<paren>{_CODE})\)|(?P<post>{_CODE}|{_SYMBOL}|(?i:{_WORD})))"
-_START = r"(?<![\w.,])"  # not inside a longer token
+_START = r"(?<![\w.,])(?<!\w-)"  # not inside a longer token (nor hyphenated to one)
 _NUMBER_END = r"(?![\d]|[.,]\d)"  # nor running on into one
+_WORD_END = r"(?!\.?[^\W\d_])"  # a code's number is not glued to a word (EUR01.prod)
 
 
 def _pattern(gap: str) -> re.Pattern:
     return re.compile(
         rf"{_START}{_BEFORE}{gap}(?P<open>\()?(?P<minus>[{_MINUS}])?(?P<n1>{_NUMBER}){_NUMBER_END}"
+        rf"{_WORD_END}"
         rf"|{_START}(?P<n2>{_NUMBER}){_NUMBER_END}(?P<trail>-)?(?P<close>\))?{gap}{_AFTER}"
         r"(?![A-Za-z])"
     )

@@ -158,8 +158,7 @@ def format_throughput(landing, limits, person_model: tuple[str, bytes] | None,
     `landing` through `extract_batch`, in the job's batches of FILES_PER_MODEL_PASS files."""
     from pathlib import Path
 
-    from lockgate.extraction.dataset import FILES_PER_MODEL_PASS
-    from lockgate.extraction.documents import extract_batch
+    from lockgate.extraction.documents import FILES_PER_MODEL_PASS, extract_batch
     from lockgate.extraction.person_model import finder_from_bytes
 
     finder = finder_from_bytes(person_model[1], person_model[0]) if person_model else None

@@ -19,7 +19,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from lockgate.extraction.documents import Limits, extract_batch
+from lockgate.extraction.documents import FILES_PER_MODEL_PASS, Limits, extract_batch
 
 ENTITY_TYPE = StructType(
     [
@@ -74,9 +74,6 @@ def _parsed():
 
 
 FILES_PER_PARTITION = 5_000
-# Files parsed together before the person model reads all their candidate lines in one pass
-# (`extract_batch`): enough lines to fill the model's batches, few enough parsed files held.
-FILES_PER_MODEL_PASS = 256
 
 
 def parse_partitions(spark: SparkSession, files: int) -> int:

@@ -29,11 +29,14 @@ from lockgate.extraction.names import has_signature_block
 from lockgate.extraction.spans import mask_text
 
 EXTRACTOR_VERSION = "3"
+# Files parsed together before the person model reads all their candidate lines in one pass
+# (`extract_batch`): enough lines to fill the model's batches, few enough parsed files held.
+FILES_PER_MODEL_PASS = 256
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "EXTRACTOR_VERSION", "Limits", "Quarantined", "extract_batch", "extract_record",
-    "extract_records",
+    "EXTRACTOR_VERSION", "FILES_PER_MODEL_PASS", "Limits", "Quarantined", "extract_batch",
+    "extract_record", "extract_records", "rows_by_file",
 ]  # fmt: skip
 
 
@@ -222,6 +225,16 @@ def extract_batch(
                                elapsed + time.monotonic() - started, limits)  # fmt: skip
         rows += out
     return rows
+
+
+def rows_by_file(rows: list[dict]) -> list[list[dict]]:
+    """`extract_batch`'s rows cut into one list per received file (each starts at a top-level row)."""
+    files: list[list[dict]] = []
+    for row in rows:
+        if row["parent_doc_id"] is None:
+            files.append([])
+        files[-1].append(row)
+    return files
 
 
 def extract_records(file_name: str, data: bytes, limits: Limits, person_finder=None) -> list[dict]:

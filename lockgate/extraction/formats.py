@@ -10,6 +10,8 @@ import io
 import logging
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from lockgate.extraction import reasons
@@ -79,7 +81,42 @@ def _open_encrypted(reader, defects: list[str]) -> None:
 ENCRYPTED_OPEN = "encrypted_empty_password"
 
 
+# Defect code of a damaged PDF that pypdf read by repairing it (a missing EOF marker, a wrong
+# cross-reference offset...): pypdf logs each repair as a warning.
+PDF_REPAIRED = "pdf_repaired"
+
+
+class _Repairs(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _recorded_repairs(defects: list[str]) -> Iterator[None]:
+    """pypdf's repair warnings become the row's `pdf_repaired` defect instead of log lines."""
+    logger = logging.getLogger("pypdf")
+    repairs, propagate = _Repairs(), logger.propagate
+    logger.addHandler(repairs)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(repairs)
+        logger.propagate = propagate
+        if repairs.count:
+            defects.append(PDF_REPAIRED)
+
+
 def _pdf_text(data: bytes, limits: Limits, defects: list[str]) -> str:
+    with _recorded_repairs(defects):
+        return _read_pdf(data, limits, defects)
+
+
+def _read_pdf(data: bytes, limits: Limits, defects: list[str]) -> str:
     from pypdf import PdfReader
     from pypdf.errors import LimitReachedError, PdfReadError
 

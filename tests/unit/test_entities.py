@@ -214,7 +214,6 @@ def test_bic_isin_and_lei_in_lower_case_count_only_when_their_check_holds():
         ("Adjustment EUR (1,234.56)", "-1234.56 EUR"),
         ("Refund −45,00 €", "-45.00 EUR"),
         ("A fee (EUR 25) applies.", "25.00 EUR"),
-        ("Range 10-20 EUR", "20.00 EUR"),
         ("Il reste 300 euros à payer.", "300.00 EUR"),
         ("Es bleiben 250 Schweizer Franken.", "250.00 CHF"),
         ("Nog 12,50 Euro te betalen.", "12.50 EUR"),
@@ -239,6 +238,12 @@ def test_amounts_keep_their_sign_and_currency_words(text, amount):
 )
 def test_a_number_inside_a_longer_token_is_not_an_amount(text):
     assert not [n for t, n, v in _found(text) if t == "AMOUNT"]
+
+
+def test_a_hyphen_between_numbers_or_words_is_not_a_minus():
+    found = _found("A range of 10-20 EUR; the eop-EUR01.prod relay; HE1EUR01FT040")
+    assert not {n for t, n, v in found if t == "AMOUNT" and n.startswith("-")}
+    assert "1.00 EUR" not in {n for t, n, v in found if t == "AMOUNT"}
 
 
 def test_a_currency_on_the_next_line_does_not_steal_a_same_line_amount():

@@ -1,0 +1,74 @@
+"""`lockgate extract`: the rows the extraction job would write for files on the local disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from lockgate.config import load_settings
+
+
+def _finder(settings):
+    """The released name model of LOCKGATE_HOME, or None (names from signature blocks only)."""
+    from lockgate.extraction.person_model import MODEL_NAME, finder_from_bytes
+    from lockgate.extraction.stage import released_person_model
+
+    try:
+        released = released_person_model(settings)
+    except Exception as exc:  # noqa: BLE001 - a registry we cannot reach: say so, extract anyway
+        click.echo(f"no {MODEL_NAME} from the registry ({type(exc).__name__}: {exc}); "
+                   "names come from signature blocks only", err=True)  # fmt: skip
+        return None
+    if released is None:
+        click.echo(f"no released {MODEL_NAME} in {settings.home}: names come from signature "
+                   "blocks only", err=True)  # fmt: skip
+        return None
+    version, data = released
+    return finder_from_bytes(data, version)
+
+
+def _describe(path: Path, rows: list[dict]) -> list[str]:
+    lines = []
+    for row in rows:
+        name = str(path) if row["parent_doc_id"] is None else f"  {row['source_file']}"
+        if row["quarantine_reason"]:
+            lines.append(f"{name}: quarantined, {row['quarantine_reason']}: "
+                         f"{row['quarantine_detail']}")  # fmt: skip
+            continue
+        defects = f", defects {', '.join(row['defects'])}" if row["defects"] else ""
+        lines.append(f"{name}: {row['format']}, language {row['language']}, "
+                     f"{row['text_chars']} characters{defects}")  # fmt: skip
+        for e in row["entities"]:
+            value = e["value"].replace("\n", " ")
+            verdict = e["normalized"] if e["valid"] else "rejected (fails its check)"
+            lines.append(f"    {e['type']:<9} {value!r:<40} -> {verdict}  [{e['source']}]")
+    return lines
+
+
+@click.command("extract")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))  # fmt: skip
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON line per file: {path, rows}, the rows as the job writes them.")  # fmt: skip
+def extract(paths: tuple[Path, ...], as_json: bool) -> None:
+    """What lockgate sees in FILES or FOLDERS: per file, the rows the extraction job would write
+    (its own row, its attachments' rows, or its quarantine row), with the released name model of
+    LOCKGATE_HOME when there is one. Exit 1 if a path cannot be read."""
+    from lockgate.extraction.local import extract_files, files_under
+
+    settings = load_settings()
+    try:
+        files = files_under(paths)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finder = _finder(settings)
+    try:
+        for path, rows in extract_files(files, settings.policy.extraction.limits(), finder):
+            if as_json:
+                click.echo(json.dumps({"path": str(path), "rows": rows}, ensure_ascii=False))
+            else:
+                click.echo("\n".join(_describe(path, rows)))
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from exc
