@@ -138,8 +138,12 @@ class EntityFactory:
         value = value.encode("ascii", "ignore").decode()
         return Planted("EMAIL", value, value.lower())
 
-    def phone(self) -> Planted:
-        home = HOME_REGION.get(self.language, "GB")
+    def phone(self, sender_domain: str | None = None) -> Planted:
+        """A number of the sender's country (its e-mail domain's ccTLD) when it is one of
+        PHONE_REGIONS, else of the letter language's home; written national or international."""
+        tld = (sender_domain or "").rsplit(".", 1)[-1].upper()
+        tld = {"UK": "GB"}.get(tld, tld)
+        home = tld if tld in PHONE_REGIONS else HOME_REGION.get(self.language, "GB")
         region = home if self.rng.random() < 0.7 else self.rng.choice(PHONE_REGIONS)
         while True:
             example = phonenumbers.example_number(region)

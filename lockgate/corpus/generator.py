@@ -228,7 +228,8 @@ def _compose(
         body.append("\n" + rng.choice(pack.CLOSINGS) + "\n", factory, "body", latin1)
         body.append_entity(letter.sender, "body")
         body.text += f"{rng.choice(pack.TITLES)}, {factory.faker.company()}\n"
-        body.append_entity(factory.phone(), "body", prefix=f"{pack.PHONE_LABEL}: ")
+        sender_domain = letter.sender_email.value.rsplit("@", 1)[-1]
+        body.append_entity(factory.phone(sender_domain), "body", prefix=f"{pack.PHONE_LABEL}: ")
         body.append_entity(letter.sender_email, "body", prefix=f"{pack.EMAIL_LABEL}: ")
 
     if rng.random() < 0.3:

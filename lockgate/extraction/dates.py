@@ -1,7 +1,11 @@
-"""Dates in numeric and written forms, in English, French, Dutch and German, normalised to ISO 8601.
+"""Dates in numeric and written forms, normalised to ISO 8601, read under a locale policy.
 
-Month names come from the CLDR data in Babel. Numeric dates are read day first, as written
-in Europe; an impossible date (31/02) is kept as a rejected candidate.
+Month names and abbreviations come from the CLDR data in Babel for thirteen languages. A
+numeric date whose day and month could be swapped (03/04/2026) is read in the document's date
+order (day first, as in Europe, or month first, as in the United States: see `month_first`)
+and flagged with a lower confidence; one that only one order makes valid (1/27/2021) is read
+in that order whatever the policy says. An impossible date (31/02) is kept as a rejected
+candidate.
 """
 
 from __future__ import annotations
@@ -12,7 +16,15 @@ from functools import cache
 
 from lockgate.extraction.spans import Entity
 
-LOCALES = ("en", "fr", "nl", "de")
+LOCALES = ("en", "fr", "nl", "de", "es", "it", "pt", "sv", "da", "nb", "pl", "cs", "fi")
+SURE, AMBIGUOUS, REJECTED = 0.9, 0.6, 0.2
+# Countries (ISO 3166 alpha-2, upper case) that write numeric dates month first.
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "FM", "MH", "PW"})
+
+
+def month_first(country: str | None) -> bool:
+    """The date order of a sender's country (None: day first, the default of this platform)."""
+    return (country or "").upper() in MONTH_FIRST_COUNTRIES
 
 
 @cache
@@ -25,48 +37,65 @@ def month_numbers() -> dict[str, int]:
         for width in ("wide", "abbreviated"):
             for context in ("format", "stand-alone"):
                 for number, name in get_month_names(width, context, locale=locale).items():
-                    names[name.lower().rstrip(".")] = number
+                    names.setdefault(name.lower().rstrip("."), number)
     names["sept"] = 9
     return names
 
 
-@cache
-def _patterns() -> list[tuple[re.Pattern, tuple[str, ...]]]:
-    month = "|".join(re.escape(n) for n in sorted(month_numbers(), key=len, reverse=True))
-    ordinal = r"(?:st|nd|rd|th|er|e|ste|de)?"
-    gap = r"[ \n\u00a0]"  # written-out dates may wrap across a line in PDFs
-    return [
-        (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("y", "m", "d")),
-        (re.compile(r"(?<![\d./-])(\d{1,2})([./-])(\d{1,2})\2(\d{4})\b"), ("d", "_", "m", "y")),
-        (
-            re.compile(
-                rf"\b(\d{{1,2}}){ordinal}\.?{gap}({month})\.?,?{gap}(\d{{4}})\b", re.IGNORECASE
-            ),
-            ("d", "M", "y"),
-        ),
-        (re.compile(rf"\b(\d{{1,2}})-({month})-(\d{{4}})\b", re.IGNORECASE), ("d", "M", "y")),
-        (
-            re.compile(
-                rf"\b({month})\.?{gap}(\d{{1,2}}){ordinal},?{gap}(\d{{4}})\b", re.IGNORECASE
-            ),
-            ("M", "d", "y"),
-        ),
-    ]
+_GAP = r"[ \n\u00a0]"  # written-out dates may wrap across a line in PDFs
+_ORDINAL = r"(?:st|nd|rd|th|er|e|ste|de|º|\.)?"
+_MONTH = r"([^\W\d_]{3,12})\.?"  # a word, then looked up in `month_numbers`
+_PATTERNS = (
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("y", "m", "d")),
+    (re.compile(r"(?<![\d./-])(\d{1,2})([./-])(\d{1,2})\2(\d{4})\b"), ("a", "_", "b", "y")),
+    (re.compile(rf"\b(\d{{1,2}}){_ORDINAL}{_GAP}(?:de{_GAP})?{_MONTH},?{_GAP}(?:de{_GAP})?(\d{{4}})\b"),
+     ("d", "M", "y")),
+    (re.compile(rf"\b(\d{{1,2}})-{_MONTH}-(\d{{4}}|\d{{2}})\b"), ("d", "M", "y")),
+    (re.compile(rf"\b{_MONTH}{_GAP}(\d{{1,2}}){_ORDINAL},?{_GAP}(\d{{4}})\b"), ("M", "d", "y")),
+)  # fmt: skip
 
 
-def dates(text: str, source: str) -> list[Entity]:
+def _year(text: str) -> int:
+    """A four-digit year as written; a two-digit one in the century that puts it nearest."""
+    year = int(text)
+    return year if len(text) == 4 else (2000 + year if year < 70 else 1900 + year)
+
+
+def _day_month(parts: dict[str, str], first_is_month: bool) -> tuple[int, int, bool]:
+    """(day, month, ambiguous) of a numeric date's two leading numbers."""
+    a, b = int(parts["a"]), int(parts["b"])
+    if a > 12 >= b:
+        return a, b, False
+    if b > 12 >= a:
+        return b, a, False
+    ambiguous = a != b
+    return (b, a, ambiguous) if first_is_month else (a, b, ambiguous)
+
+
+def dates(text: str, source: str, first_is_month: bool = False) -> list[Entity]:
+    """Every date in `text`; numeric dates that could be read both ways in the order of
+    `first_is_month` (see `month_first`), with the confidence `AMBIGUOUS`."""
     found = []
     months = month_numbers()
-    for pattern, order in _patterns():
+    for pattern, order in _PATTERNS:
         for m in pattern.finditer(text):
             parts = dict(zip(order, m.groups(), strict=True))
-            month = months[parts["M"].lower().rstrip(".")] if "M" in parts else int(parts["m"])
+            ambiguous = False
+            if "M" in parts:
+                month = months.get(parts["M"].lower())
+                if month is None:
+                    continue  # a word that is no month: "12 items 2026"
+                day = int(parts["d"])
+            elif "a" in parts:
+                day, month, ambiguous = _day_month(parts, first_is_month)
+            else:
+                day, month = int(parts["d"]), int(parts["m"])
             try:
-                day = date(int(parts["y"]), month, int(parts["d"]))
+                value = date(_year(parts["y"]), month, day)
             except ValueError:
-                found.append(Entity("DATE", m.group(0), "", source, m.start(), m.end(), False, 0.2))
+                found.append(Entity("DATE", m.group(0), "", source, m.start(), m.end(), False,
+                                    REJECTED))  # fmt: skip
                 continue
-            found.append(
-                Entity("DATE", m.group(0), day.isoformat(), source, m.start(), m.end(), True, 0.9)
-            )
+            found.append(Entity("DATE", m.group(0), value.isoformat(), source, m.start(), m.end(),
+                                True, AMBIGUOUS if ambiguous else SURE))  # fmt: skip
     return found

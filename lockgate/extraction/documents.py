@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from lockgate.extraction import reasons
 from lockgate.extraction.budget import BudgetExceeded, time_budget
+from lockgate.extraction.contacts import country_of_domain, document_country
+from lockgate.extraction.dates import month_first
 from lockgate.extraction.entities import extract_entities
 from lockgate.extraction.formats import (
     Limits,
@@ -80,9 +82,11 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections) -> dict:
     body = "\n".join(s.text for s in sections if s.source != "attachment")
     body = body or "\n".join(s.text for s in sections)
     language, confidence = detect_language(body)
+    country = country_of_domain(doc.sender_domain) or document_country(body)
     entities, masked = [], []
     for section in sections:
-        found = extract_entities(section.text, section.source, language, person_finder)
+        found = extract_entities(section.text, section.source, language, person_finder, country,
+                                 month_first(country))  # fmt: skip
         entities.extend(found)
         masked.append(mask_text(section.text, found))
     return row | {

@@ -15,12 +15,19 @@ ENTITY_TYPES = (
 
 
 def extract_entities(
-    text: str, source: str, language: str | None = None, person_finder=None
+    text: str,
+    source: str,
+    language: str | None = None,
+    person_finder=None,
+    country: str | None = None,
+    month_first: bool = False,
 ) -> list[Entity]:
     """Fields found in `text`, spans relative to it; one entity per span (see `resolve_overlaps`).
 
-    `language` picks the region national phone numbers are read in; `person_finder(text, source)`
-    is the trained name model, added to the names under a signature's closing formula.
+    `country` (the sender's, when known) and else `language` pick the region national phone
+    numbers are read in; `month_first` is the order of numeric dates that read both ways;
+    `person_finder(text, source)` is the trained name model, added to the names under a
+    signature's closing formula.
     """
     candidates = (
         identifiers.ibans(text, source)
@@ -28,10 +35,10 @@ def extract_entities(
         + identifiers.isins(text, source)
         + identifiers.leis(text, source)
         + amounts.amounts(text, source)
-        + dates.dates(text, source)
+        + dates.dates(text, source, month_first)
         + contacts.references(text, source)
         + contacts.emails(text, source)
-        + contacts.phones(text, source, language)
+        + contacts.phones(text, source, language, country)
         + names.signature_names(text, source)
     )
     if person_finder is not None:

@@ -87,6 +87,11 @@ def ibans(text: str, source: str) -> list[Entity]:
     return found
 
 
+def _registered(bic: BIC) -> bool:
+    """Whether schwifty's bank registry knows the BIC (an 8-character one as its XXX branch)."""
+    return bic.exists or (len(bic) == 8 and BIC(f"{bic}XXX").exists)
+
+
 def bics(text: str, source: str) -> list[Entity]:
     found = []
     for match in _BIC.finditer(text):
@@ -94,11 +99,13 @@ def bics(text: str, source: str) -> list[Entity]:
             continue
         value = match.group(0)
         try:
-            BIC(value.upper())
+            bic = BIC(value.upper())
             valid = True
         except SchwiftyException:
             valid = False
-        if valid or not _has_lower(value):
+        # In lower case, an ordinary word after "BIC" can pass the format check ("beneficiary"
+        # is BENE FI CI ARY): such a candidate counts only if it names a registered bank.
+        if not _has_lower(value) or (valid and _registered(bic)):
             found.append(
                 _checked("BIC", value, value.upper(), source, match.start(), match.end(), valid,
                          0.95)

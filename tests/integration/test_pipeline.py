@@ -160,7 +160,7 @@ def test_eval_extraction_and_bench_print_their_figures(demo, tmp_path):
     _, env, _ = demo
     figures = tmp_path / "eval.json"
     result = _run([str(BIN / "lockgate"), "eval-extraction", "--documents", "400",
-                   "--workers", "2", "--json", str(figures)], env)  # fmt: skip
+                   "--corpus", "generated", "--workers", "2", "--json", str(figures)], env)  # fmt: skip
     assert "extraction vs ground truth" in result.stdout and "PERSON" in result.stdout
     report = json.loads(figures.read_text())
     assert set(report["fields"]) == set(ENTITY_TYPES)

@@ -70,13 +70,13 @@ def test_phone_matches_are_libphonenumbers_own():
     from phonenumbers import Leniency, PhoneNumberMatcher
 
     from lockgate.corpus.generator import labelled_texts
-    from lockgate.extraction.contacts import _Matcher
+    from lockgate.extraction.contacts import _NUMERIC_DATE, _Matcher
 
     texts = [text for _, text, _ in labelled_texts(150, 7)] + [
         "Ref 12/03/2026 p. 17-18, EUR 1.234,56 on 2026-03-17 at 10:30, call 030 901820 or"
         " +49 30 901820, 1-800-FLOWERS, +683 4002, 0800 1111, 112, ext. 12: 020 7946 0958 x12",
     ]
-    found = 0
+    found = dates_read_as_numbers = 0
     for text in texts:
         for region in ("GB", "FR", "NL", "DE"):
             ours = [
@@ -84,9 +84,12 @@ def test_phone_matches_are_libphonenumbers_own():
             ]
             stock = [(m.start, m.raw_string, m.number)
                      for m in PhoneNumberMatcher(text, region, Leniency.VALID)]  # fmt: skip
-            assert ours == stock
+            dates = [m for m in stock if _NUMERIC_DATE.fullmatch(m[1])]
+            assert ours == [m for m in stock if m not in dates]  # the stock's, less its dates
             found += len(ours)
+            dates_read_as_numbers += len(dates)
     assert found > 100  # the texts hold numbers, not only near misses
+    assert dates_read_as_numbers > 0  # 06.06.2027 is a valid German number to the stock matcher
 
 
 def test_bic_needs_to_be_named_and_iban_may_wrap_a_line():
@@ -249,3 +252,75 @@ def test_a_hyphen_between_numbers_or_words_is_not_a_minus():
 def test_a_currency_on_the_next_line_does_not_steal_a_same_line_amount():
     found = _found("Dated 2026\nEUR 300 to pay")
     assert [n for t, n, v in found if t == "AMOUNT"] == ["300.00 EUR"]
+
+
+def _dates(text, **kwargs):
+    return [(e.normalized, e.confidence) for e in extract_entities(text, "body", **kwargs)
+            if e.type == "DATE" and e.valid]  # fmt: skip
+
+
+def test_a_numeric_date_only_one_order_makes_valid_is_read_in_that_order():
+    assert _dates("Paid on 1/27/2021.") == [("2021-01-27", 0.9)]
+    assert _dates("Paid on 27/1/2021.", month_first=True) == [("2021-01-27", 0.9)]
+
+
+def test_an_ambiguous_numeric_date_follows_the_policy_and_is_flagged():
+    assert _dates("Due 03/04/2026.") == [("2026-04-03", 0.6)]
+    assert _dates("Due 03/04/2026.", month_first=True) == [("2026-03-04", 0.6)]
+    assert _dates("Due 04/04/2026.") == [("2026-04-04", 0.9)]  # both orders agree
+
+
+def test_a_sender_in_a_month_first_country_gets_month_first_dates():
+    from lockgate.extraction import extract_record
+
+    mail = b"From: ops@bank.us\nSubject: Wire\n\nThe wire of 03/04/2026 settled.\n"
+    row = extract_record("us.eml", mail)
+    assert [(e["normalized"], e["confidence"]) for e in row["entities"]
+            if e["type"] == "DATE"] == [("2026-03-04", 0.6)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("el 12 de marzo de 2026", "2026-03-12"),
+        ("il 3 aprile 2026", "2026-04-03"),
+        ("dnia 5 maja 2026", "2026-05-05"),
+        ("den 7 oktober 2026", "2026-10-07"),
+        ("em 9 de setembro de 2026", "2026-09-09"),
+        ("dne 2. února 2026", "2026-02-02"),
+        ("Value date 01-Apr-16", "2016-04-01"),
+    ],
+)
+def test_month_names_of_more_languages_and_two_digit_years(text, iso):
+    assert [n for n, _ in _dates(text)] == [iso]
+
+
+def test_a_word_that_is_no_month_is_no_date():
+    assert _dates("We shipped 12 items 2026 and 3 boxes 2025.") == []
+
+
+def test_a_national_number_is_read_in_the_senders_country_before_the_languages():
+    text = "Appelez-nous au 06 1234 5678."
+    italian = {(e.normalized, e.confidence) for e in extract_entities(text, "body", "fr", country="IT")
+               if e.type == "PHONE"}  # fmt: skip
+    by_language = {(e.normalized, e.confidence) for e in extract_entities(text, "body", "fr")
+                   if e.type == "PHONE"}  # fmt: skip
+    assert italian == {("+390612345678", 0.85)}
+    assert by_language == {("+33612345678", 0.6)}  # the language alone: a lower confidence
+    uk = extract_entities("Call 020 7946 0958.", "body", "en", country="DE")
+    assert [(e.normalized, e.confidence) for e in uk if e.type == "PHONE"] == [
+        ("+442079460958", 0.6)
+    ]
+
+
+def test_a_dotted_date_is_not_a_german_phone_number():
+    found = extract_entities("Frist bis 08.06.2026, Tel. 030 901820", "body", "de", country="DE")
+    assert {(e.type, e.normalized) for e in found} == {
+        ("DATE", "2026-06-08"),
+        ("PHONE", "+4930901820"),
+    }
+
+
+def test_a_lower_case_word_after_bic_is_a_bic_only_if_a_bank_has_it():
+    found = _found("Le BIC de la banque du beneficiary est cobadeffxxx, swift: deutdeff.")
+    assert {n for t, n, v in found if t == "BIC"} == {"COBADEFFXXX", "DEUTDEFF"}
