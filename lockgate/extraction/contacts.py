@@ -12,7 +12,11 @@ from lockgate.extraction.spans import Entity
 
 # The region a national number (no +CC) is read in when its sender's country is not known:
 # the home region of the document's language, a last resort read with a lower confidence.
-REGION_BY_LANGUAGE = {"en": "GB", "fr": "FR", "nl": "NL", "de": "DE"}
+REGION_BY_LANGUAGE = {
+    "en": "GB", "fr": "FR", "nl": "NL", "de": "DE", "it": "IT", "es": "ES", "pt": "PT",
+    "pl": "PL", "cs": "CZ", "sk": "SK", "sv": "SE", "da": "DK", "no": "NO", "nb": "NO",
+    "fi": "FI", "el": "GR", "hu": "HU", "ro": "RO", "ja": "JP", "zh": "CN", "ru": "RU",
+}  # fmt: skip
 _TLD_REGION = {"uk": "GB"}  # country-code top-level domains that are not the ISO code
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _REFERENCE = re.compile(r"\b(?:CASE|SR|TRX|CA|REF|INV|PAY)-\d{4}-\d{4,8}\b")

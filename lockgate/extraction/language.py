@@ -1,25 +1,29 @@
-"""Which language a text is written in (py3langid, restricted to the languages we handle)."""
+"""Which language a text is written in: any of the 97 that py3langid knows, or `unknown` when it
+cannot tell with confidence."""
 
 from __future__ import annotations
 
 from functools import cache
 
-LANGUAGES = ("en", "fr", "nl", "de")
+UNKNOWN = "unknown"
+# Below this probability the guess is not reported (short texts, code, tables of numbers).
+MIN_PROBABILITY = 0.5
+_NO_LANGUAGE = frozenset({"zxx"})  # py3langid's "no linguistic content"
 
 
 @cache
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def detect_language(text: str) -> tuple[str | None, float]:
-    """(ISO 639-1 code, probability); (None, 0.0) when there are no letters to judge by."""
+    """(ISO 639-1 code or `unknown`, probability); (None, 0.0) when there are no letters."""
     sample = text[:5000]
     if sum(ch.isalpha() for ch in sample) < 10:
         return None, 0.0
     language, probability = _identifier().classify(sample)
-    return language, round(float(probability), 4)
+    probability = round(float(probability), 4)
+    sure = probability >= MIN_PROBABILITY and language not in _NO_LANGUAGE
+    return (language if sure else UNKNOWN), probability

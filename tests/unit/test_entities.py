@@ -324,3 +324,26 @@ def test_a_dotted_date_is_not_a_german_phone_number():
 def test_a_lower_case_word_after_bic_is_a_bic_only_if_a_bank_has_it():
     found = _found("Le BIC de la banque du beneficiary est cobadeffxxx, swift: deutdeff.")
     assert {n for t, n, v in found if t == "BIC"} == {"COBADEFFXXX", "DEUTDEFF"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Gentile cliente, le confermiamo che il bonifico è stato eseguito ieri sera.", "it"),
+        ("Estimado cliente, le confirmamos que la transferencia se ha realizado hoy.", "es"),
+        ("Szanowni Państwo, potwierdzamy wykonanie przelewu na wskazany rachunek.", "pl"),
+        ("Dear client, we confirm that the transfer was made yesterday evening.", "en"),
+    ],
+)
+def test_any_language_is_detected(text, language):
+    from lockgate.extraction.language import detect_language
+
+    assert detect_language(text)[0] == language
+
+
+def test_a_text_no_language_is_sure_of_is_unknown():
+    from lockgate.extraction.language import UNKNOWN, detect_language
+
+    assert detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk") == (UNKNOWN,
+        detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk")[1])  # fmt: skip
+    assert detect_language("1234 5678") == (None, 0.0)
