@@ -30,7 +30,8 @@ WORDS = {
     "zwitserse frank": "CHF", "yen": "JPY",
 }  # fmt: skip
 _THOUSANDS = "[,.'\u00a0\u202f ]"
-_NUMBER = rf"(?:\d{{1,3}}(?:{_THOUSANDS}\d{{3}})+|\d+)(?:[.,]\d{{1,2}})?"
+# Two decimals, or four to six for a unit price (three would read as a thousands group).
+_NUMBER = rf"(?:\d{{1,3}}(?:{_THOUSANDS}\d{{3}})+|\d+)(?:[.,]\d{{1,2}}(?!\d)|[.,]\d{{4,6}})?"
 _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
 _CODE = "|".join(CURRENCY_CODES)
 _WORD = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(WORDS, key=len, reverse=True))
@@ -56,9 +57,10 @@ _NEXT_LINE = _pattern(r"[ \t]*\r?\n[ \t]*")
 
 
 def normalize_number(number: str) -> str | None:
-    """'1.234,56' and '1,234.56' → '1234.56'; a separator followed by three digits groups thousands."""
+    """'1.234,56' and '1,234.56' → '1234.56'; a separator followed by three digits groups
+    thousands; a unit price keeps its four to six decimals ('41,1765' → '41.1765')."""
     last = max(number.rfind("."), number.rfind(","))
-    if last != -1 and len(number) - last - 1 in (1, 2):
+    if last != -1 and len(number) - last - 1 in (1, 2, 4, 5, 6):
         whole, frac = number[:last], number[last + 1 :]
     else:
         whole, frac = number, "00"

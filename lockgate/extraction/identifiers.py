@@ -18,7 +18,8 @@ _IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})")
 _IBAN_SEPARATORS = frozenset(" \t\n\r\u00a0\u202f\u2007-.")
 _IBAN_SEPARATOR_RUN = 4
 _BIC = re.compile(r"\b([A-Z]{4})([A-Z]{2})([A-Z0-9]{2})([A-Z0-9]{3})?\b", re.IGNORECASE)
-# A BIC is an 8 or 11 letter word; only one named as such is a candidate.
+# A BIC is an 8 or 11 letter word: one named as such is a candidate, and so is an unnamed
+# one in upper case that schwifty's bank registry knows (a booking line's counterparty bank).
 _BIC_CONTEXT = re.compile(r"\b(?:BIC|SWIFT)\b[^.!?;]{0,60}$", re.IGNORECASE)
 _ISIN = re.compile(r"\b[A-Z]{2}[A-Z0-9]{9}\d\b", re.IGNORECASE)
 _LEI = re.compile(r"\b[A-Z0-9]{18}\d{2}\b", re.IGNORECASE)
@@ -87,6 +88,13 @@ def ibans(text: str, source: str) -> list[Entity]:
     return found
 
 
+def _registered_code(value: str) -> bool:
+    try:
+        return _registered(BIC(value))
+    except SchwiftyException:
+        return False
+
+
 def _registered(bic: BIC) -> bool:
     """Whether schwifty's bank registry knows the BIC (an 8-character one as its XXX branch)."""
     return bic.exists or (len(bic) == 8 and BIC(f"{bic}XXX").exists)
@@ -95,9 +103,10 @@ def _registered(bic: BIC) -> bool:
 def bics(text: str, source: str) -> list[Entity]:
     found = []
     for match in _BIC.finditer(text):
-        if not _BIC_CONTEXT.search(text[max(0, match.start() - 80) : match.start()]):
-            continue
         value = match.group(0)
+        named = _BIC_CONTEXT.search(text[max(0, match.start() - 80) : match.start()])
+        if not named and not (value.isupper() and _registered_code(value)):
+            continue  # an unnamed code counts only as printed by a bank, and registered
         try:
             bic = BIC(value.upper())
             valid = True

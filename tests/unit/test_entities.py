@@ -347,3 +347,14 @@ def test_a_text_no_language_is_sure_of_is_unknown():
     assert detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk") == (UNKNOWN,
         detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk")[1])  # fmt: skip
     assert detect_language("1234 5678") == (None, 0.0)
+
+
+def test_a_unit_price_keeps_its_decimals_and_three_decimals_group_thousands():
+    found = {n for t, n, v in _found("Preis 41,1765 € je Stück, gesamt 1.234,56 EUR; 139,454 USD")
+             if t == "AMOUNT"}  # fmt: skip
+    assert found == {"41.1765 EUR", "1234.56 EUR", "139454.00 USD"}
+
+
+def test_an_unnamed_bic_counts_only_in_upper_case_and_registered():
+    found = _found("Auftraggeber HYVEDEMM300 Empfaenger INGDDEFFXXX; TRANSFER; hyvedemm300")
+    assert {n for t, n, v in found if t == "BIC"} == {"HYVEDEMM300", "INGDDEFFXXX"}
