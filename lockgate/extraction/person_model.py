@@ -19,6 +19,17 @@ from lockgate.extraction.spans import Entity
 
 MODEL_NAME = "lockgate-person-ner"
 MIN_F1 = 0.90
+MIN_PRECISION = 0.90
+# Given and family names the model's finds must hold one of (Faker's lists for these locales,
+# public data, stored inside the model blob at training): a Title Case label, heading or
+# product ("Account Number", "Market News", "Soybean Oil") holds none.
+LEXICON_LOCALES = (
+    "en_US", "en_GB", "fr_FR", "de_DE", "nl_NL", "it_IT", "es_ES", "pt_PT", "pl_PL", "sv_SE",
+    "da_DK", "no_NO", "cs_CZ", "fi_FI", "ru_RU", "tr_TR",
+)  # fmt: skip
+_NAME_LISTS = ("first_names", "last_names", "first_names_male", "first_names_female",
+               "last_names_male", "last_names_female")  # fmt: skip
+_WORDS = re.compile(r"[^\W\d_]+")
 # Longer texts are cut for the model (names further in still come from signature blocks).
 MAX_MODEL_CHARS = 20_000
 # Lines per forward pass of the model in `PersonFinder`.
@@ -59,6 +70,18 @@ def data_digest(examples: list[Labelled]) -> str:
     for text, spans in examples:
         digest.update(hashlib.sha256(repr((text, sorted(spans))).encode()).digest())
     return digest.hexdigest()
+
+
+def name_lexicon() -> list[str]:
+    """Lower-case given and family names of LEXICON_LOCALES (Faker's person providers)."""
+    import importlib
+
+    names: set[str] = set()
+    for locale in LEXICON_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attribute in _NAME_LISTS:
+            names.update(n.lower() for n in getattr(provider, attribute, ()) or ())
+    return sorted(names)
 
 
 def _examples(nlp, data: list[Labelled]):
@@ -102,7 +125,8 @@ def train(
         for batch in spacy.util.minibatch(examples, size=32):
             nlp.update(batch, sgd=optimizer, drop=0.2)
     metrics = score(nlp, holdout)
-    blob = srsly.msgpack_dumps({"config": nlp.config.to_str(), "weights": nlp.to_bytes()})
+    blob = srsly.msgpack_dumps({"config": nlp.config.to_str(), "weights": nlp.to_bytes(),
+                                "names": name_lexicon()})  # fmt: skip
     params = {"epochs": str(epochs), "seed": str(seed), "train_texts": str(len(train_data)),
               "holdout_texts": str(len(holdout)), "width": "64", "depth": "2"}  # fmt: skip
     return TrainedPersonModel(blob, metrics, params, data_digest(train_data + holdout))
@@ -110,13 +134,19 @@ def train(
 
 def load(model_bytes: bytes):
     """The spaCy pipeline from a registered blob (msgpack: config text and weights, no code)."""
+    return _load(model_bytes)[0]
+
+
+def _load(model_bytes: bytes):
+    """(pipeline, its name lexicon or None for a model registered before it had one)."""
     import spacy
     import srsly
     from thinc.api import Config
 
     blob = srsly.msgpack_loads(model_bytes)
     nlp = spacy.util.load_model_from_config(Config().from_str(blob["config"]), auto_fill=True)
-    return nlp.from_bytes(blob["weights"])
+    names = blob.get("names")
+    return nlp.from_bytes(blob["weights"]), (frozenset(names) if names else None)
 
 
 # A full name has two capitalised words, maybe with particles between (van der, de, von, le).
@@ -151,10 +181,19 @@ class PersonFinder:
     is mostly per call, not per line).
     """
 
-    def __init__(self, nlp, version: str):
+    def __init__(self, nlp, version: str, names: frozenset[str] | None = None):
         self.nlp = nlp
         self.version = version
+        self.names = names
         self._prepared: dict[str, Names] = {}
+
+    def _is_name(self, found: str) -> bool:
+        """A full name (two words at least) holding a known given or family name, when the
+        model carries a lexicon."""
+        words = _WORDS.findall(found)
+        if len(words) < 2:
+            return False
+        return self.names is None or any(w.lower() in self.names for w in words)
 
     def _names(self, lines: list[str]) -> dict[str, Names]:
         docs = self.nlp.pipe(lines, batch_size=PIPE_BATCH_LINES)
@@ -179,8 +218,8 @@ class PersonFinder:
         for offset, line in lines:
             for start_char, text_found in known[line]:
                 name = text_found.strip()
-                if " " not in name:
-                    continue  # a single token is not a full name
+                if " " not in name or not self._is_name(name):
+                    continue  # a single token, or no known name in it
                 start = offset + start_char + text_found.index(name)
                 found.append(
                     Entity("PERSON", name, name, source, start, start + len(name), True, 0.85)
@@ -191,7 +230,8 @@ class PersonFinder:
 @cache
 def finder_from_bytes(model_bytes: bytes, version: str) -> PersonFinder:
     """One finder per model blob per process (Spark Python workers are reused across tasks)."""
-    return PersonFinder(load(model_bytes), version)
+    nlp, names = _load(model_bytes)
+    return PersonFinder(nlp, version, names)
 
 
 def training_data(texts: int, seed: int) -> list[Labelled]:

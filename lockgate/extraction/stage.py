@@ -23,13 +23,16 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
         person_model.training_data(TRAIN_TEXTS, TRAIN_SEED),
         person_model.training_data(HOLDOUT_TEXTS, HOLDOUT_SEED),
     )
-    passed = trained.metrics["f1"] >= person_model.MIN_F1
+    f1, precision = trained.metrics["f1"], trained.metrics["precision"]
+    passed = f1 >= person_model.MIN_F1 and precision >= person_model.MIN_PRECISION
     metadata = {
         "model": person_model.MODEL_NAME,
         "kind": "spacy-ner",
         "metrics": trained.metrics,
         "gate": {"passed": passed, "min_f1": person_model.MIN_F1,
-                 "explain": f"holdout F1 {trained.metrics['f1']} vs minimum {person_model.MIN_F1}"},
+                 "min_precision": person_model.MIN_PRECISION,
+                 "explain": f"holdout F1 {f1} vs minimum {person_model.MIN_F1}, precision "
+                            f"{precision} vs minimum {person_model.MIN_PRECISION}"},
     }  # fmt: skip
     record = register_model(
         settings, person_model.MODEL_NAME, trained.model_bytes, metadata, trained.params,

@@ -21,7 +21,8 @@ def test_training_reports_holdout_metrics_and_a_data_digest(trained):
 
 def test_the_blob_is_msgpack_config_and_weights_not_pickle(trained):
     blob = srsly.msgpack_loads(trained.model_bytes)
-    assert set(blob) == {"config", "weights"}
+    assert set(blob) == {"config", "weights", "names"}
+    assert {"jane", "müller", "dubois", "jansen"} <= set(blob["names"])
     assert "[components.ner]" in blob["config"]
     assert not trained.model_bytes.startswith(b"\x80")  # pickle protocol marker
 
@@ -78,3 +79,24 @@ def test_extract_batch_gives_each_file_the_rows_it_gets_alone(trained, tmp_path)
     assert {row["format"] for row in one_by_one} >= {"eml", "pdf", "txt"}
     assert any(row["parent_doc_id"] for row in one_by_one)  # attachments are in the batch too
     assert any(e["type"] == "PERSON" for row in one_by_one for e in row["entities"])
+
+
+class _Everything:
+    """A stand-in pipeline that calls every candidate line's first two words a PERSON, as the
+    model trained on letters does with Title Case labels in real mail."""
+
+    def pipe(self, lines, batch_size):
+        from types import SimpleNamespace
+
+        for line in lines:
+            words = " ".join(line.split()[:2])
+            yield SimpleNamespace(ents=[SimpleNamespace(start_char=0, text=words)])
+
+
+def test_a_find_without_a_known_given_or_family_name_is_dropped(trained):
+    _, names = pm._load(trained.model_bytes)
+    finder = pm.PersonFinder(_Everything(), "test", names)
+    text = "Market News\nDelivery Status\nSoybean Oil\nJanet Collins\nWerner Koch"
+    assert [e.value for e in finder(text, "body")] == ["Janet Collins", "Werner Koch"]
+    # A model registered before it carried a lexicon keeps what it finds.
+    assert len(pm.PersonFinder(_Everything(), "old", None)(text, "body")) == 5
