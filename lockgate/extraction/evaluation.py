@@ -37,6 +37,15 @@ class FieldScore:
         return self.true_positives + self.false_negatives
 
     @property
+    def found(self) -> int:
+        return self.true_positives + self.false_positives
+
+    def cells(self) -> list[str]:
+        """Planted (or labelled), found, precision, recall and F1: a table row's cells."""
+        return [str(self.planted), str(self.found), f"{self.precision:.4f}",
+                f"{self.recall:.4f}", f"{self.f1:.4f}"]  # fmt: skip
+
+    @property
     def precision(self) -> float:
         found = self.true_positives + self.false_positives
         return self.true_positives / found if found else 1.0
@@ -57,6 +66,17 @@ class FieldScore:
             "recall": round(self.recall, 4),
             "f1": round(self.f1, 4),
         }
+
+
+def score_table(title: str, truth: str):
+    """A rich table with a row per field type: `truth` (planted, labelled), found, precision,
+    recall, F1 and the target."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("field", truth, "found", "precision", "recall", "F1", "target"):
+        table.add_column(column, justify="left" if column == "field" else "right")
+    return table
 
 
 @dataclass
@@ -100,25 +120,16 @@ class ExtractionEval:
 
     def table(self):
         """A rich table: one row per field type, then language and signature."""
-        from rich.table import Table
-
-        table = Table(title=f"extraction vs ground truth: {self.documents} files, "
-                      f"{self.docs_per_second_per_core:.0f} docs/s/core")  # fmt: skip
-        for column in ("field", "planted", "found", "precision", "recall", "F1", "target"):
-            table.add_column(column, justify="left" if column == "field" else "right")
+        table = score_table(f"extraction vs ground truth: {self.documents} files, "
+                            f"{self.docs_per_second_per_core:.0f} docs/s/core", "planted")  # fmt: skip
         for kind, s in sorted(self.fields.items()):
             target = TARGETS.get(kind)
             mark = "" if target is None else f"{target} {'ok' if s.f1 >= target else 'MISSED'}"
-            table.add_row(kind, str(s.true_positives + s.false_negatives),
-                          str(s.true_positives + s.false_positives), f"{s.precision:.4f}",
-                          f"{s.recall:.4f}", f"{s.f1:.4f}", mark)  # fmt: skip
+            table.add_row(kind, *s.cells(), mark)
         ok = "ok" if self.language_accuracy >= LANGUAGE_TARGET else "MISSED"
         table.add_row("language (accuracy)", str(self.language_total), "", "", "",
                       f"{self.language_accuracy:.4f}", f"{LANGUAGE_TARGET} {ok}")  # fmt: skip
-        sig = self.signature
-        table.add_row("signature block", str(sig.true_positives + sig.false_negatives),
-                      str(sig.true_positives + sig.false_positives), f"{sig.precision:.4f}",
-                      f"{sig.recall:.4f}", f"{sig.f1:.4f}", "")  # fmt: skip
+        table.add_row("signature block", *self.signature.cells(), "")
         table.add_row("quarantine reason", str(self.quarantine_expected), "", "", "",
                       f"{self.quarantine_correct}/{self.quarantine_expected}", "")  # fmt: skip
         return table

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lockgate.extraction import reasons
 from lockgate.extraction.documents import Limits, extract_records
-from lockgate.extraction.evaluation import FieldScore, finder, load_finder
+from lockgate.extraction.evaluation import FieldScore, finder, load_finder, score_table
 
 # The targets of issue 25 on the hand-labelled files: F1 per type, and the name model's
 # precision and recall on their own.
@@ -98,12 +98,8 @@ class RealWorldEval:
 
     def table(self):
         """A rich table: one row per labelled field type, then the messages read."""
-        from rich.table import Table
-
-        table = Table(title=f"real-world corpus: {self.files} files lockgate did not write, "
-                      f"{self.labelled} labelled by hand")  # fmt: skip
-        for column in ("field", "labelled", "found", "precision", "recall", "F1", "target"):
-            table.add_column(column, justify="left" if column == "field" else "right")
+        table = score_table(f"real-world corpus: {self.files} files lockgate did not write, "
+                            f"{self.labelled} labelled by hand", "labelled")  # fmt: skip
         for kind in LABELLED_TYPES:
             s = self.fields[kind]
             if kind == "PERSON":
@@ -113,8 +109,7 @@ class RealWorldEval:
                 target = f"{TARGETS[kind]} {'ok' if s.f1 >= TARGETS[kind] else 'MISSED'}"
             else:
                 target = "no labelled value"
-            table.add_row(kind, str(s.planted), str(s.true_positives + s.false_positives),
-                          f"{s.precision:.4f}", f"{s.recall:.4f}", f"{s.f1:.4f}", target)  # fmt: skip
+            table.add_row(kind, *s.cells(), target)
         ok = "ok" if self.read_share >= READ_TARGET else "MISSED"
         table.add_row("messages read", str(len(self.messages)), "", "", "",
                       f"{self.read_share:.4f}", f"{READ_TARGET} {ok}")  # fmt: skip

@@ -96,3 +96,15 @@ def test_hand_labelled_fields_are_scored_per_file_and_type(report):
     email = report.fields["EMAIL"]
     assert 0 < email.true_positives <= email.planted
     assert report.as_dict()["fields"]["DATE"]["f1"] == round(report.fields["DATE"].f1, 4)
+
+
+def test_the_real_world_table_names_each_type_and_its_target(report):
+    from rich.console import Console
+
+    console = Console(width=120, record=True)
+    console.print(report.table())
+    text = console.export_text()
+    assert "real-world corpus: " in text and "labelled by hand" in text
+    for kind in ("IBAN", "BIC", "ISIN", "LEI", "EMAIL", "AMOUNT", "DATE", "PHONE", "PERSON"):
+        assert kind in text
+    assert "messages read" in text and ("ok" in text or "MISSED" in text)
