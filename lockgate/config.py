@@ -58,9 +58,10 @@ class ExtractionPolicy(BaseModel):
     max_attachments: int = 50
     time_budget_seconds: float = 10.0
     ocr: bool = True
+    month_first_countries: list[str]  # infra/envs/base.toml [extraction]
 
     def limits(self):
-        """The per-file limits the extractor enforces."""
+        """The per-file limits the extractor enforces, and its locale policy."""
         from lockgate.extraction.formats import Limits
 
         return Limits(
@@ -70,6 +71,7 @@ class ExtractionPolicy(BaseModel):
             max_attachments=self.max_attachments,
             time_budget_seconds=self.time_budget_seconds,
             ocr=self.ocr,
+            month_first_countries=tuple(c.upper() for c in self.month_first_countries),
         )
 
 

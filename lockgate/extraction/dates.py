@@ -2,7 +2,8 @@
 
 Month names and abbreviations come from the CLDR data in Babel for thirteen languages. A
 numeric date whose day and month could be swapped (03/04/2026) is read in the document's date
-order (day first, as in Europe, or month first, as in the United States: see `month_first`)
+order (day first, as in Europe, or month first, as in the United States: `Limits`'
+month_first_countries)
 and flagged with a lower confidence; one that only one order makes valid (1/27/2021) is read
 in that order whatever the policy says. An impossible date (31/02) is kept as a rejected
 candidate.
@@ -18,13 +19,6 @@ from lockgate.extraction.spans import Entity
 
 LOCALES = ("en", "fr", "nl", "de", "es", "it", "pt", "sv", "da", "nb", "pl", "cs", "fi")
 SURE, AMBIGUOUS, REJECTED = 0.9, 0.6, 0.2
-# Countries (ISO 3166 alpha-2, upper case) that write numeric dates month first.
-MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "FM", "MH", "PW"})
-
-
-def month_first(country: str | None) -> bool:
-    """The date order of a sender's country (None: day first, the default of this platform)."""
-    return (country or "").upper() in MONTH_FIRST_COUNTRIES
 
 
 @cache
@@ -74,7 +68,7 @@ def _day_month(parts: dict[str, str], first_is_month: bool) -> tuple[int, int, b
 
 def dates(text: str, source: str, first_is_month: bool = False) -> list[Entity]:
     """Every date in `text`; numeric dates that could be read both ways in the order of
-    `first_is_month` (see `month_first`), with the confidence `AMBIGUOUS`."""
+    `first_is_month`, with the confidence `AMBIGUOUS`."""
     found = []
     months = month_numbers()
     for pattern, order in _PATTERNS:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from lockgate.extraction import reasons
 from lockgate.extraction.budget import BudgetExceeded, time_budget
 from lockgate.extraction.contacts import country_of_domain, document_country
-from lockgate.extraction.dates import month_first
 from lockgate.extraction.entities import extract_entities
 from lockgate.extraction.formats import (
     Limits,
@@ -75,7 +74,7 @@ def _readable(doc: Parsed, sections: list[Section]) -> bool:
     )
 
 
-def _fields(row: dict, doc: Parsed, person_finder, attachment_sections) -> dict:
+def _fields(row: dict, doc: Parsed, person_finder, attachment_sections, limits: Limits) -> dict:
     sections = [s for s in doc.sections if s.text.strip()] + attachment_sections
     if not _readable(doc, sections):
         raise Quarantined(reasons.NO_TEXT, "no text found")
@@ -86,7 +85,7 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections) -> dict:
     entities, masked = [], []
     for section in sections:
         found = extract_entities(section.text, section.source, language, person_finder, country,
-                                 month_first(country))  # fmt: skip
+                                 country in limits.month_first_countries)  # fmt: skip
         entities.extend(found)
         masked.append(mask_text(section.text, found))
     return row | {
@@ -165,7 +164,7 @@ def _texts(read: _Read) -> Iterator[str]:
         yield from _texts(child)
 
 
-def _finish(read: _Read, person_finder, out: list[dict]) -> list[Section]:
+def _finish(read: _Read, person_finder, out: list[dict], limits: Limits) -> list[Section]:
     """Phase two: append the rows of `read` (its own, then its attachments') to `out`; return
     its text sections and its attachments' for a parent to include."""
     index = len(out)
@@ -175,9 +174,9 @@ def _finish(read: _Read, person_finder, out: list[dict]) -> list[Section]:
     attachment_sections = []
     for child in read.children:
         attachment_sections += [Section("attachment", s.text)
-                                for s in _finish(child, person_finder, out)]  # fmt: skip
+                                for s in _finish(child, person_finder, out, limits)]  # fmt: skip
     try:
-        out[index] = _fields(read.row, read.doc, person_finder, attachment_sections)
+        out[index] = _fields(read.row, read.doc, person_finder, attachment_sections, limits)
     except Exception as exc:  # noqa: BLE001 - as in `_read`
         out[index] = read.row | _quarantine_of(exc, read.row["source_file"])
         return []
@@ -223,7 +222,7 @@ def extract_batch(
         out: list[dict] = []
         try:
             with time_budget(max(budget - elapsed, 1e-3) if budget > 0 else 0):
-                _finish(read, person_finder, out)
+                _finish(read, person_finder, out, limits)
         except BudgetExceeded:
             out = _out_of_time(file_name, data, doc_id,
                                elapsed + time.monotonic() - started, limits)  # fmt: skip

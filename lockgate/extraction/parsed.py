@@ -15,9 +15,14 @@ class Quarantined(Exception):
         self.detail = detail
 
 
+# Countries (ISO 3166 alpha-2) that write numeric dates month first.
+MONTH_FIRST_COUNTRIES = ("US", "PH", "FM", "MH", "PW")
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What one received file may cost (from the environment's extraction policy)."""
+    """What one received file may cost, and how its locale-dependent fields are read (from the
+    environment's extraction policy)."""
 
     max_bytes: int = 20_000_000
     max_text_chars: int = 2_000_000
@@ -25,6 +30,9 @@ class Limits:
     max_attachments: int = 50
     time_budget_seconds: float = 10.0
     ocr: bool = True
+    # A numeric date that reads both ways is read month first when its sender is in one of
+    # these countries (sender domain or signature address), day first otherwise.
+    month_first_countries: tuple[str, ...] = MONTH_FIRST_COUNTRIES
 
 
 @dataclass

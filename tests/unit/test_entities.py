@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from lockgate.extraction import extract_entities, mask_text
@@ -358,3 +360,17 @@ def test_a_unit_price_keeps_its_decimals_and_three_decimals_group_thousands():
 def test_an_unnamed_bic_counts_only_in_upper_case_and_registered():
     found = _found("Auftraggeber HYVEDEMM300 Empfaenger INGDDEFFXXX; TRANSFER; hyvedemm300")
     assert {n for t, n, v in found if t == "BIC"} == {"HYVEDEMM300", "INGDDEFFXXX"}
+
+
+def test_the_month_first_countries_are_the_environments_policy(tmp_path):
+    from lockgate.config import load_settings
+    from lockgate.extraction import extract_record
+
+    limits = load_settings("local", "dev", tmp_path).policy.extraction.limits()
+    assert "US" in limits.month_first_countries
+    mail = b"From: ops@bank.ca\nSubject: Wire\n\nThe wire of 03/04/2026 settled.\n"
+    dates = [e["normalized"] for e in extract_record("ca.eml", mail, limits)["entities"]]
+    assert dates == ["2026-04-03"]  # Canada is not in the list: day first
+    canadian = replace(limits, month_first_countries=(*limits.month_first_countries, "CA"))
+    dates = [e["normalized"] for e in extract_record("ca.eml", mail, canadian)["entities"]]
+    assert dates == ["2026-03-04"]
