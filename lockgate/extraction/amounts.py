@@ -1,22 +1,37 @@
-"""Amounts with a currency: ISO codes, symbols or words (en, fr, nl, de), before or after the
-number, in 1,234.56 / 1.234,56 / 1 234,56 styles, with their sign.
+"""Amounts with a currency: ISO 4217 codes, symbols or words (en, fr, nl, de), before or after
+the number, in 1,234.56 / 1.234,56 / 1 234,56 / 1'234.56 styles, with their sign and scale.
 
 A negative amount is written with a leading minus, a trailing minus or its number in
 parentheses, as accountants do; the sign is kept in the normalised value (`-198.90 USD`).
 A number that runs on into a longer token (`$5.1.5`, `2046,`) is not an amount. A currency on the line before or
 after its number (an HTML table's cells) is read when nothing on the same line claims it.
+A bank statement's column layout ("EUR          100,00-") and a SWIFT field's glued one
+(":62F:C200102EUR379,29") are read too; "35 Millionen Euro" is 35000000.00 EUR; "$" is the
+dollar of the sender's country (Canada's, Australia's ...), the US dollar otherwise.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+
+from babel.numbers import list_currencies
 
 from lockgate.extraction.spans import Entity
 
-CURRENCY_CODES = (
-    "EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD",
-)  # fmt: skip
-SYMBOLS = {"€": "EUR", "$": "USD", "US$": "USD", "£": "GBP", "¥": "JPY"}
+# Every ISO 4217 code Babel knows (current and historic: a bank's archive holds DEM and FRF
+# letters), but for the few that are also words or names in capitals ("ALL", "TOP", "BSD"), the
+# prefix of Swiss company numbers (CHE-112.203.184) and test codes.
+_WORD_CODES = {
+    "ALL", "TOP", "CUP", "MOP", "BAD", "BAN", "BEL", "PES", "SOS", "MAD", "BSD", "CHE", "CHW",
+    "XXX", "XTS",
+}  # fmt: skip
+CURRENCY_CODES = tuple(sorted(set(list_currencies()) - _WORD_CODES))
+SYMBOLS = {"€": "EUR", "$": "USD", "US$": "USD", "£": "GBP", "¥": "JPY", "DM": "DEM"}
+# The dollar a "$" is, by the sender's country; the US dollar for any other.
+DOLLAR_BY_COUNTRY = {
+    "CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "HK": "HKD", "MX": "MXN", "TW": "TWD",
+}  # fmt: skip
 # Currency words after a number, in the four languages (matched without regard to case).
 WORDS = {
     "euro": "EUR", "euros": "EUR",
@@ -29,44 +44,82 @@ WORDS = {
     "schweizer franken": "CHF", "franken": "CHF", "zwitserse franken": "CHF",
     "zwitserse frank": "CHF", "yen": "JPY",
 }  # fmt: skip
+# Words that scale the number before them, in the four languages.
+SCALES = {
+    "thousand": 10**3, "mille": 10**3, "tausend": 10**3, "duizend": 10**3,
+    "million": 10**6, "millions": 10**6, "millionen": 10**6, "million(s)": 10**6, "mio": 10**6,
+    "miljoen": 10**6, "mln": 10**6,
+    "billion": 10**9, "billions": 10**9, "milliard": 10**9, "milliards": 10**9,
+    "milliarde": 10**9, "milliarden": 10**9, "mrd": 10**9, "miljard": 10**9, "bn": 10**9,
+}  # fmt: skip
 _THOUSANDS = "[,.'\u00a0\u202f ]"
-# Two decimals, or four to six for a unit price (three would read as a thousands group).
-_NUMBER = rf"(?:\d{{1,3}}(?:{_THOUSANDS}\d{{3}})+|\d+)(?:[.,]\d{{1,2}}(?!\d)|[.,]\d{{4,6}})?"
+# Two decimals, or four to six for a unit price (three would read as a thousands group, but
+# after a zero: 0.025); ",-" and ",--" are the German and Dutch way of writing ",00".
+_NUMBER = (rf"(?:[1-9]\d{{0,2}}(?:{_THOUSANDS}\d{{3}})+|\d+)"
+           rf"(?:[.,]\d{{1,2}}(?!\d)|[.,]\d{{4,6}}|,-{{1,2}}(?![\d-]))?|0[.,]\d{{3}}")  # fmt: skip
+
+
+def _alternation(words) -> str:
+    """A regex alternation of `words`, grouped by first letter (fast on hundreds of codes)."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        groups.setdefault(word[:1], []).append(re.escape(word[1:]))
+    return "|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in groups.items())
+
+
 _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
-_CODE = "|".join(CURRENCY_CODES)
+_CODE = _alternation(CURRENCY_CODES)
 _WORD = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(WORDS, key=len, reverse=True))
+_SCALE = "|".join(re.escape(w) for w in sorted(SCALES, key=len, reverse=True))
 _BEFORE = rf"(?P<pre>{_CODE}|{_SYMBOL})"
 _AFTER = rf"(?:\((?P<paren>{_CODE})\)|(?P<post>{_CODE}|{_SYMBOL}|(?i:{_WORD})))"
-_START = r"(?<![\w.,])(?<!\w-)"  # not inside a longer token (nor hyphenated to one)
+# Not inside a longer token (nor hyphenated to one); a code may follow digits (SWIFT fields).
+_START = r"(?<![\w.,])(?<!\w-)"
+_CODE_START = r"(?<![^\W\d_])(?<![.,])(?<!\w-)"
 _NUMBER_END = r"(?![\d]|[.,]\d)"  # nor running on into one
 _WORD_END = r"(?!\.?[^\W\d_])"  # a code's number is not glued to a word (EUR01.prod)
+_SCALED = rf"(?:[ \u00a0](?P<scale>(?i:{_SCALE}))\.?(?![^\W\d_]))?"
 
 
-def _pattern(gap: str) -> re.Pattern:
+def _pattern(gap: str, before_gap: str) -> re.Pattern:
     return re.compile(
-        rf"{_START}{_BEFORE}{gap}(?P<open>\()?(?P<minus>[{_MINUS}])?(?P<n1>{_NUMBER}){_NUMBER_END}"
-        rf"{_WORD_END}"
-        rf"|{_START}(?P<n2>{_NUMBER}){_NUMBER_END}(?P<trail>-)?(?P<close>\))?{gap}{_AFTER}"
+        rf"{_CODE_START}{_BEFORE}{before_gap}(?P<open>\()?(?P<minus>[{_MINUS}])?(?P<n1>{_NUMBER})"
+        rf"{_NUMBER_END}{_SCALED}{_WORD_END}"
+        rf"|{_START}(?P<n2>{_NUMBER}){_NUMBER_END}(?P<trail>-)?(?P<close>\))?"
+        rf"{_SCALED.replace('scale', 'scale2')}{gap}{_AFTER}"
         r"(?![A-Za-z])"
     )
 
 
 _MINUS = "-\u2212\u2013"  # hyphen-minus, minus sign, en dash
-_SAME_LINE = _pattern(r"[\u00a0\u202f ]?")
-_NEXT_LINE = _pattern(r"[ \t]*\r?\n[ \t]*")
+# On one line a code may stand in a column before its number ("EUR          100,00-").
+_SAME_LINE = _pattern(r"[\u00a0\u202f ]?", r"[ \t\u00a0\u202f]{0,24}")
+# On the next line, or two lines down after the amount's label, as a Swiss QR bill prints its
+# cells ("Währung\nCHF\nBetrag\n1 756.05").
+_LINE = r"[ \t]*\r?\n[ \t]*"
+_AMOUNT_LABEL = r"(?i:amount|betrag|montant|importo|bedrag|importe)[ \t]*:?"
+_NEXT_LINE = _pattern(_LINE, rf"{_LINE}(?:{_AMOUNT_LABEL}{_LINE})?")
 
 
-def normalize_number(number: str) -> str | None:
+def normalize_number(number: str, scale: int = 1) -> str | None:
     """'1.234,56' and '1,234.56' → '1234.56'; a separator followed by three digits groups
-    thousands; a unit price keeps its four to six decimals ('41,1765' → '41.1765')."""
+    thousands (but after a lone zero: '0.025'); a unit price keeps its four to six decimals
+    ('41,1765' → '41.1765'); ',-' is ',00'; `scale` multiplies ('35', 10**6 → '35000000.00')."""
+    number = re.sub(r",-+$", "", number)
     last = max(number.rfind("."), number.rfind(","))
-    if last != -1 and len(number) - last - 1 in (1, 2, 4, 5, 6):
+    decimals = len(number) - last - 1
+    if last != -1 and (decimals in (1, 2, 4, 5, 6) or (decimals == 3 and number[:last] == "0")):
         whole, frac = number[:last], number[last + 1 :]
     else:
         whole, frac = number, "00"
     whole = re.sub(r"[^\d]", "", whole)
     if not whole:
         return None
+    if len(frac) > 2:  # 109,320000 is 109.32; 0,4202512 stays
+        frac = frac.rstrip("0")
+    if scale != 1:
+        value = Decimal(f"{whole}.{frac}") * scale
+        return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value)
     return f"{int(whole)}.{frac.ljust(2, '0')}"
 
 
@@ -83,8 +136,11 @@ def _signed(text: str, m: re.Match) -> tuple[bool, int, int]:
         return True, start - 1, end
     if m.group("open") or m.group("close"):  # one parenthesis alone: a number, not an amount
         return False, -1, -1
-    if start > 0 and text[start - 1] in _MINUS and (start < 2 or not text[start - 2].isalnum()):
-        return True, start - 1, end
+    for gap in (1, 2):  # "-45,00 EUR", and "- 16,40 EUR" as Dutch statements print it
+        sign = start - gap
+        if sign >= 0 and text[sign] in _MINUS and text[sign + 1 : start].isspace() is (gap == 2):
+            if sign == 0 or not text[sign - 1].isalnum():
+                return True, sign, end
     if m.group("n1") and end < len(text) and text[end] in _MINUS:
         if end + 1 == len(text) or not text[end + 1].isalnum():
             return True, start, end + 1
@@ -92,24 +148,29 @@ def _signed(text: str, m: re.Match) -> tuple[bool, int, int]:
     return False, start, end
 
 
-def _currency(m: re.Match) -> str:
+def _currency(m: re.Match, country: str | None) -> str:
     mark = m.group("pre") or m.group("paren") or m.group("post")
+    if mark == "$":
+        return DOLLAR_BY_COUNTRY.get(country or "", "USD")
     return SYMBOLS.get(mark) or WORDS.get(mark.lower()) or mark
 
 
-def amounts(text: str, source: str) -> list[Entity]:
+def amounts(text: str, source: str, country: str | None = None) -> list[Entity]:
+    """Every amount in `text`; `country` (the sender's) says which dollar "$" is."""
     found: list[Entity] = []
     for pattern in (_SAME_LINE, _NEXT_LINE):
         for m in pattern.finditer(text):
             if any(e.start < m.end() and m.start() < e.end for e in found):
                 continue  # the same line's reading wins
-            value = normalize_number(m.group("n1") or m.group("n2"))
+            scale = m.group("scale") or m.group("scale2")
+            value = normalize_number(m.group("n1") or m.group("n2"),
+                                     SCALES[scale.lower()] if scale else 1)  # fmt: skip
             if value is None:
                 continue
             negative, start, end = _signed(text, m)
             if start < 0:
                 continue
-            normalized = f"{'-' if negative else ''}{value} {_currency(m)}"
+            normalized = f"{'-' if negative else ''}{value} {_currency(m, country)}"
             found.append(
                 Entity("AMOUNT", text[start:end], normalized, source, start, end, True, 0.9)
             )

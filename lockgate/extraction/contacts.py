@@ -23,10 +23,20 @@ _REFERENCE = re.compile(r"\b(?:CASE|SR|TRX|CA|REF|INV|PAY)-\d{4}-\d{4,8}\b")
 _DIGIT = re.compile(r"\d")
 
 
+# A line that names a message or an event, not a mailbox: its address-shaped values are ids
+# (Message-ID: <CAKK...@mail.gmail.com>, an iCalendar UID:...@google.com).
+_ID_LINE = re.compile(
+    r"(?im)^[ \t>]*(?:message-id|in-reply-to|references|content-id|uid)[ \t]*[:=]"
+)
+
+
 def emails(text: str, source: str) -> list[Entity]:
+    """E-mail addresses, but for the ids on Message-ID, References, Content-ID or UID lines."""
+    id_lines = [(m.start(), text.find("\n", m.end())) for m in _ID_LINE.finditer(text)]
     return [
         Entity("EMAIL", m.group(0), m.group(0).lower(), source, m.start(), m.end(), True, 0.99)
         for m in _EMAIL.finditer(text)
+        if not any(start <= m.start() and (end < 0 or m.start() < end) for start, end in id_lines)
     ]
 
 
@@ -75,38 +85,117 @@ def country_of_domain(domain: str | None) -> str | None:
     return _TLD_REGION.get(tld, tld.upper())
 
 
+# A web address written in a letter's footer ("www.sparkasse.at", "https://bank.de/..."): its
+# host; and an account printed as "IBAN: DE89 ...": its country.
+_WEB_HOST = re.compile(r"(?i)\b(?:https?://|www\.)((?:[a-z0-9-]+\.)+[a-z]{2,})\b")
+_LABELLED_IBAN = re.compile(r"\bIBAN\b[\s:.]*([A-Z]{2})\d\d")
+
+
 def document_country(text: str) -> str | None:
-    """The country of the first e-mail address in `text` with a country-code domain (a
-    signature's address says where a letter that has no sender header comes from)."""
-    for match in _EMAIL.finditer(text):
-        country = country_of_domain(match.group(0).rsplit("@", 1)[1])
-        if country is not None:
-            return country
+    """Where a letter that has no sender header comes from: the country of the first e-mail
+    address in `text` with a country-code domain (a signature's), else of the first such web
+    address (a footer's), else of the first IBAN printed after its label (an invoice's payee)."""
+    hints = (
+        (_EMAIL, lambda m: country_of_domain(m.group(0).rsplit("@", 1)[1])),
+        (_WEB_HOST, lambda m: country_of_domain(m.group(1))),
+        (_LABELLED_IBAN, lambda m: m.group(1) if m.group(1) in phonenumbers.SUPPORTED_REGIONS else None),
+    )  # fmt: skip
+    for pattern, country_of in hints:
+        for match in pattern.finditer(text):
+            if (country := country_of(match)) is not None:
+                return country
     return None
+
+
+# What people write before a phone number, in the languages of Europe's correspondence: the
+# word (anywhere in the few characters before the number on its line, with no digit between),
+# or a single letter just before it, apart from it ("T +49 ...", "F 05 0100-942300", "p: 512-...").
+_CUE_WORD = re.compile(
+    r"(?i)(?<![^\W\d_])(?:tel|tél|tlf|tfn|telefon|telephone|téléphone|telefono|teléfono|telefoon"
+    r"|phone|ph|fon|fone|fernruf|fax|telefax|télécopie|mobile?|mobil|mob|handy|cell|gsm|portable"
+    r"|natel|contact|kontakt|contacto|contatto|call|hotline|toll-free|appel(?:ez)?|anrufen|bellen"
+    r"|тел|телефон|факс)(?![^\W\d_])"
+)
+_CUE_LETTER = re.compile(r"(?:^|[\s|,;(/-])(?:[TFMP](?:\s*[:.]\s*|\s+)|[tfmp]\s*[:.]\s*)$")
+_CUE_REACH = 48  # characters before a number a cue may stand in (whitespace runs count as one)
+# North American numbers as written there: (818) 708-8131, 512-417-1762, 1-800-827-1000.
+_NANP = re.compile(r"(?:\+?1[-. ]?)?(?:\([2-9]\d\d\)\s?|[2-9]\d\d[-. ])[2-9]\d\d[-. ]?\d{4}")
+
+
+def phone_cued(text: str, start: int) -> bool:
+    """Whether a phone label stands before offset `start` on its line: a cue word with no digit
+    between it and the number, or a single-letter one right before it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = " ".join(text[max(line_start, start - 4 * _CUE_REACH) : start].split())
+    before = before[-_CUE_REACH:] + (" " if text[start - 1 : start].isspace() else "")
+    if _CUE_LETTER.search(before):
+        return True
+    cues = list(_CUE_WORD.finditer(before))
+    return bool(cues) and not _DIGIT.search(before[cues[-1].end() :])
+
+
+_INTERNATIONAL = re.compile(r"\s*(?:\+|00[1-9])")  # a country code after + or the 00 prefix
+# A number that is only possible (not valid) has at least this many digits after its country
+# code: "+49 123 456789" is a placeholder people write, "+49 7891" the start of one cut by a
+# line break.
+_PLACEHOLDER_DIGITS = 6
 
 
 def phones(
     text: str, source: str, language: str | None, country: str | None = None
 ) -> list[Entity]:
-    """Valid numbers only (libphonenumber's VALID leniency), normalised to E.164.
+    """Phone numbers, normalised to E.164 (libphonenumber).
 
-    A number written with its country code needs no region. A national one is read in the
-    sender's `country` when it is known and the number is valid there; otherwise in the home
-    region of the document's language, with a lower confidence (0.6): the language alone does
-    not say where a number is from.
+    A number needs a reason to be one. Written with its country code (+49, 0049), a valid
+    number is one anywhere (0.95). A national number is one when a phone label stands before it
+    ("Tel.:", "Fax", "T", "тел.": `phone_cued`): read in the sender's `country` (0.9), else in
+    the home region of the document's language (0.6: the language alone does not say where a
+    number is from), or in North America when it is written the way numbers are there (0.8).
+    A number libphonenumber calls possible but not valid (a placeholder like "+49 123 456789",
+    "(555) 23 87-0") is one only after a label, with a lower confidence (0.7 or less). A valid
+    national number without a label (an account, a tax or a customer number as often as a phone)
+    is kept as a rejected candidate (`valid=False`): masked, never a value.
     """
     if not _DIGIT.search(text):  # no digit, no number: skip the (slow) matcher
         return []
     known = country if country in phonenumbers.SUPPORTED_REGIONS else None
     fallback = REGION_BY_LANGUAGE.get(language or "", "GB")
+    regions = list(dict.fromkeys(r for r in (known, fallback) if r))
+    if "US" not in regions and _NANP.search(text):
+        regions.append("US")
+    matches = [(region, match) for region in regions
+               for match in _Matcher(text, region, leniency=Leniency.POSSIBLE)]  # fmt: skip
     found: list[Entity] = []
-    for region in dict.fromkeys(r for r in (known, fallback) if r):
-        for match in _Matcher(text, region, leniency=Leniency.VALID):
+    for want_valid in (True, False):  # a reading where the number is valid wins over any other
+        for region, match in matches:
             if any(match.start < e.end and e.start < match.end for e in found):
-                continue  # read already, in the sender's own region
-            e164 = phonenumbers.format_number(match.number, PhoneNumberFormat.E164)
-            international = match.raw_string.lstrip().startswith("+")
-            confidence = 0.95 if international else 0.85 if region == known else 0.6
-            found.append(Entity("PHONE", match.raw_string, e164, source, match.start, match.end,
-                                True, confidence))  # fmt: skip
+                continue
+            if phonenumbers.is_valid_number(match.number) != want_valid:
+                continue
+            entity = _phone(match, region, known, text, source)
+            if entity is not None:
+                found.append(entity)
     return found
+
+
+def _phone(match, region: str, known: str | None, text: str, source: str) -> Entity | None:
+    """The entity of one libphonenumber match read in `region`, or None when it is none."""
+    number, raw = match.number, match.raw_string
+    valid, international = phonenumbers.is_valid_number(number), bool(_INTERNATIONAL.match(raw))
+    if not valid and len(phonenumbers.national_significant_number(number)) < _PLACEHOLDER_DIGITS:
+        return None
+    if region == "US" and not international and not _NANP.fullmatch(raw.strip()):
+        return None  # North America is tried only for numbers written its way
+    cued = phone_cued(text, match.start)
+    if international:
+        confidence = 0.95 if valid else 0.7 if cued else None
+    elif cued:
+        confidence = 0.9 if region == known else 0.8 if region == "US" else 0.6
+        confidence = confidence if valid else round(confidence - 0.2, 2)
+    else:
+        confidence = 0.4 if valid else None
+    if confidence is None:
+        return None
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return Entity("PHONE", raw, e164, source, match.start, match.end,
+                  international or cued, confidence)  # fmt: skip

@@ -39,13 +39,32 @@ def month_numbers() -> dict[str, int]:
 _GAP = r"[ \n\u00a0]"  # written-out dates may wrap across a line in PDFs
 _ORDINAL = r"(?:st|nd|rd|th|er|e|ste|de|º|\.)?"
 _MONTH = r"([^\W\d_]{3,12})\.?"  # a word, then looked up in `month_numbers`
+_YEAR = r"((?:19|20)\d\d)(?!\d)"  # a four-digit year; a letter may follow (PDF text runs on)
+# Compact dates are read only where a format or a label says they are dates: the SWIFT MT
+# fields that open with one (:30V:20090224, :32A:, :61:200125, :60F:C200101EUR...), and a
+# "date"/"datum"/"fecha"... label on their line (DATE DE LIVRAISON : 20181230).
+_SWIFT_FIELD = r"(?m)^:(?:30[A-Z]?|31[A-Z]?|32A|33A|34A|61|6[02][FM]|64|65):[CD]?"
+_DATE_LABEL = r"(?i)\b(?:date|dated|datum|fecha|data|datum\w*)\b[^\n\d]{0,30}?"
+# (pattern, what its groups are): y year, m month, d day, M month name, a/b a numeric date's
+# first and second numbers (their order is the locale's), _ a separator. The date's span is
+# from its first group to its last.
 _PATTERNS = (
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), ("y", "m", "d")),
-    (re.compile(r"(?<![\d./-])(\d{1,2})([./-])(\d{1,2})\2(\d{4})\b"), ("a", "_", "b", "y")),
-    (re.compile(rf"\b(\d{{1,2}}){_ORDINAL}{_GAP}(?:de{_GAP})?{_MONTH},?{_GAP}(?:de{_GAP})?(\d{{4}})\b"),
+    (re.compile(rf"\b{_YEAR[:-6]}-(\d{{2}})-(\d{{2}})\b"), ("y", "m", "d")),
+    # the year may follow a space or, in PDF text, the next line (16.09.\n    2024)
+    (re.compile(rf"(?<![\d./-])(\d{{1,2}})([./-])(\d{{1,2}})\2(?: |[ \t]*\n[ \t]*)?{_YEAR}"),
+     ("a", "_", "b", "y")),
+    # two-digit years need two-digit days and months (3.10.12 is a version, 01.05.14 a date)
+    (re.compile(r"(?<![\d./])(\d{2})([./-])(\d{2})\2(\d{2})(?!\d|[./]\d)"), ("a", "_", "b", "y")),
+    (re.compile(rf"\b(\d{{1,2}}){_ORDINAL}{_GAP}(?:de{_GAP})?{_MONTH},?{_GAP}(?:de{_GAP})?{_YEAR}"),
      ("d", "M", "y")),
     (re.compile(rf"\b(\d{{1,2}})-{_MONTH}-(\d{{4}}|\d{{2}})\b"), ("d", "M", "y")),
-    (re.compile(rf"\b{_MONTH}{_GAP}(\d{{1,2}}){_ORDINAL},?{_GAP}(\d{{4}})\b"), ("M", "d", "y")),
+    (re.compile(rf"\b{_MONTH}{_GAP}(\d{{1,2}}){_ORDINAL},?{_GAP}{_YEAR}"), ("M", "d", "y")),
+    (re.compile(rf"\b{_MONTH}-(\d{{1,2}})-(\d{{4}}|\d{{2}})\b"), ("M", "d", "y")),  # March-09-12
+    (re.compile(rf"\b{_YEAR}{_GAP}{_MONTH}{_GAP}(\d{{1,2}})\b"), ("y", "M", "d")),  # 1995 Sep 19
+    (re.compile(r"(\d{4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日"), ("y", "m", "d")),
+    (re.compile(rf"{_SWIFT_FIELD}{_YEAR[:-6]}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d")),
+    (re.compile(rf"{_SWIFT_FIELD}(\d\d)(\d\d)(\d\d)"), ("y", "m", "d")),
+    (re.compile(rf"{_DATE_LABEL}{_YEAR[:-6]}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d")),
 )  # fmt: skip
 
 
@@ -84,12 +103,13 @@ def dates(text: str, source: str, first_is_month: bool = False) -> list[Entity]:
                 day, month, ambiguous = _day_month(parts, first_is_month)
             else:
                 day, month = int(parts["d"]), int(parts["m"])
+            start, end = m.start(1), m.end(m.lastindex)
             try:
                 value = date(_year(parts["y"]), month, day)
             except ValueError:
-                found.append(Entity("DATE", m.group(0), "", source, m.start(), m.end(), False,
+                found.append(Entity("DATE", text[start:end], "", source, start, end, False,
                                     REJECTED))  # fmt: skip
                 continue
-            found.append(Entity("DATE", m.group(0), value.isoformat(), source, m.start(), m.end(),
+            found.append(Entity("DATE", text[start:end], value.isoformat(), source, start, end,
                                 True, AMBIGUOUS if ambiguous else SURE))  # fmt: skip
     return found

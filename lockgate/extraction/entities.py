@@ -25,7 +25,7 @@ def extract_entities(
     """Fields found in `text`, spans relative to it; one entity per span (see `resolve_overlaps`).
 
     `country` (the sender's, when known) and else `language` pick the region national phone
-    numbers are read in; `month_first` is the order of numeric dates that read both ways;
+    numbers are read in, and `country` which dollar "$" is; `month_first` is the order of numeric dates that read both ways;
     `person_finder(text, source)` is the trained name model, added to the names under a
     signature's closing formula.
     """
@@ -34,7 +34,7 @@ def extract_entities(
         + identifiers.bics(text, source)
         + identifiers.isins(text, source)
         + identifiers.leis(text, source)
-        + amounts.amounts(text, source)
+        + amounts.amounts(text, source, country)
         + dates.dates(text, source, month_first)
         + contacts.references(text, source)
         + contacts.emails(text, source)

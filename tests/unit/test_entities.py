@@ -307,12 +307,86 @@ def test_a_national_number_is_read_in_the_senders_country_before_the_languages()
                if e.type == "PHONE"}  # fmt: skip
     by_language = {(e.normalized, e.confidence) for e in extract_entities(text, "body", "fr")
                    if e.type == "PHONE"}  # fmt: skip
-    assert italian == {("+390612345678", 0.85)}
+    assert italian == {("+390612345678", 0.9)}
     assert by_language == {("+33612345678", 0.6)}  # the language alone: a lower confidence
     uk = extract_entities("Call 020 7946 0958.", "body", "en", country="DE")
     assert [(e.normalized, e.confidence) for e in uk if e.type == "PHONE"] == [
         ("+442079460958", 0.6)
     ]
+
+
+def _phones(text, language="de", country=None):
+    return [(e.value, e.normalized, e.valid, e.confidence)
+            for e in extract_entities(text, "body", language, country=country)
+            if e.type == "PHONE"]  # fmt: skip
+
+
+def test_a_national_number_without_a_phone_label_is_masked_but_no_phone():
+    # Real bank statements: a customer number and a tax number are valid German phone numbers.
+    text = "Kundennummer 0333801865\nSteuernummer: 047 220 2800 4\nTel.: 030 901820"
+    assert _phones(text, country="DE") == [
+        ("0333801865", "+49333801865", False, 0.4),
+        ("047 220 2800 4", "+494722028004", False, 0.4),
+        ("030 901820", "+4930901820", True, 0.9),
+    ]
+    masked = mask_text(text, extract_entities(text, "body", "de", country="DE"))
+    assert "0333801865" not in masked and "047 220" not in masked  # masked all the same
+
+
+def test_phone_labels_of_many_kinds_and_languages():
+    cases = {
+        "Fernruf: 0 18 88/6 81-0": "+4918886810",
+        "Telefon:\t\r \xa0\t\r \xa0\t\r \xa001234/987654": "+491234987654",
+        "Sparkasse Marktplatz 18 T 05 0100-942300 Firmensitz": "+4350100942300",
+        "тел. 8 (343) 072-00-00": "+73430720000",
+        "Tlf. 74 37 37 37 eller": "+4574373737",
+    }
+    for text, e164 in cases.items():
+        country = {"Sparkasse": "AT", "тел.": "RU", "Tlf.": "DK"}
+        region = next((c for k, c in country.items() if k in text), "DE")
+        assert [p[1] for p in _phones(text, country=region) if p[2]] == [e164], text
+
+
+def test_a_single_letter_is_a_label_only_apart_from_the_number():
+    assert [p[2] for p in _phones("Rechnungsnummer W07700-0000535645/25", country="DE")] == [False]
+    assert [p[2] for p in _phones("M 030 901820", country="DE")] == [True]
+    assert [p[2] for p in _phones("M030 901820", country="DE")] == [False]
+
+
+def test_a_placeholder_number_counts_only_after_a_label():
+    # Test invoices print numbers no network has; people still write them as phone numbers.
+    assert _phones("Telefon: +49 321 456789") == [("+49 321 456789", "+49321456789", True, 0.7)]
+    assert _phones("Fax: 01234/987655", country="DE") == [
+        ("01234/987655", "+491234987655", True, 0.7)
+    ]
+    assert _phones("Artikel +49 321 456789") == []
+    # A number cut by a line break is too short to be a placeholder.
+    assert _phones("F +49(0)7891\n11-1000", country="DE")[:1] == []
+
+
+def test_north_american_numbers_are_read_there_when_written_that_way():
+    assert _phones("p: 512-417-1762  |  t: @mail_gun", "en") == [
+        ("512-417-1762", "+15124171762", True, 0.8)
+    ]
+    assert _phones("call us toll-free at 1-800-827-1000 (TTY:711)", "en")[0][1] == "+18008271000"
+    assert _phones("Tel: 020 7946 0958", "en") == [("020 7946 0958", "+442079460958", True, 0.6)]
+
+
+def test_a_valid_international_number_needs_no_label():
+    assert _phones("Lieferant GmbH +49 30 901820 Betreff") == [
+        ("+49 30 901820", "+4930901820", True, 0.95)
+    ]
+    assert _phones("Lieferant GmbH +49 7891 11-59333 Betreff") == []  # a placeholder, unlabelled
+    assert _phones("Hotline 00800 00 222 337")[0][1:3] == ("+80000222337", True)
+
+
+def test_a_letter_without_a_sender_is_placed_by_its_web_site_or_its_iban():
+    from lockgate.extraction.contacts import document_country
+
+    assert document_country("Sparkasse Neuhofen www.sparkasse.at/neuhofen") == "AT"
+    assert document_country("see https://www.example.com/x, IBAN: NL91 ABNA 0417 1643 00") == "NL"
+    assert document_country("mail@bank.de, www.sparkasse.at") == "DE"  # an address first
+    assert document_country("IBAN 12 34, www.example.com") is None
 
 
 def test_a_dotted_date_is_not_a_german_phone_number():
@@ -374,3 +448,66 @@ def test_the_month_first_countries_are_the_environments_policy(tmp_path):
     canadian = replace(limits, month_first_countries=(*limits.month_first_countries, "CA"))
     dates = [e["normalized"] for e in extract_record("ca.eml", mail, canadian)["entities"]]
     assert dates == ["2026-03-04"]
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("from Friday, 12/22/95, through", "1995-12-22"),  # a two-digit year, month first
+        ("исключение период с 25/05/19 по", "2019-05-25"),
+        ("Zahlungsziel 21.05.14\n", "2014-05-21"),
+        ("sent on 1995 Sep 19 at 13:30", "1995-09-19"),
+        ("Sent: March-09-12 4:22 PM", "2012-03-09"),
+        ("2012 年 3 月 27 日", "2012-03-27"),
+        ("Kauf, 16.09. \n                2024, 110,96", "2024-09-16"),  # the year on the next line
+        ("Gedownload op : 24/07/2024A", "2024-07-24"),  # PDF text running on
+        ("18 april 2014Factuurdatum", "2014-04-18"),
+        (":30V:20090224\n", "2009-02-24"),  # SWIFT MT fields
+        (":60F:C200101EUR444,29\n", "2020-01-01"),
+        ("DATE DE LIVRAISON : 20181230", "2018-12-30"),  # a labelled compact date
+    ],
+)  # fmt: skip
+def test_two_digit_years_swift_fields_and_dates_that_pdf_text_breaks(text, iso):
+    assert iso in [n for n, _ in _dates(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["version 3.10.12", "host 10.0.0.1.2", "RE-20171118/506", "Konto 8333-11-25", "Ref 20181230"],
+)
+def test_versions_addresses_and_bare_digit_runs_are_no_dates(text):
+    assert _dates(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "amount"),
+    [
+        ("Vermögen von 100 Millionen Euro!", None, "100000000.00 EUR"),
+        ("EUR 35 million", None, "35000000.00 EUR"),
+        ("It costs $150 a year.", "CA", "150.00 CAD"),  # the sender's dollar
+        ("It costs $150 a year.", None, "150.00 USD"),
+        ("bei 64k: 1500DM bei 2GByte", None, "1500.00 DEM"),
+        ("Total 12.500 INR", None, "12500.00 INR"),  # any ISO 4217 code
+        ("Alter Saldo      EUR                100,00- \n", None, "-100.00 EUR"),  # a column
+        (":62F:C200102EUR379,29\n", None, "379.29 EUR"),  # glued in a SWIFT field
+        ("Beurstaks - 16,40 EUR", None, "-16.40 EUR"),
+        ("Kurswert: 5.000,-- AUD", None, "5000.00 AUD"),
+        ("Preis 0.025 € je Stück", None, "0.025 EUR"),
+        ("Kauf, 109,320000 EUR,", None, "109.32 EUR"),
+        ("Währung\nCHF\nBetrag\n1 756.05\nKonto", None, "1756.05 CHF"),  # a Swiss QR bill
+    ],
+)  # fmt: skip
+def test_amounts_in_statements_swift_fields_qr_bills_and_with_scale_words(text, country, amount):
+    found = extract_entities(text, "body", country=country)
+    assert [e.normalized for e in found if e.type == "AMOUNT"] == [amount]
+
+
+def test_codes_that_are_words_or_company_numbers_are_no_currency():
+    found = _found("UID CHE-112.203.184 MWST; ALL 300 items; BSD 1,2 licence")
+    assert not [n for t, n, v in found if t == "AMOUNT"]
+
+
+def test_ids_on_message_id_and_uid_lines_are_no_addresses():
+    text = ("Message-ID: <CAKK3O5@mail.gmail.com>\nFrom: REDACTED <REDACTED@DOMAIN.COM>\n"
+            "UID:1utaf3e@google.com\n> In-Reply-To: <x@y.com>\nmail me at a@b.de")  # fmt: skip
+    assert [n for t, n, v in _found(text) if t == "EMAIL"] == ["redacted@domain.com", "a@b.de"]
