@@ -17,10 +17,18 @@ _IBAN_START = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{2})(\d{2})")
 # break (PDF text, HTML cells), a hyphen or a dot; at most this many in a row.
 _IBAN_SEPARATORS = frozenset(" \t\n\r\u00a0\u202f\u2007-.")
 _IBAN_SEPARATOR_RUN = 4
-_BIC = re.compile(r"\b([A-Z]{4})([A-Z]{2})([A-Z0-9]{2})([A-Z0-9]{3})?\b", re.IGNORECASE)
-# A BIC is an 8 or 11 letter word: one named as such is a candidate, and so is an unnamed
-# one in upper case that schwifty's bank registry knows (a booking line's counterparty bank).
-_BIC_CONTEXT = re.compile(r"\b(?:BIC|SWIFT)\b[^.!?;]{0,60}$", re.IGNORECASE)
+# An 8 or 11 letter word; or 8 with its label glued on after it, as PDF text runs
+# ("INGBNL2ABIC").
+_BIC = re.compile(
+    r"\b([A-Z]{4})([A-Z]{2})([A-Z0-9]{2})(?:(?=(?:BIC|SWIFT)\b)|([A-Z0-9]{3})?\b)", re.IGNORECASE
+)
+# A BIC is an 8 or 11 letter word: one named as such is a candidate (after "BIC" or "SWIFT",
+# with its label glued after it, or in a SWIFT MT message's option-A party field, ":57A:" and
+# the like, on its line or after the field's /account line), and so is an unnamed one in upper
+# case that schwifty's bank registry knows (a booking line's counterparty bank).
+_BIC_CONTEXT = re.compile(r"\b(?:BIC|SWIFT)\b[^.!?;]{0,60}$|(?:^|\n):\d\dA:(?:/[^\n]*\n)?$",
+                          re.IGNORECASE)  # fmt: skip
+_BIC_LABEL_AFTER = ("BIC", "SWIFT")
 _ISIN = re.compile(r"\b[A-Z]{2}[A-Z0-9]{9}\d\b", re.IGNORECASE)
 _LEI = re.compile(r"\b[A-Z0-9]{18}\d{2}\b", re.IGNORECASE)
 
@@ -75,13 +83,15 @@ def ibans(text: str, source: str) -> list[Entity]:
         if length is None:
             continue
         compact, end, printed = _iban_chars(text, match.start(), length)
-        if len(compact) != length or (end < len(text) and text[end].isalnum()):
+        if len(compact) != length or (end < len(text) and text[end].isdigit()):
             continue
         try:
             IBAN(compact)
             valid = True
         except SchwiftyException:
             valid = False
+        if end < len(text) and text[end].isalpha() and not valid:
+            continue  # a longer word; a valid IBAN may have its label glued on ("...1309IBAN")
         if valid or printed:
             value = text[match.start() : end]
             found.append(_checked("IBAN", value, compact, source, match.start(), end, valid, 0.99))
@@ -104,7 +114,9 @@ def bics(text: str, source: str) -> list[Entity]:
     found = []
     for match in _BIC.finditer(text):
         value = match.group(0)
-        named = _BIC_CONTEXT.search(text[max(0, match.start() - 80) : match.start()])
+        named = _BIC_CONTEXT.search(text[max(0, match.start() - 80) : match.start()]) or (
+            text[match.end() : match.end() + 5].upper().startswith(_BIC_LABEL_AFTER)
+        )
         if not named and not (value.isupper() and _registered_code(value)):
             continue  # an unnamed code counts only as printed by a bank, and registered
         try:

@@ -510,4 +510,21 @@ def test_codes_that_are_words_or_company_numbers_are_no_currency():
 def test_ids_on_message_id_and_uid_lines_are_no_addresses():
     text = ("Message-ID: <CAKK3O5@mail.gmail.com>\nFrom: REDACTED <REDACTED@DOMAIN.COM>\n"
             "UID:1utaf3e@google.com\n> In-Reply-To: <x@y.com>\nmail me at a@b.de")  # fmt: skip
-    assert [n for t, n, v in _found(text) if t == "EMAIL"] == ["redacted@domain.com", "a@b.de"]
+    assert {n for t, n, v in _found(text) if t == "EMAIL"} == {"redacted@domain.com", "a@b.de"}
+
+
+def test_an_iban_and_a_bic_with_their_labels_glued_on_by_pdf_text():
+    found = _found("NL810433941B01BTW \nNL50INGB0683251309IBAN \nINGBNL2ABIC \nPino")
+    assert {(t, n) for t, n, v in found if t in ("IBAN", "BIC") and v} == {
+        ("IBAN", "NL50INGB0683251309"), ("BIC", "INGBNL2A")}  # fmt: skip
+    # a word glued on is allowed only when the check digits hold
+    assert not [n for t, n, v in _found("NL50INGB0683251308IBAN") if t == "IBAN"]
+
+
+def test_bics_in_swift_option_a_party_fields():
+    text = ":82A:CECAESMM017\n:87A:CAAMES2AXXX\n:57A:/DE123\nDEUTDEFF\n:22C:CAAM2A0001CECAMM\n:20:ABCDEFGH"
+    assert {n for t, n, v in _found(text) if t == "BIC"} == {
+        "CECAESMM017",
+        "CAAMES2AXXX",
+        "DEUTDEFF",
+    }
