@@ -84,6 +84,34 @@ def name_lexicon() -> list[str]:
     return sorted(names)
 
 
+# Frequent words of these languages that are no names make a find a phrase, not a name
+# ("Price Total", "Linn Electronics"): wordfreq's lists (Apache-2.0 code, CC BY-SA 4.0 data),
+# read at training and stored in the model blob like the names.
+COMMON_WORD_LANGUAGES = ("en", "de", "fr", "nl", "es", "it")
+COMMON_WORDS_PER_LANGUAGE = 10_000
+
+
+def common_words() -> list[str]:
+    """The most frequent words of COMMON_WORD_LANGUAGES, lower case, letters only."""
+    from wordfreq import top_n_list
+
+    words: set[str] = set()
+    for language in COMMON_WORD_LANGUAGES:
+        words.update(w for w in top_n_list(language, COMMON_WORDS_PER_LANGUAGE) if w.isalpha())
+    return sorted(words)
+
+
+def place_names() -> list[str]:
+    """Lower-case names of countries and of their regions (ISO 3166 via pycountry: "North
+    Carolina", "San Juan", "Puerto Rico"): a model's find that is one is a place."""
+    import pycountry
+
+    found = {c.name.lower() for c in pycountry.countries}
+    found |= {getattr(c, "common_name", c.name).lower() for c in pycountry.countries}
+    found |= {s.name.lower() for s in pycountry.subdivisions}
+    return sorted(found)
+
+
 def _examples(nlp, data: list[Labelled]):
     from spacy.training import Example
 
@@ -126,7 +154,8 @@ def train(
             nlp.update(batch, sgd=optimizer, drop=0.2)
     metrics = score(nlp, holdout)
     blob = srsly.msgpack_dumps({"config": nlp.config.to_str(), "weights": nlp.to_bytes(),
-                                "names": name_lexicon()})  # fmt: skip
+                                "names": name_lexicon(), "common": common_words(),
+                                "places": place_names()})  # fmt: skip
     params = {"epochs": str(epochs), "seed": str(seed), "train_texts": str(len(train_data)),
               "holdout_texts": str(len(holdout)), "width": "64", "depth": "2"}  # fmt: skip
     return TrainedPersonModel(blob, metrics, params, data_digest(train_data + holdout))
@@ -137,16 +166,21 @@ def load(model_bytes: bytes):
     return _load(model_bytes)[0]
 
 
+# The word lists a model blob carries beside its weights (None when it was registered before
+# it had one): given and family names, frequent words, place names.
+_LISTS = ("names", "common", "places")
+
+
 def _load(model_bytes: bytes):
-    """(pipeline, its name lexicon or None for a model registered before it had one)."""
+    """(pipeline, names, common words, places) of a registered blob."""
     import spacy
     import srsly
     from thinc.api import Config
 
     blob = srsly.msgpack_loads(model_bytes)
     nlp = spacy.util.load_model_from_config(Config().from_str(blob["config"]), auto_fill=True)
-    names = blob.get("names")
-    return nlp.from_bytes(blob["weights"]), (frozenset(names) if names else None)
+    lists = [frozenset(blob[key]) if blob.get(key) else None for key in _LISTS]
+    return nlp.from_bytes(blob["weights"]), *lists
 
 
 # A full name has two capitalised words, maybe with particles between (van der, de, von, le).
@@ -169,6 +203,20 @@ def _candidate_lines(text: str) -> list[tuple[int, str]]:
 Names = list[tuple[int, str]]  # (start in the line, text) of each PERSON the model found
 
 
+def _as_title_case(line: str) -> str:
+    """A line in capitals ("CHARLES M. SEVILLA, ESQ.") as the model learned names, in Title
+    Case, character for character (the offsets stay the line's); other lines as they are."""
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) < 4 or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        return line
+    out, previous = [], ""
+    for c in line:
+        lower = c.lower()
+        out.append(c if previous.isalpha() is False or len(lower) != 1 else lower)
+        previous = c
+    return "".join(out)
+
+
 class PersonFinder:
     """`finder(text, source)` → PERSON entities found by the model.
 
@@ -181,22 +229,42 @@ class PersonFinder:
     is mostly per call, not per line).
     """
 
-    def __init__(self, nlp, version: str, names: frozenset[str] | None = None):
+    def __init__(self, nlp, version: str, names: frozenset[str] | None = None,
+                 common: frozenset[str] | None = None,
+                 places: frozenset[str] | None = None):  # fmt: skip
         self.nlp = nlp
         self.version = version
         self.names = names
+        self.common = common
+        self.places = places or frozenset()
         self._prepared: dict[str, Names] = {}
 
-    def _is_name(self, found: str) -> bool:
-        """A full name (two words at least) holding a known given or family name, when the
-        model carries a lexicon."""
+    def _is_name(self, found: str, titled: bool = False) -> bool:
+        """A full name: two words at least, holding a known given or family name (when the
+        model carries a lexicon), no place (a country, a region or a city that a lexicon name
+        is part of: "San Juan", "North Carolina") and, unless a form of address or a name
+        label stands before it, no frequent word that is no name ("Price Total", "Linn
+        Electronics"): the model's finds in headings, table labels and company names."""
         words = _WORDS.findall(found)
         if len(words) < 2:
             return False
-        return self.names is None or any(w.lower() in self.names for w in words)
+        if self.names is None:
+            return True
+        lower = [w.lower() for w in words]
+        if not any(w in self.names for w in lower):
+            return False
+        first = next(w for w in lower if w not in _PARTICLE_WORDS)
+        if not titled and len(first) > 1 and first not in self.names:
+            return False  # "Basismenge Steuer": a name starts with a given name or an initial
+        if " ".join(lower) in self.places or " ".join(lower[-2:]) in self.places:
+            return False
+        if titled or self.common is None:
+            return True
+        return not any(w in self.common and w not in self.names
+                       for w in lower if len(w) > 1 and w not in _PARTICLE_WORDS)  # fmt: skip
 
     def _names(self, lines: list[str]) -> dict[str, Names]:
-        docs = self.nlp.pipe(lines, batch_size=PIPE_BATCH_LINES)
+        docs = self.nlp.pipe([_as_title_case(line) for line in lines], batch_size=PIPE_BATCH_LINES)
         return {
             line: [(ent.start_char, ent.text) for ent in doc.ents]
             for line, doc in zip(lines, docs, strict=True)
@@ -217,21 +285,113 @@ class PersonFinder:
         found = []
         for offset, line in lines:
             for start_char, text_found in known[line]:
-                name = text_found.strip()
-                if " " not in name or not self._is_name(name):
-                    continue  # a single token, or no known name in it
-                start = offset + start_char + text_found.index(name)
-                found.append(
-                    Entity("PERSON", name, name, source, start, start + len(name), True, 0.85)
-                )
+                span = refine(line, start_char, start_char + len(text_found))
+                if span is None:
+                    continue
+                start, end, titled = span
+                name = line[start:end]
+                if not self._is_name(name, titled):
+                    continue  # a single token, no known name in it, a place or a phrase
+                found.append(Entity("PERSON", name, name, source, offset + start, offset + end,
+                                    True, 0.9 if titled else 0.85))  # fmt: skip
         return found
+
+
+# What stands before a name and is not part of it: a form of address or a title.
+_HONORIFIC = re.compile(
+    r"(?:(?:herr|herrn|frau|mr|mrs|ms|miss|mx|dr|prof|sir|dame|m|mme|mlle|monsieur|madame"
+    r"|mademoiselle|dhr|mevr|mevrouw|meneer|sr|sra|sig|sig\.ra)\.?[ \t]+)+",
+    re.IGNORECASE,
+)
+# A label a name is written after (a contact line of an invoice or a form).
+_NAME_LABEL = re.compile(
+    r"(?:name|naam|nom|ansprechpartner(?:in)?|kontakt|contact|contactpersoon|sachbearbeiter(?:in)?"
+    r"|bearbeiter(?:in)?|attn|z\.\s?hd\.?|à l'attention de|t\.a\.v\.?)[ \t]*[:.]?[ \t]*$",
+    re.IGNORECASE,
+)
+_PARTICLES = ("van der ", "van den ", "van de ", "von der ", "de la ", "van ", "von ", "de ",
+              "du ", "di ", "da ", "del ", "ter ", "ten ", "le ", "la ")  # fmt: skip
+_PARTICLE_WORDS = frozenset(w for p in _PARTICLES for w in p.split())
+_INITIAL_AND_NAME = re.compile(r"[ \t]+[^\W\d_]\.(?:[ \t]*[^\W\d_]\.)*[ \t]+[^\W\d_a-z][^\W\d_]+")
+_SURNAME_AFTER = re.compile(r"[ \t]+[^\W\d_a-z][^\W\d_]+")
+_HYPHENATED_AFTER = re.compile(r"-[^\W\d_a-z][^\W\d_]+")
+_HYPHENATED_BEFORE = re.compile(r"[^\W\d_a-z][^\W\d_]+-$")
+
+
+def refine(line: str, start: int, end: int) -> tuple[int, int, bool] | None:
+    """The model's find made a name as written: without the form of address before it
+    ("Herr", "Mme") or the title or label after two spaces, without trailing punctuation, and
+    with the parts the model cut off (a hyphenated given or family name, "Justin R." before
+    "Miller", a particle before "Lattre"). (start, end, whether a form of address or a name label
+    stands before it) or None when nothing is left."""
+    found = line[start:end]
+    honorific = _HONORIFIC.match(found)
+    titled = bool(honorific)
+    if honorific:
+        start += honorific.end()
+    gap = re.search(r"[ \t]{2,}|\t", line[start:end])
+    if gap:
+        end = start + gap.start()
+    while end > start and not line[end - 1].isalpha() and not (
+        line[end - 1] == "." and end - 2 >= start and line[end - 2].isalpha()
+        and (end - 3 < start or not line[end - 3].isalpha())
+    ):  # fmt: skip
+        end -= 1
+    if end <= start:
+        return None
+    # "Justin R." before "Miller"; "Justin" before "R. Miller"
+    if m := (_SURNAME_AFTER if line[end - 1] == "." else _INITIAL_AND_NAME).match(line, end):
+        end = m.end()
+    if m := _HYPHENATED_AFTER.match(line, end):
+        end = m.end()
+    if m := _HYPHENATED_BEFORE.search(line[:start]):
+        start = m.start()
+    before = line[:start].lower()
+    for particle in _PARTICLES:
+        if before.endswith(particle) and (len(before) == len(particle)
+                                          or before[-len(particle) - 1].isspace()):  # fmt: skip
+            if line[start - len(particle)].islower():
+                start -= len(particle)
+            break
+    before = line[:start]
+    if (
+        _COMPANY_AFTER.match(line, end)
+        or _STREET_BEFORE.search(before)
+        or _STREET_AFTER.match(line, end)
+    ):
+        return None  # "Robert Schneider AG", "27 rue Henri Rolland", "Henri Rolland Street"
+    if not titled and (_HONORIFIC_BEFORE.search(before) or _NAME_LABEL.search(before)):
+        titled = True
+    return start, end, titled
+
+
+# A legal form after a name makes it a company's; a street word before or after it, a street's.
+_COMPANY_AFTER = re.compile(
+    r"[ \t]*,?[ \t]*(?:AG|GmbH|KG|OHG|SE|SA|SAS|SARL|S\.A\.|BV|B\.V\.|NV|N\.V\.|Ltd|Limited|LLC|LLP|Inc"
+    r"|Corp|Co\.|& Co|und Co|& Söhne|& Sons|plc|PLC|AB|ASA|A/S|Oy|SpA|S\.p\.A\.|Srl|S\.L\.)\b"
+)
+_STREET_BEFORE = re.compile(
+    r"(?i)\b(?:rue|avenue|av\.|bd|boulevard|place|chemin|allée|impasse|quai|cours|via|viale|piazza"
+    r"|calle|avenida|plaza|rua|praça)[ \t]+(?:de[ \t]+la[ \t]+|du[ \t]+|des[ \t]+|de[ \t]+)?$"
+)
+_STREET_AFTER = re.compile(
+    r"(?:-?(?:straße|strasse|str\.|weg|platz|allee|laan|straat|plein|gracht|kade|singel)\b"
+    r"|[ \t]+(?:Street|St\.|Road|Rd\.?|Avenue|Ave\.?|Lane|Drive|Square|Straße|Strasse|Str\.|Weg"
+    r"|Platz|Allee|Laan|Straat|Plein)\b)"
+)
+
+
+_HONORIFIC_BEFORE = re.compile(
+    r"(?:^|[\s,;(])(?:herr|herrn|frau|mr|mrs|ms|dr|m|mme|mlle|monsieur|madame|dhr|mevr)\.?[ \t]+$",
+    re.IGNORECASE,
+)
 
 
 @cache
 def finder_from_bytes(model_bytes: bytes, version: str) -> PersonFinder:
     """One finder per model blob per process (Spark Python workers are reused across tasks)."""
-    nlp, names = _load(model_bytes)
-    return PersonFinder(nlp, version, names)
+    nlp, *lists = _load(model_bytes)
+    return PersonFinder(nlp, version, *lists)
 
 
 def training_data(texts: int, seed: int) -> list[Labelled]:

@@ -21,8 +21,10 @@ def test_training_reports_holdout_metrics_and_a_data_digest(trained):
 
 def test_the_blob_is_msgpack_config_and_weights_not_pickle(trained):
     blob = srsly.msgpack_loads(trained.model_bytes)
-    assert set(blob) == {"config", "weights", "names"}
+    assert set(blob) == {"config", "weights", "names", "common", "places"}
     assert {"jane", "müller", "dubois", "jansen"} <= set(blob["names"])
+    assert {"price", "total", "electronics", "steuer"} <= set(blob["common"])
+    assert {"north carolina", "germany", "puerto rico"} <= set(blob["places"])
     assert "[components.ner]" in blob["config"]
     assert not trained.model_bytes.startswith(b"\x80")  # pickle protocol marker
 
@@ -94,9 +96,68 @@ class _Everything:
 
 
 def test_a_find_without_a_known_given_or_family_name_is_dropped(trained):
-    _, names = pm._load(trained.model_bytes)
+    _, names, _, _ = pm._load(trained.model_bytes)
     finder = pm.PersonFinder(_Everything(), "test", names)
     text = "Market News\nDelivery Status\nSoybean Oil\nJanet Collins\nWerner Koch"
     assert [e.value for e in finder(text, "body")] == ["Janet Collins", "Werner Koch"]
     # A model registered before it carried a lexicon keeps what it finds.
     assert len(pm.PersonFinder(_Everything(), "old", None)(text, "body")) == 5
+
+
+@pytest.mark.parametrize(
+    ("line", "found", "name", "titled"),
+    [
+        ("Herr Thomas Auftraggeber, Tel", "Herr Thomas Auftraggeber", "Thomas Auftraggeber", True),
+        ("Ben Tellings   Vorstand", "Ben Tellings   Vorstand", "Ben Tellings", False),
+        ("(Felix von Leitner) wrote", "Felix von Leitner)", "Felix von Leitner", False),
+        ("by Justin R. Miller and", "Justin R.", "Justin R. Miller", False),
+        ("by Justin R. Miller and", "Justin", "Justin R. Miller", False),
+        ("Pia-Maria Rutschmann-Schnyder", "Maria Rutschmann", "Pia-Maria Rutschmann-Schnyder", False),
+        ("M. de Lattre Alexis", "Lattre Alexis", "de Lattre Alexis", True),
+        ("Ansprechpartner: Hans Test", "Hans Test", "Hans Test", True),
+        ("service@bank.de Christian Bacherl, Oliver", "Christian Bacherl", "Christian Bacherl", False),
+    ],
+)  # fmt: skip
+def test_a_find_is_made_the_name_as_written(line, found, name, titled):
+    start = line.index(found)
+    refined = pm.refine(line, start, start + len(found))
+    assert (line[refined[0] : refined[1]], refined[2]) == (name, titled)
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [("Robert Schneider AG", "Robert Schneider"), ("27 rue Henri Rolland", "Henri Rolland"),
+     ("Anna Weber Straße 4", "Anna Weber"), ("Herr )", "Herr )")],
+)  # fmt: skip
+def test_a_company_a_street_or_a_bare_title_is_no_name(line, found):
+    start = line.index(found)
+    assert pm.refine(line, start, start + len(found)) is None
+
+
+class _WholeLines:
+    """A stand-in pipeline that calls every candidate line a PERSON."""
+
+    def pipe(self, lines, batch_size):
+        from types import SimpleNamespace
+
+        for line in lines:
+            yield SimpleNamespace(ents=[SimpleNamespace(start_char=0, text=line)])
+
+
+def test_places_phrases_and_labels_are_no_names_unless_a_title_says_so(trained):
+    finder = pm.PersonFinder(_WholeLines(), "test", *pm._load(trained.model_bytes)[1:])
+    text = ("North Carolina\nPrice Total\nLinn Electronics\nBasismenge Steuer\n"
+            "Janet Collins\nPeter Muster\nHerr Peter Muster\nKarl Müller")  # fmt: skip
+    assert [e.value for e in finder(text, "body")] == [
+        "Janet Collins",
+        "Peter Muster",
+        "Karl Müller",
+    ]
+    assert [e.start for e in finder(text, "body")][1] == text.index("Herr Peter Muster") + 5
+    assert [e.confidence for e in finder("Herr Peter Muster", "body")] == [0.9]
+
+
+def test_a_line_in_capitals_reaches_the_model_in_title_case():
+    assert pm._as_title_case("CHARLES M. SEVILLA, ESQ.") == "Charles M. Sevilla, Esq."
+    assert pm._as_title_case("Hello World") == "Hello World"
+    assert pm._as_title_case("STRASSE") == "Strasse" and len(pm._as_title_case("GROSS")) == 5
