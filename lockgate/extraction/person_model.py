@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from lockgate.extraction.name_context import context_names
 from lockgate.extraction.spans import Entity
 
 MODEL_NAME = "lockgate-person-ner"
@@ -260,8 +261,11 @@ class PersonFinder:
             return False
         if titled or self.common is None:
             return True
-        return not any(w in self.common and w not in self.names
-                       for w in lower if len(w) > 1 and w not in _PARTICLE_WORDS)  # fmt: skip
+        # a word after a particle is a family name, frequent word or not ("van Boven")
+        after_particle = {w for previous, w in zip(lower, lower[1:], strict=False)
+                          if previous in _PARTICLE_WORDS}  # fmt: skip
+        return not any(w in self.common and w not in self.names for w in lower
+                       if len(w) > 1 and w not in _PARTICLE_WORDS and w not in after_particle)  # fmt: skip
 
     def _names(self, lines: list[str]) -> dict[str, Names]:
         docs = self.nlp.pipe([_as_title_case(line) for line in lines], batch_size=PIPE_BATCH_LINES)
@@ -294,6 +298,12 @@ class PersonFinder:
                     continue  # a single token, no known name in it, a place or a phrase
                 found.append(Entity("PERSON", name, name, source, offset + start, offset + end,
                                     True, 0.9 if titled else 0.85))  # fmt: skip
+        if self.names is not None and self.common is not None:
+            for start, end, _rule in context_names(text, self.names, self.common):
+                if any(start < e.end and e.start < end for e in found):
+                    continue  # the model's find, or another rule's
+                name = text[start:end]
+                found.append(Entity("PERSON", name, name, source, start, end, True, 0.8))
         return found
 
 
@@ -302,6 +312,10 @@ _HONORIFIC = re.compile(
     r"(?:(?:herr|herrn|frau|mr|mrs|ms|miss|mx|dr|prof|sir|dame|m|mme|mlle|monsieur|madame"
     r"|mademoiselle|dhr|mevr|mevrouw|meneer|sr|sra|sig|sig\.ra)\.?[ \t]+)+",
     re.IGNORECASE,
+)
+# A greeting the model took into a name ("Beste Jill van Verdun"): not part of it.
+_GREETING = re.compile(
+    r"(?:dear|hi|hello|hallo|liebe|lieber|beste|geachte|cher|chère|bonjour)[ \t]+", re.IGNORECASE
 )
 # A label a name is written after (a contact line of an invoice or a form).
 _NAME_LABEL = re.compile(
@@ -324,6 +338,8 @@ def refine(line: str, start: int, end: int) -> tuple[int, int, bool] | None:
     with the parts the model cut off (a hyphenated given or family name, "Justin R." before
     "Miller", a particle before "Lattre"). (start, end, whether a form of address or a name label
     stands before it) or None when nothing is left."""
+    if greeting := _GREETING.match(line, start, end):
+        start = greeting.end()
     found = line[start:end]
     honorific = _HONORIFIC.match(found)
     titled = bool(honorific)
@@ -347,10 +363,10 @@ def refine(line: str, start: int, end: int) -> tuple[int, int, bool] | None:
     if m := _HYPHENATED_BEFORE.search(line[:start]):
         start = m.start()
     before = line[:start].lower()
-    for particle in _PARTICLES:
-        if before.endswith(particle) and (len(before) == len(particle)
-                                          or before[-len(particle) - 1].isspace()):  # fmt: skip
-            if line[start - len(particle)].islower():
+    for particle in _PARTICLES:  # "de Lattre": only where no word comes first ("part de Michelle")
+        if before.endswith(particle) and line[start - len(particle)].islower():
+            ahead = line[: start - len(particle)]
+            if not ahead.strip() or _HONORIFIC_BEFORE.search(ahead):
                 start -= len(particle)
             break
     before = line[:start]

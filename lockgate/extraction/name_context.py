@@ -1,0 +1,115 @@
+"""Person names that the words around them give away, beside the name model's finds.
+
+The model reads a line at a time and learned names from letters; real correspondence also
+writes them where a rule can read them:
+
+- after a form of address: "Hallo Herr Specht", "Dear Mrs Oakes", "Frau Dr. Anna Weber";
+- after a greeting, a given name alone: "Hello Allan!", "Hi Jeff,";
+- in a company's imprint, listed after a role: "Vorstand: Roland Boekhout (Vorsitzender),
+  Bernd Geilen, Remco Nieland", "Directors: ...";
+- on the line under an e-mail signature's separator ("-- ") or a bill's party label
+  ("Zahlbar durch", "Payable by", "Organizer");
+- a given name alone on a message's last line (the sign-off "Jeff").
+
+Each rule needs the name model's word lists (`names`: given and family names, `common`:
+frequent words), so that "Herr Kundennummer" or "Vorstand: Market News" are no names; a given
+name alone (after a greeting, as a sign-off) must be a known one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+_CAP = r"[^\W\d_a-z][^\W\d_]*(?:['’][^\W\d_]+)?"
+_PART = rf"{_CAP}(?:-{_CAP})*"
+_PARTICLE = r"(?:van|von|de|der|den|du|di|da|del|ter|ten|la|le)"
+_RUN = rf"{_PART}(?:[ \t](?:{_PARTICLE}[ \t])*{_PART}){{0,2}}"  # one space apart: a column ends it
+_HONORIFIC = (r"(?:Herrn?|Frau|Mr|Mrs|Ms|Mx|Miss|Mme|Mlle|Monsieur|Madame|Mevrouw|Mevr|Dhr"
+              r"|Sr|Sra|Sig|Dott)")  # fmt: skip
+_TITLE = r"(?:(?:Dr|Prof|Dipl\.-Ing|Ing|Mag)\.?[ \t]+)"
+_AFTER_HONORIFIC = re.compile(rf"(?<![^\W\d_]){_HONORIFIC}\.?[ \t]+{_TITLE}*(?P<name>{_RUN})")
+_GREETING = re.compile(
+    rf"(?<![^\W\d_])(?:Hi|Hello|Hallo|Hey|Dear|Liebe|Lieber|Bonjour|Cher|Chère|Beste|Geachte"
+    rf"|Ciao|Hola)[ \t]+(?P<name>{_CAP})(?=[ \t]*[,!:\n])"
+)
+_ROLE_LIST = re.compile(
+    r"(?i:vorstand|vorstände|aufsichtsrat|vorsitzende[rn]?(?: des aufsichtsrat(?:e)?s)?"
+    r"|geschäftsführer(?:in)?|geschäftsführung|directors?|managing directors?|board"
+    r"|bestuur|directie|gérants?|président(?:e)?|prokurist(?:en)?)[ \t]*:[ \t]*"
+    r"(?P<list>(?:[^\n]*,[ \t]*\n)*[^\n]*)"
+)
+_PARTY_LABEL = re.compile(
+    r"(?m)^[ \t]*(?i:--|zahlbar durch|payable by|payable par|pagabile da|organizer|organisator"
+    r"|organisateur)[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?P<name>" + _RUN + r")"
+    r"(?=[ \t]*(?:\r?$|,|[ \t]-[ \t]|\|))"
+)
+# Words that end a name run: a legal form (then it was a company's name) or a contact label.
+_LEGAL_FORMS = frozenset(
+    "ag gmbh kg ohg se sa sas sarl bv nv ltd limited llc llp inc corp co plc ab asa oy spa srl"
+    .split()
+)  # fmt: skip
+_LABELS = frozenset("tel fax telefon telefax phone mobil mobile email mail tél".split())
+_LAST_LINE = re.compile(r"\n[ \t]*\n[ \t]*(?P<name>[^\W\d_]{2,})[ \t]*\s*$")
+_REMARK = re.compile(r"\([^)]*\)")
+
+
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[^\W\d_]+", name)]
+
+
+def _plausible(name: str, names: frozenset[str], common: frozenset[str], full: bool) -> bool:
+    """Whether `name`, in a context that says a person's name stands there, can be one: a full
+    name (two words at least) when `full`, every word capitalised, no legal form ("Machina
+    Futura AG"), and either a known given or family name or, in Title Case, a word that is not
+    a frequent one ("Zeljko Kaurin", "Ev Kontsevoy"; not "Amtsgericht München HRB", "Market
+    News")."""
+    raw = [w for w in re.findall(r"[^\W\d_]+", name) if not re.fullmatch(_PARTICLE, w)]
+    words = [w.lower() for w in raw]
+    if not words or (full and len(words) < 2):
+        return False
+    if not all(w[0].isupper() for w in raw) or any(w in _LEGAL_FORMS for w in words):
+        return False
+    if any(w in names for w in words):
+        return True
+    return not all(w in common for w in words) and all(len(w) == 1 or w[1:].islower() for w in raw)
+
+
+def _name_length(run: str) -> int:
+    """How much of a run of capitalised words is the name: up to a contact label after it
+    ("Martin Hetzner Tel.: ...")."""
+    tokens = list(re.finditer(r"\S+", run))
+    while tokens and tokens[-1].group(0).lower().rstrip(".:") in _LABELS:
+        tokens.pop()
+    return tokens[-1].end() if tokens else 0
+
+
+def context_names(
+    text: str, names: frozenset[str], common: frozenset[str]
+) -> Iterator[tuple[int, int, str]]:
+    """(start, end, rule) of each name the context gives away in `text`."""
+    for m in _AFTER_HONORIFIC.finditer(text):
+        end = m.start("name") + _name_length(m.group("name"))
+        if end > m.start("name") and _plausible(text[m.start("name") : end], names, common, False):
+            yield m.start("name"), end, "honorific"
+    for m in _GREETING.finditer(text):
+        if m.group("name").lower() in names:
+            yield m.start("name"), m.end("name"), "greeting"
+    for m in _ROLE_LIST.finditer(text):
+        base = m.start("list")
+        listed = _REMARK.sub(lambda r: " " * len(r.group(0)), m.group("list"))
+        for item in re.finditer(r"[^,\n]+", listed):
+            inner = re.search(rf"(?:{_TITLE})*(?P<name>{_RUN})", item.group(0))
+            if inner is None:
+                continue
+            start = base + item.start() + inner.start("name")
+            end = start + _name_length(inner.group("name"))
+            if _plausible(text[start:end], names, common, full=True):
+                yield start, end, "role"
+    for m in _PARTY_LABEL.finditer(text):
+        end = m.start("name") + _name_length(m.group("name"))
+        if _plausible(text[m.start("name") : end], names, common, full=True):
+            yield m.start("name"), end, "party"
+    if m := _LAST_LINE.search(text):
+        if m.group("name").lower() in names and m.group("name").lower() not in common:
+            yield m.start("name"), m.end("name"), "sign-off"
