@@ -205,17 +205,21 @@ Names = list[tuple[int, str]]  # (start in the line, text) of each PERSON the mo
 
 
 def _as_title_case(line: str) -> str:
-    """A line in capitals ("CHARLES M. SEVILLA, ESQ.") as the model learned names, in Title
-    Case, character for character (the offsets stay the line's); other lines as they are."""
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) < 4 or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+    """A line's words in capitals ("CHARLES M. SEVILLA, ESQ., Deputy ...") as the model learned
+    names, in Title Case, character for character (the offsets stay the line's), when two or
+    more stand on it; other lines as they are."""
+    capitals = [m for m in _CAPITALS.finditer(line) if len(m.group(0)) > 1]
+    if len(capitals) < 2:
         return line
-    out, previous = [], ""
-    for c in line:
-        lower = c.lower()
-        out.append(c if previous.isalpha() is False or len(lower) != 1 else lower)
-        previous = c
+    out = list(line)
+    for m in capitals:
+        for i in range(m.start() + 1, m.end()):
+            if len(out[i].lower()) == 1:
+                out[i] = out[i].lower()
     return "".join(out)
+
+
+_CAPITALS = re.compile(r"(?<![^\W\d_])[^\W\d_a-z]+(?![^\W\d_])")
 
 
 class PersonFinder:
@@ -287,6 +291,12 @@ class PersonFinder:
         if unseen:  # a text `prepare` was not given
             known = known | self._names(list(dict.fromkeys(unseen)))
         found = []
+        if self.names is not None and self.common is not None:
+            for start, end, _rule in context_names(text, self.names, self.common):
+                if not any(start < e.end and e.start < end for e in found):
+                    name = text[start:end]
+                    found.append(Entity("PERSON", name, name, source, start, end, True, 0.8))
+        context = list(found)  # where the words around a name say where it is, they win
         for offset, line in lines:
             for start_char, text_found in known[line]:
                 span = refine(line, start_char, start_char + len(text_found))
@@ -296,15 +306,11 @@ class PersonFinder:
                 name = line[start:end]
                 if not self._is_name(name, titled):
                     continue  # a single token, no known name in it, a place or a phrase
+                if any(offset + start < e.end and e.start < offset + end for e in context):
+                    continue
                 found.append(Entity("PERSON", name, name, source, offset + start, offset + end,
                                     True, 0.9 if titled else 0.85))  # fmt: skip
-        if self.names is not None and self.common is not None:
-            for start, end, _rule in context_names(text, self.names, self.common):
-                if any(start < e.end and e.start < end for e in found):
-                    continue  # the model's find, or another rule's
-                name = text[start:end]
-                found.append(Entity("PERSON", name, name, source, start, end, True, 0.8))
-        return found
+        return sorted(found, key=lambda e: e.start)
 
 
 # What stands before a name and is not part of it: a form of address or a title.

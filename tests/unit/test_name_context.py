@@ -27,6 +27,18 @@ def _names(text, lists):
         ("Geschäftsführer: Martin Hetzner Tel.: 09831 5050", [("Martin Hetzner", "role")]),
         ("thanks!\n-- \r\nEv Kontsevoy,\r\nCo-founder and CEO", [("Ev Kontsevoy", "party")]),
         ("Zahlbar durch\nPeter Muster\nMusterstrasse 1", [("Peter Muster", "party")]),
+        ("Ansprechpartner: Tim Kleine\nAnschrift", [("Tim Kleine", "label")]),
+        ("Besteller: Hr. Mayer, Personalnr. 4488", [("Mayer", "honorific")]),
+        ("Sent: Friday\nTo: Dan Le\nSubject: The manager", [("Dan Le", "header")]),
+        ("Bei Spiel GmbH\nTheodor Est\nBahnstr. 42\n88802 Spielkreis\n", [("Theodor Est", "address")]),
+        ("ALEXINUX\nde Lattre Alexis\n27 rue Henri Rolland\n69100 Villeurbanne",
+         [("de Lattre Alexis", "address")]),
+        ("> On Tuesday, 1 May 2012 at 4:19 PM, bob wrote:\n> > Hi", [("bob", "wrote")]),
+        ("Mitglieder der Geschäftsleitung\nT. Müller Prokurist\n", [("T. Müller", "initial")]),
+        ("The GnuPG hackers,\n\n   Andre, dkg, gniibe, Justus, Marcus, Neal, and Werner\n\n",
+         [("Andre", "list"), ("Justus", "list"), ("Marcus", "list"), ("Neal", "list"),
+          ("Werner", "list")]),
+        ("Hopefully this works...\n\nJeff\n\n", [("Jeff", "sign-off")]),
     ],
 )  # fmt: skip
 def test_names_given_away_by_their_context(text, found, lists):
@@ -42,6 +54,10 @@ def test_names_given_away_by_their_context(text, found, lists):
         "Vorsitzender des Aufsichtsrates: Amtsgericht München HRB 1234",  # capitals, frequent
         "Zahlbar durch\nMachina Futura AG\nAlte Fabrik 3A",  # a company
         "-- \nотдел расписания",  # a department, in lower case
+        "Name: Lieferant GmbH & Co. KG\nAnschrift",  # a company after a name label
+        "LE FOURNISSEUR\n12 rue de la Paix\n75002 Paris",  # capitals, no known name
+        "To: xxx <x@example.com>; xxx <y@example.com>",  # no known name in the header
+        "Price, Quantity, Total, Amount",  # a table header, not a list of people
     ],
 )
 def test_context_without_a_name_gives_none(text, lists):
