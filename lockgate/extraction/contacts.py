@@ -163,25 +163,26 @@ def phones(
     regions = list(dict.fromkeys(r for r in (known, fallback) if r))
     if "US" not in regions and _NANP.search(text):
         regions.append("US")
-    matches = [(region, match) for region in regions
+    matches = [(region, match, phonenumbers.is_valid_number(match.number)) for region in regions
                for match in _Matcher(text, region, leniency=Leniency.POSSIBLE)]  # fmt: skip
     found: list[Entity] = []
     for want_valid in (True, False):  # a reading where the number is valid wins over any other
-        for region, match in matches:
-            if any(match.start < e.end and e.start < match.end for e in found):
+        for region, match, valid in matches:
+            if valid != want_valid or any(match.start < e.end and e.start < match.end
+                                          for e in found):  # fmt: skip
                 continue
-            if phonenumbers.is_valid_number(match.number) != want_valid:
-                continue
-            entity = _phone(match, region, known, text, source)
+            entity = _phone(match, valid, region, known, text, source)
             if entity is not None:
                 found.append(entity)
     return found
 
 
-def _phone(match, region: str, known: str | None, text: str, source: str) -> Entity | None:
-    """The entity of one libphonenumber match read in `region`, or None when it is none."""
+def _phone(match, valid: bool, region: str, known: str | None, text: str, source: str
+           ) -> Entity | None:  # fmt: skip
+    """The entity of one libphonenumber match read in `region` (`valid` there or not), or None
+    when it is none."""
     number, raw = match.number, match.raw_string
-    valid, international = phonenumbers.is_valid_number(number), bool(_INTERNATIONAL.match(raw))
+    international = bool(_INTERNATIONAL.match(raw))
     if not valid and len(phonenumbers.national_significant_number(number)) < _PLACEHOLDER_DIGITS:
         return None
     if region == "US" and not international and not _NANP.fullmatch(raw.strip()):

@@ -45,9 +45,10 @@ _YEAR = r"((?:19|20)\d\d)(?!\d)"  # a four-digit year; a letter may follow (PDF 
 # "date"/"datum"/"fecha"... label on their line (DATE DE LIVRAISON : 20181230).
 _SWIFT_FIELD = r"(?m)^:(?:30[A-Z]?|31[A-Z]?|32A|33A|34A|61|6[02][FM]|64|65):[CD]?"
 _DATE_LABEL = r"(?i)\b(?:date|dated|datum|fecha|data|datum\w*)\b[^\n\d]{0,30}?"
-# (pattern, what its groups are): y year, m month, d day, M month name, a/b a numeric date's
-# first and second numbers (their order is the locale's), _ a separator. The date's span is
-# from its first group to its last.
+# (pattern, what its groups are[, words one of which the text must hold in lower case for the
+# pattern to run]): y year, m month, d day, M month name, a/b a numeric date's first and second
+# numbers (their order is the locale's), _ a separator. The date's span is from its first group
+# to its last.
 _PATTERNS = (
     (re.compile(rf"\b{_YEAR[:-6]}-(\d{{2}})-(\d{{2}})\b"), ("y", "m", "d")),
     # the year may follow a space or, in PDF text, the next line (16.09.\n    2024)
@@ -61,10 +62,11 @@ _PATTERNS = (
     (re.compile(rf"\b{_MONTH}{_GAP}(\d{{1,2}}){_ORDINAL},?{_GAP}{_YEAR}"), ("M", "d", "y")),
     (re.compile(rf"\b{_MONTH}-(\d{{1,2}})-(\d{{4}}|\d{{2}})\b"), ("M", "d", "y")),  # March-09-12
     (re.compile(rf"\b{_YEAR}{_GAP}{_MONTH}{_GAP}(\d{{1,2}})\b"), ("y", "M", "d")),  # 1995 Sep 19
-    (re.compile(r"(\d{4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日"), ("y", "m", "d")),
+    (re.compile(r"(\d{4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日"), ("y", "m", "d"), ("年",)),
     (re.compile(rf"{_SWIFT_FIELD}{_YEAR[:-6]}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d")),
     (re.compile(rf"{_SWIFT_FIELD}(\d\d)(\d\d)(\d\d)"), ("y", "m", "d")),
-    (re.compile(rf"{_DATE_LABEL}{_YEAR[:-6]}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d")),
+    (re.compile(rf"{_DATE_LABEL}{_YEAR[:-6]}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d"),
+     ("dat", "fecha")),
 )  # fmt: skip
 
 
@@ -90,7 +92,10 @@ def dates(text: str, source: str, first_is_month: bool = False) -> list[Entity]:
     `first_is_month`, with the confidence `AMBIGUOUS`."""
     found = []
     months = month_numbers()
-    for pattern, order in _PATTERNS:
+    lower = text.lower()
+    for pattern, order, *keys in _PATTERNS:
+        if keys and not any(k in lower for k in keys[0]):
+            continue
         for m in pattern.finditer(text):
             parts = dict(zip(order, m.groups(), strict=True))
             ambiguous = False

@@ -30,13 +30,13 @@ _RUN = rf"{_PART}(?:[ \t](?:{_PARTICLE}[ \t])*{_PART}){{0,2}}"  # one space apar
 _HONORIFIC = (r"(?:Herrn?|Hr|Frau|Fr|Mr|Mrs|Ms|Mx|Miss|Mme|Mlle|Monsieur|Madame|Mevrouw|Mevr|Dhr|Sen|Rep|Gov"
               r"|Sr|Sra|Sig|Dott)")  # fmt: skip
 _TITLE = r"(?:(?:Dr|Prof|Dipl\.-Ing|Ing|Mag)\.?[ \t]+)"
-_AFTER_HONORIFIC = re.compile(rf"(?<![^\W\d_]){_HONORIFIC}\.?[ \t]+{_TITLE}*(?P<name>{_RUN})")
+_AFTER_HONORIFIC = re.compile(rf"\b{_HONORIFIC}\.?[ \t]+{_TITLE}*(?P<name>{_RUN})")
 _GREETING = re.compile(
-    rf"(?<![^\W\d_])(?:Hi|Hello|Hallo|Hey|Dear|Liebe|Lieber|Bonjour|Cher|Chère|Beste|Geachte"
+    rf"\b(?:Hi|Hello|Hallo|Hey|Dear|Liebe|Lieber|Bonjour|Cher|Chère|Beste|Geachte"
     rf"|Ciao|Hola)[ \t]+(?P<name>{_CAP})(?=[ \t]*[,!:.\n])"
 )
 _ROLE_LIST = re.compile(
-    r"(?i:vorstand|vorstände|aufsichtsrat|vorsitzende[rn]?(?: des aufsichtsrat(?:e)?s)?"
+    r"\b(?i:vorstand|vorstände|aufsichtsrat|vorsitzende[rn]?(?: des aufsichtsrat(?:e)?s)?"
     r"|geschäftsführer(?:in)?|geschäftsführung|directors?|managing directors?|board"
     r"|bestuur|directie|gérants?|président(?:e)?|prokurist(?:en)?)[ \t]*:[ \t]*"
     r"(?P<list>(?:[^\n]*,[ \t]*\n)*[^\n]*)"
@@ -54,7 +54,7 @@ _LEGAL_FORMS = frozenset(
 _LABELS = frozenset("tel fax telefon telefax phone mobil mobile email mail tél".split())
 # A contact's label on a form or an invoice ("Ansprechpartner: Tim Kleine").
 _NAME_LABEL = re.compile(
-    rf"(?i:ansprechpartner(?:in)?|kontaktperson|contact person|contactpersoon|attn|z\.[ \t]?hd\.?"
+    rf"\b(?i:ansprechpartner(?:in)?|kontaktperson|contact person|contactpersoon|attn|z\.[ \t]?hd\.?"
     rf"|sachbearbeiter(?:in)?|bearbeiter(?:in)?|name|nom|naam)[ \t]*[.:][ \t]*"
     rf"(?:{_HONORIFIC}\.?[ \t]+)?(?P<name>{_RUN})"
 )
@@ -78,6 +78,14 @@ _WROTE = re.compile(
 _INITIAL_NAME = re.compile(rf"(?m)^[ \t]*(?P<name>[^\W\d_a-z]\.[ \t]?{_PART})(?![^\W\d_])")
 _LAST_LINE = re.compile(r"\n[ \t]*\n[ \t]*(?P<name>[^\W\d_]{2,})[ \t]*\s*$")
 _REMARK = re.compile(r"\([^)]*\)")
+
+
+# The key words of the rules that run only where one of them is in the text.
+_ROLE_KEYS = ("vorstand", "vorstände", "aufsichtsrat", "vorsitzende", "geschäftsf", "director",
+              "board", "bestuur", "directie", "gérant", "présid", "prokurist")  # fmt: skip
+_LABEL_KEYS = ("ansprechpartner", "kontaktperson", "contact person", "contactpersoon", "attn",
+               "hd", "bearbeiter", "name", "nom", "naam")  # fmt: skip
+_WROTE_KEYS = ("wrote", "schrieb", "écrit", "schreef", "scritto", "escribió")
 
 
 def _words(name: str) -> list[str]:
@@ -116,7 +124,7 @@ def _name_length(run: str) -> int:
 def _name_lists(text: str, names: frozenset[str]) -> Iterator[tuple[int, int]]:
     """The given names of a line that lists three or more people, most of them by known given
     names ("Andre, dkg, gniibe, Justus, Marcus, Neal, and Werner")."""
-    for line in re.finditer(r"[^\n]+", text):
+    for line in re.finditer(r"[^\n]*,[^\n]*,[^\n]*", text):
         items = list(re.finditer(r"[^,]+", line.group(0)))
         if len(items) < 3:
             continue
@@ -134,7 +142,13 @@ def _name_lists(text: str, names: frozenset[str]) -> Iterator[tuple[int, int]]:
 def context_names(
     text: str, names: frozenset[str], common: frozenset[str]
 ) -> Iterator[tuple[int, int, str]]:
-    """(start, end, rule) of each name the context gives away in `text`."""
+    """(start, end, rule) of each name the context gives away in `text`.
+
+    A rule whose key words are nowhere in the text (in lower case) is not run: most letters
+    hold none of an imprint's roles or a reply's "wrote", and the patterns cost more than the
+    look-up.
+    """
+    lower = text.lower()
     for m in _AFTER_HONORIFIC.finditer(text):
         end = m.start("name") + _name_length(m.group("name"))
         if end > m.start("name") and _plausible(text[m.start("name") : end], names, common, False):
@@ -142,7 +156,7 @@ def context_names(
     for m in _GREETING.finditer(text):
         if m.group("name").lower() in names:
             yield m.start("name"), m.end("name"), "greeting"
-    for m in _ROLE_LIST.finditer(text):
+    for m in _ROLE_LIST.finditer(text) if any(k in lower for k in _ROLE_KEYS) else ():
         base = m.start("list")
         listed = _REMARK.sub(lambda r: " " * len(r.group(0)), m.group("list"))
         for item in re.finditer(r"[^,\n]+", listed):
@@ -157,7 +171,7 @@ def context_names(
         end = m.start("name") + _name_length(m.group("name"))
         if _plausible(text[m.start("name") : end], names, common, full=True):
             yield m.start("name"), end, "party"
-    for m in _NAME_LABEL.finditer(text):
+    for m in _NAME_LABEL.finditer(text) if any(k in lower for k in _LABEL_KEYS) else ():
         end = m.start("name") + _name_length(m.group("name"))
         if _plausible(text[m.start("name") : end], names, common, full=True, known=True):
             yield m.start("name"), end, "label"
@@ -170,7 +184,7 @@ def context_names(
     for m in _ADDRESS_BLOCK.finditer(text):
         if _plausible(m.group("name"), names, common, full=True, known=True):
             yield m.start("name"), m.end("name"), "address"
-    for m in _WROTE.finditer(text):
+    for m in _WROTE.finditer(text) if any(k in lower for k in _WROTE_KEYS) else ():
         words = _words(m.group("name"))
         if words and words[0] in names and not all(w in common and w not in names for w in words):
             yield m.start("name"), m.end("name"), "wrote"
@@ -178,7 +192,7 @@ def context_names(
         surname = m.group("name").split(".", 1)[1].strip().lower()
         if surname in names:
             yield m.start("name"), m.end("name"), "initial"
-    for start, end in _name_lists(text, names):
+    for start, end in _name_lists(text, names) if text.count(",") >= 2 else ():
         yield start, end, "list"
     if m := _LAST_LINE.search(text):
         if m.group("name").lower() in names:

@@ -208,6 +208,8 @@ def _as_title_case(line: str) -> str:
     """A line's words in capitals ("CHARLES M. SEVILLA, ESQ., Deputy ...") as the model learned
     names, in Title Case, character for character (the offsets stay the line's), when two or
     more stand on it; other lines as they are."""
+    if not _TWO_CAPITALS.search(line):
+        return line
     capitals = [m for m in _CAPITALS.finditer(line) if len(m.group(0)) > 1]
     if len(capitals) < 2:
         return line
@@ -219,6 +221,7 @@ def _as_title_case(line: str) -> str:
     return "".join(out)
 
 
+_TWO_CAPITALS = re.compile(r"[^\W\d_a-z]{2}")
 _CAPITALS = re.compile(r"(?<![^\W\d_])[^\W\d_a-z]+(?![^\W\d_])")
 
 
@@ -281,11 +284,20 @@ class PersonFinder:
     def prepare(self, texts: Iterable[str]) -> None:
         """Find the names of every candidate line of `texts` in one pass of the model; forgets
         the lines of the previous `prepare` (memory stays one batch's lines)."""
-        lines = dict.fromkeys(line for text in texts for _, line in _candidate_lines(text))
+        lines = dict.fromkeys(line for text in texts for _, line in self._lines(text))
         self._prepared = self._names(list(lines))
 
-    def __call__(self, text: str, source: str) -> list[Entity]:
+    def _lines(self, text: str) -> list[tuple[int, str]]:
+        """The candidate lines of `text` that hold a known name: a find must hold one to count
+        (`_is_name`), so the model need not read the others (headings, labels, most lines)."""
         lines = _candidate_lines(text)
+        if self.names is None:
+            return lines
+        return [(offset, line) for offset, line in lines
+                if any(w.lower() in self.names for w in _WORDS.findall(line))]  # fmt: skip
+
+    def __call__(self, text: str, source: str) -> list[Entity]:
+        lines = self._lines(text)
         known = self._prepared
         unseen = [line for _, line in lines if line not in known]
         if unseen:  # a text `prepare` was not given
