@@ -155,16 +155,38 @@ def _currency(m: re.Match, country: str | None) -> str:
     return SYMBOLS.get(mark) or WORDS.get(mark.lower()) or mark
 
 
+# What makes a reading no amount: a number with a leading zero ("0010": a code), an integer
+# before a currency that a number follows ("1 € 4,99": a quantity, then the price), a currency
+# pair ("1,1538 USD/EUR": a rate).
+_LEADING_ZERO = re.compile(r"0\d")
+_DECIMALS = re.compile(r"[.,](?:\d+|-+)$")
+_NUMBER_AFTER = re.compile(r"[ \t\u00a0]?[-\u2212]?\d")
+_PAIR_AFTER = re.compile(r"/[A-Z]{3}\b")
+
+
 def amounts(text: str, source: str, country: str | None = None) -> list[Entity]:
-    """Every amount in `text`; `country` (the sender's) says which dollar "$" is."""
+    """Every amount in `text`; `country` (the sender's) says which dollar "$" is. A currency on
+    another line than its number pairs only with a number that has decimals (a table's
+    amounts have them; a quantity or a page number does not)."""
     found: list[Entity] = []
     for pattern in (_SAME_LINE, _NEXT_LINE):
-        for m in pattern.finditer(text):
+        pos = 0
+        while m := pattern.search(text, pos):
+            pos = m.end()
+            number = m.group("n1") or m.group("n2")
+            if m.group("n2") and m.group("post") and not _DECIMALS.search(number) and (
+                _NUMBER_AFTER.match(text, m.end())
+            ):  # fmt: skip
+                pos = m.start("post")  # the currency opens the next reading: "€ 4,99"
+                continue
             if any(e.start < m.end() and m.start() < e.end for e in found):
                 continue  # the same line's reading wins
+            if _LEADING_ZERO.match(number) or _PAIR_AFTER.match(text, m.end()):
+                continue
+            if pattern is _NEXT_LINE and not _DECIMALS.search(number):
+                continue
             scale = m.group("scale") or m.group("scale2")
-            value = normalize_number(m.group("n1") or m.group("n2"),
-                                     SCALES[scale.lower()] if scale else 1)  # fmt: skip
+            value = normalize_number(number, SCALES[scale.lower()] if scale else 1)
             if value is None:
                 continue
             negative, start, end = _signed(text, m)

@@ -528,3 +528,18 @@ def test_bics_in_swift_option_a_party_fields():
         "CAAMES2AXXX",
         "DEUTDEFF",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("1 € 4,99 € 4,99", ["4.99 EUR", "4.99 EUR"]),  # a quantity, then the price
+        ("12,50 EUR 30,00 EUR", ["12.50 EUR", "30.00 EUR"]),  # two amounts in a row
+        ("Cambio divisa 1,1538 USD/EUR", []),  # a rate
+        ("Kontowährung EUR\n0010 Filiale", []),  # a code with a leading zero
+        ("Summe €\n1\nSeite", []),  # a currency's next line holds a page number
+        ("Amount\nEUR\n1.234,56", ["1234.56 EUR"]),
+    ],
+)  # fmt: skip
+def test_quantities_rates_codes_and_page_numbers_beside_a_currency_are_no_amounts(text, found):
+    assert [n for t, n, v in sorted(_found(text)) if t == "AMOUNT"] == found
