@@ -533,7 +533,7 @@ def test_bics_in_swift_option_a_party_fields():
 @pytest.mark.parametrize(
     ("text", "found"),
     [
-        ("1 € 4,99 € 4,99", ["4.99 EUR", "4.99 EUR"]),  # a quantity, then the price
+        ("2 € 4,99 € 9,98", ["4.99 EUR", "9.98 EUR"]),  # a quantity, then the prices
         ("12,50 EUR 30,00 EUR", ["12.50 EUR", "30.00 EUR"]),  # two amounts in a row
         ("Cambio divisa 1,1538 USD/EUR", []),  # a rate
         ("Kontowährung EUR\n0010 Filiale", []),  # a code with a leading zero
