@@ -39,7 +39,8 @@ def month_numbers() -> dict[str, int]:
 _GAP = r"[ \n\u00a0]"  # written-out dates may wrap across a line in PDFs
 _ORDINAL = r"(?:st|nd|rd|th|er|e|ste|de|º|\.)?"
 _MONTH = r"([^\W\d_]{3,12})\.?"  # a word, then looked up in `month_numbers`
-_YEAR = r"((?:19|20)\d\d)(?!\d)"  # a four-digit year; a letter may follow (PDF text runs on)
+_YEAR_DIGITS = r"((?:19|20)\d\d)"  # a four-digit year
+_YEAR = rf"{_YEAR_DIGITS}(?!\d)"  # ... standing alone; a letter may follow (PDF text runs on)
 # Compact dates are read only where a format or a label says they are dates: the SWIFT MT
 # fields that open with one (:30V:20090224, :32A:, :61:200125, :60F:C200101EUR...), and a
 # "date"/"datum"/"fecha"... label on their line (DATE DE LIVRAISON : 20181230).
@@ -50,7 +51,7 @@ _DATE_LABEL = r"(?i)\b(?:date|dated|datum|fecha|data|datum\w*)\b[^\n\d]{0,30}?"
 # numbers (their order is the locale's), _ a separator. The date's span is from its first group
 # to its last.
 _PATTERNS = (
-    (re.compile(rf"\b{_YEAR[:-6]}-(\d{{2}})-(\d{{2}})\b"), ("y", "m", "d")),
+    (re.compile(rf"\b{_YEAR_DIGITS}-(\d{{2}})-(\d{{2}})\b"), ("y", "m", "d")),
     # the year may follow a space or, in PDF text, the next line (16.09.\n    2024)
     (re.compile(rf"(?<![\d./-])(\d{{1,2}})([./-])(\d{{1,2}})\2(?: |[ \t]*\n[ \t]*)?{_YEAR}"),
      ("a", "_", "b", "y")),
@@ -63,9 +64,9 @@ _PATTERNS = (
     (re.compile(rf"\b{_MONTH}-(\d{{1,2}})-(\d{{4}}|\d{{2}})\b"), ("M", "d", "y")),  # March-09-12
     (re.compile(rf"\b{_YEAR}{_GAP}{_MONTH}{_GAP}(\d{{1,2}})\b"), ("y", "M", "d")),  # 1995 Sep 19
     (re.compile(r"(\d{4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日"), ("y", "m", "d"), ("年",)),
-    (re.compile(rf"{_SWIFT_FIELD}{_YEAR[:-6]}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d")),
+    (re.compile(rf"{_SWIFT_FIELD}{_YEAR_DIGITS}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d")),
     (re.compile(rf"{_SWIFT_FIELD}(\d\d)(\d\d)(\d\d)"), ("y", "m", "d")),
-    (re.compile(rf"{_DATE_LABEL}{_YEAR[:-6]}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d"),
+    (re.compile(rf"{_DATE_LABEL}{_YEAR_DIGITS}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d"),
      ("dat", "fecha")),
 )  # fmt: skip
 
