@@ -44,13 +44,20 @@ WORDS = {
     "schweizer franken": "CHF", "franken": "CHF", "zwitserse franken": "CHF",
     "zwitserse frank": "CHF", "yen": "JPY",
 }  # fmt: skip
-# Words that scale the number before them, in the four languages.
+# Words that scale the number before them: in the four languages, and as Italian, Spanish,
+# Portuguese and Russian news and reports write them ("19,4 трлн", "2,5 miliardi").
 SCALES = {
-    "thousand": 10**3, "mille": 10**3, "tausend": 10**3, "duizend": 10**3,
+    "thousand": 10**3, "mille": 10**3, "tausend": 10**3, "duizend": 10**3, "тыс": 10**3,
     "million": 10**6, "millions": 10**6, "millionen": 10**6, "million(s)": 10**6, "mio": 10**6,
-    "miljoen": 10**6, "mln": 10**6,
+    "miljoen": 10**6, "mln": 10**6, "milioni": 10**6, "milione": 10**6, "millones": 10**6,
+    "millón": 10**6, "milhões": 10**6, "milhão": 10**6, "млн": 10**6, "миллион": 10**6,
+    "миллиона": 10**6, "миллионов": 10**6,
     "billion": 10**9, "billions": 10**9, "milliard": 10**9, "milliards": 10**9,
     "milliarde": 10**9, "milliarden": 10**9, "mrd": 10**9, "miljard": 10**9, "bn": 10**9,
+    "miliardi": 10**9, "miliardo": 10**9, "mld": 10**9, "млрд": 10**9, "миллиард": 10**9,
+    "миллиарда": 10**9, "миллиардов": 10**9,
+    "trillion": 10**12, "trillions": 10**12, "трлн": 10**12, "триллион": 10**12,
+    "триллиона": 10**12, "триллионов": 10**12,
 }  # fmt: skip
 _THOUSANDS = "[,.'\u00a0\u202f ]"
 # Two decimals, or four to six for a unit price (three would read as a thousands group, but
@@ -71,22 +78,28 @@ _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
 _CODE = _alternation(CURRENCY_CODES)
 _WORD = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(WORDS, key=len, reverse=True))
 _SCALE = "|".join(re.escape(w) for w in sorted(SCALES, key=len, reverse=True))
-_BEFORE = rf"(?P<pre>{_CODE}|{_SYMBOL})"
-_AFTER = rf"(?:\((?P<paren>{_CODE})\)|(?P<post>{_CODE}|{_SYMBOL}|(?i:{_WORD})))"
+# "euro" may come first, as Italian and Spanish write it ("capitale sociale euro 347.256.998,80"),
+# with a number that has decimals or groups ("Euro 2016" is a football tournament).
+PRE_WORDS = ("euro", "euros")
+_BEFORE = rf"(?P<pre>{_CODE}|{_SYMBOL}|(?i:{'|'.join(PRE_WORDS)})(?=[ \u00a0]))"
+_AFTER = rf"(?:\([ \u00a0]?(?P<paren>{_CODE})[ \u00a0]?\)|(?P<post>{_CODE}|{_SYMBOL}|(?i:{_WORD})))"
 # Not inside a longer token (nor hyphenated to one); a code may follow digits (SWIFT fields).
 _START = r"(?<![\w.,])(?<!\w-)"
 _CODE_START = r"(?<![^\W\d_])(?<![.,])(?<!\w-)"
-_NUMBER_END = r"(?![\d]|[.,]\d)"  # nor running on into one
+# nor running on into one, nor into an address or an id ($56104586@oxy.edu)
+_NUMBER_END = r"(?![\d@]|[.,]\d)"
 _WORD_END = r"(?!\.?[^\W\d_])"  # a code's number is not glued to a word (EUR01.prod)
-_SCALED = rf"(?:[ \u00a0](?P<scale>(?i:{_SCALE}))\.?(?![^\W\d_]))?"
+_SCALE_WORD = rf"[ \u00a0](?P<scale>(?i:{_SCALE}))\.?(?![^\W\d_])"
+# Between a scale and the currency word after it: "35 millions d'euros", "2,5 miliardi di euro".
+_OF = r"(?:[ \u00a0](?i:de|di|of)(?=[ \u00a0])|[ \u00a0](?i:d)['\u2019])"
 
 
 def _pattern(gap: str, before_gap: str) -> re.Pattern:
     return re.compile(
         rf"{_CODE_START}{_BEFORE}{before_gap}(?P<open>\()?(?P<minus>[{_MINUS}])?(?P<n1>{_NUMBER})"
-        rf"{_NUMBER_END}{_SCALED}{_WORD_END}"
+        rf"{_NUMBER_END}(?:{_SCALE_WORD})?{_WORD_END}"
         rf"|{_START}(?P<n2>{_NUMBER}){_NUMBER_END}(?P<trail>-)?(?P<close>\))?"
-        rf"{_SCALED.replace('scale', 'scale2')}{gap}{_AFTER}"
+        rf"(?:{_SCALE_WORD.replace('scale', 'scale2')}{_OF}?)?{gap}{_AFTER}"
         r"(?![A-Za-z])"
     )
 
@@ -182,6 +195,8 @@ def amounts(text: str, source: str, country: str | None = None) -> list[Entity]:
             if any(e.start < m.end() and m.start() < e.end for e in found):
                 continue  # the same line's reading wins
             if _LEADING_ZERO.match(number) or _PAIR_AFTER.match(text, m.end()):
+                continue
+            if (m.group("pre") or "").lower() in PRE_WORDS and number.isdigit():
                 continue
             if pattern is _NEXT_LINE and not _DECIMALS.search(number):
                 continue

@@ -23,20 +23,27 @@ _REFERENCE = re.compile(r"\b(?:CASE|SR|TRX|CA|REF|INV|PAY)-\d{4}-\d{4,8}\b")
 _DIGIT = re.compile(r"\d")
 
 
-# A line that names a message or an event, not a mailbox: its address-shaped values are ids
-# (Message-ID: <CAKK...@mail.gmail.com>, an iCalendar UID:...@google.com).
+# A line that names a message, an envelope or an event, not a mailbox: its address-shaped values
+# are ids (Message-ID: <CAKK...@mail.gmail.com>, a DSN's Original-Envelope-Id:, an iCalendar
+# UID:...@google.com).
 _ID_LINE = re.compile(
-    r"(?im)^[ \t>]*(?:message-id|in-reply-to|references|content-id|uid)[ \t]*[:=]"
+    r"(?im)^[ \t>]*(?:[a-z-]*message-id|in-reply-to|references|content-id|[a-z-]*envelope-id|uid)"
+    r"[ \t]*[:=]"
 )
+# ... and an id a Received: line names ("with ESMTP id <5A1F@mx.example.org>"); an "e-mail id"
+# is an address.
+_ID_BEFORE = re.compile(r"(?i)(?<!mail )\bid[ \t]+<$")
 
 
 def emails(text: str, source: str) -> list[Entity]:
-    """E-mail addresses, but for the ids on Message-ID, References, Content-ID or UID lines."""
+    """E-mail addresses, but for the ids on Message-ID, References, Content-ID, Envelope-Id or
+    UID lines and after "id <"."""
     id_lines = [(m.start(), text.find("\n", m.end())) for m in _ID_LINE.finditer(text)]
     return [
         Entity("EMAIL", m.group(0), m.group(0).lower(), source, m.start(), m.end(), True, 0.99)
         for m in _EMAIL.finditer(text)
         if not any(start <= m.start() and (end < 0 or m.start() < end) for start, end in id_lines)
+        and not _ID_BEFORE.search(text, max(0, m.start() - 13), m.start())
     ]
 
 

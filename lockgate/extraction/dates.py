@@ -1,6 +1,6 @@
 """Dates in numeric and written forms, normalised to ISO 8601, read under a locale policy.
 
-Month names and abbreviations come from the CLDR data in Babel for thirteen languages. A
+Month names and abbreviations come from the CLDR data in Babel for seventeen languages. A
 numeric date whose day and month could be swapped (03/04/2026) is read in the document's date
 order (day first, as in Europe, or month first, as in the United States: `Limits`'
 month_first_countries)
@@ -17,7 +17,10 @@ from functools import cache
 
 from lockgate.extraction.spans import Entity
 
-LOCALES = ("en", "fr", "nl", "de", "es", "it", "pt", "sv", "da", "nb", "pl", "cs", "fi")
+LOCALES = (
+    "en", "fr", "nl", "de", "es", "it", "pt", "sv", "da", "nb", "pl", "cs", "fi", "ro", "tr",
+    "ru", "uk",
+)  # fmt: skip
 SURE, AMBIGUOUS, REJECTED = 0.9, 0.6, 0.2
 
 

@@ -1,11 +1,13 @@
 """E-mail messages (RFC 822 / MIME) and mbox files.
 
 The whole MIME tree is walked: every text-bearing leaf is read wherever it sits (of an
-alternative, the plain text, else the HTML), `message/delivery-status` and
-`text/rfc822-headers` are read as text, and an enclosed `message/rfc822` (at the top or
-nested) is handed back as a child document with its own headers and body, as is every other
-attachment. Recoverable defects (a missing close delimiter, a bad header, a few undecodable
-bytes) are recorded as codes on the row and reading goes on; an empty part is skipped.
+alternative, the plain text, else the HTML), `message/delivery-status` and a bounce's returned
+headers (`text/rfc822-headers`, or typed as a message) are read as text, and an enclosed
+`message/rfc822` (at the top or nested) is handed back as a child document with its own headers
+(its metadata, as a top-level message's are) and body, as is every other attachment.
+Recoverable defects (a missing close delimiter, a bad header, a few undecodable bytes, a declared
+boundary that the parts do not use) are recorded as codes on the row and reading goes on; an
+empty part is skipped.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from lockgate.extraction.markup import html_text
 from lockgate.extraction.parsed import Limits, Parsed, Part, Quarantined, Section
 
 UNPARSEABLE_HEADER = "unparseable_header"  # a header the email package could not read; raw kept
+BOUNDARY_MISMATCH = "boundary_mismatch"  # the declared boundary is not the one the parts use
 
 
 class _RememberingPolicy(EmailPolicy):
@@ -58,7 +61,13 @@ _MESSAGE_FIELDS = frozenset(
     b"reply-to sender x-mailer content-type".split()
 )
 _ENCLOSED = ("message/rfc822", "message/global")
-_STATUS = ("message/delivery-status", "message/global-delivery-status")
+# Parts whose header-shaped blocks are read as text: a bounce's delivery status, and the returned
+# message's headers when a mailer types them as a message (RFC 6533's message/global-headers,
+# and the non-standard message/rfc822-headers some servers write for text/rfc822-headers).
+_STATUS = (
+    "message/delivery-status", "message/global-delivery-status", "message/global-headers",
+    "message/rfc822-headers",
+)  # fmt: skip
 
 
 def _base64(data: bytes) -> bytes:
@@ -130,6 +139,27 @@ def _header(msg: Message, name: str, defects: set[str]) -> str:
     return str(value)
 
 
+# A delimiter line of a multipart's body: "--" and a boundary (RFC 2046: 1-70 characters).
+_DELIMITER = re.compile(r"(?m)^--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?$")
+
+
+def _with_found_boundary(part: Message, body: str) -> Message | None:
+    """A multipart whose declared boundary is nowhere in its body, read again with the boundary
+    its first delimiter line uses (a mailer that wrote one boundary and declared another); None
+    when no line looks like a delimiter or no part opens with it."""
+    declared = part.get_param("boundary")
+    found = _DELIMITER.search(body)
+    if found is None or found.group(1) == declared:
+        return None
+    boundary = found.group(1)
+    mended = BytesParser(policy=_EML_POLICY).parsebytes(
+        f'Content-Type: {part.get_content_type()}; boundary="{boundary}"\n\n{body}'.encode(
+            "utf-8", "surrogateescape"
+        )
+    )
+    return mended if isinstance(mended.get_payload(), list) else None
+
+
 def _has_text(part: Message) -> bool:
     return bool((part.get_payload(decode=True) or b"").strip())
 
@@ -160,6 +190,11 @@ class _Walk:
         self.defects.update(_defect_code(d) for d in part.defects)
         kind = part.get_content_type()
         payload = part.get_payload()
+        if kind.startswith("multipart/") and isinstance(payload, str):
+            mended = _with_found_boundary(part, payload)
+            if mended is not None:
+                self.defects.add(BOUNDARY_MISMATCH)
+                part, payload = mended, mended.get_payload()
         if kind in _ENCLOSED:
             child = self._attach(part, "message/rfc822", self._enclosed(payload, part))
             if child is not None and isinstance(payload, list):

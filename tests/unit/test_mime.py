@@ -1,6 +1,7 @@
 """The whole MIME tree is read; recoverable defects are recorded, not quarantined (hand-made files,
 each built the way real mail breaks)."""
 
+import base64
 import hashlib
 import io
 from email.message import EmailMessage
@@ -118,6 +119,31 @@ def test_a_missing_final_close_boundary_is_a_defect_not_a_quarantine():
     assert row["quarantine_reason"] is None
     assert row["defects"] == ["close_boundary_not_found"]
     assert ("IBAN", "GB82WEST12345698765432") in _found(row)
+
+
+def test_a_declared_boundary_the_parts_do_not_use_is_mended_from_the_delimiter_lines():
+    html = b"<p>Pay <b>" + IBAN.encode() + b"</b> now.</p>"
+    data = (  # as in mail-parser's mail_malformed_3: one boundary declared, another written
+        b"From: a@b.example\nSubject: x\nMIME-Version: 1.0\n"
+        b'Content-Type: multipart/alternative; boundary="--=_Declared"\n\n'
+        b"----=_Written\nContent-Type: text/html\nContent-Transfer-Encoding: base64\n\n"
+        + base64.encodebytes(html)
+        + b"\n"
+    )
+    row = extract_record("mismatch.eml", data, LIMITS)
+    assert row["quarantine_reason"] is None
+    assert "boundary_mismatch" in row["defects"] and "start_boundary_not_found" in row["defects"]
+    assert ("IBAN", "GB82WEST12345698765432") in _found(row)
+    assert "base64" not in row["masked_text"] and "<b>" not in row["masked_text"]
+
+
+def test_returned_headers_typed_as_a_message_are_read_as_text():
+    data = _bounce(b"From: ops@bank.example\r\n\r\nbody\r\n").replace(
+        b"text/rfc822-headers", b"message/rfc822-headers"
+    )
+    parent, _ = extract_records("bounce.eml", data, LIMITS)
+    assert "Your statement" in parent["masked_text"]
+    assert ("EMAIL", "ops@bank.example") in _found(parent)
 
 
 def test_a_bad_header_is_a_defect_and_the_body_is_read():
