@@ -41,6 +41,21 @@ def test_the_corpus_is_what_its_manifest_and_sources_say():
         assert list((CORPUS / "licences").glob(f"{entry['source']}.*")), entry["source"]
 
 
+@pytest.mark.parametrize("held_out", ["heldout", "heldout2"])
+def test_the_held_out_sets_are_what_their_manifests_say_and_each_file_is_labelled_once(held_out):
+    corpus = CORPUS.parent / held_out
+    entries = [json.loads(line) for line in (corpus / "manifest.jsonl").read_text().splitlines()]
+    labels = [json.loads(line) for line in (corpus / "labels.jsonl").read_text().splitlines()]
+    assert len(entries) >= 40 and len({e["sha256"] for e in entries}) == len(entries)
+    assert sorted(label["path"] for label in labels) == sorted(e["path"] for e in entries)
+    assert len({label["id"] for label in labels}) == len(labels)
+    sources = (corpus / "SOURCES.md").read_text()
+    for entry in entries:
+        assert hashlib.sha256((corpus / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+        assert f"## {entry['source']}\n" in sources, entry["source"]
+        assert list((corpus / "licences").glob(f"{entry['source']}.*")), entry["source"]
+
+
 def test_every_file_gives_rows_or_a_specific_quarantine_reason(outcomes):
     assert len(outcomes) == len(_manifest())
     for entry, outcome in outcomes:
