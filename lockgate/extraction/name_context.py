@@ -23,18 +23,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from lockgate.extraction.name_words import (
+    FORMS_OF_ADDRESS,
+    GREETINGS,
+    LEGAL_FORM_WORDS,
+    NAME_LABEL,
+    NAME_LABEL_KEYS,
+    PARTICLE_WORDS,
+    TITLES,
+    alternation,
+)
+
 _CAP = r"[^\W\d_a-z][^\W\d_]*(?:['’][^\W\d_]+)?"
 _PART = rf"{_CAP}(?:-{_CAP})*"
-_PARTICLE = r"(?:van|von|de|der|den|du|di|da|del|ter|ten|la|le)"
+_PARTICLE = alternation(PARTICLE_WORDS)
 _RUN = rf"{_PART}(?:[ \t](?:{_PARTICLE}[ \t])*{_PART}){{0,2}}"  # one space apart: a column ends it
-_HONORIFIC = (r"(?:Herrn?|Hr|Frau|Fr|Mr|Mrs|Ms|Mx|Miss|Mme|Mlle|Monsieur|Madame|Mevrouw|Mevr|Dhr|Sen|Rep|Gov"
-              r"|Sr|Sra|Sig|Dott)")  # fmt: skip
-_TITLE = r"(?:(?:Dr|Prof|Dipl\.-Ing|Ing|Mag)\.?[ \t]+)"
+_HONORIFIC = alternation(FORMS_OF_ADDRESS)
+_TITLE = rf"(?:{alternation(TITLES, dotted=True)}[ \t]+)"
 _AFTER_HONORIFIC = re.compile(rf"\b{_HONORIFIC}\.?[ \t]+{_TITLE}*(?P<name>{_RUN})")
-_GREETING = re.compile(
-    rf"\b(?:Hi|Hello|Hallo|Hey|Dear|Liebe|Lieber|Bonjour|Cher|Chère|Beste|Geachte"
-    rf"|Ciao|Hola)[ \t]+(?P<name>{_CAP})(?=[ \t]*[,!:.\n])"
-)
+_GREETING = re.compile(rf"\b{alternation(GREETINGS)}[ \t]+(?P<name>{_CAP})(?=[ \t]*[,!:.\n])")
 _ROLE_LIST = re.compile(
     r"\b(?i:vorstand|vorstände|aufsichtsrat|vorsitzende[rn]?(?: des aufsichtsrat(?:e)?s)?"
     r"|geschäftsführer(?:in)?|geschäftsführung|directors?|managing directors?|board"
@@ -46,17 +53,11 @@ _PARTY_LABEL = re.compile(
     r"|organisateur)[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?P<name>" + _RUN + r")"
     r"(?=[ \t]*(?:\r?$|,|[ \t]-[ \t]|\|))"
 )
-# Words that end a name run: a legal form (then it was a company's name) or a contact label.
-_LEGAL_FORMS = frozenset(
-    "ag gmbh kg ohg se sa sas sarl bv nv ltd limited llc llp inc corp co plc ab asa oy spa srl"
-    .split()
-)  # fmt: skip
+# Words that end a name run: a contact label.
 _LABELS = frozenset("tel fax telefon telefax phone mobil mobile email mail tél".split())
 # A contact's label on a form or an invoice ("Ansprechpartner: Tim Kleine").
 _NAME_LABEL = re.compile(
-    rf"\b(?i:ansprechpartner(?:in)?|kontaktperson|contact person|contactpersoon|attn|z\.[ \t]?hd\.?"
-    rf"|sachbearbeiter(?:in)?|bearbeiter(?:in)?|name|nom|naam)[ \t]*[.:][ \t]*"
-    rf"(?:{_HONORIFIC}\.?[ \t]+)?(?P<name>{_RUN})"
+    rf"\b(?i:{NAME_LABEL})[ \t]*[.:][ \t]*(?:{_HONORIFIC}\.?[ \t]+)?(?P<name>{_RUN})"
 )
 # A quoted message's header line ("From: bob <bob@...>", "To: Dan Le"): the display name.
 _HEADER_NAME = re.compile(
@@ -83,8 +84,6 @@ _REMARK = re.compile(r"\([^)]*\)")
 # The key words of the rules that run only where one of them is in the text.
 _ROLE_KEYS = ("vorstand", "vorstände", "aufsichtsrat", "vorsitzende", "geschäftsf", "director",
               "board", "bestuur", "directie", "gérant", "présid", "prokurist")  # fmt: skip
-_LABEL_KEYS = ("ansprechpartner", "kontaktperson", "contact person", "contactpersoon", "attn",
-               "hd", "bearbeiter", "name", "nom", "naam")  # fmt: skip
 _WROTE_KEYS = ("wrote", "schrieb", "écrit", "schreef", "scritto", "escribió")
 
 
@@ -105,7 +104,7 @@ def _plausible(
         return False
     if not all(w[0].isupper() and (len(w) == 1 or w[1:].islower()) for w in raw):
         return False  # "LE FOURNISSEUR", "USt-IdNr"
-    if any(w in _LEGAL_FORMS for w in words):
+    if any(w in LEGAL_FORM_WORDS for w in words):
         return False
     if any(w in names for w in words):
         return True
@@ -171,7 +170,7 @@ def context_names(
         end = m.start("name") + _name_length(m.group("name"))
         if _plausible(text[m.start("name") : end], names, common, full=True):
             yield m.start("name"), end, "party"
-    for m in _NAME_LABEL.finditer(text) if any(k in lower for k in _LABEL_KEYS) else ():
+    for m in _NAME_LABEL.finditer(text) if any(k in lower for k in NAME_LABEL_KEYS) else ():
         end = m.start("name") + _name_length(m.group("name"))
         if _plausible(text[m.start("name") : end], names, common, full=True, known=True):
             yield m.start("name"), end, "label"

@@ -16,6 +16,17 @@ from dataclasses import dataclass
 from functools import cache
 
 from lockgate.extraction.name_context import context_names
+from lockgate.extraction.name_words import (
+    ABBREVIATED_ONLY,
+    FORMS_OF_ADDRESS,
+    GREETINGS,
+    LEGAL_FORMS,
+    NAME_LABEL,
+    PARTICLE_WORDS,
+    PARTICLES,
+    TITLES,
+    alternation,
+)
 from lockgate.extraction.spans import Entity
 
 MODEL_NAME = "lockgate-person-ner"
@@ -261,7 +272,7 @@ class PersonFinder:
         lower = [w.lower() for w in words]
         if not any(w in self.names for w in lower):
             return False
-        first = next(w for w in lower if w not in _PARTICLE_WORDS)
+        first = next(w for w in lower if w not in PARTICLE_WORDS)
         if not titled and len(first) > 1 and first not in self.names:
             return False  # "Basismenge Steuer": a name starts with a given name or an initial
         if " ".join(lower) in self.places or " ".join(lower[-2:]) in self.places:
@@ -270,9 +281,9 @@ class PersonFinder:
             return True
         # a word after a particle is a family name, frequent word or not ("van Boven")
         after_particle = {w for previous, w in zip(lower, lower[1:], strict=False)
-                          if previous in _PARTICLE_WORDS}  # fmt: skip
+                          if previous in PARTICLE_WORDS}  # fmt: skip
         return not any(w in self.common and w not in self.names for w in lower
-                       if len(w) > 1 and w not in _PARTICLE_WORDS and w not in after_particle)  # fmt: skip
+                       if len(w) > 1 and w not in PARTICLE_WORDS and w not in after_particle)  # fmt: skip
 
     def _names(self, lines: list[str]) -> dict[str, Names]:
         docs = self.nlp.pipe([_as_title_case(line) for line in lines], batch_size=PIPE_BATCH_LINES)
@@ -325,25 +336,16 @@ class PersonFinder:
         return sorted(found, key=lambda e: e.start)
 
 
-# What stands before a name and is not part of it: a form of address or a title.
+# What stands before a name and is not part of it: forms of address and titles.
 _HONORIFIC = re.compile(
-    r"(?:(?:herr|herrn|frau|mr|mrs|ms|miss|mx|dr|prof|sir|dame|m|mme|mlle|monsieur|madame"
-    r"|mademoiselle|dhr|mevr|mevrouw|meneer|sr|sra|sig|sig\.ra)\.?[ \t]+)+",
+    rf"(?:{alternation(FORMS_OF_ADDRESS + ABBREVIATED_ONLY + TITLES, dotted=True)}[ \t]+)+",
     re.IGNORECASE,
 )
 # A greeting the model took into a name ("Beste Jill van Verdun"): not part of it.
-_GREETING = re.compile(
-    r"(?:dear|hi|hello|hallo|liebe|lieber|beste|geachte|cher|chère|bonjour)[ \t]+", re.IGNORECASE
-)
+_GREETING = re.compile(rf"{alternation(GREETINGS)}[ \t]+", re.IGNORECASE)
 # A label a name is written after (a contact line of an invoice or a form).
-_NAME_LABEL = re.compile(
-    r"(?:name|naam|nom|ansprechpartner(?:in)?|kontakt|contact|contactpersoon|sachbearbeiter(?:in)?"
-    r"|bearbeiter(?:in)?|attn|z\.\s?hd\.?|à l'attention de|t\.a\.v\.?)[ \t]*[:.]?[ \t]*$",
-    re.IGNORECASE,
-)
-_PARTICLES = ("van der ", "van den ", "van de ", "von der ", "de la ", "van ", "von ", "de ",
-              "du ", "di ", "da ", "del ", "ter ", "ten ", "le ", "la ")  # fmt: skip
-_PARTICLE_WORDS = frozenset(w for p in _PARTICLES for w in p.split())
+_NAME_LABEL = re.compile(rf"(?:{NAME_LABEL})[ \t]*[:.]?[ \t]*$", re.IGNORECASE)
+_PARTICLES = tuple(f"{p} " for p in PARTICLES)
 _INITIAL_AND_NAME = re.compile(r"[ \t]+[^\W\d_]\.(?:[ \t]*[^\W\d_]\.)*[ \t]+[^\W\d_a-z][^\W\d_]+")
 _SURNAME_AFTER = re.compile(r"[ \t]+[^\W\d_a-z][^\W\d_]+")
 _HYPHENATED_AFTER = re.compile(r"-[^\W\d_a-z][^\W\d_]+")
@@ -400,10 +402,7 @@ def refine(line: str, start: int, end: int) -> tuple[int, int, bool] | None:
 
 
 # A legal form after a name makes it a company's; a street word before or after it, a street's.
-_COMPANY_AFTER = re.compile(
-    r"[ \t]*,?[ \t]*(?:AG|GmbH|KG|OHG|SE|SA|SAS|SARL|S\.A\.|BV|B\.V\.|NV|N\.V\.|Ltd|Limited|LLC|LLP|Inc"
-    r"|Corp|Co\.|& Co|und Co|& Söhne|& Sons|plc|PLC|AB|ASA|A/S|Oy|SpA|S\.p\.A\.|Srl|S\.L\.)\b"
-)
+_COMPANY_AFTER = re.compile(rf"[ \t]*,?[ \t]*{alternation(LEGAL_FORMS)}(?![^\W\d_])")
 _STREET_BEFORE = re.compile(
     r"(?i)\b(?:rue|avenue|av\.|bd|boulevard|place|chemin|allée|impasse|quai|cours|via|viale|piazza"
     r"|calle|avenida|plaza|rua|praça)[ \t]+(?:de[ \t]+la[ \t]+|du[ \t]+|des[ \t]+|de[ \t]+)?$"
@@ -416,7 +415,7 @@ _STREET_AFTER = re.compile(
 
 
 _HONORIFIC_BEFORE = re.compile(
-    r"(?:^|[\s,;(])(?:herr|herrn|frau|mr|mrs|ms|dr|m|mme|mlle|monsieur|madame|dhr|mevr)\.?[ \t]+$",
+    rf"(?:^|[\s,;(]){alternation(FORMS_OF_ADDRESS + ABBREVIATED_ONLY + TITLES, dotted=True)}[ \t]+$",
     re.IGNORECASE,
 )
 

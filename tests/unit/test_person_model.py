@@ -116,6 +116,10 @@ def test_a_find_without_a_known_given_or_family_name_is_dropped(trained):
         ("M. de Lattre Alexis", "Lattre Alexis", "de Lattre Alexis", True),
         ("Ansprechpartner: Hans Test", "Hans Test", "Hans Test", True),
         ("service@bank.de Christian Bacherl, Oliver", "Christian Bacherl", "Christian Bacherl", False),
+        # forms of address the context rules knew and the clean-up did not (one list now)
+        ("Gentile Dott.ssa Maria Rossi,", "Dott.ssa Maria Rossi", "Maria Rossi", True),
+        ("Ciao Giulia Neri", "Ciao Giulia Neri", "Giulia Neri", False),
+        ("Kontaktperson: Jan Berg", "Jan Berg", "Jan Berg", True),
     ],
 )  # fmt: skip
 def test_a_find_is_made_the_name_as_written(line, found, name, titled):
@@ -127,7 +131,8 @@ def test_a_find_is_made_the_name_as_written(line, found, name, titled):
 @pytest.mark.parametrize(
     ("line", "found"),
     [("Robert Schneider AG", "Robert Schneider"), ("27 rue Henri Rolland", "Henri Rolland"),
-     ("Anna Weber Straße 4", "Anna Weber"), ("Herr )", "Herr )")],
+     ("Anna Weber Straße 4", "Anna Weber"), ("Herr )", "Herr )"),
+     ("Walter Meier & Co. KG", "Walter Meier")],
 )  # fmt: skip
 def test_a_company_a_street_or_a_bare_title_is_no_name(line, found):
     start = line.index(found)
