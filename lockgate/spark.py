@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from pyspark import SparkConf, StorageLevel
+from pyspark import SparkConf, SparkContext, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from lockgate.config import settings
@@ -24,6 +24,10 @@ def build_session(app_name: str, master: str | None = None,
     # the system's, without lockgate's libraries); the cluster profile's spark.pyspark.python
     # (the shipped environment) still wins on YARN.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # Under spark-submit its JVM already holds --master and --conf: attach to it first, or
+        # SparkConf() is an empty stand-in and the profile's defaults overwrite them.
+        SparkContext._ensure_initialized()
     submitted = SparkConf()
     builder = SparkSession.builder.appName(app_name)
     if not submitted.contains("spark.master"):
