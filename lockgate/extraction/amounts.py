@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from babel.numbers import list_currencies
 
+from lockgate.extraction.alternation import alternation
 from lockgate.extraction.spans import Entity
 
 # Every ISO 4217 code Babel knows (current and historic: a bank's archive holds DEM and FRF
@@ -66,22 +67,14 @@ _NUMBER = (rf"(?:[1-9]\d{{0,2}}(?:{_THOUSANDS}\d{{3}})+|\d+)"
            rf"(?:[.,]\d{{1,2}}(?!\d)|[.,]\d{{4,6}}|,-{{1,2}}(?![\d-]))?|0[.,]\d{{3}}")  # fmt: skip
 
 
-def _alternation(words) -> str:
-    """A regex alternation of `words`, grouped by first letter (fast on hundreds of codes)."""
-    groups: dict[str, list[str]] = {}
-    for word in sorted(words, key=len, reverse=True):
-        groups.setdefault(word[:1], []).append(re.escape(word[1:]))
-    return "|".join(f"{re.escape(first)}(?:{'|'.join(rest)})" for first, rest in groups.items())
-
-
-_SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
-_CODE = _alternation(CURRENCY_CODES)
-_WORD = "|".join(re.escape(w).replace(r"\ ", " ") for w in sorted(WORDS, key=len, reverse=True))
-_SCALE = "|".join(re.escape(w) for w in sorted(SCALES, key=len, reverse=True))
+_SYMBOL = alternation(SYMBOLS)
+_CODE = alternation(CURRENCY_CODES)
+_WORD = alternation(WORDS)
+_SCALE = alternation(SCALES)
 # "euro" may come first, as Italian and Spanish write it ("capitale sociale euro 347.256.998,80"),
 # with a number that has decimals or groups ("Euro 2016" is a football tournament).
 PRE_WORDS = ("euro", "euros")
-_BEFORE = rf"(?P<pre>{_CODE}|{_SYMBOL}|(?i:{'|'.join(PRE_WORDS)})(?=[ \u00a0]))"
+_BEFORE = rf"(?P<pre>{_CODE}|{_SYMBOL}|(?i:{alternation(PRE_WORDS)})(?=[ \u00a0]))"
 _AFTER = rf"(?:\([ \u00a0]?(?P<paren>{_CODE})[ \u00a0]?\)|(?P<post>{_CODE}|{_SYMBOL}|(?i:{_WORD})))"
 # Not inside a longer token (nor hyphenated to one); a code may follow digits (SWIFT fields).
 _START = r"(?<![\w.,])(?<!\w-)"

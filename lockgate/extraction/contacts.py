@@ -33,6 +33,7 @@ _ID_LINE = re.compile(
 # ... and an id a Received: line names ("with ESMTP id <5A1F@mx.example.org>"); an "e-mail id"
 # is an address.
 _ID_BEFORE = re.compile(r"(?i)(?<!mail )\bid[ \t]+<$")
+_ID_BEFORE_REACH = len("e-mail id <") + 2  # the characters before an address it reads
 
 
 def emails(text: str, source: str) -> list[Entity]:
@@ -43,7 +44,7 @@ def emails(text: str, source: str) -> list[Entity]:
         Entity("EMAIL", m.group(0), m.group(0).lower(), source, m.start(), m.end(), True, 0.99)
         for m in _EMAIL.finditer(text)
         if not any(start <= m.start() and (end < 0 or m.start() < end) for start, end in id_lines)
-        and not _ID_BEFORE.search(text, max(0, m.start() - 13), m.start())
+        and not _ID_BEFORE.search(text, max(0, m.start() - _ID_BEFORE_REACH), m.start())
     ]
 
 

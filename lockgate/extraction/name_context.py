@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from lockgate.extraction.alternation import alternation
 from lockgate.extraction.name_words import (
     FORMS_OF_ADDRESS,
     GREETINGS,
@@ -31,7 +32,6 @@ from lockgate.extraction.name_words import (
     NAME_LABEL_KEYS,
     PARTICLE_WORDS,
     TITLES,
-    alternation,
 )
 
 _CAP = r"[^\W\d_a-z][^\W\d_]*(?:['’][^\W\d_]+)?"

@@ -50,9 +50,3 @@ LEGAL_FORMS = (
 LEGAL_FORM_WORDS = frozenset(
     f.lower().rstrip(".") for f in LEGAL_FORMS if re.fullmatch(r"[A-Za-z]+\.?", f)
 )
-
-
-def alternation(words, dotted: bool = False) -> str:
-    """A regex alternation of `words` as written, longest first; `dotted`: each may end in a dot."""
-    body = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
-    return f"(?:{body})\\.?" if dotted else f"(?:{body})"

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from lockgate.extraction.alternation import alternation
 from lockgate.extraction.name_context import context_names
 from lockgate.extraction.name_words import (
     ABBREVIATED_ONLY,
@@ -25,7 +26,6 @@ from lockgate.extraction.name_words import (
     PARTICLE_WORDS,
     PARTICLES,
     TITLES,
-    alternation,
 )
 from lockgate.extraction.spans import Entity
 
@@ -337,8 +337,9 @@ class PersonFinder:
 
 
 # What stands before a name and is not part of it: forms of address and titles.
+_ADDRESS_OR_TITLE = alternation(FORMS_OF_ADDRESS + ABBREVIATED_ONLY + TITLES, dotted=True)
 _HONORIFIC = re.compile(
-    rf"(?:{alternation(FORMS_OF_ADDRESS + ABBREVIATED_ONLY + TITLES, dotted=True)}[ \t]+)+",
+    rf"(?:{_ADDRESS_OR_TITLE}[ \t]+)+",
     re.IGNORECASE,
 )
 # A greeting the model took into a name ("Beste Jill van Verdun"): not part of it.
@@ -415,7 +416,7 @@ _STREET_AFTER = re.compile(
 
 
 _HONORIFIC_BEFORE = re.compile(
-    rf"(?:^|[\s,;(]){alternation(FORMS_OF_ADDRESS + ABBREVIATED_ONLY + TITLES, dotted=True)}[ \t]+$",
+    rf"(?:^|[\s,;(]){_ADDRESS_OR_TITLE}[ \t]+$",
     re.IGNORECASE,
 )
 

@@ -20,6 +20,15 @@ def _manifest() -> list[dict]:
     return [json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text().splitlines()]
 
 
+def _assert_files_sources_and_licences(corpus, entries: list[dict]) -> None:
+    """Each file has its manifest's sha256, a section in SOURCES.md and a licence copy."""
+    sources = (corpus / "SOURCES.md").read_text()
+    for entry in entries:
+        assert hashlib.sha256((corpus / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+        assert f"## {entry['source']}\n" in sources, entry["source"]
+        assert list((corpus / "licences").glob(f"{entry['source']}.*")), entry["source"]
+
+
 @pytest.fixture(scope="module")
 def report():
     """Every file extracted once, on both cores, without the name model."""
@@ -34,11 +43,7 @@ def outcomes(report) -> list[tuple[dict, dict]]:
 def test_the_corpus_is_what_its_manifest_and_sources_say():
     entries = _manifest()
     assert len(entries) >= 300 and len({e["sha256"] for e in entries}) == len(entries)
-    sources = (CORPUS / "SOURCES.md").read_text()
-    for entry in entries:
-        assert hashlib.sha256((CORPUS / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
-        assert f"## {entry['source']}\n" in sources, entry["source"]
-        assert list((CORPUS / "licences").glob(f"{entry['source']}.*")), entry["source"]
+    _assert_files_sources_and_licences(CORPUS, entries)
 
 
 @pytest.mark.parametrize("held_out", ["heldout", "heldout2"])
@@ -49,11 +54,7 @@ def test_the_held_out_sets_are_what_their_manifests_say_and_each_file_is_labelle
     assert len(entries) >= 40 and len({e["sha256"] for e in entries}) == len(entries)
     assert sorted(label["path"] for label in labels) == sorted(e["path"] for e in entries)
     assert len({label["id"] for label in labels}) == len(labels)
-    sources = (corpus / "SOURCES.md").read_text()
-    for entry in entries:
-        assert hashlib.sha256((corpus / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
-        assert f"## {entry['source']}\n" in sources, entry["source"]
-        assert list((corpus / "licences").glob(f"{entry['source']}.*")), entry["source"]
+    _assert_files_sources_and_licences(corpus, entries)
 
 
 def test_every_file_gives_rows_or_a_specific_quarantine_reason(outcomes):
