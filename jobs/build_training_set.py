@@ -11,27 +11,28 @@ from __future__ import annotations
 
 import argparse
 
+from pyspark.sql import SparkSession
+
 from lockgate.config import settings
-from lockgate.spark import build_session
+from lockgate.spark import job_session
 from lockgate.storage import Layout
 from lockgate.training.stage import build_training_snapshots
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
     parser.add_argument("--model", action="append", help="only these models (repeatable)")
     args = parser.parse_args(argv)
 
-    spark = build_session(f"lockgate-training-sets-{args.run_date}")
     config = settings()
-    manifests = build_training_snapshots(
-        spark, Layout(config.storage_root), args.run_date, args.model,
-        config.policy.training.max_rows,
-    )  # fmt: skip
+    with job_session(f"lockgate-training-sets-{args.run_date}", spark) as session:
+        manifests = build_training_snapshots(
+            session, Layout(config.storage_root), args.run_date, args.model,
+            config.policy.training.max_rows,
+        )  # fmt: skip
     for manifest in manifests.values():
         print(f"training set {manifest['model']} {args.run_date}: {manifest}")
-    spark.stop()
 
 
 if __name__ == "__main__":

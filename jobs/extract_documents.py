@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 
+from pyspark.sql import SparkSession
+
 from lockgate.config import settings
 from lockgate.extraction.dataset import (
     documents_of,
@@ -25,12 +27,12 @@ from lockgate.extraction.dataset import (
 )
 from lockgate.extraction.person_model import MODEL_NAME
 from lockgate.extraction.stage import released_person_model
-from lockgate.spark import build_session, kept
+from lockgate.spark import job_session, kept
 from lockgate.storage import Layout, run_dates, write_json_atomic
 from lockgate.storage.spark_io import list_files, write_partition
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
     parser.add_argument("--until", help="last run date of a backfill (inclusive)")
@@ -39,8 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     config = settings()
     layout = Layout(config.storage_root)
     days = run_dates(args.run_date, args.until)
-    spark = build_session(f"lockgate-extract-{days[0]}" + (f"-{days[-1]}" if args.until else ""))
-    try:
+    name = f"lockgate-extract-{days[0]}" + (f"-{days[-1]}" if args.until else "")
+    with job_session(name, spark) as session:
         person_model = released_person_model(config)
         if person_model is None:
             raise SystemExit(
@@ -48,9 +50,7 @@ def main(argv: list[str] | None = None) -> None:
                 "trains and registers it first"
             )
         for day in days:
-            extract_day(spark, config, layout, day, person_model)
-    finally:
-        spark.stop()
+            extract_day(session, config, layout, day, person_model)
 
 
 def extract_day(spark, config, layout: Layout, run_date: str, person_model) -> None:

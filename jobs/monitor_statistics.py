@@ -10,25 +10,24 @@ from __future__ import annotations
 
 import argparse
 
+from pyspark.sql import SparkSession
+
 from lockgate.config import ENVIRONMENTS, settings
 from lockgate.monitoring import compute_statistics
-from lockgate.spark import build_session
+from lockgate.spark import job_session
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
     parser.add_argument("--until", help="last run date (inclusive)")
     parser.add_argument("--environment", default="prod", choices=ENVIRONMENTS)
     args = parser.parse_args(argv)
 
-    spark = build_session(f"lockgate-monitor-{args.environment}-{args.run_date}")
-    try:
+    with job_session(f"lockgate-monitor-{args.environment}-{args.run_date}", spark) as session:
         written = compute_statistics(
-            spark, settings(), args.environment, args.run_date, args.until or args.run_date
+            session, settings(), args.environment, args.run_date, args.until or args.run_date
         )
-    finally:
-        spark.stop()
     for model, days in written.items():
         print(f"monitoring statistics {args.environment} {model}: {len(days)} days")
 

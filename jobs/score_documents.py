@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import argparse
 
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lockgate.config import ENVIRONMENTS, settings
 from lockgate.scoring.batch import deployed_models, score_run
-from lockgate.spark import build_session
+from lockgate.spark import job_session
 from lockgate.storage import Layout, run_dates, write_json_atomic
 from lockgate.storage.spark_io import read_partition, write_partition
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
     parser.add_argument("--environment", default="test", choices=ENVIRONMENTS)
@@ -31,16 +32,13 @@ def main(argv: list[str] | None = None) -> None:
     config = settings()
     layout = Layout(config.storage_root)
     days = run_dates(args.run_date, args.until)
-    spark = build_session(f"lockgate-score-{args.environment}-{days[0]}"
-                          + (f"-{days[-1]}" if args.until else ""))  # fmt: skip
-    try:
+    name = f"lockgate-score-{args.environment}-{days[0]}" + (f"-{days[-1]}" if args.until else "")
+    with job_session(name, spark) as session:
         # The release is checked once (deployed, approved, digests): a backfill scores every
         # day with the release deployed when it started.
         deployed = deployed_models(config, args.environment)
         for day in days:
-            score_day(spark, config, layout, args.environment, day, deployed)
-    finally:
-        spark.stop()
+            score_day(session, config, layout, args.environment, day, deployed)
 
 
 def score_day(spark, config, layout: Layout, environment: str, run_date: str, deployed) -> None:

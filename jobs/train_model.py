@@ -14,14 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 
+from pyspark.sql import SparkSession
+
 from lockgate.config import settings
 from lockgate.release.bundle import code_version
-from lockgate.spark import build_session
+from lockgate.spark import job_session
 from lockgate.storage import Layout
 from lockgate.training.stage import train_and_register
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-date", required=True)
     parser.add_argument("--model", required=True)
@@ -31,16 +33,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     config = settings()
-    spark = build_session(f"lockgate-train-{args.model}-{args.run_date}")
-    record = train_and_register(
-        spark, config, Layout(config.storage_root), args.model, args.run_date,
-        lineage={"code_version": code_version(), "airflow_run_id": args.airflow_run_id},
-        params=args.params,
-    )  # fmt: skip
+    with job_session(f"lockgate-train-{args.model}-{args.run_date}", spark) as session:
+        record = train_and_register(
+            session, config, Layout(config.storage_root), args.model, args.run_date,
+            lineage={"code_version": code_version(), "airflow_run_id": args.airflow_run_id},
+            params=args.params,
+        )  # fmt: skip
     gate = record.metadata["gate"]
     print(f"registered {record.name} v{record.version} sha256={record.artifact_sha256} "
           f"gate={'passed' if gate['passed'] else 'refused'}: {gate['explain']}")  # fmt: skip
-    spark.stop()
 
 
 if __name__ == "__main__":

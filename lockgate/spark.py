@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyspark import SparkConf, SparkContext, StorageLevel
@@ -38,6 +40,34 @@ def build_session(app_name: str, master: str | None = None,
     session = builder.getOrCreate()
     quiet_file_reads(session)
     return session
+
+
+@contextmanager
+def job_session(app_name: str, spark: SparkSession | None = None) -> Iterator[SparkSession]:
+    """The session a job runs in: `spark` when its caller shares one with it (an Airflow task
+    on the local profile; the job leaves it running), else one built for the job (spark-submit,
+    or `python jobs/<job>.py`) and stopped when the job ends, also when it fails."""
+    if spark is not None:
+        yield spark
+        return
+    session = build_session(app_name)
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+def shared_session() -> SparkSession:
+    """A new session on this process's one Spark application, started by the first call.
+
+    The application's JVM, executors and warm Python workers then serve every later job of the
+    process: `airflow dags test` (the demo, the tests) runs a whole DAG run in one process, so
+    its Spark tasks pay the start once instead of once each. Each call gets a session of its
+    own, with the profile's settings and its own SQL settings and temporary views, so one job's
+    `spark.conf.set` never reaches the next."""
+    if SparkContext._active_spark_context is None:
+        build_session("lockgate-tasks")
+    return SparkSession.builder.getOrCreate().newSession()
 
 
 def driver_session(app_name: str, conf: dict[str, str] | None = None) -> SparkSession:

@@ -87,14 +87,26 @@ def spark_job(task_id: str, job: str, *args: str, app_name: str | None = None, *
 
     The application is named `app_name`, by default `lockgate-<job>`.
 
-    On YARN the application runs in cluster deploy mode; the task polls the ResourceManager,
-    a failure puts YARN's diagnostics and the driver's stderr in the task log, and killing
-    the task kills the application.
+    On the local profile the job runs in the task's own process, on a Spark application the
+    process shares with its other Spark tasks (`airflow dags test` runs a whole DAG run in one
+    process): a task pays the JVM's and the Python workers' start once per process, not once
+    per task. Everywhere else the task runs `spark-submit`. On YARN the application runs in
+    cluster deploy mode; the task polls the ResourceManager, a failure puts YARN's diagnostics
+    and the driver's stderr in the task log, and killing the task kills the application.
     """
     from lockgate.config import settings
-    from lockgate.orchestration.operators import LockgateSparkSubmitOperator
+    from lockgate.orchestration.operators import (
+        LockgateSparkJobOperator,
+        LockgateSparkSubmitOperator,
+    )
 
     profile = settings()
+    application = str(repo_root() / "jobs" / f"{job}.py")
+    name = app_name or f"lockgate-{job}"
+    if profile.spark_master.startswith("local"):
+        return LockgateSparkJobOperator(task_id=task_id, application=application,
+                                        application_args=list(args), name=name,
+                                        **operator_kwargs)  # fmt: skip
     conf = dict(profile.spark_conf)
     on_yarn = profile.spark_master.startswith("yarn")
     if on_yarn:
@@ -106,10 +118,10 @@ def spark_job(task_id: str, job: str, *args: str, app_name: str | None = None, *
         operator_kwargs.setdefault("durable", False)
     return LockgateSparkSubmitOperator(
         task_id=task_id,
-        application=str(repo_root() / "jobs" / f"{job}.py"),
+        application=application,
         application_args=list(args),
         conn_id=SPARK_CONN_ID,
-        name=app_name or f"lockgate-{job}",
+        name=name,
         conf=conf,
         yarn_rm_url=profile.yarn_rm_url if on_yarn else None,
         **operator_kwargs,

@@ -1,7 +1,8 @@
 """Atomic, byte-reproducible partition writes from Spark, through the Hadoop FileSystem API.
 
 A partition is written aside under `<dataset>/_staging/`, its files get stable names, and
-then it replaces the old partition by renames. The same rows give the same bytes.
+then it replaces the old partition by renames. The same rows give the same bytes (on the
+local file system also from another JVM: `parquet_footer`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 import uuid
 
 from pyspark.sql import DataFrame, SparkSession
+
+from lockgate.storage.parquet_footer import canonicalise
 
 
 def _hadoop_fs(spark: SparkSession, uri: str):
@@ -59,11 +62,15 @@ def write_partition(
         (status.getPath() for status in fs.listStatus(staging)),
         key=lambda p: p.getName(),
     )
+    local = fs.getUri().getScheme() == "file"
     index = 0
     for part in parts:
         name = part.getName()
         if name.startswith("part-"):
-            fs.rename(part, Path(staging, f"part-{index:05d}.parquet"))
+            stable = Path(staging, f"part-{index:05d}.parquet")
+            fs.rename(part, stable)
+            if local:  # the same rows, the same bytes, whichever JVM wrote them
+                canonicalise(stable.toUri().getPath())
             index += 1
 
     target = Path(target_uri)

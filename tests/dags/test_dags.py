@@ -80,7 +80,27 @@ def test_spark_tasks_submit_the_jobs_with_the_run_date(dagbag):
         assert task.application == str(REPO / "jobs" / f"{job}.py")
         assert Path(task.application).is_file()
         assert "{{ ds }}" in task.application_args
+        # The local profile (this suite's) runs a job in the task's process.
+        assert type(task).__name__ == "LockgateSparkJobOperator"
+
+
+@pytest.mark.parametrize(("profile", "operator"), [("local", "LockgateSparkJobOperator"),
+                                                   ("yarn", "LockgateSparkSubmitOperator")])  # fmt: skip
+def test_spark_tasks_run_in_the_task_process_locally_and_by_spark_submit_on_yarn(
+    monkeypatch, tmp_path, profile, operator
+):
+    import lockgate.config
+    from lockgate.orchestration import spark_job
+
+    profile_settings = lockgate.config.load_settings(profile, "test", tmp_path)
+    monkeypatch.setattr(lockgate.config, "settings", lambda: profile_settings)
+    task = spark_job("score_documents", "score_documents", "--run-date", "{{ ds }}")
+    assert type(task).__name__ == operator
+    assert task.application == str(REPO / "jobs" / "score_documents.py")
+    assert task.application_args == ["--run-date", "{{ ds }}"]
+    if profile == "yarn":
         assert task._conn_id == "spark_default"
+        assert task.conf["spark.yarn.appMasterEnv.LOCKGATE_ENV"] == "test"
 
 
 def test_scoring_dag_scores_the_chosen_environment_without_training(dagbag):
