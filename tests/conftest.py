@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections import defaultdict
 
 import pytest
 
@@ -40,3 +41,35 @@ def small_corpus(tmp_path_factory):
     summary = generate_corpus(root / "landing", root / "labels", "2026-11-20", 120, seed=11,
                               broken_share=0.1)  # fmt: skip
     return root, summary
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Time per suite and per file (setup, call and teardown of its tests, shared fixtures
+    counted where they were first built), at the end of every run: where `make test`'s
+    minutes go."""
+    seconds: dict[tuple[str, str], float] = defaultdict(float)
+    tests: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid, duration = getattr(report, "nodeid", ""), getattr(report, "duration", None)
+            if not nodeid.startswith("tests/") or duration is None:
+                continue
+            path = nodeid.split("::")[0]
+            key = (path.split("/")[1] if path.count("/") > 1 else "(top)", path)
+            seconds[key] += duration
+            tests[key].add(nodeid)
+    if not seconds:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("time per suite")
+    suites: dict[str, float] = defaultdict(float)
+    for (suite, _), spent in seconds.items():
+        suites[suite] += spent
+    for suite, spent in sorted(suites.items(), key=lambda item: -item[1]):
+        count = sum(len(t) for (s, _), t in tests.items() if s == suite)
+        write(f"{suite:<12} {count:>4} tests {spent / 60:7.1f} min")
+        for (of_suite, path), file_spent in sorted(seconds.items(), key=lambda item: -item[1]):
+            if of_suite == suite and file_spent >= 30:
+                write(f"  {path:<58} {len(tests[(suite, path)]):>4} {file_spent / 60:6.1f} min")
+    write(f"{'total':<12} {sum(len(t) for t in tests.values()):>4} tests "
+          f"{sum(seconds.values()) / 60:7.1f} min")  # fmt: skip
