@@ -18,7 +18,7 @@ export PYSPARK_DRIVER_PYTHON := $(VENV)/bin/python
 help:
 	@echo "make demo   - install, generate a corpus and run the pipeline DAG through Airflow"
 	@echo "make test   - install and run the whole test suite"
-	@echo "make ui     - start the Airflow UI (airflow standalone) on http://localhost:8080"
+	@echo "make ui     - start the Airflow UI (airflow standalone) on http://localhost:8080 (make ui PORT=8181: another port)"
 	@echo "make cluster-up / cluster-down / cluster-status - HDFS, YARN, PostgreSQL and MLflow on this host"
 	@echo "make demo PROFILE=yarn - the same pipeline on the cluster (after make cluster-up)"
 	@echo "make eval-extraction - precision/recall/F1 per field: a 20,000-document generated corpus, and 814 real files (167 labelled by hand)"
@@ -35,8 +35,10 @@ install: $(VENV)/.installed
 demo: install
 	lockgate demo --run-date $(RUN_DATE) --documents $(DOCS)
 
+PORT ?= 8080
+
 ui: install
-	lockgate airflow standalone
+	AIRFLOW__API__PORT=$(PORT) lockgate airflow standalone
 
 test: install
 	python -m pytest -ra --durations=30

@@ -37,7 +37,12 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
     cluster = settings.submit_environment()
     if cluster:  # `yarn` is lockgate's launcher
         path.append(str(root / "infra" / "hadoop" / "bin"))
+    # Tasks report to the API server's execution API; Airflow assumes port 8080 unless told.
+    port = os.environ.get("AIRFLOW__API__PORT", "8080")
+    execution_api = os.environ.get("AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+                                   f"http://localhost:{port}/execution/")  # fmt: skip
     return cluster | {
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": execution_api,
         "AIRFLOW_HOME": str(settings.home / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "plugins"),

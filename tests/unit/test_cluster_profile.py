@@ -96,6 +96,20 @@ def test_airflow_on_yarn_finds_hadoop_and_spark_config(tmp_path, monkeypatch):
     assert "HADOOP_CONF_DIR" not in local
 
 
+def test_tasks_are_told_the_api_servers_port(tmp_path, monkeypatch):
+    """Airflow's tasks report to the execution API; it assumes port 8080 unless told, so an
+    API server on another port (`make ui PORT=...`) would leave every task unable to start."""
+    settings = load_settings("local", "test", tmp_path)
+    monkeypatch.delenv("AIRFLOW__CORE__EXECUTION_API_SERVER_URL", raising=False)
+    monkeypatch.delenv("AIRFLOW__API__PORT", raising=False)
+    url = "AIRFLOW__CORE__EXECUTION_API_SERVER_URL"
+    assert airflow_environment(settings)[url] == "http://localhost:8080/execution/"
+    monkeypatch.setenv("AIRFLOW__API__PORT", "8181")
+    assert airflow_environment(settings)[url] == "http://localhost:8181/execution/"
+    monkeypatch.setenv(url, "http://airflow.bank.internal/execution/")  # set by the site: kept
+    assert airflow_environment(settings)[url] == "http://airflow.bank.internal/execution/"
+
+
 def test_hdfs_uris_go_through_webhdfs(monkeypatch, tmp_path):
     from lockgate.config import settings
     from lockgate.storage.files import filesystem
