@@ -271,3 +271,59 @@ def test_mutations_need_the_signed_form_of_that_user_from_the_same_origin(server
     # None of them reached the ledger.
     after = requests.get(f"{server}/lockgate/changes/{prod_change}", cookies=olu, timeout=30)
     assert 'id="approve-operations"' in after.text
+
+
+def test_the_scheduler_runs_the_daily_pipeline_run_to_success(server, home):
+    """Not `airflow dags test`: Airflow's scheduler and DAG processor with the LocalExecutor,
+    as `make ui` starts them (on this suite's API server, on a port that is not 8080), run the
+    scheduled `lockgate_pipeline` run of the latest day, every task in a process of its own."""
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    lake = Path(home["LOCKGATE_HOME"]) / "lake"
+    # A daily schedule's run is due at midnight UTC: today's, or yesterday's just after midnight.
+    today = datetime.now(UTC).date()
+    days = [today.isoformat(), (today - timedelta(days=1)).isoformat()]
+    for day in days:
+        if not (lake / "landing" / day).is_dir():
+            run([str(BIN / "lockgate"), "corpus", "--run-date", day, "--documents", "36"], home)
+    env = home | {"AIRFLOW__API__PORT": server.rsplit(":", 1)[1]}
+    log = open(Path(home["LOCKGATE_HOME"]) / "airflow" / "scheduler-test.log", "w")  # noqa: SIM115
+    processes = [subprocess.Popen([str(BIN / "lockgate"), "airflow", command], env=env, cwd=REPO,
+                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                 for command in ("scheduler", "dag-processor")]  # fmt: skip
+    database = Path(home["LOCKGATE_HOME"]) / "airflow" / "airflow.db"
+    try:
+        run([str(BIN / "lockgate"), "airflow", "dags", "unpause", "lockgate_pipeline"], home)
+        deadline, runs = time.monotonic() + 1200, []
+        while not any(state in ("success", "failed") for _, state, _ in runs):
+            assert time.monotonic() < deadline, f"no scheduled run finished in 20 minutes: {runs}"
+            assert all(p.poll() is None for p in processes), "the scheduler or DAG processor died"
+            time.sleep(5)
+            with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+                runs = db.execute(
+                    "SELECT run_id, state, date(logical_date) FROM dag_run WHERE dag_id = "
+                    "'lockgate_pipeline' AND run_type = 'scheduled'").fetchall()  # fmt: skip
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+            tasks = dict(db.execute(
+                "SELECT task_id, state FROM task_instance WHERE run_id = ?", (runs[0][0],)
+            ).fetchall())  # fmt: skip
+    finally:
+        run([str(BIN / "lockgate"), "airflow", "dags", "pause", "lockgate_pipeline"], home,
+            check=False)  # fmt: skip
+        for process in processes:
+            os.killpg(process.pid, 15)
+            process.wait(timeout=120)
+        log.close()
+    assert [state for _, state, _ in runs] == ["success"], tasks
+    day = runs[0][2]
+    assert day in days
+    assert set(tasks.values()) == {"success"} and "routing.train_model" in tasks
+    extraction = json.loads(
+        (lake / "manifests" / "extraction" / f"run_date={day}.json").read_text()
+    )
+    assert extraction["received"] == len(list((lake / "landing" / day).iterdir()))
+    assert (lake / "scores" / "test" / "routing" / f"run_date={day}").is_dir()
+    task_log = next((Path(home["LOCKGATE_HOME"]) / "airflow" / "logs" / "dag_id=lockgate_pipeline"
+                     / f"run_id={runs[0][0]}" / "task_id=extract_documents").glob("*.log"))  # fmt: skip
+    assert "in this process's Spark application" in task_log.read_text()
