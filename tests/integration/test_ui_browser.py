@@ -271,4 +271,3 @@ def test_mutations_need_the_signed_form_of_that_user_from_the_same_origin(server
     # None of them reached the ledger.
     after = requests.get(f"{server}/lockgate/changes/{prod_change}", cookies=olu, timeout=30)
     assert 'id="approve-operations"' in after.text
-
