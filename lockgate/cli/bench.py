@@ -55,13 +55,13 @@ def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...]
     settings = load_settings()
     on_cluster = not settings.storage_root.startswith("file://")
     if on_cluster:
-        from lockgate.cluster import unreachable_services
+        from lockgate.cluster import cluster_problems
 
-        down = unreachable_services(settings)
+        down = cluster_problems(settings)
         if down:
             raise click.ClickException(f"the {settings.profile} profile's cluster is not "
-                                       f"reachable ({', '.join(down)}); start it with "
-                                       "`make cluster-up`")  # fmt: skip
+                                       f"ready: {'; '.join(down)} (`make cluster-up` starts "
+                                       "it)")  # fmt: skip
     parts = list(only or [p for p in PARTS if not (on_cluster and p == "scale")])
     out = (out or settings.home / "bench" / ("yarn" if on_cluster else "")).resolve()
     out.mkdir(parents=True, exist_ok=True)

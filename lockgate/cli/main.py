@@ -267,14 +267,14 @@ def cluster() -> None:
 @cluster.command("publish")
 def cluster_publish() -> None:
     """Build the job zip, the Python environment and Spark's jar archive; upload what HDFS lacks."""
-    from lockgate.cluster import publish, unreachable_services
+    from lockgate.cluster import cluster_problems, publish
 
     settings = load_settings()
-    down = unreachable_services(settings)
+    down = cluster_problems(settings)
     if down:
         raise click.ClickException(
-            f"the {settings.profile} profile's cluster is not reachable ({', '.join(down)}); "
-            "start it with `make cluster-up`"
+            f"the {settings.profile} profile's cluster is not ready: {'; '.join(down)} "
+            "(`make cluster-up` starts it)"
         )
     published = publish(settings)
     click.echo(json.dumps(published.__dict__, indent=2))

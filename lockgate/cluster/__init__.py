@@ -1,6 +1,13 @@
 """The cluster profile: packaging for Spark on YARN, and what the ResourceManager reports."""
 
 from lockgate.cluster.package import Published, publish
-from lockgate.cluster.yarn import applications, failure_report, unreachable_services
+from lockgate.cluster.yarn import applications, cluster_problems, failure_report, node_problem
 
-__all__ = ["Published", "applications", "failure_report", "publish", "unreachable_services"]
+__all__ = [
+    "Published",
+    "applications",
+    "cluster_problems",
+    "failure_report",
+    "node_problem",
+    "publish",
+]

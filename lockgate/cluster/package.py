@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -100,12 +101,22 @@ def environment_key(repo: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def environment_archive_name(repo: Path) -> str:
+    return f"lockgate-env-{environment_key(repo)}.tar.gz"
+
+
+def spark_archive_name() -> str:
+    import pyspark
+
+    return f"spark-jars-{pyspark.__version__}.zip"
+
+
 def build_environment(repo: Path, out_dir: Path) -> Path:
     """`lockgate-env-<key>.tar.gz`, a venv-pack archive of the job runtime (built once per key)."""
     import venv_pack
 
     key = environment_key(repo)
-    target = out_dir / f"lockgate-env-{key}.tar.gz"
+    target = out_dir / environment_archive_name(repo)
     if target.exists():
         return target
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +141,7 @@ def build_spark_archive(out_dir: Path) -> Path:
     """Spark's jars as an uncompressed zip, named by the Spark version."""
     import pyspark
 
-    target = out_dir / f"spark-jars-{pyspark.__version__}.zip"
+    target = out_dir / spark_archive_name()
     if target.exists():
         return target
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +152,7 @@ def build_spark_archive(out_dir: Path) -> Path:
     return target
 
 
-def _upload_once(local: Path, dist_root: str) -> str:
+def _upload(local: Path, dist_root: str) -> str:
     """Put `local` under dist_root unless a file of that name and size is already there."""
     from lockgate.storage.files import filesystem, replace
 
@@ -152,6 +163,23 @@ def _upload_once(local: Path, dist_root: str) -> str:
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     fs.put(str(local), path + ".partial")
     replace(fs, path + ".partial", path)
+    return uri
+
+
+def _publish_archive(name: str, build: Callable[[], Path], dist_root: str) -> str:
+    """dist_root/name, built and uploaded only if HDFS lacks it; the local build is deleted
+    once uploaded. These archives (0.2-0.5 GB) are named by what decides their content, so
+    the copy in HDFS is the only one needed, and on a small disk a second copy is what
+    pushes the NodeManager's local dirs under their free-space floor."""
+    from lockgate.storage.files import filesystem
+
+    uri = f"{dist_root.rstrip('/')}/{name}"
+    fs, path = filesystem(uri)
+    if fs.exists(path):  # uploads land as .partial and are renamed: present means complete
+        return uri
+    local = build()
+    _upload(local, dist_root)
+    local.unlink()
     return uri
 
 
@@ -177,9 +205,15 @@ def publish(settings: Settings) -> Published:
     if not settings.dist_root:
         raise ValueError(f"profile {settings.profile!r} has no dist_root: nothing to publish to")
     build_dir = settings.home / "cluster" / "dist"
-    job_zip = _upload_once(build_job_zip(settings.repo_root, build_dir), settings.dist_root)
-    environment = _upload_once(build_environment(settings.repo_root, build_dir), settings.dist_root)
-    spark_archive = _upload_once(build_spark_archive(build_dir), settings.dist_root)
+    job_zip = _upload(build_job_zip(settings.repo_root, build_dir), settings.dist_root)
+    environment = _publish_archive(
+        environment_archive_name(settings.repo_root),
+        lambda: build_environment(settings.repo_root, build_dir),
+        settings.dist_root,
+    )
+    spark_archive = _publish_archive(
+        spark_archive_name(), lambda: build_spark_archive(build_dir), settings.dist_root
+    )
     conf_dir = render_spark_conf(
         settings,
         {

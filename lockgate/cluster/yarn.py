@@ -46,8 +46,28 @@ def driver_logs(rm_url: str, app_id: str, filenames: tuple[str, ...], size: int 
     return logs
 
 
-def unreachable_services(settings) -> list[str]:
-    """The profile's cluster services (WebHDFS, ResourceManager, MLflow) that do not answer."""
+def node_problem(rm_url: str) -> str | None:
+    """Why YARN cannot start a container now, or None: no NodeManager is RUNNING (each node's
+    state and health report, e.g. a local dir under its free-space floor). Without this check
+    an application waits in ACCEPTED for as long as the node stays unhealthy."""
+    response = requests.get(f"{rm_url}/ws/v1/cluster/nodes", timeout=TIMEOUT)
+    response.raise_for_status()
+    nodes = (response.json().get("nodes") or {}).get("node", [])
+    if any(node.get("state") == "RUNNING" for node in nodes):
+        return None
+    if not nodes:
+        return "YARN has no NodeManager registered"
+    reports = "; ".join(
+        f"{node.get('nodeHostName') or node.get('id')} is {node.get('state')}"
+        + (f" ({node['healthReport'].strip()})" if node.get("healthReport", "").strip() else "")
+        for node in nodes
+    )
+    return f"no YARN NodeManager can run containers: {reports}"
+
+
+def cluster_problems(settings) -> list[str]:
+    """What keeps the profile's cluster from running lockgate's work: services (WebHDFS,
+    ResourceManager, MLflow) that do not answer, and a YARN without a usable NodeManager."""
     endpoints = {
         "WebHDFS": settings.webhdfs_url and f"{settings.webhdfs_url}/webhdfs/v1/?op=GETFILESTATUS",
         "YARN ResourceManager": settings.yarn_rm_url
@@ -62,7 +82,10 @@ def unreachable_services(settings) -> list[str]:
         try:
             requests.get(url, timeout=5).raise_for_status()
         except requests.RequestException:
-            down.append(f"{name} at {url.split('/', 3)[2]}")
+            down.append(f"{name} at {url.split('/', 3)[2]} does not answer")
+    if settings.yarn_rm_url and not any(d.startswith("YARN") for d in down):
+        problem = node_problem(settings.yarn_rm_url)
+        down += [problem] if problem else []
     return down
 
 

@@ -12,14 +12,22 @@ from airflow.sdk.exceptions import AirflowFailException
 
 
 class LockgateSparkSubmitOperator(SparkSubmitOperator):
-    """SparkSubmitOperator that, when a YARN application fails, writes what YARN knows about it
-    (state, diagnostics, the end of the driver's stderr) into the task log before failing."""
+    """SparkSubmitOperator that will not submit to a YARN whose NodeManagers cannot run
+    containers (the application would wait in ACCEPTED for as long as that lasts), and that,
+    when a YARN application fails, writes what YARN knows about it (state, diagnostics, the
+    end of the driver's stderr) into the task log before failing."""
 
     def __init__(self, *, yarn_rm_url: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.yarn_rm_url = yarn_rm_url
 
     def execute(self, context):
+        if self.yarn_rm_url:
+            from lockgate.cluster.yarn import node_problem
+
+            problem = node_problem(self.yarn_rm_url)
+            if problem:
+                raise AirflowFailException(f"not submitted: {problem}")
         try:
             return super().execute(context)
         except Exception:
