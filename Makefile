@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 PROFILE ?= local
 RUN_DATE ?= 2026-11-20
-DOCS ?= 600
+DOCS ?= 10000
 VENV := $(CURDIR)/.venv
 
 export LOCKGATE_HOME ?= $(CURDIR)/.lockgate

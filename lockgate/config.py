@@ -37,6 +37,7 @@ class GateOverride(BaseModel):
     max_manual_review_rate: float | None = None
     min_macro_f1: float | None = None
     champion_margin: float | None = None
+    confidence: float | None = None
 
 
 class TrainingPolicy(BaseModel):

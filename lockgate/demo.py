@@ -16,11 +16,18 @@ def _model_lines(layout: Layout, model: str, run_date: str, environment: str) ->
     lines = [
         f"  model        {model} v{trained['version']} on {training['rows']} labelled documents "
         f"(snapshot {training['snapshot'][:16]}), params {trained['params']}",
-        f"               macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, "
-        f"lowest class precision {m['min_class_precision']:.3f}, manual review "
-        f"{m['manual_review_rate']:.1%}; gate {'passed' if gate['passed'] else 'REFUSED'}"
+        f"               macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, manual "
+        f"review {m['manual_review_rate']:.1%}; gate {'passed' if gate['passed'] else 'REFUSED'}"
         + ("" if gate["passed"] else f": {gate['explain']}"),
     ]
+    classes = gate.get("classes") or {}
+    if classes:
+        auto = [f"{c} {r['auto_lower_bound']:.3f}" for c, r in sorted(classes.items())
+                if r["routing"] == "auto-routed"]  # fmt: skip
+        manual = [c for c, r in sorted(classes.items()) if r["routing"] != "auto-routed"]
+        lines.append(f"               auto-routed (precision's lower bound): "
+                     f"{', '.join(auto) or 'none'}; to manual review: "
+                     f"{', '.join(manual) or 'none'}")  # fmt: skip
     if uri_exists(scores_path):
         scores = read_json(scores_path)
         lines.append(f"  scores       {model}: {scores['rows']} rows by {scores['release_id']} "

@@ -33,18 +33,22 @@ class Gate:
     environment.
 
     Attributes:
-        min_precision: per class, among the documents decided automatically; the automatic
-            decision threshold of each class is chosen on validation data to hold it.
+        min_precision: per class, among the documents decided automatically, judged at the
+            lower bound of its `confidence` interval (Wilson); the automatic decision threshold
+            of each class is chosen on validation data to hold it. A class whose test rows are
+            too few to show it is not auto-routed (its documents go to manual review).
         max_manual_review_rate: share of documents below their class threshold.
         min_macro_f1: floor on macro-F1 over all classes, before thresholds.
         champion_margin: how much worse than the production version (on macro-F1 and on the
             manual-review rate, measured on the same test documents) a candidate may be.
+        confidence: level of the two-sided interval whose lower end judges precision.
     """
 
     min_precision: float = 0.95
     max_manual_review_rate: float = 0.40
     min_macro_f1: float = 0.85
     champion_margin: float = 0.02
+    confidence: float = 0.95
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,13 @@ def _capped(training: dict) -> list[str]:
     return [f"- the newest {cap:,} of {labelled:,} labelled documents (policy training.max_rows)"]
 
 
+def _decided(scores: dict) -> str:
+    """Rows decided automatically, with how many were right (versions before it was recorded
+    show the count only)."""
+    right = scores.get("auto_right")
+    return f"{scores['auto_decided']}" + ("" if right is None else f" ({right})")
+
+
 def render_card(version: str, metadata: dict) -> str:
     training, gate = metadata["training"], metadata["gate"]
     lines = [
@@ -43,12 +50,21 @@ def render_card(version: str, metadata: dict) -> str:
         "|---|---|",
         *[f"| {k} | {_fmt(v)} |" for k, v in sorted(metadata["metrics"].items())],
         "",
-        "| class | precision | recall | F1 | support | threshold | decided automatically | precision there |",
-        "|---|---|---|---|---|---|---|---|",
+        "| class | precision | recall | F1 | support | threshold | decided automatically "
+        "(right) | precision there | its lower bound |",
+        "|---|---|---|---|---|---|---|---|---|",
         *[
             f"| {cls} | {_fmt(c['precision'])} | {_fmt(c['recall'])} | {_fmt(c['f1'])} | "
-            f"{c['support']} | {_fmt(c['threshold'])} | {c['auto_decided']} | {_fmt(c['auto_precision'])} |"
+            f"{c['support']} | {_fmt(c['threshold'])} | {_decided(c)} | "
+            f"{_fmt(c['auto_precision'])} | {_fmt(c.get('auto_lower_bound', '-'))} |"
             for cls, c in sorted(metadata["per_class"].items())
+        ],
+        "",
+        "Routing per class in this release:",
+        *[
+            f"- {cls}: {c['routing']}"
+            for cls, c in sorted(metadata["per_class"].items())
+            if "routing" in c
         ],
         "",
         f"## Gate ({gate['environment']}): {'PASSED' if gate['passed'] else 'REFUSED'}",

@@ -24,54 +24,6 @@ def split_of(doc_id: str) -> str:
     return "test" if bucket == 0 else "validation" if bucket == 1 else "train"
 
 
-@dataclass(frozen=True)
-class Threshold:
-    value: float
-    precision: float
-    manual_review_rate: float
-
-
-def choose_threshold(
-    confidence: np.ndarray, correct: np.ndarray, target_precision: float
-) -> Threshold:
-    """Lowest confidence at which the documents decided automatically keep `target_precision`.
-
-    Everything below the threshold goes to manual review. If no threshold reaches the
-    target, everything is sent to manual review (threshold above 1).
-    """
-    order = np.argsort(-confidence, kind="stable")
-    conf, hit = confidence[order], correct[order].astype(float)
-    precision_at = np.cumsum(hit) / np.arange(1, len(hit) + 1)
-    ok = np.nonzero(precision_at >= target_precision)[0]
-    if len(ok) == 0:
-        return Threshold(value=NEVER, precision=float("nan"), manual_review_rate=1.0)
-    # Ties: everything at the cut's confidence is decided too, so recheck precision there.
-    value = float(conf[ok[-1]])
-    routed = confidence >= value
-    return Threshold(
-        value=value,
-        precision=float(correct[routed].mean()),
-        manual_review_rate=float(1.0 - routed.mean()),
-    )
-
-
-def choose_thresholds(
-    proba: np.ndarray, classes: list[str], truth: np.ndarray, min_precision: float
-) -> dict[str, float]:
-    """One threshold per predicted class, each holding `min_precision` on these (validation) rows."""
-    predicted = np.asarray(classes)[proba.argmax(axis=1)]
-    confidence = proba.max(axis=1)
-    thresholds = {}
-    for cls in classes:
-        mine = predicted == cls
-        thresholds[cls] = (
-            choose_threshold(confidence[mine], truth[mine] == cls, min_precision).value
-            if mine.any()
-            else NEVER
-        )
-    return thresholds
-
-
 @dataclass
 class Evaluation:
     """Metrics of predictions with per-class thresholds applied, on one split."""
@@ -91,7 +43,10 @@ def evaluate(
     truth: np.ndarray,
     thresholds: Mapping[str, float],
     extra_metrics: Mapping[str, Callable[[np.ndarray, np.ndarray], float]] = {},  # noqa: B006
+    level: float = 0.95,
 ) -> Evaluation:
+    """Metrics with `thresholds` applied; per class also the rows behind each figure and the
+    `level` lower bound of the precision among the rows decided automatically."""
     from sklearn.metrics import (
         accuracy_score,
         confusion_matrix,
@@ -111,11 +66,16 @@ def evaluate(
     per_class = {}
     for i, cls in enumerate(classes):
         auto = decided & (predicted == cls)
+        right = int(correct[auto].sum())
         per_class[cls] = {
             "precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
-            "support": int(support[i]), "threshold": float(thresholds.get(cls, NEVER)),
-            "auto_decided": int(auto.sum()),
-            "auto_precision": float(correct[auto].mean()) if auto.any() else float("nan"),
+            "support": int(support[i]), "predicted": int((predicted == cls).sum()),
+            "threshold": float(thresholds.get(cls, NEVER)),
+            "auto_routed": bool(thresholds.get(cls, NEVER) < NEVER),
+            "auto_decided": int(auto.sum()), "auto_right": right,
+            "auto_precision": right / int(auto.sum()) if auto.any() else float("nan"),
+            "auto_lower_bound": float(wilson_lower_bound(right, auto.sum(), level))
+            if auto.any() else float("nan"),
         }  # fmt: skip
     auto_precisions = [c["auto_precision"] for c in per_class.values() if c["auto_decided"]]
     metrics = {
@@ -137,6 +97,120 @@ def evaluate(
     }
     return Evaluation(rows=len(truth), metrics=metrics, per_class=per_class,
                       confusion=confusion, confidence=confidence_bins)  # fmt: skip
+
+
+def z_score(level: float) -> float:
+    """The normal quantile of a two-sided interval at `level` (0.95 -> 1.96)."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def wilson_lower_bound(right, rows, level: float):
+    """Lower end of the two-sided Wilson score interval at `level` of right/rows (element-wise;
+    NaN where rows is 0). The formula is written out because scipy's `binomtest` works on one
+    pair at a time and threshold search needs it for every cut; a test checks it against scipy.
+    """
+    z = z_score(level)
+    right, rows = np.asarray(right, dtype=float), np.asarray(rows, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = right / rows
+        centre = share + z * z / (2 * rows)
+        margin = z * np.sqrt(share * (1 - share) / rows + z * z / (4 * rows * rows))
+        return (centre - margin) / (1 + z * z / rows)
+
+
+def rows_needed(min_precision: float, level: float) -> int:
+    """The fewest decided rows whose lower bound can reach `min_precision` (all of them right):
+    with every row right the Wilson bound is n / (n + z^2), so n >= p z^2 / (1 - p)."""
+    z = z_score(level)
+    return int(np.ceil(min_precision * z * z / (1 - min_precision) - 1e-9))
+
+
+@dataclass(frozen=True)
+class Threshold:
+    value: float
+    precision: float
+    lower_bound: float
+    decided: int
+    manual_review_rate: float
+
+
+def choose_threshold(
+    confidence: np.ndarray, correct: np.ndarray, target_precision: float, level: float
+) -> Threshold:
+    """Lowest confidence at which the documents decided automatically hold `target_precision`
+    at the lower bound of its `level` confidence interval (Wilson).
+
+    Everything below the threshold goes to manual review. If no threshold reaches the target
+    (too few rows to show it, or too many wrong), everything goes to manual review (threshold
+    above 1). A cut never splits rows of equal confidence: those are decided together.
+    """
+    order = np.argsort(-confidence, kind="stable")
+    conf, hit = confidence[order], correct[order].astype(float)
+    right, rows = np.cumsum(hit), np.arange(1, len(hit) + 1)
+    bound = wilson_lower_bound(right, rows, level)
+    last_of_tie = np.r_[conf[1:] < conf[:-1], True] if len(conf) else np.array([], dtype=bool)
+    ok = np.nonzero(last_of_tie & (bound >= target_precision))[0]
+    if len(ok) == 0:
+        return Threshold(NEVER, float("nan"), float("nan"), 0, 1.0)
+    cut = ok[-1]
+    return Threshold(
+        value=float(conf[cut]),
+        precision=float(right[cut] / rows[cut]),
+        lower_bound=float(bound[cut]),
+        decided=int(rows[cut]),
+        manual_review_rate=float(1.0 - rows[cut] / len(conf)),
+    )
+
+
+def choose_thresholds(
+    proba: np.ndarray, classes: list[str], truth: np.ndarray, min_precision: float, level: float
+) -> dict[str, float]:
+    """One threshold per predicted class, each holding `min_precision` at its lower bound on
+    these (validation) rows."""
+    predicted = np.asarray(classes)[proba.argmax(axis=1)]
+    confidence = proba.max(axis=1)
+    thresholds = {}
+    for cls in classes:
+        mine = predicted == cls
+        thresholds[cls] = (
+            choose_threshold(confidence[mine], truth[mine] == cls, min_precision, level).value
+            if mine.any()
+            else NEVER
+        )
+    return thresholds
+
+
+def withhold_unproven(
+    test: Evaluation, thresholds: Mapping[str, float], gate: Gate
+) -> tuple[dict[str, float], dict[str, str]]:
+    """(thresholds, why) with every class whose automatically decided test rows are too few to
+    show `gate.min_precision` at the lower bound, even if all were right, taken out of
+    automatic routing for this release: all its documents go to manual review. The gate then
+    judges the rest, and the manual-review rate weighs what the withheld classes cost."""
+    need = rows_needed(gate.min_precision, gate.confidence)
+    kept, why = dict(thresholds), {}
+    for cls, scores in test.per_class.items():
+        if thresholds.get(cls, NEVER) < NEVER and scores["auto_decided"] < need:
+            kept[cls] = NEVER
+            why[cls] = (
+                f"{scores['auto_decided']} automatically decided test rows, fewer than the "
+                f"{need} that could show precision >= {gate.min_precision} at the "
+                f"{gate.confidence:.0%} lower bound"
+            )
+    return kept, why
+
+
+ROUTING_KEYS = ("routing", "predicted", "threshold", "auto_decided", "auto_right",
+                "auto_precision", "auto_lower_bound")  # fmt: skip
+
+
+def class_routing(test: Evaluation) -> dict[str, dict]:
+    """Per class: auto-routed or not and why, and the test rows behind its figures; recorded
+    with the gate, so the change request shows it beside the checks."""
+    return {cls: {key: scores[key] for key in ROUTING_KEYS if key in scores}
+            for cls, scores in test.per_class.items()}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -178,15 +252,20 @@ def _check(metric: str, value: float, comparison: str, threshold: float) -> Gate
 
 
 def gate_checks(test: Evaluation, gate: Gate) -> list[GateCheck]:
-    """The absolute checks on the test split: macro-F1 floor, per-class precision, review rate."""
+    """The absolute checks on the test split: macro-F1 floor, each auto-routed class's precision
+    at its lower bound, the manual-review rate."""
     checks = [_check("macro_f1", test.metrics["macro_f1"], ">=", gate.min_macro_f1)]
     for cls, scores in test.per_class.items():
-        if scores[
-            "auto_decided"
-        ]:  # a class never decided automatically cannot be wrong automatically
-            checks.append(
-                _check(f"precision[{cls}]", scores["auto_precision"], ">=", gate.min_precision)
-            )
+        if not scores["auto_decided"]:  # never decided automatically: cannot be wrong so
+            continue
+        bound, passed = scores["auto_lower_bound"], scores["auto_lower_bound"] >= gate.min_precision
+        checks.append(GateCheck(
+            f"precision_lower_bound[{cls}]", bound, ">=", gate.min_precision, bool(passed),
+            "" if passed else
+            f"precision[{cls}]: {scores['auto_right']} of {scores['auto_decided']} automatically "
+            f"routed test rows right ({scores['auto_precision']:.4f}), lower bound {bound:.4f} "
+            f"({gate.confidence:.0%} Wilson) is below {gate.min_precision}",
+        ))  # fmt: skip
     checks.append(
         _check("manual_review_rate", test.metrics["manual_review_rate"], "<=",
                gate.max_manual_review_rate)

@@ -14,8 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lockgate.models import ModelSpec
-from lockgate.training.evaluation import Evaluation, choose_thresholds, evaluate, split_of
+from lockgate.models import Gate, ModelSpec
+from lockgate.training.evaluation import (
+    NEVER,
+    Evaluation,
+    choose_thresholds,
+    evaluate,
+    split_of,
+    withhold_unproven,
+)
 
 CANARY_SIZE = 25
 _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
@@ -26,7 +33,10 @@ _OBJECT_ID = re.compile(r'"(?:__id__": |file": ")(\d+)')
 
 @dataclass
 class TrainedModel:
-    """A fitted candidate: thresholds chosen on validation rows, evaluated on test rows."""
+    """A fitted candidate: thresholds chosen on validation rows, evaluated on test rows.
+
+    `withheld`: classes given a threshold on validation but too few test rows to prove it,
+    so not auto-routed in this release (class -> why)."""
 
     estimator: object
     classes: list[str]
@@ -37,6 +47,7 @@ class TrainedModel:
     test: Evaluation
     train_rows: int
     canary: list[dict] = field(default_factory=list)
+    withheld: dict[str, str] = field(default_factory=dict)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -88,29 +99,42 @@ def predict_proba(estimator, spec: ModelSpec, frame: pd.DataFrame) -> tuple[np.n
 
 def fit_and_validate(
     spec: ModelSpec, params: dict[str, Any], seed: int, train: pd.DataFrame,
-    validation: pd.DataFrame, min_precision: float,
+    validation: pd.DataFrame, gate: Gate,
 ) -> tuple[object, list[str], dict[str, float], Evaluation]:  # fmt: skip
-    """Fit on `train`; choose each class's threshold on `validation` and measure it there.
-
-    The search's trials and the final candidate both go through here.
+    """Fit on `train`; choose each class's threshold on `validation` (the gate's precision at
+    its lower bound) and measure it there. The search's trials and the final candidate both go
+    through here.
     """
     estimator = fit_pipeline(spec, params, seed, train)
     proba, classes = predict_proba(estimator, spec, validation)
     truth = validation["label"].to_numpy()
-    thresholds = choose_thresholds(proba, classes, truth, min_precision)
+    thresholds = choose_thresholds(proba, classes, truth, gate.min_precision, gate.confidence)
     return estimator, classes, thresholds, evaluate(proba, classes, truth, thresholds,
-                                                    spec.extra_metrics)  # fmt: skip
+                                                    spec.extra_metrics, gate.confidence)  # fmt: skip
 
 
 def train_candidate(
-    splits: Splits, spec: ModelSpec, params: dict[str, Any], seed: int, min_precision: float
+    splits: Splits, spec: ModelSpec, params: dict[str, Any], seed: int, gate: Gate
 ) -> TrainedModel:
-    """Fit on train; choose each class's threshold on validation; measure everything on test."""
+    """Fit on train; choose each class's threshold on validation; measure everything on test,
+    after withholding from automatic routing the classes the test rows cannot vouch for."""
     estimator, classes, thresholds, validation = fit_and_validate(
-        spec, params, seed, splits.train, splits.validation, min_precision
+        spec, params, seed, splits.train, splits.validation, gate
     )
     proba, _ = predict_proba(estimator, spec, splits.test)
-    test = evaluate(proba, classes, splits.test["label"].to_numpy(), thresholds, spec.extra_metrics)
+    truth = splits.test["label"].to_numpy()
+    test = evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence)
+    thresholds, withheld = withhold_unproven(test, thresholds, gate)
+    if withheld:
+        test = evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence)
+    for cls, scores in test.per_class.items():
+        scores["routing"] = (
+            "auto-routed" if thresholds[cls] < NEVER
+            else f"manual review: {withheld[cls]}" if cls in withheld
+            else f"manual review: no confidence cut of the {validation.per_class[cls]['predicted']}"
+            f" validation rows predicted {cls} holds precision >= {gate.min_precision} at the "
+            f"{gate.confidence:.0%} lower bound"
+        )  # fmt: skip
     canary_rows = splits.test.head(CANARY_SIZE)
     canary_proba = proba[: len(canary_rows)]
     canary = [
@@ -124,7 +148,7 @@ def train_candidate(
     return TrainedModel(
         estimator=estimator, classes=classes, params=dict(params), seed=seed,
         thresholds=thresholds, validation=validation, test=test,
-        train_rows=len(splits.train), canary=canary,
+        train_rows=len(splits.train), canary=canary, withheld=withheld,
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from pyspark.sql import SparkSession
 
-from lockgate.models import ModelSpec
+from lockgate.models import Gate, ModelSpec
 
 TRIAL_SCHEMA = (
     "trial int, params string, macro_f1 double, manual_review_rate double, accuracy double, "
@@ -50,7 +50,7 @@ def grid(defaults: Mapping[str, Any], space: Mapping[str, tuple], max_trials: in
 
 
 def _run_trials(
-    model: str, seed: int, min_precision: float, data, batches: Iterator[pd.DataFrame]
+    model: str, seed: int, gate: Gate, data, batches: Iterator[pd.DataFrame]
 ) -> Iterator[pd.DataFrame]:
     from lockgate.models import get_model
     from lockgate.training.fit import fit_and_validate
@@ -62,7 +62,7 @@ def _run_trials(
         for trial, params_json in zip(batch["trial"], batch["params"], strict=True):
             started = time.perf_counter()
             *_, evaluation = fit_and_validate(
-                spec, json.loads(params_json), seed, train, validation, min_precision
+                spec, json.loads(params_json), seed, train, validation, gate
             )
             metrics = evaluation.metrics
             rows.append({
@@ -75,7 +75,7 @@ def _run_trials(
 
 def run_search(
     spark: SparkSession, spec: ModelSpec, train: pd.DataFrame, validation: pd.DataFrame,
-    seed: int, min_precision: float, max_trials: int,
+    seed: int, gate: Gate, max_trials: int,
 ) -> list[Trial]:  # fmt: skip
     """Every trial of the grid, run as Spark tasks (one per trial), in trial order."""
     candidates = grid(spec.params, spec.search_space, max_trials)
@@ -87,7 +87,7 @@ def run_search(
     model = spec.name
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        return _run_trials(model, seed, min_precision, data, batches)
+        return _run_trials(model, seed, gate, data, batches)
 
     rows = frame.mapInPandas(run, TRIAL_SCHEMA).collect()
     data.unpersist()

@@ -10,7 +10,7 @@ import pandas as pd
 from pyspark.sql import SparkSession
 
 from lockgate.config import Settings
-from lockgate.models import ModelSpec, get_model, registered_models
+from lockgate.models import Gate, ModelSpec, get_model, registered_models
 from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
 from lockgate.registry import ModelVersionRecord, register_model
 from lockgate.registry.mlflow_registry import get_version
@@ -19,7 +19,7 @@ from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import write_partition
 from lockgate.training.card import render_card
 from lockgate.training.dataset import model_snapshot, snapshot_digest
-from lockgate.training.evaluation import apply_gate
+from lockgate.training.evaluation import apply_gate, class_routing
 from lockgate.training.features import labelled_documents
 from lockgate.training.fit import (
     TrainedModel,
@@ -103,12 +103,12 @@ def train_and_register(
 
     if params is None:
         trials = run_search(spark, spec, splits.train, splits.validation, seed,
-                            gate.min_precision, policy.training.max_trials)  # fmt: skip
+                            gate, policy.training.max_trials)  # fmt: skip
         chosen = best_trial(trials)
         params, best = chosen.params, chosen.trial
     else:
         trials, best = [], None
-    trained = train_candidate(splits, spec, params, seed, gate.min_precision)
+    trained = train_candidate(splits, spec, params, seed, gate)
 
     champion_env = policy.training.champion_environment
     champion = deployed_version(settings, model, champion_env)
@@ -125,7 +125,8 @@ def train_and_register(
     )
     metadata["gate"] = result.to_dict() | {"explain": result.explain(),
                                            "environment": settings.environment,
-                                           "thresholds": asdict(gate)}  # fmt: skip
+                                           "thresholds": asdict(gate),
+                                           "classes": class_routing(trained.test)}  # fmt: skip
     record = register_model(
         settings, model, model_bytes, metadata, {k: json.dumps(v) for k, v in params.items()},
         _flat_metrics(trained), {**lineage, "snapshot_digest": training_set["snapshot"],
@@ -188,7 +189,7 @@ def _flat_metrics(trained: TrainedModel) -> dict[str, float]:
     for cls, scores in trained.test.per_class.items():
         flat |= {
             f"test_{key}.{cls}": scores[key]
-            for key in ("precision", "recall", "f1", "auto_precision")
+            for key in ("precision", "recall", "f1", "auto_precision", "auto_lower_bound")
         }
     return {k: v for k, v in flat.items() if v == v}  # MLflow refuses NaN in some stores
 
@@ -207,7 +208,7 @@ def reproduce_version(spark: SparkSession, settings: Settings, model: str, versi
     frame = read_snapshot(spark, layout, spec, training["snapshot_digest"])
     splits = split_snapshot(frame, spec)
     trained = train_candidate(splits, spec, training["params"], training["seed"],
-                              record.metadata["gate"]["thresholds"]["min_precision"])  # fmt: skip
+                              Gate(**record.metadata["gate"]["thresholds"]))  # fmt: skip
     digest = sha256_hex(model_to_bytes(trained.estimator))
     return {
         "model": model,

@@ -258,8 +258,15 @@ def test_release_in_test_made_the_scores(demo):
     # The change request carries each model's gate checks as its evidence.
     evidence = first
     checks = {m["name"]: {c["metric"] for c in m["gate"]["checks"]} for m in evidence["models"]}
-    assert {"macro_f1", "manual_review_rate", "precision[payments]"} <= checks["routing"]
-    assert {"precision[urgent]", "precision[routine]"} <= checks["urgency"]
+    assert {"macro_f1", "manual_review_rate", "precision_lower_bound[payments]"} <= checks[
+        "routing"
+    ]
+    assert {"precision_lower_bound[urgent]", "precision_lower_bound[routine]"} <= checks["urgency"]
+    # ... and, per class, whether it is auto-routed and the test rows behind its bound.
+    for model in evidence["models"]:
+        for cls, routing in model["gate"]["classes"].items():
+            assert routing["routing"] == "auto-routed", (model["name"], cls, routing)
+            assert routing["auto_decided"] >= 73 and routing["auto_lower_bound"] >= 0.95
 
 
 def test_audit_verify_passes_and_fails_after_a_hand_edit(demo, tmp_path):

@@ -140,6 +140,11 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
 
         page.click("#env-prod a[href*='/changes/']")
         assert "Evidence" in page.content() and page.inner_text("#approvals").count("approve") >= 3
+        # Per class: auto-routed or not, with the test rows behind its precision's bound.
+        assert re.search(
+            r"payments: auto-routed \(\d+ of \d+ test rows right, lower bound 0\.9\d+\)",
+            page.inner_text("#release-models"),
+        ), page.inner_text("#release-models")
         _shot(page, "change")
 
         page.goto(f"{server}/lockgate/changes")
@@ -155,6 +160,8 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
         for picture in ("confusion", "per_class", "confidence"):
             assert page.locator(f"#picture-{picture} svg").count() == 1, picture
         assert "Training snapshot" in page.inner_text("#lineage")
+        per_class = page.inner_text("#per-class")
+        assert "Lower bound" in per_class and per_class.count("auto-routed") == 6, per_class
         _shot(page, "model")
 
         page.goto(f"{server}/lockgate/audit")

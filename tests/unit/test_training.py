@@ -12,11 +12,15 @@ from lockgate.models import Gate, InvalidModel, get_model, registered_models
 from lockgate.models.urgency import NUMERIC
 from lockgate.registry import load_model
 from lockgate.training.evaluation import (
+    NEVER,
     apply_gate,
     choose_threshold,
     choose_thresholds,
     evaluate,
+    rows_needed,
     split_of,
+    wilson_lower_bound,
+    withhold_unproven,
 )
 from lockgate.training.fit import model_to_bytes, sha256_hex, split_snapshot, train_candidate
 from lockgate.training.search import best_trial, grid
@@ -26,18 +30,61 @@ def _doc_id(i: int) -> str:
     return hashlib.sha256(str(i).encode()).hexdigest()
 
 
-def test_threshold_is_the_lowest_confidence_that_holds_precision():
-    confidence = np.array([0.99, 0.95, 0.90, 0.80, 0.70, 0.60])
-    correct = np.array([True, True, True, False, True, False])
-    t = choose_threshold(confidence, correct, target_precision=0.8)
-    assert t.value == 0.70
-    assert t.precision == pytest.approx(0.8)
-    assert t.manual_review_rate == pytest.approx(1 / 6)
+def test_the_wilson_bound_agrees_with_scipy_and_needs_73_right_rows_for_95_percent():
+    from scipy.stats import binomtest
+
+    for rows in (1, 7, 73, 400):
+        for right in sorted({0, rows // 2, rows - 1, rows} - {-1}):
+            expected = binomtest(right, rows).proportion_ci(0.95, method="wilson").low
+            assert wilson_lower_bound(right, rows, 0.95) == pytest.approx(expected, abs=1e-12)
+    assert rows_needed(0.95, 0.95) == 73
+    assert wilson_lower_bound(72, 72, 0.95) < 0.95 <= wilson_lower_bound(73, 73, 0.95)
+    assert rows_needed(0.90, 0.95) == 35 and rows_needed(0.95, 0.90) == 52
 
 
-def test_unreachable_precision_sends_everything_to_review():
-    t = choose_threshold(np.array([0.9, 0.8]), np.array([False, False]), 0.95)
-    assert t.value > 1 and t.manual_review_rate == 1.0
+def test_threshold_is_the_lowest_confidence_whose_lower_bound_holds_precision():
+    # 200 right at 0.99, then right and wrong in turn at falling confidences, then 30 right.
+    confidence = np.r_[np.full(200, 0.99), np.linspace(0.98, 0.80, 20), np.linspace(0.7, 0.6, 30)]
+    correct = np.r_[np.ones(200, bool), np.tile([True, False], 10), np.ones(30, bool)]
+    t = choose_threshold(confidence, correct, target_precision=0.95, level=0.95)
+    # 205 of 209 right: 0.9809, bound 0.9518; one more row (205 of 210) has bound 0.9470, and
+    # all 250 (240 right, 0.96) only 0.9280: a point estimate would have taken them all.
+    assert (t.decided, t.precision) == (209, 205 / 209)
+    assert t.value == confidence[208] and t.lower_bound == pytest.approx(0.95183, abs=1e-5)
+    assert t.manual_review_rate == pytest.approx(41 / 250)
+
+
+def test_threshold_search_matches_a_brute_force_search_with_scipy():
+    from scipy.stats import binomtest
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n = int(rng.integers(50, 400))
+        confidence = np.round(rng.uniform(0.3, 1.0, n), 2)  # rounded: plenty of ties
+        correct = rng.uniform(0, 1, n) < 0.5 + confidence / 2
+        best = None
+        for value in sorted(set(confidence), reverse=True):
+            routed = confidence >= value
+            k, m = int(correct[routed].sum()), int(routed.sum())
+            if binomtest(k, m).proportion_ci(0.95, method="wilson").low >= 0.9:
+                best = value
+        t = choose_threshold(confidence, correct, 0.9, 0.95)
+        assert t.value == (best if best is not None else NEVER)
+
+
+def test_a_cut_never_splits_rows_of_equal_confidence():
+    # 80 right at 0.9, then 5 at 0.8 of which the first is right and the rest wrong.
+    confidence = np.r_[np.full(80, 0.9), np.full(5, 0.8)]
+    correct = np.r_[np.ones(81, bool), np.zeros(4, bool)]
+    t = choose_threshold(confidence, correct, target_precision=0.95, level=0.95)
+    assert (t.value, t.decided) == (0.9, 80)  # 81 of 81 would pass, but 0.8 brings in all five
+
+
+def test_too_few_or_too_wrong_rows_send_everything_to_review():
+    few = choose_threshold(np.full(72, 0.99), np.ones(72, bool), 0.95, 0.95)
+    wrong = choose_threshold(np.array([0.9, 0.8]), np.array([False, False]), 0.95, 0.95)
+    for t in (few, wrong):
+        assert t.value > 1 and t.manual_review_rate == 1.0 and t.decided == 0
 
 
 def _proba(rows):
@@ -45,20 +92,80 @@ def _proba(rows):
     return np.array(rows, dtype=float)
 
 
-def test_each_class_gets_its_own_threshold_holding_its_precision():
-    classes = ["a", "b"]
-    # Class a is sure and right; class b is right above 0.8 and wrong below.
-    proba = _proba([(0.9, 0.1), (0.8, 0.2), (0.1, 0.9), (0.15, 0.85), (0.3, 0.7), (0.35, 0.65)])
-    truth = np.array(["a", "a", "b", "b", "a", "a"])
-    thresholds = choose_thresholds(proba, classes, truth, 0.95)
-    assert thresholds == {"a": 0.8, "b": 0.85}
-    result = evaluate(proba, classes, truth, thresholds)
-    assert (
-        result.per_class["b"]["auto_decided"] == 2
-        and result.per_class["b"]["auto_precision"] == 1.0
+def _rows(n: int, p_a: float, truth: str) -> tuple[list, list]:
+    return [(p_a, 1 - p_a)] * n, [truth] * n
+
+
+def _evaluated(parts: list[tuple[int, float, str]], thresholds: dict, level: float = 0.95):
+    proba, truth = [], []
+    for n, p_a, label in parts:
+        rows, labels = _rows(n, p_a, label)
+        proba += rows
+        truth += labels
+    return _proba(proba), np.array(truth), evaluate(_proba(proba), ["a", "b"], np.array(truth),
+                                                    thresholds, level=level)  # fmt: skip
+
+
+def test_each_class_gets_its_own_threshold_holding_its_precision_at_the_bound():
+    # a: 300 right at 0.9; b: 120 right at 0.95 (p_a 0.05) and 40 wrong at 0.6 (p_a 0.4).
+    proba, truth, _ = _evaluated([(300, 0.9, "a"), (120, 0.05, "b"), (40, 0.4, "a")], {})
+    thresholds = choose_thresholds(proba, ["a", "b"], truth, 0.95, 0.95)
+    assert thresholds == {"a": 0.9, "b": 0.95}
+    result = evaluate(proba, ["a", "b"], truth, thresholds)
+    b = result.per_class["b"]
+    assert (b["predicted"], b["auto_decided"], b["auto_right"], b["auto_precision"]) == (
+        160, 120, 120, 1.0)  # fmt: skip
+    assert b["auto_lower_bound"] == pytest.approx(wilson_lower_bound(120, 120, 0.95))
+    assert result.metrics["manual_review_rate"] == pytest.approx(40 / 460)
+
+
+def test_a_class_with_too_few_test_rows_goes_to_manual_review_and_the_model_is_released():
+    gate = Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.5)
+    # Validation gave both classes a threshold; on test b has 40 automatically decided rows,
+    # all right, which cannot show 0.95 at the bound (73 are needed).
+    proba, truth, test = _evaluated([(200, 0.9, "a"), (40, 0.05, "b")], {"a": 0.9, "b": 0.95})
+    assert not apply_gate(test, gate).passed  # judged as it stands, b's bound is 0.912
+    thresholds, withheld = withhold_unproven(test, {"a": 0.9, "b": 0.95}, gate)
+    assert thresholds == {"a": 0.9, "b": NEVER}
+    assert withheld == {"b": "40 automatically decided test rows, fewer than the 73 that could "
+                             "show precision >= 0.95 at the 95% lower bound"}  # fmt: skip
+    released = apply_gate(evaluate(proba, ["a", "b"], truth, thresholds), gate)
+    assert released.passed, released.explain()
+    assert [c.metric for c in released.checks] == [
+        "macro_f1", "precision_lower_bound[a]", "manual_review_rate"]  # fmt: skip
+    assert released.checks[-1].value == pytest.approx(40 / 240)  # what withholding b costs
+
+
+def test_a_class_whose_lower_bound_is_below_the_minimum_refuses_the_model_by_name():
+    gate = Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.5)
+    # b: 100 automatically routed rows, 97 right: 0.97 as a point, 0.9155 at the bound.
+    _, _, test = _evaluated([(200, 0.9, "a"), (97, 0.05, "b"), (3, 0.05, "a")],
+                            {"a": 0.9, "b": 0.95})  # fmt: skip
+    thresholds, withheld = withhold_unproven(test, {"a": 0.9, "b": 0.95}, gate)
+    assert withheld == {}  # 100 rows are evidence enough: the bound is judged
+    result = apply_gate(test, gate)
+    assert not result.passed
+    assert result.explain() == (
+        "precision[b]: 97 of 100 automatically routed test rows right (0.9700), lower bound "
+        "0.9155 (95% Wilson) is below 0.95"
     )
-    assert result.metrics["manual_review_rate"] == pytest.approx(2 / 6)
-    assert result.metrics["min_class_precision"] == 1.0
+
+
+def test_a_rare_class_is_left_to_manual_review_when_a_real_model_is_trained():
+    spec = get_model("routing")
+    snapshot = _text_snapshot(n=1500, kyc_every=25)
+    splits = split_snapshot(snapshot, spec)
+    gate = Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.5)
+    trained = train_candidate(splits, spec, dict(spec.params), 7, gate)
+    kyc = trained.test.per_class["kyc"]
+    assert trained.thresholds["kyc"] == NEVER and kyc["auto_decided"] == 0
+    assert kyc["routing"].startswith("manual review: no confidence cut of the ")
+    assert {cls: s["routing"] for cls, s in trained.test.per_class.items() if cls != "kyc"} == {
+        "payments": "auto-routed", "custody": "auto-routed"}  # fmt: skip
+    result = apply_gate(trained.test, gate)
+    assert result.passed, result.explain()
+    assert trained.test.metrics["manual_review_rate"] == pytest.approx(
+        kyc["support"] / trained.test.rows, abs=0.01)  # fmt: skip
 
 
 def test_evaluation_records_the_confusion_matrix_and_confidence_histogram():
@@ -75,16 +182,14 @@ def test_evaluation_records_the_confusion_matrix_and_confidence_histogram():
 
 
 def test_gate_names_the_failing_class_and_metric():
-    classes = ["a", "b"]
-    proba = _proba([(0.9, 0.1), (0.8, 0.2), (0.1, 0.9), (0.2, 0.8), (0.3, 0.7)])
-    truth = np.array(["a", "a", "b", "a", "a"])
-    test = evaluate(proba, classes, truth, {"a": 0.5, "b": 0.5})
+    _, _, test = _evaluated([(100, 0.9, "a"), (80, 0.1, "b"), (20, 0.1, "a")],
+                            {"a": 0.5, "b": 0.5})  # fmt: skip
     result = apply_gate(
         test, Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.9)
     )
     assert not result.passed
     explained = result.explain()
-    assert "precision[b]=0.3333 is not >= 0.95" in explained
+    assert "precision[b]: 80 of 100 automatically routed test rows right (0.8000)" in explained
     assert "macro_f1=" in explained and "precision[a]" not in explained
 
 
@@ -95,8 +200,10 @@ def test_champion_comparison_refuses_a_worse_candidate_naming_metric_and_margin(
                     {"a": 0.5, "b": 0.5})  # fmt: skip
     worse = evaluate(_proba([(0.9, 0.1), (0.6, 0.4), (0.8, 0.2), (0.2, 0.8)]), classes, truth,
                      {"a": 0.5, "b": 0.5})  # fmt: skip
+    # Two rows a class: only a low bar on precision's bound (2 of 2 right: 0.34) leaves the
+    # champion comparison as the only check that can fail.
     gate = Gate(
-        min_precision=0.5, max_manual_review_rate=1.0, min_macro_f1=0.5, champion_margin=0.02
+        min_precision=0.3, max_manual_review_rate=1.0, min_macro_f1=0.5, champion_margin=0.02
     )
     refused = apply_gate(worse, gate, ("routing v1 (prod)", good))
     assert not refused.passed
@@ -114,13 +221,13 @@ def test_split_is_stable_by_content():
     assert sides == [split_of(i) for i in ids]
 
 
-def _text_snapshot():
+def _text_snapshot(n: int = 1500, kyc_every: int = 3):
     rng = np.random.default_rng(0)
     words = {"payments": "pay transfer iban wire", "custody": "holding safekeeping isin certificate",
              "kyc": "owner passport address onboarding"}  # fmt: skip
     rows = []
-    for i in range(300):
-        label = list(words)[i % 3]
+    for i in range(n):
+        label = "kyc" if i % kyc_every == 2 else ["payments", "custody"][i % 2]
         text = " ".join(rng.choice(words[label].split(), 6)) + " please"
         rows.append({"doc_id": _doc_id(i), "masked_text": text, "label": label})
     return pd.DataFrame(rows)
@@ -129,7 +236,7 @@ def _text_snapshot():
 def _tabular_snapshot():
     rng = np.random.default_rng(1)
     rows = []
-    for i in range(600):
+    for i in range(1500):
         row = {c: float(rng.integers(0, 4)) for c in NUMERIC}
         row |= {"doc_id": _doc_id(i), "max_amount": float(rng.uniform(0, 5e6)),
                 "language": str(rng.choice(["en", "fr", "nl", "de"]))}  # fmt: skip
@@ -145,10 +252,16 @@ SNAPSHOTS = {"routing": _text_snapshot, "urgency": _tabular_snapshot}
 def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model):
     spec = get_model(model)
     first = train_candidate(
-        split_snapshot(SNAPSHOTS[model](), spec), spec, dict(spec.params), 7, 0.9
+        split_snapshot(SNAPSHOTS[model](), spec),
+        spec,
+        dict(spec.params),
+        7,
+        Gate(min_precision=0.9),
     )
     shuffled = SNAPSHOTS[model]().sample(frac=1, random_state=1)
-    second = train_candidate(split_snapshot(shuffled, spec), spec, dict(spec.params), 7, 0.9)
+    second = train_candidate(
+        split_snapshot(shuffled, spec), spec, dict(spec.params), 7, Gate(min_precision=0.9)
+    )
     assert sha256_hex(model_to_bytes(first.estimator)) == sha256_hex(
         model_to_bytes(second.estimator)
     )
@@ -156,7 +269,7 @@ def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model)
     assert first.test.metrics["macro_f1"] > 0.9 and first.canary
     other_seed = train_candidate(split_snapshot(SNAPSHOTS[model](), spec), spec,
                                  {**spec.params, **{k: v[0] for k, v in spec.search_space.items()}},
-                                 7, 0.9)  # fmt: skip
+                                 7, Gate(min_precision=0.9))  # fmt: skip
     assert sha256_hex(model_to_bytes(other_seed.estimator)) != sha256_hex(
         model_to_bytes(first.estimator)
     )  # other parameters are another model: the digest is not blind to them
@@ -166,7 +279,7 @@ def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model)
 def test_model_bytes_load_back_through_the_allow_list(model):
     spec = get_model(model)
     splits = split_snapshot(SNAPSHOTS[model](), spec)
-    trained = train_candidate(splits, spec, dict(spec.params), 7, 0.9)
+    trained = train_candidate(splits, spec, dict(spec.params), 7, Gate(min_precision=0.9))
     loaded = load_model(model_to_bytes(trained.estimator))
     inputs = splits.test[list(spec.inputs)]
     assert (loaded.predict_proba(inputs) == trained.estimator.predict_proba(inputs)).all()
@@ -181,7 +294,7 @@ def test_the_featurizer_is_swapped_without_touching_the_estimator():
 
     spec = dataclasses.replace(get_model("routing"), featurizer=hashed)
     trained = train_candidate(
-        split_snapshot(_text_snapshot(), spec), spec, dict(spec.params), 7, 0.9
+        split_snapshot(_text_snapshot(), spec), spec, dict(spec.params), 7, Gate(min_precision=0.9)
     )
     assert (
         type(trained.estimator.named_steps["features"].transformers_[0][1]).__name__
