@@ -12,9 +12,12 @@ command -v java >/dev/null || { echo "bootstrap: Java 17+ is required for Spark 
 .venv/bin/python -m pip install -q --disable-pip-version-check "uv==0.13.9"
 .venv/bin/uv pip install -q -p .venv/bin/python -c constraints.txt -e ".[dev]"
 # apache-airflow-providers-apache-spark pulls pyspark-client, which overwrites files of pyspark:
-# put the real engine back as the very last step.
+# put the real engine back as the very last step. Uninstall, then install: `--reinstall` also
+# refreshes the cache, and pyspark is an sdist, so every install built it again and left
+# another 0.5-1.4 GB build in uv's cache (55 of them, 58 GB, had filled this machine's disk).
 PYSPARK_PIN=$(grep -E '^pyspark==' constraints.txt)
-.venv/bin/uv pip install -q -p .venv/bin/python --no-deps --reinstall "$PYSPARK_PIN"
+.venv/bin/uv pip uninstall -q -p .venv/bin/python pyspark
+.venv/bin/uv pip install -q -p .venv/bin/python --no-deps "$PYSPARK_PIN"
 .venv/bin/python - <<'PY'
 import importlib.metadata as md
 import pyspark
@@ -22,4 +25,9 @@ assert pyspark.__version__ == md.version("pyspark"), (pyspark.__version__, md.ve
 print(f"bootstrap: pyspark {pyspark.__version__}, airflow {md.version('apache-airflow')}, "
       f"great-expectations {md.version('great-expectations')}, mlflow {md.version('mlflow')}")
 PY
+# pyspark is an sdist, and the package index here sends no caching headers, so every install
+# in a new clone downloads and builds it again (1.4 GB) under a new revision in uv's cache;
+# the old revisions are never read again. Drop them (uv's own pruning: only unreachable
+# entries go) so clones and CI runs do not fill the disk.
+.venv/bin/uv cache prune -q
 touch .venv/.installed
