@@ -23,8 +23,8 @@ def _model_lines(layout: Layout, model: str, run_date: str, environment: str) ->
     classes = gate.get("classes") or {}
     if classes:
         auto = [f"{c} {r['auto_lower_bound']:.3f}" for c, r in sorted(classes.items())
-                if r["routing"] == "auto-routed"]  # fmt: skip
-        manual = [c for c, r in sorted(classes.items()) if r["routing"] != "auto-routed"]
+                if r["auto_routed"]]  # fmt: skip
+        manual = [c for c, r in sorted(classes.items()) if not r["auto_routed"]]
         lines.append(f"               auto-routed (precision's lower bound): "
                      f"{', '.join(auto) or 'none'}; to manual review: "
                      f"{', '.join(manual) or 'none'}")  # fmt: skip

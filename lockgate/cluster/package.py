@@ -152,17 +152,23 @@ def build_spark_archive(out_dir: Path) -> Path:
     return target
 
 
-def _upload(local: Path, dist_root: str) -> str:
-    """Put `local` under dist_root unless a file of that name and size is already there."""
-    from lockgate.storage.files import filesystem, replace
+def _put(fs, local: Path, path: str) -> None:
+    """Upload as `.partial`, then rename: a file at `path` is always complete."""
+    from lockgate.storage.files import replace
 
-    uri = f"{dist_root.rstrip('/')}/{local.name}"
-    fs, path = filesystem(uri)
-    if fs.exists(path) and fs.size(path) == local.stat().st_size:
-        return uri
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     fs.put(str(local), path + ".partial")
     replace(fs, path + ".partial", path)
+
+
+def _upload(local: Path, dist_root: str) -> str:
+    """Put `local` under dist_root unless a file of that name and size is already there."""
+    from lockgate.storage.files import filesystem
+
+    uri = f"{dist_root.rstrip('/')}/{local.name}"
+    fs, path = filesystem(uri)
+    if not (fs.exists(path) and fs.size(path) == local.stat().st_size):
+        _put(fs, local, path)
     return uri
 
 
@@ -178,7 +184,7 @@ def _publish_archive(name: str, build: Callable[[], Path], dist_root: str) -> st
     if fs.exists(path):  # uploads land as .partial and are renamed: present means complete
         return uri
     local = build()
-    _upload(local, dist_root)
+    _put(fs, local, path)
     local.unlink()
     return uri
 

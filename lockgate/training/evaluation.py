@@ -202,7 +202,7 @@ def withhold_unproven(
     return kept, why
 
 
-ROUTING_KEYS = ("routing", "predicted", "threshold", "auto_decided", "auto_right",
+ROUTING_KEYS = ("routing", "auto_routed", "predicted", "threshold", "auto_decided", "auto_right",
                 "auto_precision", "auto_lower_bound")  # fmt: skip
 
 

@@ -16,7 +16,6 @@ import pandas as pd
 
 from lockgate.models import Gate, ModelSpec
 from lockgate.training.evaluation import (
-    NEVER,
     Evaluation,
     choose_thresholds,
     evaluate,
@@ -129,7 +128,7 @@ def train_candidate(
         test = evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence)
     for cls, scores in test.per_class.items():
         scores["routing"] = (
-            "auto-routed" if thresholds[cls] < NEVER
+            "auto-routed" if scores["auto_routed"]
             else f"manual review: {withheld[cls]}" if cls in withheld
             else f"manual review: no confidence cut of the {validation.per_class[cls]['predicted']}"
             f" validation rows predicted {cls} holds precision >= {gate.min_precision} at the "
