@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections import defaultdict
 
 import pytest
@@ -14,6 +15,21 @@ os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # py4j logs at INFO while the interpreter shuts down, after pytest has closed the streams.
 logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+# Suites whose tests share session- or module-scoped homes and services (the story home, the
+# cluster): under `pytest -n` (pytest-xdist, `--dist loadgroup`) each runs whole in one process,
+# in file order; the cluster suite's waits on YARN then overlap the end-to-end suite's work.
+LANES = ("cluster", "integration")
+_STARTED = time.monotonic()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(items):
+    for item in items:
+        parts = item.nodeid.split("/")
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in LANES:
+            item.add_marker(pytest.mark.xdist_group(parts[1]))
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +68,7 @@ def pytest_terminal_summary(terminalreporter):
     for reports in terminalreporter.stats.values():
         for report in reports:
             nodeid, duration = getattr(report, "nodeid", ""), getattr(report, "duration", None)
+            nodeid = nodeid.rsplit("@", 1)[0] if "@" in nodeid.split("::")[-1] else nodeid
             if not nodeid.startswith("tests/") or duration is None:
                 continue
             path = nodeid.split("::")[0]
@@ -73,3 +90,7 @@ def pytest_terminal_summary(terminalreporter):
                 write(f"  {path:<58} {len(tests[(suite, path)]):>4} {file_spent / 60:6.1f} min")
     write(f"{'total':<12} {sum(len(t) for t in tests.values()):>4} tests "
           f"{sum(seconds.values()) / 60:7.1f} min")  # fmt: skip
+    workers = getattr(terminalreporter.config.option, "numprocesses", None)
+    if workers:
+        write(f"{'wall':<12} {workers:>4} lanes {(time.monotonic() - _STARTED) / 60:7.1f} min"
+              " (the suites above ran side by side)")  # fmt: skip
