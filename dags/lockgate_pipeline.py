@@ -32,7 +32,12 @@ from airflow.sdk import TaskGroup, dag, task
 
 from lockgate.models import registered_models
 from lockgate.orchestration import dag_settings, spark_job
-from lockgate.orchestration.tasks import validate_extraction, validate_scores
+from lockgate.orchestration.tasks import (
+    release_to_test,
+    validate_extraction,
+    validate_scores,
+    validate_training_set,
+)
 
 RUN_DATE = "{{ ds }}"
 ENVIRONMENT = "test"
@@ -63,35 +68,19 @@ def lockgate_pipeline():
 
     training_sets = spark_job("build_training_set", "build_training_set", "--run-date", RUN_DATE)
 
-    @task
-    def validate_training_set(model: str, ds: str | None = None) -> list[dict]:
-        from lockgate.config import settings
-        from lockgate.storage import Layout
-        from lockgate.validation.stages import validate_training_set
-
-        return validate_training_set(Layout(settings().storage_root), model, ds)
-
-    @task
-    def release_to_test(ds: str | None = None, run_id: str | None = None) -> dict:
-        from lockgate.release.stage import release_trained_models
-
-        return release_trained_models(
-            MODELS, ds, ENVIRONMENT, actor=f"airflow:lockgate_pipeline:{run_id}"
-        )
-
     score = spark_job(
         "score_documents", "score_documents", "--run-date", RUN_DATE, "--environment", ENVIRONMENT
     )
 
     ensure_person_model() >> extract >> validate_extraction() >> training_sets
-    release = release_to_test()
+    release = release_to_test(MODELS, RUN_DATE)
     for model in MODELS:
         with TaskGroup(group_id=model, tooltip=f"validate, search, train and gate {model}"):
             train = spark_job(
                 "train_model", "train_model", "--run-date", RUN_DATE, "--model", model,
                 "--airflow-run-id", "{{ run_id }}", app_name=f"lockgate-train_model-{model}",
             )  # fmt: skip
-            training_sets >> validate_training_set(model) >> train >> release
+            training_sets >> validate_training_set(model, RUN_DATE) >> train >> release
     release >> score >> validate_scores(ENVIRONMENT)
 
 

@@ -1,5 +1,6 @@
 """What lockgate_monitor does with a monitoring summary: an Asset event on drift, and on any
-breach an e-mail through Airflow's [smtp] settings followed by a failed task."""
+breach an e-mail through Airflow's [smtp] settings followed by a failed task; and what
+lockgate_retrain makes of the drift events it was triggered by."""
 
 from __future__ import annotations
 
@@ -21,6 +22,31 @@ def drift_event(summary: dict, event) -> dict:
         "versions": {model: summary["models"][model]["version"] for model in drifted},
     }
     return event.extra
+
+
+def retraining_request(extras: list[dict], params: dict, models: list[str]) -> dict:
+    """The day to retrain as of and the models to retrain, from `lockgate_drift` events' extras
+    (the latest day any of them judged, every registered model any of them named) or, for a run
+    triggered by hand, from its params."""
+    if extras:
+        run_date = max(extra["run_date"] for extra in extras)
+        named = {model for extra in extras for model in extra["drifted"]}
+        source = f"{len(extras)} lockgate_drift event(s)"
+    elif params.get("run_date") and params.get("models"):
+        run_date, named, source = params["run_date"], set(params["models"]), "the run's params"
+    else:
+        raise AirflowFailException(
+            "no lockgate_drift event triggered this run; to retrain by hand, trigger it with "
+            '{"run_date": "YYYY-MM-DD", "models": ["routing", ...]}'
+        )
+    unknown = sorted(named - set(models))
+    wanted = sorted(named & set(models))
+    if not wanted:
+        raise AirflowFailException(
+            f"{source} named no registered model: {', '.join(unknown)} (registered: "
+            f"{', '.join(models)})"
+        )
+    return {"run_date": run_date, "models": wanted, "not_registered": unknown, "source": source}
 
 
 def alert_subject(summary: dict) -> str:

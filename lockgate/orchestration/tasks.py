@@ -25,3 +25,23 @@ def validate_scores(environment: str, ds: str | None = None, run_id: str | None 
 
     return validate_release_scores(settings(), Layout(settings().storage_root), environment, ds,
                                    actor=f"airflow:{dag.dag_id}:{run_id}")  # fmt: skip
+
+
+@task
+def validate_training_set(model: str, run_date: str) -> list[dict]:
+    from lockgate.config import settings
+    from lockgate.storage import Layout
+    from lockgate.validation.stages import validate_training_set
+
+    return validate_training_set(Layout(settings().storage_root), model, run_date)
+
+
+@task(trigger_rule="none_failed_min_one_success")
+def release_to_test(models: list[str], run_date: str, run_id: str | None = None,
+                    dag=None) -> dict:  # fmt: skip
+    """One change request deploying to `test` every model of `models` whose gate passed on
+    `run_date`; a refused model keeps the version already there. Runs when at least one model
+    was trained and none failed (a model the run did not need is skipped, not failed)."""
+    from lockgate.release.stage import release_trained_models
+
+    return release_trained_models(models, run_date, "test", actor=f"airflow:{dag.dag_id}:{run_id}")

@@ -152,3 +152,31 @@ def test_monitor_dag_computes_judges_then_alerts_and_publishes_the_drift_asset(d
     assert dag.get_task("compute_statistics").application.endswith("jobs/monitor_statistics.py")
     assert [o.name for o in dag.get_task("publish_drift").outlets] == ["lockgate_drift"]
     assert dag.params["environment"] == "prod"
+
+
+def test_retrain_dag_runs_on_the_drift_asset_and_retrains_only_what_drifted(dagbag):
+    from lockgate.models import registered_models
+
+    dag = dagbag.dags["lockgate_retrain"]
+    monitor = dagbag.dags["lockgate_monitor"]
+    published = {o.name for o in monitor.get_task("publish_drift").outlets}
+    assert type(dag.timetable).__name__ == "AssetTriggeredTimetable"
+    assert [asset.name for asset in dag.schedule] == ["lockgate_drift"] == sorted(published)
+    models = list(registered_models())
+    assert dag.get_task("what_drifted").downstream_task_ids >= {"build_training_set",
+                                                                "release_to_test"}  # fmt: skip
+    for m in models:
+        assert dag.get_task("build_training_set").downstream_task_ids >= {f"{m}.drifted"}
+        assert dag.get_task(f"{m}.drifted").downstream_task_ids == {f"{m}.validate_training_set"}
+        assert dag.get_task(f"{m}.validate_training_set").downstream_task_ids == {
+            f"{m}.train_model"
+        }
+        assert dag.get_task(f"{m}.train_model").downstream_task_ids == {"release_to_test"}
+        args = dag.get_task(f"{m}.train_model").application_args
+        assert args[args.index("--run-date") + 1] == (
+            "{{ ti.xcom_pull(task_ids='what_drifted')['run_date'] }}"
+        )
+    # A model that did not drift is skipped, and the release still runs for the others.
+    assert dag.get_task("release_to_test").trigger_rule == "none_failed_min_one_success"
+    assert dag.get_task(f"{models[0]}.drifted").ignore_downstream_trigger_rules is False
+    assert dag.catchup is False and dag.max_active_runs == 1

@@ -134,6 +134,11 @@ def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months
     env = monitored_months
     day = SHIFTED[1]
     before = _drift_events(env)
+    # The retraining DAG, scheduled on the asset, known to Airflow and switched on, as an
+    # operator would leave it: the drift event must queue a run of it (the scheduler test in
+    # test_ui_browser.py then has the scheduler run it).
+    run([str(BIN / "lockgate"), "airflow", "dags", "reserialize"], env)
+    run([str(BIN / "lockgate"), "airflow", "dags", "unpause", "lockgate_retrain"], env)
     with _Sink() as sink:
         smtp = {
             "AIRFLOW__SMTP__SMTP_HOST": "127.0.0.1",
@@ -166,6 +171,7 @@ def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months
         assert {"language", "sender_domain"} <= set(drifted)
     events = _drift_events(env)
     assert len(events) == len(before) + 1
+    assert "lockgate_retrain" in _queued_for_the_drift_asset(env)
     extra = json.loads(events[-1])
     assert extra["run_date"] == day and extra["environment"] == "prod"
     assert extra["drifted"] == {m: v["drifted"] for m, v in run_summary["models"].items()
@@ -184,5 +190,16 @@ def _drift_events(env) -> list[str]:
         rows = conn.execute(
             "SELECT e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id "
             "WHERE a.name = 'lockgate_drift' ORDER BY e.id"
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _queued_for_the_drift_asset(env) -> list[str]:
+    """The DAGs Airflow has queued a run of because `lockgate_drift` was updated."""
+    db = Path(env["LOCKGATE_HOME"]) / "airflow" / "airflow.db"
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT q.target_dag_id FROM asset_dag_run_queue q JOIN asset a ON a.id = q.asset_id "
+            "WHERE a.name = 'lockgate_drift'"
         ).fetchall()
     return [r[0] for r in rows]

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -278,3 +279,103 @@ def test_mutations_need_the_signed_form_of_that_user_from_the_same_origin(server
     # None of them reached the ledger.
     after = requests.get(f"{server}/lockgate/changes/{prod_change}", cookies=olu, timeout=30)
     assert 'id="approve-operations"' in after.text
+
+
+def _runs(database: Path, dag_id: str, run_type: str) -> list[tuple[str, str, str | None]]:
+    """(run_id, state, day of the logical date) of a DAG's runs of one type, read-only."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        return db.execute(
+            "SELECT run_id, state, date(logical_date) FROM dag_run WHERE dag_id = ? "
+            "AND run_type = ? ORDER BY id", (dag_id, run_type)).fetchall()  # fmt: skip
+
+
+def _task_states(database: Path, run_id: str) -> dict[str, str]:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        return dict(db.execute("SELECT task_id, state FROM task_instance WHERE run_id = ?",
+                               (run_id,)).fetchall())  # fmt: skip
+
+
+def _until_finished(database, dag_id, run_type, processes, minutes=20):
+    """Wait for the first run of `dag_id` of `run_type` to end; its (run_id, state, day)."""
+    deadline = time.monotonic() + minutes * 60
+    while True:
+        runs = _runs(database, dag_id, run_type)
+        if runs and runs[0][1] in ("success", "failed"):
+            return runs[0]
+        assert time.monotonic() < deadline, f"no {run_type} {dag_id} run ended: {runs}"
+        assert all(p.poll() is None for p in processes), "the scheduler or DAG processor died"
+        time.sleep(5)
+
+
+def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(server, home):
+    """Not `airflow dags test`: Airflow's scheduler and DAG processor with the LocalExecutor, as
+    `make ui` starts them (on this suite's API server, on a port that is not 8080), every task in
+    a process of its own. First the retraining that the monitor's drift event queued (an
+    asset-triggered run: no logical date, the day comes from the event), then the scheduled
+    `lockgate_pipeline` run of the latest day. One after the other: both train routing."""
+    from datetime import UTC, datetime, timedelta
+
+    lockgate, lake = str(BIN / "lockgate"), Path(home["LOCKGATE_HOME"]) / "lake"
+    database = Path(home["LOCKGATE_HOME"]) / "airflow" / "airflow.db"
+    if "lockgate_retrain" not in _queued(database):
+        # This suite run on its own: the monitor publishes the shifted month's drift here.
+        run([lockgate, "airflow", "dags", "reserialize"], home)
+        run([lockgate, "airflow", "dags", "unpause", "lockgate_retrain"], home)
+        run([lockgate, "airflow", "dags", "test", "lockgate_monitor", SHIFTED[1], "-c",
+             json.dumps({"environment": "prod"})], home, check=False)  # fmt: skip
+    assert "lockgate_retrain" in _queued(database)
+    # A daily schedule's run is due at midnight UTC: today's, or yesterday's just after midnight.
+    today = datetime.now(UTC).date()
+    days = [today.isoformat(), (today - timedelta(days=1)).isoformat()]
+    for day in days:
+        if not (lake / "landing" / day).is_dir():
+            run([lockgate, "corpus", "--run-date", day, "--documents", "36"], home)
+    env = home | {"AIRFLOW__API__PORT": server.rsplit(":", 1)[1]}
+    log = open(Path(home["LOCKGATE_HOME"]) / "airflow" / "scheduler-test.log", "w")  # noqa: SIM115
+    processes = [subprocess.Popen([lockgate, "airflow", command], env=env, cwd=REPO, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+                 for command in ("scheduler", "dag-processor")]  # fmt: skip
+    try:
+        retrain = _until_finished(database, "lockgate_retrain", "asset_triggered", processes)
+        run([lockgate, "airflow", "dags", "unpause", "lockgate_pipeline"], home)
+        daily = _until_finished(database, "lockgate_pipeline", "scheduled", processes)
+    finally:
+        run([lockgate, "airflow", "dags", "pause", "lockgate_pipeline"], home, check=False)
+        for process in processes:
+            os.killpg(process.pid, 15)
+            process.wait(timeout=120)
+        log.close()
+
+    retrained = _task_states(database, retrain[0])
+    assert retrain[1] == "success", retrained
+    assert retrain[2] is None  # asset-triggered: no logical date
+    assert set(retrained.values()) == {"success"}, retrained
+    assert {"what_drifted", "build_training_set", "routing.train_model", "urgency.train_model",
+            "release_to_test"} <= set(retrained)  # fmt: skip
+    # Retrained as of the day the monitor judged, with that day's snapshot and gate.
+    for model in ("routing", "urgency"):
+        manifest = lake / "manifests" / "model" / model / f"run_date={SHIFTED[1]}.json"
+        assert "gate" in json.loads(manifest.read_text())
+
+    tasks = _task_states(database, daily[0])
+    assert daily[1] == "success", tasks
+    assert daily[2] in days
+    ran = {task: state for task, state in tasks.items() if state != "removed"}
+    assert set(ran.values()) == {"success"} and "routing.train_model" in ran
+    # A model installed only for an earlier test (the plug-in suite's) is not in this DAG.
+    assert all(t.startswith("toy_urgency.") for t, s in tasks.items() if s == "removed"), tasks
+    extraction = json.loads(
+        (lake / "manifests" / "extraction" / f"run_date={daily[2]}.json").read_text()
+    )
+    assert extraction["received"] == len(list((lake / "landing" / daily[2]).iterdir()))
+    assert (lake / "scores" / "test" / "routing" / f"run_date={daily[2]}").is_dir()
+    task_log = next((Path(home["LOCKGATE_HOME"]) / "airflow" / "logs" / "dag_id=lockgate_pipeline"
+                     / f"run_id={daily[0]}" / "task_id=extract_documents").glob("*.log"))  # fmt: skip
+    assert "in this process's Spark application" in task_log.read_text()
+
+
+def _queued(database: Path) -> list[str]:
+    if not database.exists():
+        return []
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        return [r[0] for r in db.execute("SELECT target_dag_id FROM asset_dag_run_queue")]

@@ -235,6 +235,29 @@ def test_alert_subject_names_each_models_drifted_features_and_the_anomalies():
         drift_event(summary, Event())
 
 
+def test_a_retraining_request_takes_the_latest_day_and_every_registered_model_named():
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from lockgate.orchestration.alerts import retraining_request
+
+    models = ["routing", "urgency"]
+    events = [{"run_date": "2027-01-28", "drifted": {"routing": ["language"]}},
+              {"run_date": "2027-01-29", "drifted": {"urgency": ["amount"], "gone": ["x"]}}]  # fmt: skip
+    request = retraining_request(events, {"run_date": None, "models": []}, models)
+    assert request["run_date"] == "2027-01-29"
+    assert request["models"] == ["routing", "urgency"]
+    assert request["not_registered"] == ["gone"]
+    # By hand: the params; an event, when there is one, wins over them.
+    by_hand = retraining_request([], {"run_date": "2026-12-01", "models": ["urgency"]}, models)
+    assert (by_hand["run_date"], by_hand["models"]) == ("2026-12-01", ["urgency"])
+    assert retraining_request(events[:1], {"run_date": "2026-12-01", "models": ["urgency"]},
+                              models)["models"] == ["routing"]  # fmt: skip
+    with pytest.raises(AirflowFailException, match="no lockgate_drift event triggered this run"):
+        retraining_request([], {"run_date": None, "models": []}, models)
+    with pytest.raises(AirflowFailException, match="named no registered model: gone"):
+        retraining_request([{"run_date": "2027-01-29", "drifted": {"gone": ["x"]}}], {}, models)
+
+
 def test_corpus_mix_shifts_languages_and_senders(tmp_path):
     from lockgate.corpus import CorpusMix, generate_corpus
 
