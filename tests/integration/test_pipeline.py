@@ -1,8 +1,8 @@
 """The demo through real Airflow (dags test on a migrated SQLite metadata DB), Spark, GX and MLflow.
 
 The session's demo home (tests/integration/conftest.py); the tests check what the demo left there
-(accounting, registry, ledger, scores, audit chain), then rerun its day, run jobs by hand, retrain
-and train a plug-in model on it.
+(accounting, registry, ledger, scores, audit chain), retrain on it, then run the demo for a small
+day after it with a plug-in model installed, rerun that day and run its jobs by hand.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def _lake(home: Path) -> Path:
     return home / "lake"
 
 
-def _manifest(home: Path, stage: str) -> dict:
-    return json.loads((_lake(home) / "manifests" / stage / f"run_date={RUN_DATE}.json").read_text())
+def _manifest(home: Path, stage: str, day: str = RUN_DATE) -> dict:
+    return json.loads((_lake(home) / "manifests" / stage / f"run_date={day}.json").read_text())
 
 
 def _partition_digests(path: Path) -> dict[str, str]:
@@ -289,63 +289,6 @@ def test_audit_verify_passes_and_fails_after_a_hand_edit(demo, tmp_path):
     assert _run([str(BIN / "lockgate"), "audit", "verify"], env).returncode == 0
 
 
-def test_rerun_of_the_same_run_date_gives_the_same_partitions(demo):
-    home, env, _ = demo
-    extracted = _lake(home) / "extracted" / "documents" / f"run_date={RUN_DATE}"
-    scores = _lake(home) / "scores" / "test" / "routing" / f"run_date={RUN_DATE}"
-    # Same rows in the same order, in the same files, of the same bytes: the rerun's Spark
-    # application is another JVM, whose parquet-mr lists encodings in another order
-    # (lockgate.storage.parquet_footer puts them in one).
-    before = (_rows(extracted), _rows(scores), _partition_digests(extracted),
-              _partition_digests(scores))  # fmt: skip
-    release_before = _manifest(home, "scores/test/routing")["release_id"]
-    assert len(before[0]) and len(before[1])
-    _run([str(BIN / "lockgate"), "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS),
-          "--no-story"], env)  # fmt: skip
-    assert _rows(extracted).equals(before[0])
-    assert _rows(scores).equals(before[1])
-    assert sorted(_partition_digests(extracted)) == ["part-00000.parquet"]
-    assert _partition_digests(extracted) == before[2]
-    assert _partition_digests(scores) == before[3]
-    assert _manifest(home, "scores/test/routing")["release_id"] == release_before
-    for model in ("routing", "urgency"):  # same bytes, same snapshot: no new version
-        assert _manifest(home, f"model/{model}")["version"] == "1"
-
-
-def test_jobs_run_by_hand_with_spark_submit(demo):
-    """The DAG's tasks ran the jobs in Airflow's process (the local profile's fast path); the
-    same jobs by spark-submit write the same bytes."""
-    home, env, _ = demo
-    extracted = _lake(home) / "extracted" / "documents" / f"run_date={RUN_DATE}"
-    scores = _lake(home) / "scores" / "test" / "routing" / f"run_date={RUN_DATE}"
-    before, fast = _rows(scores), (_partition_digests(extracted), _partition_digests(scores))
-    submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
-    _run(submit + ["jobs/extract_documents.py", "--run-date", RUN_DATE], env)
-    _run(submit + ["jobs/score_documents.py", "--run-date", RUN_DATE, "--environment", "test"], env)
-    assert (_partition_digests(extracted), _partition_digests(scores)) == fast
-    assert _rows(scores).equals(before)
-    nothing = _run(submit + ["jobs/score_documents.py", "--run-date", RUN_DATE, "--environment", "dev"],
-                   env, check=False)  # fmt: skip
-    assert nothing.returncode != 0
-    assert "no release is deployed in dev" in nothing.stdout + nothing.stderr
-    # prod runs an approved release; with an approval gone from the ledger it is refused.
-    prod = [*submit, "jobs/score_documents.py", "--run-date", RUN_DATE, "--environment", "prod"]
-    _run(prod, env)
-    assert len(_rows(_lake(home) / "scores" / "prod" / "routing" / f"run_date={RUN_DATE}")) == len(
-        before
-    )
-    backup = home / "ledger.before-edit.db"
-    shutil.copy(home / "ledger.db", backup)
-    try:
-        with sqlite3.connect(home / "ledger.db") as conn:
-            conn.execute("DELETE FROM approvals WHERE role = 'risk' AND decision = 'approve'")
-        refused = _run(prod, env, check=False)
-    finally:
-        shutil.copy(backup, home / "ledger.db")
-    assert refused.returncode != 0
-    assert "lacks approvals from ['risk']; refusing to score" in refused.stdout + refused.stderr
-
-
 def test_quarantine_report_lists_every_quarantined_file(demo):
     _, env, _ = demo
     report = json.loads(
@@ -456,17 +399,25 @@ SPEC = ModelSpec(
 """
 
 
-def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(demo, tmp_path):
-    """A team's package, installed beside lockgate (entry point), and nothing else changed."""
-    home, env, _ = demo
-    plugin_env = install_plugin(tmp_path / "site", "toy_urgency", TOY_MODEL, env)
-    day = "2026-11-21"
-    result = _run(
-        [str(BIN / "lockgate"), "demo", "--run-date", day, "--documents", "120", "--no-story"],
-        plugin_env,
-    )
-    assert "model        toy_urgency v1" in result.stdout
+PLUGIN_DAY, PLUGIN_DOCUMENTS = "2026-11-21", 120
+PLUGIN_DEMO = ["demo", "--run-date", PLUGIN_DAY, "--documents", str(PLUGIN_DOCUMENTS), "--no-story"]
 
+
+@pytest.fixture(scope="module")
+def plugin_day(demo, tmp_path_factory):
+    """A team's package installed beside lockgate (an entry point, nothing else changed), and
+    `lockgate demo` for a day of 120 documents after the story's: the day the rerun and the
+    spark-submit tests below work on, small so that they cost seconds, not minutes."""
+    home, env, _ = demo
+    plugin_env = install_plugin(tmp_path_factory.mktemp("site"), "toy_urgency", TOY_MODEL, env)
+    result = _run([str(BIN / "lockgate"), *PLUGIN_DEMO], plugin_env)
+    return home, plugin_env, result.stdout
+
+
+def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(plugin_day):
+    home, plugin_env, stdout = plugin_day
+    day = PLUGIN_DAY
+    assert "model        toy_urgency v1" in stdout
     manifest = json.loads(
         (_lake(home) / "manifests" / "model" / "toy_urgency" / f"run_date={day}.json").read_text()
     )
@@ -474,7 +425,7 @@ def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(d
         "macro_f1",
         "manual_review_rate",
     }
-    versions = _mlflow(home, env, "[dict(v.tags, version=v.version) for v in "
+    versions = _mlflow(home, plugin_env, "[dict(v.tags, version=v.version) for v in "
                                   "c.search_model_versions(\"name='toy_urgency'\")]")  # fmt: skip
     assert [(str(v["version"]), v["gate_passed"]) for v in versions] == [("1", "True")]
     snapshot = json.loads((_lake(home) / "manifests" / "training_set" / "toy_urgency"
@@ -488,3 +439,62 @@ def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(d
     assert "toy_urgency" in {m["name"] for m in test["models"]}
     scores = _rows(_lake(home) / "scores" / "test" / "toy_urgency" / f"run_date={day}")
     assert set(scores["prediction"]) <= {"routine", "urgent"} and len(scores) > 0
+
+
+def test_rerun_of_the_same_run_date_gives_the_same_partitions(plugin_day):
+    home, env, _ = plugin_day
+    extracted = _lake(home) / "extracted" / "documents" / f"run_date={PLUGIN_DAY}"
+    scores = _lake(home) / "scores" / "test" / "routing" / f"run_date={PLUGIN_DAY}"
+    # Same rows in the same order, in the same files, of the same bytes: the rerun's Spark
+    # application is another JVM, whose parquet-mr lists encodings in another order
+    # (lockgate.storage.parquet_footer puts them in one).
+    before = (_rows(extracted), _rows(scores), _partition_digests(extracted),
+              _partition_digests(scores))  # fmt: skip
+    models = ("routing", "urgency", "toy_urgency")
+    versions = {m: _manifest(home, f"model/{m}", PLUGIN_DAY)["version"] for m in models}
+    release_before = _manifest(home, "scores/test/routing", PLUGIN_DAY)["release_id"]
+    assert len(before[0]) and len(before[1])
+    _run([str(BIN / "lockgate"), *PLUGIN_DEMO], env)
+    assert _rows(extracted).equals(before[0])
+    assert _rows(scores).equals(before[1])
+    assert sorted(_partition_digests(extracted)) == ["part-00000.parquet"]
+    assert _partition_digests(extracted) == before[2]
+    assert _partition_digests(scores) == before[3]
+    assert _manifest(home, "scores/test/routing", PLUGIN_DAY)["release_id"] == release_before
+    # Same bytes from the same snapshot: no new version of any model.
+    assert {m: _manifest(home, f"model/{m}", PLUGIN_DAY)["version"] for m in models} == versions
+
+
+def test_jobs_run_by_hand_with_spark_submit(plugin_day):
+    """The DAG's tasks ran the jobs in Airflow's process (the local profile's fast path); the
+    same jobs by spark-submit write the same bytes."""
+    home, env, _ = plugin_day
+    day = PLUGIN_DAY
+    extracted = _lake(home) / "extracted" / "documents" / f"run_date={day}"
+    scores = _lake(home) / "scores" / "test" / "routing" / f"run_date={day}"
+    before, fast = _rows(scores), (_partition_digests(extracted), _partition_digests(scores))
+    submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
+    _run(submit + ["jobs/extract_documents.py", "--run-date", day], env)
+    _run(submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "test"], env)
+    assert (_partition_digests(extracted), _partition_digests(scores)) == fast
+    assert _rows(scores).equals(before)
+    nothing = _run(submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "dev"],
+                   env, check=False)  # fmt: skip
+    assert nothing.returncode != 0
+    assert "no release is deployed in dev" in nothing.stdout + nothing.stderr
+    # prod runs an approved release; with an approval gone from the ledger it is refused.
+    prod = [*submit, "jobs/score_documents.py", "--run-date", day, "--environment", "prod"]
+    _run(prod, env)
+    assert len(_rows(_lake(home) / "scores" / "prod" / "routing" / f"run_date={day}")) == len(
+        before
+    )
+    backup = home / "ledger.before-edit.db"
+    shutil.copy(home / "ledger.db", backup)
+    try:
+        with sqlite3.connect(home / "ledger.db") as conn:
+            conn.execute("DELETE FROM approvals WHERE role = 'risk' AND decision = 'approve'")
+        refused = _run(prod, env, check=False)
+    finally:
+        shutil.copy(backup, home / "ledger.db")
+    assert refused.returncode != 0
+    assert "lacks approvals from ['risk']; refusing to score" in refused.stdout + refused.stderr
