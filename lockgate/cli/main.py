@@ -114,30 +114,31 @@ def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProc
     return subprocess.run([binary, *args], env=env, text=True, capture_output=capture, check=False)
 
 
-def _run_dag(dag_id: str, run_date: str, conf: dict | None = None) -> None:
-    """`airflow dags test` a DAG for a date; fails with the run's state unless it succeeded."""
+def _run_dag(screen, dag_id: str, run_date: str, conf: dict | None = None) -> None:
+    """`airflow dags test` a DAG for a date, its output in the demo's log and one line on
+    screen; fails with the run's state (its failed task's log shown) unless it succeeded."""
+    binary, env = _airflow_command()
     extra = ["-c", json.dumps(conf)] if conf else []
-    click.echo(f"== running {dag_id} for {run_date} through Airflow (dags test)")
-    result = _airflow(["dags", "test", dag_id, run_date, *extra])
+    stage = screen.run(f"{dag_id} {run_date}", [binary, "dags", "test", dag_id, run_date, *extra],
+                       env)  # fmt: skip
     lines = _airflow(["dags", "state", dag_id, run_date], capture=True).stdout.splitlines()
     # The run's state is the last line that starts with one (followed by its conf when it was
     # given one); Airflow may print warnings after it.
     states = [line.split(",")[0].strip() for line in lines]
     final = next((s for s in reversed(states) if s in DAG_RUN_STATES), "unknown")
-    if result.returncode != 0 or final != "success":
+    screen.report(stage)
+    if stage.returncode != 0 or final != "success":
         raise click.ClickException(
-            f"DAG run {dag_id} {run_date} ended {final!r}; see the log above"
+            f"DAG run {dag_id} {run_date} ended {final!r}; its whole log is in {screen.log}"
         )
 
 
-def _story(run_date: str, documents: int) -> None:
+def _story(screen, run_date: str) -> None:
     """The change-management part of the demo (lockgate.demo.release_story)."""
     from datetime import date, timedelta
 
     from lockgate.demo import release_story
-    from lockgate.spark import build_session
-    from lockgate.storage import Layout
-    from lockgate.training.stage import train_and_register
+    from lockgate.storage import Layout, read_json
 
     settings = load_settings()
     needed = load_settings(settings.profile, "prod", settings.home).policy.release.min_scoring_runs
@@ -145,35 +146,34 @@ def _story(run_date: str, documents: int) -> None:
     days = [(start + timedelta(days=n)).isoformat() for n in range(1, needed)]
 
     def score_day(day: str) -> None:
-        generated = _generate_day(day, SOAK_DOCUMENTS)
-        click.echo(f"   {generated.documents} documents generated into {generated.landing}")
-        _run_dag("lockgate_scoring", day, {"environment": "test"})
+        _generate_day(day, SOAK_DOCUMENTS)
+        _run_dag(screen, "lockgate_scoring", day, {"environment": "test"})
 
     def retrain() -> None:
-        from lockgate.release.bundle import code_version
         from lockgate.release.deploy import deployed_version
 
         # A second version close to the one in prod (ten more boosting rounds): it must pass
         # the gate and the champion comparison on the same test rows to tell the story.
         params = dict(deployed_version(settings, "urgency", "prod").metadata["training"]["params"])
         params["max_iter"] = params.get("max_iter", 100) + 10
-        spark = build_session("lockgate-demo-retrain-urgency", master="local[*]")
-        try:
-            record = train_and_register(
-                spark, settings, Layout(settings.storage_root), "urgency", run_date,
-                lineage={"code_version": code_version(), "airflow_run_id": "demo-story"},
-                params=params,
-            )  # fmt: skip
-        finally:
-            spark.stop()
-        gate = record.metadata["gate"]
-        click.echo(f"   urgency v{record.version}: gate {'passed' if gate['passed'] else 'REFUSED'}"
-                   f" ({gate['explain']})")  # fmt: skip
+        submit = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[*]",
+                  str(settings.repo_root / "jobs" / "train_model.py"), "--run-date", run_date,
+                  "--model", "urgency", "--params", json.dumps(params),
+                  "--airflow-run-id", "demo-story"]  # fmt: skip
+        spark_env = os.environ | {"PYSPARK_PYTHON": sys.executable,
+                                  "PYSPARK_DRIVER_PYTHON": sys.executable}  # fmt: skip
+        stage = screen.run("train urgency (spark-submit)", submit, spark_env)
+        trained = read_json(Layout(settings.storage_root).manifest("model/urgency", run_date))
+        gate = trained["gate"]
+        screen.report(stage, f"urgency v{trained['version']}: gate "
+                             f"{'passed' if gate['passed'] else 'REFUSED'}")  # fmt: skip
+        if stage.returncode != 0:
+            raise click.ClickException(f"training urgency failed; its log is in {screen.log}")
 
-    click.echo("\n== change management: soak, approvals, prod, a bad release, rollback")
-    story = release_story(settings, run_date, days, score_day, retrain, click.echo)
+    screen.say("\n== change management: soak, approvals, prod, a bad release, rollback")
+    story = release_story(settings, run_date, days, score_day, retrain, screen.say)
     if story:
-        click.echo(f"\n   ask the ledger about any moment: lockgate history --env prod --at "
+        screen.say(f"\n   ask the ledger about any moment: lockgate history --env prod --at "
                    f"{story['in_prod_at']}")  # fmt: skip
 
 
@@ -191,29 +191,42 @@ def _story(run_date: str, documents: int) -> None:
               help="After the pipeline: soak in test, approvals, prod, a bad release and its "
                    "automatic rollback, on a simulated clock.")  # fmt: skip
 def demo(run_date: str, documents: int, story: bool) -> None:
-    """Generate a corpus, run the pipeline DAG through Airflow for RUN_DATE, and summarise."""
+    """Generate a corpus, run the pipeline DAG through Airflow for RUN_DATE, and summarise.
+
+    One line per stage on screen; Airflow's, Spark's and the libraries' output goes to a log
+    file under the home, whose path is printed first and last.
+    """
+    import time
+    from datetime import UTC, datetime
+
+    from lockgate.cli.progress import Screen, minutes
     from lockgate.demo import summarise
 
-    ctx = click.get_current_context()
-    if load_settings().dist_root:
-        click.echo("== publishing the job zip and environment to the cluster")
-        ctx.invoke(cluster_publish)
-    ctx.invoke(
-        corpus,
-        run_date=run_date,
-        documents=documents,
-        seed=7,
-        broken_share=0.03,
-        days=1,
-        mix_file=None,
-    )
-    click.echo("\n== migrating the Airflow metadata DB")
-    if _airflow(["db", "migrate"], capture=True).returncode != 0:
+    settings = load_settings()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    screen = Screen(Path(settings.home) / "logs" / f"demo-{run_date}-{stamp}.log")
+    screen.say(f"lockgate demo for {run_date} ({settings.profile} profile); every tool's output "
+               f"goes to {screen.log}")  # fmt: skip
+    if settings.dist_root:
+        started = time.monotonic()
+        published = _publish(settings)
+        screen.say(f"  {'published the job zip and environment':<44} {published.job_zip} "
+                   f"{minutes(time.monotonic() - started):>5}  done")  # fmt: skip
+    started = time.monotonic()
+    generated = _generate_day(run_date, documents)
+    screen.say(f"  {'corpus ' + run_date:<44} {generated.documents} documents in "
+               f"{generated.landing} {minutes(time.monotonic() - started):>5}  done")  # fmt: skip
+    migrated = _airflow(["db", "migrate"], capture=True)
+    if migrated.returncode != 0:
+        screen.say(migrated.stdout[-3000:] + migrated.stderr[-3000:])
         raise click.ClickException("airflow db migrate failed; run `lockgate airflow db migrate`")
-    _run_dag(DAG_ID, run_date)
-    click.echo(summarise(load_settings(), run_date))
+    _run_dag(screen, DAG_ID, run_date)
+    # The pipeline run's summary, written before the story changes test and prints last.
+    summary = summarise(load_settings(), run_date)
     if story:
-        _story(run_date, documents)
+        _story(screen, run_date)
+    screen.say(summary)
+    screen.say(f"every tool's output: {screen.log}")
 
 
 @cli.command()
@@ -279,17 +292,19 @@ def cluster() -> None:
 @cluster.command("publish")
 def cluster_publish() -> None:
     """Build the job zip, the Python environment and Spark's jar archive; upload what HDFS lacks."""
+    click.echo(json.dumps(_publish(load_settings()).__dict__, indent=2))
+
+
+def _publish(settings):
     from lockgate.cluster import cluster_problems, publish
 
-    settings = load_settings()
     down = cluster_problems(settings)
     if down:
         raise click.ClickException(
             f"the {settings.profile} profile's cluster is not ready: {'; '.join(down)} "
             "(`make cluster-up` starts it)"
         )
-    published = publish(settings)
-    click.echo(json.dumps(published.__dict__, indent=2))
+    return publish(settings)
 
 
 @cluster.command("apps")

@@ -19,6 +19,7 @@ import pytest
 from support import BIN, STORY_DATE, STORY_DOCUMENTS, local_env, run, run_demo
 
 DEMO_OUTPUT = "demo-output.txt"  # what `lockgate demo` printed, kept in the home
+DEMO_ERRORS = "demo-errors.txt"  # and what it wrote to stderr (on a terminal, the same screen)
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +29,9 @@ def story_home(tmp_path_factory) -> dict[str, str]:
     home = Path(kept) if kept else tmp_path_factory.mktemp("lockgate-story-home")
     env = local_env(home)
     if not kept:
-        (home / DEMO_OUTPUT).write_text(run_demo(env, STORY_DATE, STORY_DOCUMENTS).stdout)
+        result = run_demo(env, STORY_DATE, STORY_DOCUMENTS)
+        (home / DEMO_OUTPUT).write_text(result.stdout)
+        (home / DEMO_ERRORS).write_text(result.stderr)
     return env
 
 
@@ -36,6 +39,12 @@ def story_home(tmp_path_factory) -> dict[str, str]:
 def story_output(story_home) -> str:
     """What the story's `lockgate demo` printed."""
     return (Path(story_home["LOCKGATE_HOME"]) / DEMO_OUTPUT).read_text()
+
+
+@pytest.fixture(scope="session")
+def story_errors(story_home) -> str:
+    """What the story's `lockgate demo` wrote to stderr."""
+    return (Path(story_home["LOCKGATE_HOME"]) / DEMO_ERRORS).read_text()
 
 
 # Two months after the story's day, 36 documents a day: the usual population, then a shifted one

@@ -52,11 +52,31 @@ def _rows(path: Path):
 
 
 def test_demo_summary_reports_every_stage(demo):
-    stdout = demo[2].split("== change management")[0]
+    # The pipeline run's summary is the last thing the demo prints, after the story.
+    story, stdout = demo[2].rsplit("\nlockgate demo, run date", 1)
+    assert "== change management" in story and "== change management" not in stdout
     for stage in ("documents", "model        routing v1", "model        urgency v1", "release",
                   "scores       routing", "scores       urgency", "audit chain", "Airflow UI"):  # fmt: skip
         assert f"  {stage}" in stdout, stage
     assert stdout.count("gate passed") == 2 and "audit chain  intact" in stdout
+
+
+def test_the_demo_prints_a_screen_and_logs_every_tool_in_its_file(demo, story_errors):
+    """`make demo`'s screen: one line per stage, the story, the summary last (issue 27: at most
+    80 lines when nothing fails); Airflow's, Spark's and the libraries' output in the log."""
+    home, _, stdout = demo
+    screen = stdout.splitlines() + story_errors.splitlines()
+    assert len(screen) <= 80, f"{len(screen)} lines:\n" + "\n".join(screen)
+    assert screen[-1].startswith("every tool's output: ")
+    log = Path(screen[-1].removeprefix("every tool's output: "))
+    assert log.parent == home / "logs" and log.name.startswith(f"demo-{RUN_DATE}-")
+    text = log.read_text()
+    for task in ("extract_documents", "routing.train_model", "release_to_test", "score_documents"):
+        assert f"[DAG TEST] starting task_id={task}" in text, task
+    assert "WARN" in text or "INFO" in text  # the tools' own logging went there, not to the screen
+    stages = [line for line in screen if line.rstrip().endswith("  done")]
+    assert any(line.lstrip().startswith(f"lockgate_pipeline {RUN_DATE}") for line in stages)
+    assert all("FAILED" not in line for line in screen)
 
 
 def test_demo_tells_the_change_management_story_and_history_retells_it(demo):
