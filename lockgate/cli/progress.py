@@ -73,7 +73,9 @@ class Screen:
                    TextColumn("{task.fields[now]}")]  # fmt: skip
         with (
             self.log.open("a", encoding="utf-8") as log,
-            Progress(*columns, console=self.console, transient=True) as progress,
+            Progress(
+                *columns, console=self.console, transient=True, disable=not self.console.is_terminal
+            ) as progress,
         ):
             log.write(f"\n===== {label}: {' '.join(args)}\n")
             log.flush()

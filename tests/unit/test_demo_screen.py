@@ -1,0 +1,64 @@
+"""The demo's screen: a command's output goes to the log, the screen gets one line per stage,
+and a failed task's part of the log in full."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from rich.console import Console
+
+from lockgate.cli.progress import Screen
+
+# What `airflow dags test` writes about a run of two tasks, the second failing (the lines
+# lockgate reads, among others it does not).
+DAG_TEST = """
+import sys
+print("2026-12-06T10:38:01Z [info] [DAG TEST] starting task_id=extract map_index=-1")
+print("WARN SparkContext: noise from the JVM")
+print("[info] Task instance state updated new_state=success rows_affected=1")
+print("2026-12-06T10:38:49Z [info] [DAG TEST] end task task_id=extract map_index=-1")
+print("[info] [DAG TEST] starting task_id=train map_index=-1")
+print("Traceback (most recent call last):\\n  ValueError: the gate's thresholds are missing")
+print("[info] Task instance state updated new_state=failed rows_affected=1")
+print("[info] [DAG TEST] end task task_id=train map_index=-1")
+sys.exit(1)
+"""
+
+
+def _screen(tmp_path):
+    out = io.StringIO()
+    console = Console(file=out, highlight=False, soft_wrap=True, emoji=False, width=200)
+    return Screen(tmp_path / "logs" / "demo.log", console), out
+
+
+def test_a_run_goes_to_the_log_and_the_screen_gets_one_line_and_the_failed_task(tmp_path):
+    screen, out = _screen(tmp_path)
+    stage = screen.run("lockgate_pipeline 2026-11-20", [sys.executable, "-c", DAG_TEST], {})
+    assert stage.returncode == 1
+    assert stage.states == {"extract": "success", "train": "failed"}
+    assert stage.failed_tasks == ["train"]
+    assert stage.outcome() == "1 success, 1 failed"
+    assert out.getvalue() == ""  # nothing reaches a screen that is not a terminal while it runs
+    log = (tmp_path / "logs" / "demo.log").read_text()
+    assert "noise from the JVM" in log and "ValueError" in log
+    assert log.startswith("\n===== lockgate_pipeline 2026-11-20: ")
+
+    screen.report(stage)
+    shown = out.getvalue().splitlines()
+    assert shown[0].split() == ["lockgate_pipeline", "2026-11-20", "1", "success,", "1",
+                                "failed", shown[0].split()[6], "FAILED"]  # fmt: skip
+    assert "ValueError: the gate's thresholds are missing" in out.getvalue()
+    assert "noise from the JVM" not in out.getvalue()  # the succeeded task's log stays in the file
+
+
+def test_a_clean_run_is_one_line_and_the_log_keeps_every_run(tmp_path):
+    screen, out = _screen(tmp_path)
+    for day in ("2026-11-21", "2026-11-22"):
+        ok = DAG_TEST.replace("new_state=failed", "new_state=success").replace("sys.exit(1)", "")
+        stage = screen.run(f"lockgate_scoring {day}", [sys.executable, "-c", ok], {})
+        screen.report(stage, "scored")
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and all(line.endswith("done  scored") for line in lines)
+    assert "2 success" in lines[0]
+    assert (tmp_path / "logs" / "demo.log").read_text().count("=====") == 2
