@@ -27,7 +27,7 @@ help:
 	@echo "make lint   - ruff"
 	@echo "make lock   - re-resolve constraints.txt from pyproject.toml"
 
-$(VENV)/.installed: pyproject.toml constraints.txt infra/bootstrap.sh
+$(VENV)/.installed: pyproject.toml constraints.txt infra/bootstrap.sh infra/datadocs/package-lock.json
 	infra/bootstrap.sh
 
 install: $(VENV)/.installed

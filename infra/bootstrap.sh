@@ -30,4 +30,11 @@ PY
 # the old revisions are never read again. Drop them (uv's own pruning: only unreachable
 # entries go) so clones and CI runs do not fill the disk.
 .venv/bin/uv cache prune -q
+# GX's Data Docs pages load their scripts and styles from public CDNs; the UI serves these
+# instead (lockgate/validation/datadocs.py), from the npm registry at the locked versions.
+if command -v npm >/dev/null; then
+  npm ci --prefix infra/datadocs --ignore-scripts --no-audit --no-fund --loglevel=error
+else
+  echo "bootstrap: npm not found: Data Docs pages will need the internet for their styles (apt-get install npm)" >&2
+fi
 touch .venv/.installed

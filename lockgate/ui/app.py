@@ -144,9 +144,11 @@ def create_app() -> FastAPI:
         return _page(request, who, "monitoring.html", reports=data.monitoring(settings()))
 
     @app.get("/quality/docs/{suite}/{scope}/{run_date}/{path:path}")
-    def data_docs(who: Signed, suite: str, scope: str, run_date: str, path: str):
+    def data_docs(request: Request, who: Signed, suite: str, scope: str, run_date: str,
+                  path: str):  # fmt: skip
+        site = f"{request.scope.get('root_path', '')}/quality/docs/{suite}/{scope}/{run_date}/"
         try:
-            body = data.data_docs_file(settings(), suite, scope, run_date, path)
+            body = data.data_docs_file(settings(), suite, scope, run_date, path, site)
         except (FileNotFoundError, ValueError) as missing:
             raise HTTPException(404, str(missing)) from missing
         kind = mimetypes.guess_type(path)[0] or "application/octet-stream"

@@ -244,22 +244,34 @@ def monitoring(settings: Settings) -> list[dict]:
 
 
 _SAFE_PART = re.compile(r"^[\w.=-]+$")
+_ASSET_PART = re.compile(r"^@?[\w.=-]+$")  # npm scopes (@fortawesome) in vendor/ paths
 
 
-def data_docs_file(settings: Settings, suite: str, scope: str, run_date: str, path: str) -> bytes:
-    """A file of the GX Data Docs site stored beside one validation result."""
+def data_docs_file(settings: Settings, suite: str, scope: str, run_date: str, path: str,
+                   site: str = "") -> bytes:  # fmt: skip
+    """A file of the GX Data Docs site stored beside one validation result. A page comes with
+    its CDN addresses replaced by this site's `vendor/` (`site` is the site root's URL), so it
+    renders with no internet; `vendor/...` are those installed scripts and styles."""
     from lockgate.storage import Layout
     from lockgate.storage.files import filesystem
+    from lockgate.validation import datadocs
     from lockgate.validation.suites import data_docs_static
 
     parts = [suite, scope, run_date, *path.split("/")]
-    if not all(_SAFE_PART.match(p) and p not in (".", "..") for p in parts):
+    if not all(_SAFE_PART.match(p) and p not in (".", "..") for p in parts[:3]) or not all(
+        _ASSET_PART.match(p) and p not in (".", "..") for p in parts[3:]
+    ):
         raise ValueError(f"not a Data Docs path: {path!r}")
+    if path.startswith("vendor/"):  # the CDN files, installed by `make install`
+        return datadocs.vendor_file(path.removeprefix("vendor/"))
     if path.startswith("static/"):  # GX's own assets, shared by every site
         return (data_docs_static() / path.removeprefix("static/")).read_bytes()
     result = Layout(settings.storage_root).validation_result(suite, run_date, scope)
     fs, where = filesystem(f"{result.rsplit('/', 1)[0]}/data_docs/{path}")
-    return fs.cat_file(where)
+    body = fs.cat_file(where)
+    if path.endswith(".html"):
+        return datadocs.offline(body.decode("utf-8"), site).encode("utf-8")
+    return body
 
 
 def dag_run(settings: Settings, manager: ChangeManager, dag_id: str, run_id: str) -> dict:

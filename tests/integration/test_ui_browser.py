@@ -179,11 +179,25 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
         assert "passed" in page.inner_text("#validations")
         assert RUN_DATE in page.inner_text("#quarantine")
         _shot(page, "quality")
-        if page.locator("#validations a", has_text="Data Docs").count():
-            page.locator("#validations a", has_text="Data Docs").first.click()
-            page.wait_for_load_state()
-            assert "Expectation" in page.content() or "Validation" in page.content()
-            _shot(page, "data-docs")
+        # Data Docs as on a bank's network: every request that leaves the server is refused
+        # and recorded; the page must not make one, and must be styled and filled.
+        outside: list[str] = []
+
+        def refuse(route):
+            outside.append(route.request.url)
+            route.abort()
+
+        page.route(re.compile(r"^(?!" + re.escape(server) + r").*"), refuse)
+        page.locator("#validations a", has_text="Data Docs").first.click()
+        page.wait_for_load_state("networkidle")
+        assert "Expectation" in page.content() or "Validation" in page.content()
+        assert outside == [], outside
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.navbar')).display") == "flex"
+        )
+        assert page.evaluate("typeof window.jQuery") == "function"
+        _shot(page, "data-docs")
+        page.unroute(re.compile(r"^(?!" + re.escape(server) + r").*"))
 
         page.goto(f"{server}/lockgate/monitoring")
         routing = page.locator("#monitoring-prod-routing")

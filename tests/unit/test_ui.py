@@ -49,6 +49,17 @@ def test_data_docs_paths_outside_the_site_are_refused(path, tmp_path):
         data.data_docs_file(settings(), "scores", "test", "2026-11-20", path)
 
 
+def test_data_docs_serve_the_installed_cdn_files():
+    from lockgate.config import settings
+
+    body = data.data_docs_file(settings(), "scores", "test", "2026-11-20",
+                               "vendor/@fortawesome/fontawesome-free/css/all.min.css")  # fmt: skip
+    assert b"Font Awesome" in body[:500]
+    script = data.data_docs_file(settings(), "scores", "test", "2026-11-20",
+                                 "vendor/jquery/dist/jquery.min.js")  # fmt: skip
+    assert b"jQuery v3.7.1" in script[:200]
+
+
 def _post(origin=None, site=None) -> Request:
     headers = [(b"host", b"lockgate.bank:8080")]
     headers += [(b"origin", origin.encode())] if origin else []

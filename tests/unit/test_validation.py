@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pytest
 
@@ -60,3 +62,38 @@ def test_data_docs_of_a_failed_validation_name_the_failing_expectation(tmp_path)
     )
     assert (docs / "index.html").is_file() and list(docs.glob("validations/scores/*/*/*.html"))
     assert (suites.data_docs_static() / "styles" / "data_docs_default_styles.css").is_file()
+
+
+def test_data_docs_pages_load_nothing_from_outside_once_served(tmp_path, monkeypatch):
+    """GX's real pages name CDNs; served, every script, style and image comes from the site,
+    and each of those files is installed (make install) and served."""
+    from lockgate.validation import datadocs
+
+    report = validate_frame(_scores(confidence=[0.9, 1.5]), "scores")
+    site = "/lockgate/quality/docs/scores/test/2026-11-20/"
+    for page, body in report.data_docs.items():
+        if not page.endswith(".html"):
+            continue
+        html = body.decode()
+        assert datadocs.external_loads(html), f"{page} loads nothing from a CDN: test is moot"
+        served = datadocs.offline(html, site)
+        assert datadocs.external_loads(served) == [], page
+        for path in re.findall(rf'{re.escape(site)}vendor/([^"\']+)', served):
+            assert datadocs.vendor_file(path), path
+    fonts = datadocs.vendor_file("@fortawesome/fontawesome-free/css/all.min.css").decode()
+    assert "../webfonts/fa-solid-900.woff2" in fonts  # the style sheet's fonts are served too
+    assert datadocs.vendor_file("@fortawesome/fontawesome-free/webfonts/fa-solid-900.woff2")
+
+
+@pytest.mark.parametrize("path", ["bootstrap/../../../etc/passwd", "left-pad/index.js",
+                                  "../package.json", "bootstrap/dist/css/nothing.css",
+                                  "jquery/link/passwd"])  # fmt: skip
+def test_data_docs_assets_are_only_files_of_the_installed_packages(path, tmp_path, monkeypatch):
+    from lockgate.validation import datadocs
+
+    root = tmp_path / "node_modules"
+    (root / "jquery" / "link").mkdir(parents=True)
+    (root / "jquery" / "link" / "passwd").symlink_to("/etc/passwd")  # a link out of the package
+    monkeypatch.setattr(datadocs, "assets_root", lambda: root)
+    with pytest.raises((ValueError, FileNotFoundError)):
+        datadocs.vendor_file(path)
