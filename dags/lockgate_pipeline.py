@@ -15,6 +15,8 @@ The whole day of work for inbound correspondence, one run date per DAG run:
    (a refused model keeps the version already there), with verification
 6. **score_documents** (Spark): the release in `test` scores the day's documents
 7. **validate_scores** (GX)
+8. **report_refusals**: fails the run when a gate refused a model (named, with the reason),
+   so a refusal shows red in Airflow; the day is scored by what `test` runs either way
 
 Models are found, not listed: every `lockgate/models/<name>.py` and every installed
 `lockgate.models` entry point gets its task group (see README, "Adding a model").
@@ -34,6 +36,7 @@ from lockgate.models import registered_models
 from lockgate.orchestration import dag_settings, spark_job
 from lockgate.orchestration.tasks import (
     release_to_test,
+    report_refusals,
     validate_extraction,
     validate_scores,
     validate_training_set,
@@ -81,7 +84,7 @@ def lockgate_pipeline():
                 "--airflow-run-id", "{{ run_id }}", app_name=f"lockgate-train_model-{model}",
             )  # fmt: skip
             training_sets >> validate_training_set(model, RUN_DATE) >> train >> release
-    release >> score >> validate_scores(ENVIRONMENT)
+    release >> score >> validate_scores(ENVIRONMENT) >> report_refusals(release)
 
 
 lockgate_pipeline()

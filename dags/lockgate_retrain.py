@@ -14,6 +14,7 @@ starts a run; it retrains the models that drifted, as of the day the monitor jud
    - **train_model** (Spark): search, fit, gate against thresholds and the production champion
 4. **release_to_test**: one change request deploying the retrained models whose gates passed to
    `test`; from there a normal change takes them to `prod` with its approvals, as any release
+5. **report_refusals**: fails the run when a gate refused a retrained model
 
 Triggered by hand, it needs `{"run_date": "YYYY-MM-DD", "models": ["routing", ...]}`.
 """
@@ -29,7 +30,7 @@ from airflow.sdk import Asset, Param, TaskGroup, dag, task
 
 from lockgate.models import registered_models
 from lockgate.orchestration import dag_settings, spark_job
-from lockgate.orchestration.tasks import release_to_test, validate_training_set
+from lockgate.orchestration.tasks import release_to_test, report_refusals, validate_training_set
 
 DRIFT = Asset("lockgate_drift")
 MODELS = list(registered_models())
@@ -65,6 +66,7 @@ def lockgate_retrain():
     training_sets = spark_job("build_training_set", "build_training_set", "--run-date", RUN_DATE)
     request >> training_sets
     release = release_to_test(request["models"], request["run_date"])
+    report_refusals(release)
     for model in MODELS:
         with TaskGroup(group_id=model, tooltip=f"retrain {model} if it drifted"):
 

@@ -220,7 +220,14 @@ def demo(run_date: str, documents: int, story: bool) -> None:
     if migrated.returncode != 0:
         screen.say(migrated.stdout[-3000:] + migrated.stderr[-3000:])
         raise click.ClickException("airflow db migrate failed; run `lockgate airflow db migrate`")
-    _run_dag(screen, DAG_ID, run_date)
+    try:
+        _run_dag(screen, DAG_ID, run_date)
+    except click.ClickException:
+        try:  # what the run did do (a gate's refusal: which class, rows and bound)
+            screen.say(summarise(load_settings(), run_date))
+        except Exception:  # noqa: BLE001 - a stage's output is missing; the error says which
+            pass
+        raise
     # The pipeline run's summary, written before the story changes test and prints last.
     summary = summarise(load_settings(), run_date)
     if story:

@@ -45,3 +45,19 @@ def release_to_test(models: list[str], run_date: str, run_id: str | None = None,
     from lockgate.release.stage import release_trained_models
 
     return release_trained_models(models, run_date, "test", actor=f"airflow:{dag.dag_id}:{run_id}")
+
+
+@task(trigger_rule="all_done")
+def report_refusals(release: dict) -> str:
+    """The run's last word on its gates: fails it (after scoring, so the day is still scored by
+    what `test` runs) when a gate refused a model, naming each with its reason, so that a
+    refusal is a red run in Airflow and never an all-green one."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    refused = release.get("refused") or {}
+    if refused:
+        raise AirflowFailException(
+            "refused by its gate, so test keeps the version it had: "
+            + "; ".join(f"{model} {why}" for model, why in sorted(refused.items()))
+        )
+    return "every model trained in this run passed its gate"

@@ -47,7 +47,7 @@ def test_pipeline_task_graph(dagbag):
 
     dag = dagbag.dags["lockgate_pipeline"]
     head = ["ensure_person_model", "extract_documents", "validate_extraction", "build_training_set"]
-    tail = ["release_to_test", "score_documents", "validate_scores"]
+    tail = ["release_to_test", "score_documents", "validate_scores", "report_refusals"]
     models = list(registered_models())
     assert {"routing", "urgency"} <= set(models)
     per_model = [f"{m}.{t}" for m in models for t in ("validate_training_set", "train_model")]
@@ -65,8 +65,11 @@ def test_pipeline_task_graph(dagbag):
         args = dag.get_task(f"{m}.train_model").application_args
         assert args[args.index("--model") + 1] == m
     for upstream, downstream in zip(tail, tail[1:], strict=False):
-        assert dag.get_task(upstream).downstream_task_ids == {downstream}
-    assert dag.get_task("validate_scores").downstream_task_ids == set()
+        # report_refusals also reads what release_to_test returned (its refusals).
+        extra = {"report_refusals"} if upstream == "release_to_test" else set()
+        assert dag.get_task(upstream).downstream_task_ids == {downstream} | extra
+    assert dag.get_task("report_refusals").downstream_task_ids == set()
+    assert dag.get_task("report_refusals").trigger_rule == "all_done"
     assert dag.catchup is False and "lockgate" in dag.tags
 
 
@@ -178,5 +181,6 @@ def test_retrain_dag_runs_on_the_drift_asset_and_retrains_only_what_drifted(dagb
         )
     # A model that did not drift is skipped, and the release still runs for the others.
     assert dag.get_task("release_to_test").trigger_rule == "none_failed_min_one_success"
+    assert dag.get_task("release_to_test").downstream_task_ids == {"report_refusals"}
     assert dag.get_task(f"{models[0]}.drifted").ignore_downstream_trigger_rules is False
     assert dag.catchup is False and dag.max_active_runs == 1

@@ -258,6 +258,24 @@ def test_a_retraining_request_takes_the_latest_day_and_every_registered_model_na
         retraining_request([{"run_date": "2027-01-29", "drifted": {"gone": ["x"]}}], {}, models)
 
 
+def test_a_refusal_fails_the_run_with_each_model_and_its_reason():
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from lockgate.orchestration.tasks import report_refusals
+
+    check = report_refusals.function
+    assert check({"status": "deployed", "refused": {}}) == (
+        "every model trained in this run passed its gate"
+    )
+    refused = {"routing": "v3: precision[kyc]: 70 of 80 ... below 0.95", "urgency": "v2: worse"}
+    with pytest.raises(AirflowFailException) as failed:
+        check({"status": "deployed", "refused": refused})
+    assert str(failed.value) == (
+        "refused by its gate, so test keeps the version it had: routing v3: precision[kyc]: "
+        "70 of 80 ... below 0.95; urgency v2: worse"
+    )
+
+
 def test_corpus_mix_shifts_languages_and_senders(tmp_path):
     from lockgate.corpus import CorpusMix, generate_corpus
 
