@@ -117,10 +117,14 @@ def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProc
 def _run_dag(screen, dag_id: str, run_date: str, conf: dict | None = None) -> None:
     """`airflow dags test` a DAG for a date, its output in the demo's log and one line on
     screen; fails with the run's state (its failed task's log shown) unless it succeeded."""
+    from lockgate.cli.progress import keep_task_logs
+
     binary, env = _airflow_command()
     extra = ["-c", json.dumps(conf)] if conf else []
     stage = screen.run(f"{dag_id} {run_date}", [binary, "dags", "test", dag_id, run_date, *extra],
                        env)  # fmt: skip
+    logs = env.get("AIRFLOW__LOGGING__BASE_LOG_FOLDER") or f"{env['AIRFLOW_HOME']}/logs"
+    keep_task_logs(stage, dag_id, Path(logs))
     lines = _airflow(["dags", "state", dag_id, run_date], capture=True).stdout.splitlines()
     # The run's state is the last line that starts with one (followed by its conf when it was
     # given one); Airflow may print warnings after it.

@@ -20,6 +20,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 STARTED = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
 ENDED = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
 STATE = re.compile(r"\bnew_state=(\w+)")
+# "[DAG TEST] running task <TaskInstance: lockgate_pipeline.routing.train_model manual__... [...]>"
+RUNNING = re.compile(r"<TaskInstance: [^.\s]+\.\S+ (\S+) \[")
+TRY = re.compile(r"\btry_number=(\d+)")
 FAILED_STATES = ("failed", "upstream_failed")
 
 
@@ -33,6 +36,8 @@ class Stage:
     seconds: float = 0.0
     states: dict[str, str] = field(default_factory=dict)
     sections: dict[str, list[str]] = field(default_factory=dict)
+    run_id: str | None = None
+    tries: dict[str, int] = field(default_factory=dict)
 
     @property
     def failed_tasks(self) -> list[str]:
@@ -93,6 +98,10 @@ class Screen:
                     stage.sections[current].append(line)
                     if found := STATE.search(line):
                         stage.states[current] = found.group(1)
+                    if stage.run_id is None and (found := RUNNING.search(line)):
+                        stage.run_id = found.group(1)
+                    if found := TRY.search(line):
+                        stage.tries[current] = int(found.group(1))
                 if (found := ENDED.search(line)) and found.group(1) == current:
                     stage.states.setdefault(current, "unknown")
                     progress.update(bar, advance=1, now="")
@@ -112,3 +121,19 @@ class Screen:
             self.say(f"\n----- {task} (from {self.log}) -----")
             self.say("".join(stage.sections.get(task, [])).rstrip())
             self.say("-----")
+
+
+def keep_task_logs(stage: Stage, dag_id: str, base_log_folder: Path) -> list[Path]:
+    """Write each task's part of an `airflow dags test` run's output where Airflow's UI reads a
+    task's log (`dag_id=/run_id=/task_id=/attempt=N.log`, its default file name template):
+    `dags test` runs the tasks in its own process and writes no task log of its own."""
+    if stage.run_id is None:
+        return []
+    written = []
+    for task, lines in stage.sections.items():
+        folder = base_log_folder / f"dag_id={dag_id}" / f"run_id={stage.run_id}" / f"task_id={task}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"attempt={stage.tries.get(task, 1)}.log"
+        path.write_text("".join(lines), encoding="utf-8")
+        written.append(path)
+    return written

@@ -275,6 +275,27 @@ def _token_for(server: str, user: str) -> dict:
     return {"_token": response.json()["access_token"]}
 
 
+def test_the_demo_runs_task_logs_open_in_airflow(server, home):
+    """What Airflow's log pane asks its API for: each task of the demo's pipeline run has its
+    log (the demo keeps each task's part of `airflow dags test`'s output where Airflow reads
+    task logs), not "Could not read served logs"."""
+    token = _token_for(server, "vic")["_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    api = f"{server}/api/v2/dags/lockgate_pipeline/dagRuns"
+    runs = requests.get(api, headers=headers, timeout=30,
+                        params={"logical_date_gte": f"{RUN_DATE}T00:00:00Z",
+                                "logical_date_lte": f"{RUN_DATE}T00:00:00Z"}).json()["dag_runs"]  # fmt: skip
+    assert len(runs) == 1, runs
+    run_id = runs[0]["dag_run_id"]
+    for task in ("extract_documents", "routing.train_model", "release_to_test"):
+        response = requests.get(f"{api}/{run_id}/taskInstances/{task}/logs/1", headers=headers,
+                                timeout=30)  # fmt: skip
+        assert response.status_code == 200, response.text[:500]
+        text = json.dumps(response.json())
+        assert f"starting task_id={task}" in text, text[:1000]
+        assert "Could not read served logs" not in text
+
+
 def test_mutations_need_the_signed_form_of_that_user_from_the_same_origin(server, prod_change):
     olu, raj = _token_for(server, "olu"), _token_for(server, "raj")
     page = requests.get(f"{server}/lockgate/changes/{prod_change}", cookies=olu, timeout=30)

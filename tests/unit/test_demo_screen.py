@@ -8,17 +8,20 @@ import sys
 
 from rich.console import Console
 
-from lockgate.cli.progress import Screen
+from lockgate.cli.progress import Screen, keep_task_logs
 
 # What `airflow dags test` writes about a run of two tasks, the second failing (the lines
 # lockgate reads, among others it does not).
 DAG_TEST = """
 import sys
 print("2026-12-06T10:38:01Z [info] [DAG TEST] starting task_id=extract map_index=-1")
+print("[info] [DAG TEST] running task <TaskInstance: lockgate_pipeline.extract "
+      "manual__2026-12-06T10:38:01.377457+00:00 [TaskInstanceState.SCHEDULED]>")
 print("WARN SparkContext: noise from the JVM")
 print("[info] Task instance state updated new_state=success rows_affected=1")
 print("2026-12-06T10:38:49Z [info] [DAG TEST] end task task_id=extract map_index=-1")
 print("[info] [DAG TEST] starting task_id=train map_index=-1")
+print("[info] Pushing xcom ti=RuntimeTaskInstance(task_id='train', try_number=2, map_index=-1)")
 print("Traceback (most recent call last):\\n  ValueError: the gate's thresholds are missing")
 print("[info] Task instance state updated new_state=failed rows_affected=1")
 print("[info] [DAG TEST] end task task_id=train map_index=-1")
@@ -62,3 +65,20 @@ def test_a_clean_run_is_one_line_and_the_log_keeps_every_run(tmp_path):
     assert len(lines) == 2 and all(line.endswith("done  scored") for line in lines)
     assert "2 success" in lines[0]
     assert (tmp_path / "logs" / "demo.log").read_text().count("=====") == 2
+
+
+def test_each_tasks_part_of_the_run_is_kept_where_airflows_ui_reads_task_logs(tmp_path):
+    screen, _ = _screen(tmp_path)
+    stage = screen.run("lockgate_pipeline 2026-11-20", [sys.executable, "-c", DAG_TEST], {})
+    written = keep_task_logs(stage, "lockgate_pipeline", tmp_path / "airflow" / "logs")
+    run = (
+        tmp_path
+        / "airflow"
+        / "logs"
+        / "dag_id=lockgate_pipeline"
+        / ("run_id=manual__2026-12-06T10:38:01.377457+00:00")
+    )
+    assert written == [run / "task_id=extract" / "attempt=1.log",
+                       run / "task_id=train" / "attempt=2.log"]  # fmt: skip
+    assert "noise from the JVM" in written[0].read_text()
+    assert "ValueError" in written[1].read_text() and "JVM" not in written[1].read_text()
