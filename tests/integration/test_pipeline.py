@@ -351,14 +351,14 @@ def test_retraining_from_the_same_snapshot_gives_the_same_digest_and_reproduce_c
         submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "routing"], env
     )
     assert f"registered routing v1 sha256={trained['artifact_sha256']}" in again.stdout
+    reports = {}
     for model in ("routing", "urgency"):  # v1 of both: the ones the DAG trained
         result = _run([str(BIN / "lockgate"), "reproduce", model, "1", "--json"], env)
-        report = json.loads(result.stdout)
+        reports[model] = report = json.loads(result.stdout)
         assert report["match"] is True, report
         assert report["reproduced_sha256"] == report["recorded_sha256"]
         assert report["snapshot_digest"] == _manifest(home, f"training_set/{model}")["snapshot"]
-    routing = json.loads(_run([str(BIN / "lockgate"), "reproduce", "routing", "1", "--json"],
-                              env).stdout)  # fmt: skip
+    routing = reports["routing"]
     assert routing["reproduced_sha256"] == trained["artifact_sha256"]
     assert routing["params"] == trained["params"]
 
