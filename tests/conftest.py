@@ -17,24 +17,28 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
-# Suites whose tests share session- or module-scoped homes and services (the story home, the
-# cluster): under `pytest -n 2 --dist loadgroup` (pytest-xdist) each runs whole in one worker,
-# in file order, so the cluster suite's waits on YARN overlap the end-to-end suite's work; every
-# other test is sent to whichever worker is free. The lanes are chosen by directory here, not
-# with `xdist_group` marks: with pytest 9.2 xdist 3.8 drops those marks silently
-# (pytest-dev/pytest-xdist#1386) and the suites would each be split over both workers.
-LANES = ("cluster", "integration")
-# End-to-end files with homes of their own, which may run in either lane.
-OWN_HOME = ("tests/integration/test_release_dag.py",)
+# Tests that share a session- or module-scoped home or service run whole in one worker, in file
+# order, under `pytest -n 3 --dist loadgroup` (pytest-xdist): the cluster suite; and the
+# end-to-end files in two chains, each on a demo home of its own (session fixtures are per
+# worker process), so the cluster suite's waits on YARN and each chain's on Airflow overlap the
+# others' work. Every other test goes to whichever worker is free. Run in one process (no -n),
+# all end-to-end files share one home, as before. The lanes are chosen by path here, not with
+# `xdist_group` marks: with pytest 9.2 xdist 3.8 drops those marks silently
+# (pytest-dev/pytest-xdist#1386) and a suite would be split over several workers.
+LANES = {
+    "tests/cluster/": "cluster",
+    "tests/integration/test_bench_figures.py": "story-pipeline",
+    "tests/integration/test_pipeline.py": "story-pipeline",
+    "tests/integration/test_drift_months.py": "story-monitoring",
+    "tests/integration/test_ui_browser.py": "story-monitoring",
+}
 _STARTED = time.monotonic()
 
 
 def lane(nodeid: str) -> str:
-    """The unit of scheduling a test belongs to: its suite's lane, or the test alone."""
-    parts = nodeid.split("/")
-    if nodeid.split("::")[0] in OWN_HOME:
-        return nodeid
-    return parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in LANES else nodeid
+    """The unit of scheduling a test belongs to: its lane, or the test alone."""
+    path = nodeid.split("::")[0]
+    return next((name for prefix, name in LANES.items() if path.startswith(prefix)), nodeid)
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -1,11 +1,13 @@
-"""The demo home the integration suites share: `make demo` with its change-management story, run
-once per session (about 14 minutes in CI) rather than once per suite; and that home with two
-months of monitored correspondence after it, for monitoring's suite and the UI's.
+"""The demo home the end-to-end suites share: `make demo` with its change-management story, run
+once per worker process rather than once per suite; and that home with two months of monitored
+correspondence after it, for monitoring's suite and the UI's.
 
-The suites run in file order on it, each adding to it as a user would: the pipeline suite reruns
-the day, retrains, trains a plug-in model and a refused candidate; the UI suite then shows it.
+Under `make test` (pytest -n 3, tests/conftest.py) two workers each build one: the bench and
+pipeline files run on one, the monitoring and UI files on the other. In one process all of them
+run in file order on a single home, each adding to it as a user would: the pipeline suite
+retrains, trains a plug-in model and a refused candidate; the UI suite then shows it.
 LOCKGATE_TEST_DEMO_HOME reuses a home kept from an earlier run while working on a suite (it is
-then changed in place).
+then changed in place; use it with one process).
 """
 
 from __future__ import annotations

@@ -384,7 +384,10 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
     retrained = _task_states(database, retrain[0])
     assert retrain[1] == "success", retrained
     assert retrain[2] is None  # asset-triggered: no logical date
-    assert set(retrained.values()) == {"success"}, retrained
+    # A model installed only for an earlier test (the plug-in suite's, when it ran in this
+    # process) is not in the scheduler's DAGs: its tasks are 'removed', not run.
+    assert all(t.startswith("toy_urgency.") for t, s in retrained.items() if s == "removed")
+    assert {s for s in retrained.values() if s != "removed"} == {"success"}, retrained
     assert {"what_drifted", "build_training_set", "routing.train_model", "urgency.train_model",
             "release_to_test"} <= set(retrained)  # fmt: skip
     # Retrained as of the day the monitor judged, with that day's snapshot and gate.
