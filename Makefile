@@ -41,7 +41,7 @@ ui: install
 	AIRFLOW__API__PORT=$(PORT) lockgate airflow standalone
 
 test: install
-	python -m pytest -n 3 --dist loadgroup -ra --durations=30
+	python -m pytest -n 2 --dist loadgroup -ra --durations=30
 
 test-unit: install
 	python -m pytest -ra tests/unit tests/dags

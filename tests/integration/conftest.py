@@ -1,11 +1,11 @@
 """The demo home the end-to-end suites share: `make demo` with its change-management story, run
-once per worker process rather than once per suite; and that home with two months of monitored
+once per session rather than once per suite; and that home with two months of monitored
 correspondence after it, for monitoring's suite and the UI's.
 
-Under `make test` (pytest -n 3, tests/conftest.py) two workers each build one: the bench and
-pipeline files run on one, the monitoring and UI files on the other. In one process all of them
-run in file order on a single home, each adding to it as a user would: the pipeline suite
-retrains, trains a plug-in model and a refused candidate; the UI suite then shows it.
+Under `make test` (pytest -n 2, tests/conftest.py) the files that use it run in one worker, in
+file order on a single home, each adding to it as a user would: the pipeline suite retrains,
+trains a plug-in model and a refused candidate; the UI suite then shows it, and has the
+scheduler run a drift-triggered retraining and a daily run on it.
 LOCKGATE_TEST_DEMO_HOME reuses a home kept from an earlier run while working on a suite (it is
 then changed in place; use it with one process).
 """
