@@ -21,8 +21,9 @@ logging.getLogger("py4j").setLevel(logging.WARNING)
 # order, under `pytest -n 2 --dist loadgroup` (pytest-xdist): the cluster suite in one lane, the
 # end-to-end files on their demo home in the other, so the cluster suite's waits on YARN overlap
 # the end-to-end suite's work; every other test goes to whichever worker is free. (Three lanes,
-# the end-to-end files in two chains on a home each, measured slower on two cores: 43 minutes
-# against 39, the second home's CPU outweighing the overlap.) The lanes are chosen by path here,
+# the end-to-end files in two chains on a home each, measured slower on two cores: 46 minutes
+# with one test still to run, against 39 for two lanes; the second home's CPU outweighs the
+# overlap.) The lanes are chosen by path here,
 # not with `xdist_group` marks: with pytest 9.2 xdist 3.8 drops those marks silently
 # (pytest-dev/pytest-xdist#1386) and a suite would be split over both workers.
 LANES = {
