@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,11 +45,8 @@ class Stage:
         return [task for task, state in self.states.items() if state in FAILED_STATES]
 
     def outcome(self) -> str:
-        counts: dict[str, int] = {}
-        for state in self.states.values():
-            counts[state] = counts.get(state, 0) + 1
-        parts = [f"{n} {state}" for state, n in sorted(counts.items(), key=lambda i: -i[1])]
-        return ", ".join(parts)
+        counts = Counter(self.states.values())
+        return ", ".join(f"{n} {state}" for state, n in counts.most_common())
 
 
 def minutes(seconds: float) -> str:
