@@ -40,8 +40,12 @@ PORT ?= 8080
 ui: install
 	AIRFLOW__API__PORT=$(PORT) lockgate airflow standalone
 
+# The suite's homes share one cache of generated corpora and the trained name model
+# (lockgate/storage/cache.py), emptied first so that every run, like a new machine's, builds
+# them once.
 test: install
-	python -m pytest -n 2 --dist loadgroup -ra --durations=30
+	rm -rf .lockgate/test-cache
+	LOCKGATE_CACHE=$(CURDIR)/.lockgate/test-cache python -m pytest -n 2 --dist loadgroup -ra --durations=30
 
 test-unit: install
 	python -m pytest -ra tests/unit tests/dags

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -72,25 +71,25 @@ def corpus(run_date: str, documents: int, seed: int, broken_share: float, days: 
 
 def _generate_day(run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03,
                   mix=None):  # fmt: skip
-    from lockgate.corpus import generate_corpus
+    """The day's generated corpus in the lake's landing and labels (copied from the machine's
+    cache, generated there first when it is not yet)."""
+    from lockgate.corpus import generated_day
     from lockgate.storage import Layout, upload_tree
 
     layout = Layout(load_settings().storage_root)
     landing_uri, labels_uri = layout.landing(run_date), layout.labels(run_date)
-    if landing_uri.startswith("file://"):
-        landing = _local_path(landing_uri)
-        if landing.exists():
-            shutil.rmtree(landing)
-        summary = generate_corpus(
-            landing, _local_path(labels_uri), run_date, documents, seed, broken_share, mix
-        )
-    else:
-        with tempfile.TemporaryDirectory(prefix="lockgate-corpus-") as scratch:
-            landing, labels = Path(scratch, "landing"), Path(scratch, "labels")
-            summary = generate_corpus(landing, labels, run_date, documents, seed, broken_share, mix)
+    with generated_day(run_date, documents, seed, broken_share, mix) as (landing, labels, summary):
+        if landing_uri.startswith("file://"):
+            target = _local_path(landing_uri)
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(landing, target)
+            shutil.copytree(labels, _local_path(labels_uri), dirs_exist_ok=True)
+            summary.landing, summary.labels = str(target), str(_local_path(labels_uri))
+        else:
             upload_tree(str(landing), landing_uri)
             upload_tree(str(labels), labels_uri)
-        summary.landing, summary.labels = landing_uri, labels_uri
+            summary.landing, summary.labels = landing_uri, labels_uri
     return summary
 
 

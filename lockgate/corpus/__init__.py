@@ -8,6 +8,7 @@ from lockgate.corpus.generator import (
     generate_corpus,
     hostile_file,
 )
+from lockgate.corpus.kept import generated_day
 
 __all__ = [
     "DEPARTMENTS",
@@ -15,5 +16,6 @@ __all__ = [
     "CorpusMix",
     "CorpusSummary",
     "generate_corpus",
+    "generated_day",
     "hostile_file",
 ]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+
 from lockgate.config import Settings
 from lockgate.extraction import person_model
 from lockgate.registry import fetch_verified_model, latest_passing_version, register_model
+from lockgate.storage.cache import cached, key_of
 
 TRAIN_TEXTS = 1200
 HOLDOUT_TEXTS = 300
@@ -19,16 +24,14 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
         return {"model": existing.name, "version": existing.version, "trained": False,
                 "artifact_sha256": existing.artifact_sha256,
                 "metrics": existing.metadata.get("metrics", {})}  # fmt: skip
-    trained = person_model.train(
-        person_model.training_data(TRAIN_TEXTS, TRAIN_SEED),
-        person_model.training_data(HOLDOUT_TEXTS, HOLDOUT_SEED),
-    )
+    trained, build = _trained()
     f1, precision = trained.metrics["f1"], trained.metrics["precision"]
     passed = f1 >= person_model.MIN_F1 and precision >= person_model.MIN_PRECISION
     metadata = {
         "model": person_model.MODEL_NAME,
         "kind": "spacy-ner",
         "metrics": trained.metrics,
+        "build_key": build,
         "gate": {"passed": passed, "min_f1": person_model.MIN_F1,
                  "min_precision": person_model.MIN_PRECISION,
                  "explain": f"holdout F1 {f1} vs minimum {person_model.MIN_F1}, precision "
@@ -49,6 +52,27 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
         "artifact_sha256": record.artifact_sha256,
         "metrics": trained.metrics,
     }
+
+
+def _trained() -> tuple[person_model.TrainedPersonModel, str]:
+    """The model trained on the generated letters, and the key of its build: training is a
+    function of the seeds and the code, so one machine trains it once (`lockgate.storage.cache`)
+    and every later home registers the same bytes."""
+    inputs = {"train": [TRAIN_TEXTS, TRAIN_SEED], "holdout": [HOLDOUT_TEXTS, HOLDOUT_SEED]}
+
+    def build(out: Path) -> None:
+        trained = person_model.train(
+            person_model.training_data(TRAIN_TEXTS, TRAIN_SEED),
+            person_model.training_data(HOLDOUT_TEXTS, HOLDOUT_SEED),
+        )
+        (out / "model.msgpack").write_bytes(trained.model_bytes)
+        described = {k: v for k, v in asdict(trained).items() if k != "model_bytes"}
+        (out / "trained.json").write_text(json.dumps(described, sort_keys=True))
+
+    with cached("person-model", inputs, build) as entry:
+        described = json.loads((entry / "trained.json").read_text())
+        model_bytes = (entry / "model.msgpack").read_bytes()
+    return person_model.TrainedPersonModel(model_bytes, **described), key_of("person-model", inputs)
 
 
 def released_person_model(settings: Settings) -> tuple[str, bytes] | None:
