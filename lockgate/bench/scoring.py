@@ -78,11 +78,12 @@ def save_mlflow_model(spark, case: Case, directory: Path) -> Path:
     """The case's estimator as an MLflow sklearn model whose pyfunc returns probabilities."""
     import shutil
 
-    import mlflow.sklearn
-    import skops.io as sio
-    from mlflow.models import infer_signature
-
     from lockgate.registry import load_model
+    from lockgate.registry.mlflow_registry import skops_io
+
+    sio = skops_io()  # before MLflow imports it
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
 
     estimator = load_model(case.model_bytes)
     sample = spark.read.parquet(case.features).select(*case.inputs).limit(50).toPandas()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,7 +222,7 @@ def fetch_verified_model(
 
 def load_model(data: bytes):
     """A fitted estimator from skops bytes; refuses any type outside the allow-list."""
-    import skops.io as sio
+    sio = skops_io()
 
     untrusted = sio.get_untrusted_types(data=data)
     refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
@@ -264,3 +266,17 @@ def alias_drift(settings: Settings, environment: str, models: dict[str, str]) ->
             drift.append(f"{registered.name}@{environment} is v{alias} in MLflow but "
                          f"{'v' + str(wanted) if wanted else 'absent'} in the ledger")  # fmt: skip
     return drift
+
+
+def skops_io():
+    """`skops.io`, imported without the FutureWarnings its import raises in an Airflow process.
+
+    On import skops finds the module of each scipy ufunc (which has no `__module__`) by reading
+    its name from every loaded module; each of Airflow's deprecated-module shims answers such a
+    read with a warning (`airflow.utils.timezone.xlogy ... is deprecated`), about 1,100 of them.
+    Nothing of lockgate's is deprecated there, so those, from skops only, are dropped."""
+    if "skops.io" not in sys.modules:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning, module=r"skops\.")
+            import skops.io  # noqa: F401
+    return sys.modules["skops.io"]

@@ -160,9 +160,9 @@ def model_to_bytes(estimator: object) -> bytes:
     Fitted state that caches an object id (TfidfVectorizer's `_stop_words_id`) is dropped;
     scikit-learn recomputes it when needed.
     """
-    import skops.io as sio
+    from lockgate.registry.mlflow_registry import skops_io
 
-    raw = sio.dumps(estimator)
+    raw = skops_io().dumps(estimator)
     with zipfile.ZipFile(io.BytesIO(raw)) as src:
         members = {info.filename: src.read(info.filename) for info in src.infolist()}
     schema = json.dumps(_without_object_ids(json.loads(members.pop("schema.json"))), indent=2)

@@ -302,10 +302,10 @@ def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
     import subprocess
 
     import numpy as np
-    import skops.io as sio
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from lockgate.scoring.batch import decide
+    from lockgate.training.fit import model_to_bytes
 
     rng = np.random.default_rng(5)
     frame = pd.DataFrame({"a": rng.normal(size=3000), "b": rng.normal(size=3000)})
@@ -313,7 +313,7 @@ def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
     model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(frame, labels)
     (tmp_path / "features").mkdir()
     frame.assign(doc_id=[f"d{i}" for i in range(3000)]).to_parquet(tmp_path / "features/p.parquet")
-    (tmp_path / "model.skops").write_bytes(sio.dumps(model))
+    (tmp_path / "model.skops").write_bytes(model_to_bytes(model))
     options = {"inputs": ["a", "b"], "thresholds": {"urgent": 0.9, "routine": 0.6}, "batch": 700}
     done = subprocess.run(
         [sys.executable, "-m", "lockgate.bench.loop", str(tmp_path / "features"),

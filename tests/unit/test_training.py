@@ -394,3 +394,32 @@ def test_the_card_says_when_training_kept_only_the_newest_documents():
     ]
     assert _capped({"labelled_rows": 2_000, "max_rows": 250_000}) == []
     assert _capped({"label_counts": {}}) == []  # a card of a version trained before the cap
+
+
+def test_saving_and_loading_a_model_in_an_airflow_process_warns_of_nothing():
+    """skops's import reads every scipy ufunc's name from every loaded module, and each of
+    Airflow's deprecated-module shims warns for such a read: about 1,100 warnings per process
+    that saves or loads a model, unless lockgate imports skops as it should."""
+    import subprocess
+    import sys
+
+    script = """
+import warnings
+warnings.simplefilter("always")
+import airflow.models, airflow.utils.timezone
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from lockgate.registry import load_model
+from lockgate.training.fit import model_to_bytes
+rng = np.random.default_rng(1)
+x = rng.normal(size=(200, 2))
+model = HistGradientBoostingClassifier(max_iter=5).fit(x, x[:, 0] > 0)
+assert (load_model(model_to_bytes(model)).predict(x) == model.predict(x)).all()
+print("saved and loaded")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "saved and loaded" in done.stdout
+    said = done.stdout + done.stderr
+    assert "is deprecated" not in said, said[:2000]
