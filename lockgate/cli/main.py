@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,6 @@ import click
 from lockgate.config import ENVIRONMENTS, load_settings
 
 DAG_ID = "lockgate_pipeline"
-DAG_RUN_STATES = ("queued", "running", "success", "failed")
 # The demo's documents: enough labelled rows for both models to show their precision at the
 # lower bound (at 5,000 routing's complaints class falls short: 133 of 135, bound 0.948).
 DEMO_DOCUMENTS = 10_000
@@ -98,7 +98,34 @@ def _generate_day(run_date: str, documents: int, seed: int = 7, broken_share: fl
 def airflow(args: tuple[str, ...]) -> None:
     """Run the `airflow` CLI against this checkout's DAGs and metadata DB (e.g. `lockgate airflow standalone`)."""
     binary, env = _airflow_command()
+    if args[:2] == ("dags", "trigger"):
+        raise SystemExit(_trigger(binary, env, list(args)))
     os.execve(binary, [binary, *args], env)
+
+
+# The metadata DB's answer to a second run of a DAG for one logical date (SQLite, PostgreSQL).
+_RUN_EXISTS = re.compile(
+    r"(UNIQUE constraint failed|duplicate key value violates unique constraint).*dag_run"
+)
+
+
+def _trigger(binary: str, env: dict[str, str], args: list[str]) -> int:
+    """`airflow dags trigger`, except that a logical date that already has a run gets one line
+    saying so and how to run it again, instead of the database's 100-line traceback."""
+    done = subprocess.run([binary, *args], env=env, text=True, capture_output=True, check=False)
+    said = done.stdout + done.stderr
+    if done.returncode != 0 and _RUN_EXISTS.search(said):
+        dag_id = args[2] if len(args) > 2 else "the DAG"
+        given = [a for a in args if a.startswith(("-l=", "--logical-date="))]
+        flag = next((i for i, a in enumerate(args) if a in ("-l", "--logical-date")), None)
+        day = given[0].split("=", 1)[1] if given else args[flag + 1] if flag is not None else "?"
+        click.echo(f"{dag_id} already has a run for logical date {day}; a date runs once. To run "
+                   f"it again, clear its tasks and the scheduler reruns them: lockgate airflow tasks "
+                   f"clear {dag_id} -s {day} -e {day} --yes", err=True)  # fmt: skip
+        return 1
+    sys.stdout.write(done.stdout)
+    sys.stderr.write(done.stderr)
+    return done.returncode
 
 
 def _airflow_command() -> tuple[str, dict[str, str]]:
@@ -113,27 +140,27 @@ def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProc
     return subprocess.run([binary, *args], env=env, text=True, capture_output=capture, check=False)
 
 
-def _run_dag(screen, dag_id: str, run_date: str, conf: dict | None = None) -> None:
-    """`airflow dags test` a DAG for a date, its output in the demo's log and one line on
-    screen; fails with the run's state (its failed task's log shown) unless it succeeded."""
+def _run_dags(screen, dag_id: str, run_dates: list[str], conf: dict | None = None) -> None:
+    """`airflow dags test` a DAG for each date, one after another in one process (Spark starts
+    once: `lockgate.orchestration.dag_tests`), the output in the demo's log and a line per run
+    on screen; fails with a run's state (its failed task's log shown) unless all succeeded."""
     from lockgate.cli.progress import keep_task_logs
 
-    binary, env = _airflow_command()
+    _, env = _airflow_command()
     extra = ["-c", json.dumps(conf)] if conf else []
-    stage = screen.run(f"{dag_id} {run_date}", [binary, "dags", "test", dag_id, run_date, *extra],
-                       env)  # fmt: skip
+    command = [sys.executable, "-m", "lockgate.orchestration.dag_tests", dag_id, *run_dates, *extra]
+    stages = screen.runs(f"{dag_id} {run_dates[0]}", command, env)
     logs = env.get("AIRFLOW__LOGGING__BASE_LOG_FOLDER") or f"{env['AIRFLOW_HOME']}/logs"
-    keep_task_logs(stage, dag_id, Path(logs))
-    lines = _airflow(["dags", "state", dag_id, run_date], capture=True).stdout.splitlines()
-    # The run's state is the last line that starts with one (followed by its conf when it was
-    # given one); Airflow may print warnings after it.
-    states = [line.split(",")[0].strip() for line in lines]
-    final = next((s for s in reversed(states) if s in DAG_RUN_STATES), "unknown")
-    screen.report(stage)
-    if stage.returncode != 0 or final != "success":
-        raise click.ClickException(
-            f"DAG run {dag_id} {run_date} ended {final!r}; its whole log is in {screen.log}"
-        )
+    for stage in stages:
+        keep_task_logs(stage, dag_id, Path(logs))
+        screen.report(stage)
+    for stage in stages:
+        if stage.returncode != 0 or stage.final != "success":
+            raise click.ClickException(f"DAG run {stage.label} ended {stage.final or 'unknown'!r}; "
+                                       f"its whole log is in {screen.log}")  # fmt: skip
+    if len(stages) < len(run_dates):
+        raise click.ClickException(f"{dag_id} ran {len(stages)} of {len(run_dates)} dates; "
+                                   f"its whole log is in {screen.log}")  # fmt: skip
 
 
 def _story(screen, run_date: str) -> None:
@@ -148,9 +175,10 @@ def _story(screen, run_date: str) -> None:
     start = date.fromisoformat(run_date)
     days = [(start + timedelta(days=n)).isoformat() for n in range(1, needed)]
 
-    def score_day(day: str) -> None:
-        _generate_day(day, SOAK_DOCUMENTS)
-        _run_dag(screen, "lockgate_scoring", day, {"environment": "test"})
+    def score_days(days: list[str]) -> None:
+        for day in days:
+            _generate_day(day, SOAK_DOCUMENTS)
+        _run_dags(screen, "lockgate_scoring", days, {"environment": "test"})
 
     def retrain() -> None:
         from lockgate.release.deploy import deployed_version
@@ -174,7 +202,7 @@ def _story(screen, run_date: str) -> None:
             raise click.ClickException(f"training urgency failed; its log is in {screen.log}")
 
     screen.say("\n== change management: soak, approvals, prod, a bad release, rollback")
-    story = release_story(settings, run_date, days, score_day, retrain, screen.say)
+    story = release_story(settings, run_date, days, score_days, retrain, screen.say)
     if story:
         screen.say(f"\n   ask the ledger about any moment: lockgate history --env prod --at "
                    f"{story['in_prod_at']}")  # fmt: skip
@@ -224,7 +252,7 @@ def demo(run_date: str, documents: int, story: bool) -> None:
         screen.say(migrated.stdout[-3000:] + migrated.stderr[-3000:])
         raise click.ClickException("airflow db migrate failed; run `lockgate airflow db migrate`")
     try:
-        _run_dag(screen, DAG_ID, run_date)
+        _run_dags(screen, DAG_ID, [run_date])
     except click.ClickException:
         try:  # what the run did do (a gate's refusal: which class, rows and bound)
             screen.say(summarise(load_settings(), run_date))

@@ -56,3 +56,15 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
     assert _trigger(env, "2026-11-22", {"change_id": emergency, "kind": "emergency"}) == "success"
     assert manager.ledger.pointer("prod")["release_id"] == "rel-dag-2"
     assert manager.ledger.verify_audit().intact
+
+    # A second run for a logical date is refused in one line that says how to rerun the date.
+    trigger = [str(BIN / "lockgate"), "airflow", "dags", "trigger", DAG, "-l",
+               "2026-11-23T00:00:00+00:00", "-c", json.dumps({"change_id": 999, "kind": "normal"})]  # fmt: skip
+    assert run(trigger, env).returncode == 0
+    again = run(trigger, env, check=False)
+    assert again.returncode == 1 and again.stdout == ""
+    assert again.stderr.strip().splitlines() == [
+        f"{DAG} already has a run for logical date 2026-11-23T00:00:00+00:00; a date runs once. "
+        f"To run it again, clear its tasks and the scheduler reruns them: lockgate airflow tasks "
+        f"clear {DAG} -s 2026-11-23T00:00:00+00:00 -e 2026-11-23T00:00:00+00:00 --yes"
+    ]
