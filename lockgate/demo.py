@@ -121,11 +121,11 @@ def _corrupt_artifact(settings: Settings, model: str, version: str) -> None:
         _client(settings).log_artifact(record.run_id, str(path), artifact_path="model")
 
 
-def release_story(settings: Settings, run_date: str, soak_days: list[str], score_day, retrain,
+def release_story(settings: Settings, run_date: str, soak_days: list[str], score_days, retrain,
                   say) -> dict:  # fmt: skip
     """train -> test -> soak -> approvals -> prod -> a bad release -> automatic rollback.
 
-    `score_day(day)` runs the scoring DAG in test for a day (soak evidence), `retrain()` trains
+    `score_days(days)` runs the scoring DAG in test for each day (soak evidence), `retrain()` trains
     a second urgency version, `say(text)` prints. The ledger runs on a simulated clock that
     jumps over the soak time to the next prod change window; everything else is real: the
     DAG runs, the approvals and their rules, the verification against MLflow, the rollback.
@@ -154,9 +154,9 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     if first is None:
         raise RuntimeError("the pipeline run deployed nothing to test; the story cannot start")
     release = first["release_id"]
-    for day in soak_days:
-        say(f"== soak: {release} scores {day} in test (lockgate_scoring DAG)")
-        score_day(day)
+    say(f"== soak: {release} scores {', '.join(soak_days)} in test (lockgate_scoring DAG, a run "
+        "a day)")  # fmt: skip
+    score_days(soak_days)
     prod = load_settings(settings.profile, "prod", settings.home).policy.release
     soaked = datetime.fromisoformat(first["deployed_at"]) + timedelta(
         days=prod.soak_days, minutes=1

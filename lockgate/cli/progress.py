@@ -24,6 +24,9 @@ STATE = re.compile(r"\bnew_state=(\w+)")
 # "[DAG TEST] running task <TaskInstance: lockgate_pipeline.routing.train_model manual__... [...]>"
 RUNNING = re.compile(r"<TaskInstance: [^.\s]+\.\S+ (\S+) \[")
 TRY = re.compile(r"\btry_number=(\d+)")
+# Lines of `lockgate.orchestration.dag_tests`, which runs several dates in one process.
+RUN_STARTS = re.compile(r"^===== lockgate dags test: starting (\S+) (\S+)$")
+RUN_ENDED = re.compile(r"^===== lockgate dags test: ended (\S+) (\S+) (\w+)$")
 FAILED_STATES = ("failed", "upstream_failed")
 
 
@@ -39,6 +42,7 @@ class Stage:
     sections: dict[str, list[str]] = field(default_factory=dict)
     run_id: str | None = None
     tries: dict[str, int] = field(default_factory=dict)
+    final: str | None = None  # the DAG run's state, when the command said it
 
     @property
     def failed_tasks(self) -> list[str]:
@@ -67,7 +71,13 @@ class Screen:
     def run(self, label: str, args: list[str], env: dict[str, str]) -> Stage:
         """Run `args` with its output appended to the log; show `label`, the tasks done so far,
         the one running and the time; return what it did."""
-        stage = Stage(label)
+        return self.runs(label, args, env)[0]
+
+    def runs(self, label: str, args: list[str], env: dict[str, str]) -> list[Stage]:
+        """`run` for a command that runs several DAG runs one after another (`dags_tests`):
+        a stage per run, each labelled with its DAG and date, timed from its start."""
+        stages = [Stage(label)]
+        stage = stages[0]
         current: str | None = None
         started = time.monotonic()
         # A DAG's task count is not known before its run starts: the bar pulses, the count grows.
@@ -88,6 +98,16 @@ class Screen:
             assert process.stdout is not None
             for line in process.stdout:
                 log.write(line)
+                if found := RUN_STARTS.match(line):
+                    if stage.sections or stage.final:
+                        stage.seconds = time.monotonic() - started
+                        stage = Stage("")
+                        stages.append(stage)
+                        started = time.monotonic()
+                    stage.label = f"{found.group(1)} {found.group(2)}"
+                    progress.update(bar, description=stage.label, completed=0)
+                if found := RUN_ENDED.match(line):
+                    stage.final = found.group(3)
                 if found := STARTED.search(line):
                     current = found.group(1)
                     stage.sections[current] = []
@@ -104,10 +124,13 @@ class Screen:
                     stage.states.setdefault(current, "unknown")
                     progress.update(bar, advance=1, now="")
                     current = None
-            stage.returncode = process.wait()
+            returncode = process.wait()
             log.flush()
         stage.seconds = time.monotonic() - started
-        return stage
+        for each in stages[:-1]:  # ended, or the next would not have started
+            each.returncode = 0 if each.final == "success" else 1
+        stage.returncode = returncode
+        return stages
 
     def report(self, stage: Stage, detail: str = "") -> None:
         """The stage's one line; for a failed task its section of the log, in full."""

@@ -82,3 +82,39 @@ def test_each_tasks_part_of_the_run_is_kept_where_airflows_ui_reads_task_logs(tm
                        run / "task_id=train" / "attempt=2.log"]  # fmt: skip
     assert "noise from the JVM" in written[0].read_text()
     assert "ValueError" in written[1].read_text() and "JVM" not in written[1].read_text()
+
+
+def test_runs_of_several_dates_in_one_process_get_a_stage_each(tmp_path):
+    """`lockgate.orchestration.dag_tests` runs the soak days in one process: each date gets its
+    own line, tasks, run id and state; a failed second date fails that date only."""
+    from lockgate.orchestration.dag_tests import RUN_ENDED, RUN_STARTS
+
+    ok = DAG_TEST.replace("new_state=failed", "new_state=success").replace("sys.exit(1)", "")
+    body = ok.replace("import sys", "")
+    failing = DAG_TEST.replace("import sys", "").replace("sys.exit(1)", "").replace(
+        "2026-12-06T10:38:01.377457", "2026-12-06T10:40:00.000000")  # fmt: skip
+    script = "\n".join([
+        "import sys",
+        f"print('{RUN_STARTS} lockgate_scoring 2026-11-21')", body,
+        f"print('{RUN_ENDED} lockgate_scoring 2026-11-21 success')",
+        f"print('{RUN_STARTS} lockgate_scoring 2026-11-22')", failing,
+        f"print('{RUN_ENDED} lockgate_scoring 2026-11-22 failed')",
+        "sys.exit(1)",
+    ])  # fmt: skip
+    screen, out = _screen(tmp_path)
+    first, second = screen.runs("lockgate_scoring 2026-11-21", [sys.executable, "-c", script], {})
+    assert (first.label, first.final, first.returncode) == ("lockgate_scoring 2026-11-21",
+                                                            "success", 0)  # fmt: skip
+    assert (second.label, second.final, second.returncode) == ("lockgate_scoring 2026-11-22",
+                                                               "failed", 1)  # fmt: skip
+    assert first.states == {"extract": "success", "train": "success"}
+    assert second.failed_tasks == ["train"]
+    assert first.run_id == "manual__2026-12-06T10:38:01.377457+00:00"
+    assert second.run_id == "manual__2026-12-06T10:40:00.000000+00:00"
+    assert "new_state=failed" not in "".join(first.sections["train"])
+    assert "new_state=failed" in "".join(second.sections["train"])
+    for stage in (first, second):
+        screen.report(stage)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("  lockgate_scoring 2026-11-21") and lines[0].endswith("done")
+    assert lines[1].startswith("  lockgate_scoring 2026-11-22") and lines[1].endswith("FAILED")
