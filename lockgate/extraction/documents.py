@@ -184,9 +184,9 @@ def _finish(read: _Read, person_finder, out: list[dict], limits: Limits) -> list
     return own + attachment_sections  # a forward of a forward: the innermost text reaches the top
 
 
-def _out_of_time(file_name: str, data: bytes, doc_id: str, elapsed: float, limits) -> list[dict]:
+def _out_of_time(file_name: str, data: bytes, doc_id: str, elapsed: float, why: str) -> list[dict]:
     row = _empty_row(doc_id, None, file_name, len(data))
-    detail = f"extraction stopped after {elapsed:.1f} s (budget {limits.time_budget_seconds:g} s)"
+    detail = f"extraction stopped {why}; it had used {elapsed:.1f} s of CPU time"
     return [row | {"quarantine_reason": reasons.TIME_BUDGET, "quarantine_detail": detail}]
 
 
@@ -204,28 +204,30 @@ def extract_batch(
     parsed = []
     for file_name, data in files:
         doc_id = hashlib.sha256(data).hexdigest()
-        started = time.monotonic()
+        started = time.process_time()
         try:
             with time_budget(budget):
                 read = _read(file_name, data, limits, None, doc_id, 0)
-        except BudgetExceeded:
-            read = None
-        parsed.append((file_name, data, doc_id, read, time.monotonic() - started))
+        except BudgetExceeded as exc:
+            read = str(exc)
+        parsed.append((file_name, data, doc_id, read, time.process_time() - started))
     if person_finder is not None:
-        person_finder.prepare(text for *_, read, _ in parsed if read for text in _texts(read))
+        person_finder.prepare(
+            text for *_, read, _ in parsed if not isinstance(read, str) for text in _texts(read)
+        )
     rows: list[dict] = []
     for file_name, data, doc_id, read, elapsed in parsed:
-        if read is None:
-            rows += _out_of_time(file_name, data, doc_id, elapsed, limits)
+        if isinstance(read, str):  # what stopped it
+            rows += _out_of_time(file_name, data, doc_id, elapsed, read)
             continue
-        started = time.monotonic()
+        started = time.process_time()
         out: list[dict] = []
         try:
             with time_budget(max(budget - elapsed, 1e-3) if budget > 0 else 0):
                 _finish(read, person_finder, out, limits)
-        except BudgetExceeded:
+        except BudgetExceeded as exc:
             out = _out_of_time(file_name, data, doc_id,
-                               elapsed + time.monotonic() - started, limits)  # fmt: skip
+                               elapsed + time.process_time() - started, str(exc))  # fmt: skip
         rows += out
     return rows
 
