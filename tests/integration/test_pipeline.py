@@ -83,8 +83,9 @@ def test_demo_tells_the_change_management_story_and_history_retells_it(demo):
     home, env, stdout = demo
     story = stdout.split("== change management")[1]
     lines = [
-        "scores 2026-11-21 in test (lockgate_scoring DAG)",
-        "scores 2026-11-22 in test (lockgate_scoring DAG)",
+        "scores 2026-11-21, 2026-11-22 in test (lockgate_scoring DAG, a run a day)",
+        "  lockgate_scoring 2026-11-21                  4 success",
+        "  lockgate_scoring 2026-11-22                  4 success",
         "(normal) opened by demo:lee.data-scientist",
         "3 scoring runs passed",
         "approved as model-owner by demo:ana.model-owner -> open",
@@ -96,6 +97,14 @@ def test_demo_tells_the_change_management_story_and_history_retells_it(demo):
     ]  # fmt: skip
     for line in lines:
         assert line in story, line
+    # The soak days ran in one process, as two DAG runs each with its tasks' logs kept.
+    with sqlite3.connect(home / "airflow" / "airflow.db") as db:
+        soak = db.execute("SELECT run_id, state FROM dag_run WHERE dag_id = 'lockgate_scoring' "
+                          "ORDER BY logical_date").fetchall()  # fmt: skip
+    assert [state for _, state in soak[:2]] == ["success", "success"], soak
+    for run_id, _ in soak[:2]:
+        logs = home / "airflow" / "logs" / "dag_id=lockgate_scoring" / f"run_id={run_id}"
+        assert (logs / "task_id=score_documents" / "attempt=1.log").is_file(), run_id
     lockgate = str(BIN / "lockgate")
     prod = json.loads(_run([lockgate, "history", "--env", "prod", "--json"], env).stdout)
     moves = [(m["action"], m["release_id"]) for m in prod["timeline"]]
