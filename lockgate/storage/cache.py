@@ -50,7 +50,11 @@ def cache_root() -> Path | None:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         root = Path(base) / "lockgate"
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:  # a read-only home, a path through a file: build without a cache
+        log.warning("not using the cache %s: %s; building instead", root, exc)
+        return None
     problem = _untrusted(root)
     if problem:
         log.warning("not using the cache %s: %s; building instead", root, problem)

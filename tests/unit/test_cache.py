@@ -151,6 +151,17 @@ def test_a_cache_others_could_write_is_not_used(root, tmp_path, monkeypatch, set
     assert not (root / "thing").exists() and not (tmp_path / "elsewhere" / "thing").exists()
 
 
+def test_a_cache_that_cannot_be_made_is_not_used(tmp_path, monkeypatch, caplog):
+    """A cache path that cannot be a directory (under a file here; a read-only home alike):
+    the output is built as if there were no cache, and a warning says why."""
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("LOCKGATE_CACHE", str(tmp_path / "a-file" / "cache"))
+    log = tmp_path / "runs"
+    with caplog.at_level(logging.WARNING), cached("thing", {}, _build(log)) as entry:
+        assert _read(entry)["a.txt"] == b"letters"
+    assert _runs(log) == 1 and "not using the cache" in caplog.text
+
+
 _CHILD = textwrap.dedent("""
     import os, resource, signal, sys, time
     from pathlib import Path
