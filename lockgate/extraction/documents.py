@@ -204,21 +204,19 @@ def extract_batch(
     parsed = []
     for file_name, data in files:
         doc_id = hashlib.sha256(data).hexdigest()
-        started = time.process_time()
+        started, read, stopped = time.process_time(), None, None
         try:
             with time_budget(budget):
                 read = _read(file_name, data, limits, None, doc_id, 0)
         except BudgetExceeded as exc:
-            read = str(exc)
-        parsed.append((file_name, data, doc_id, read, time.process_time() - started))
+            stopped = str(exc)
+        parsed.append((file_name, data, doc_id, read, stopped, time.process_time() - started))
     if person_finder is not None:
-        person_finder.prepare(
-            text for *_, read, _ in parsed if not isinstance(read, str) for text in _texts(read)
-        )
+        person_finder.prepare(text for *_, read, _, _ in parsed if read for text in _texts(read))
     rows: list[dict] = []
-    for file_name, data, doc_id, read, elapsed in parsed:
-        if isinstance(read, str):  # what stopped it
-            rows += _out_of_time(file_name, data, doc_id, elapsed, read)
+    for file_name, data, doc_id, read, stopped, elapsed in parsed:
+        if stopped is not None:
+            rows += _out_of_time(file_name, data, doc_id, elapsed, stopped)
             continue
         started = time.process_time()
         out: list[dict] = []
