@@ -9,6 +9,8 @@ Trigger with `{"change_id": 12, "kind": "rollback"}`: `kind` must match the chan
 mistyped id cannot execute a different kind of change. The run acts as the Airflow user who
 triggered it, who must hold the operations role where the environment requires approvals.
 Every rule (approvals, soak, windows, deadlines) is checked again by the ledger at execution.
+A deploy whose process died earlier (left `deploying`) is recovered first: verified again, then
+finished or rolled back.
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def lockgate_release():
         from lockgate.release import change_manager
         from lockgate.release.identity import airflow_identity
 
-        return change_manager(settings()).execute(airflow_identity(context),
-                                                  params["change_id"], params["kind"]).__dict__  # fmt: skip
+        manager, who = change_manager(settings()), airflow_identity(context)
+        for recovered in manager.recover(who):  # a deploy that died earlier is finished first
+            print(f"recovered change {recovered.change_id}: {recovered.status}: {recovered.detail}")
+        return manager.execute(who, params["change_id"], params["kind"]).__dict__
 
     execute_change()
 

@@ -171,6 +171,24 @@ def deploy(change_id: int) -> None:
         sys.exit(1)
 
 
+@change.command("recover")
+@click.option("--env", "environment", type=click.Choice(ENVIRONMENTS), default=None,
+              help="Only this environment (default: every environment).")  # fmt: skip
+def recover(environment: str | None) -> None:
+    """Finish deploys whose process died: verify the release again, then complete the change or
+    roll it back; exit 1 if one was rolled back."""
+    manager = _manager()
+    stranded = manager.stranded(environment)
+    results = _act(lambda: manager.recover(_who(), environment, remirror=True))
+    if not stranded:
+        click.echo("nothing to recover: no change is left deploying by a process that is gone")
+    for result in results:
+        click.echo(f"change {result.change_id} ({result.environment}): recovered, "
+                   f"{result.status}: {result.detail}")  # fmt: skip
+    if any(r.status != "deployed" for r in results):
+        sys.exit(1)
+
+
 @click.command("history")
 @click.option("--env", "environment", required=True, type=click.Choice(ENVIRONMENTS))
 @click.option("--at", "at", help="ISO 8601 time, e.g. 2026-03-31T12:00Z (default: now).")

@@ -282,11 +282,24 @@ def status(as_json: bool) -> None:
         if entry is None:
             click.echo(f"{environment:5s} (nothing deployed)")
             continue
+        if entry["change"] is None:
+            click.echo(f"{environment:5s} BROKEN: the ledger's record of {environment} is not to "
+                       "be believed")  # fmt: skip
+            for problem in entry["problems"]:
+                click.echo(f"      {problem}")
+            continue
         models = ", ".join(f"{m['name']} v{m['version']}" for m in entry["models"])
         click.echo(
             f"{environment:5s} {entry['release_id']} [{models}] deployed {entry['deployed_at']} "
             f"by {entry['deployed_by']} (change {entry['change']['id']}, {entry['change']['kind']})"
         )
+        if entry["health"] == "verifying":
+            click.echo(f"      VERIFYING: not yet verified; {entry['change']['deploying_process']} "
+                       "is verifying it, and scoring refuses it until then")  # fmt: skip
+        elif entry["health"] == "stranded":
+            click.echo(f"      STRANDED: not verified; {entry['change']['deploying_process']}, "
+                       "which was deploying it, is gone. Scoring refuses it; run "
+                       "`lockgate change recover`")  # fmt: skip
         approvals = ", ".join(f"{a['role']}: {a['approver']}" for a in entry["approvals"])
         if approvals:
             click.echo(f"      approved by {approvals}")
@@ -306,19 +319,32 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Exit 0 if the audit chain is intact; otherwise name the first broken entry and exit 1."""
+@click.option("--public-key", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Check signatures with this Ed25519 public key (a copy kept away from the "
+                   "installation) instead of the installation's own.")  # fmt: skip
+def audit_verify(public_key: str | None) -> None:
+    """Exit 0 if the audit chain is intact, signed to its end, and the ledger's tables agree with
+    it; otherwise say what is wrong and exit 1."""
     from lockgate.release import open_ledger
+    from lockgate.release.anchor import Verifier
+    from lockgate.release.integrity import disagreements
 
-    report = open_ledger(load_settings()).verify_audit()
-    if report.intact:
-        click.echo(f"audit chain intact: {report.entries} entries")
+    ledger = open_ledger(load_settings())
+    report = ledger.verify_audit(Verifier.from_file(public_key) if public_key else None)
+    problems = [] if report.intact else [
+        f"audit chain BROKEN at entry {report.first_broken_seq}: {report.problem}"
+    ]  # fmt: skip
+    if report.intact and not report.anchored:
+        problems.append("audit chain is not anchored: no signed checkpoint covers it")
+    problems += [f"ledger disagrees with its audit log: {d}" for d in disagreements(ledger)]
+    if not problems:
+        head = f", signed head at entry {report.head_seq}" if report.head_seq else ""
+        click.echo(f"audit chain intact: {report.entries} entries, signed by key "
+                   f"{report.key_id}{head}; the ledger's tables agree with it")  # fmt: skip
         return
-    click.echo(
-        f"audit chain BROKEN at entry {report.first_broken_seq}: {report.problem} "
-        f"({report.entries} entries)",
-        err=True,
-    )
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"({report.entries} entries)", err=True)
     sys.exit(1)
 
 

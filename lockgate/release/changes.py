@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from lockgate.config import ENVIRONMENTS, ReleasePolicy
+from lockgate.release import owner
 from lockgate.release.identity import Access
 from lockgate.release.ledger import IllegalTransition, Ledger
 from lockgate.release.windows import in_window
@@ -363,13 +364,25 @@ class ChangeManager:
 
     # -- deployment ----------------------------------------------------------------------------
     def deploy(self, who: str, change_id: int) -> DeployResult:
-        """Move the pointer, then verify; a release that does not verify is rolled back at once."""
+        """Move the pointer, then verify; a release that does not verify is rolled back at once.
+
+        The change is `deploying`, with this process named as its owner, from the moment the
+        pointer moves until verification has decided; a process that dies in between leaves it
+        so, and `recover` finishes it. Scoring refuses an environment whose change is deploying.
+        """
         change = self.ledger.change(change_id)
         env = change["environment"]
         try:
             previous = self._start(who, change_id)
         except (ChangeRefused, IllegalTransition) as error:
             self._refuse(who, "deploy", f"change-{change_id}", env, error)
+        return self._verify_and_settle(who, change, previous, {})
+
+    def _verify_and_settle(
+        self, who: str, change: dict, previous: dict, note: dict
+    ) -> DeployResult:
+        """Verify a deploying change's release; finish it or roll it back, and say so."""
+        change_id, env = change["change_id"], change["environment"]
         bundle = self.ledger.release(change["release_id"])["bundle"]
         try:
             self.verify(bundle)
@@ -377,7 +390,7 @@ class ChangeManager:
             why = f"verification failed: {type(exc).__name__}: {exc}"
             with self.ledger.transaction() as conn:
                 self.ledger.set_state(conn, change_id, "deploying", "rolled_back", who,
-                                      {"automatic": True, "reason": why})  # fmt: skip
+                                      {"automatic": True, "reason": why} | note)  # fmt: skip
                 if previous:
                     self.ledger.point(conn, env, previous["release_id"], previous["change_id"], who,
                                       "auto_rollback", why)  # fmt: skip
@@ -389,7 +402,8 @@ class ChangeManager:
                                 f"{why}; {env} is back on {restored}")  # fmt: skip
         with self.ledger.transaction() as conn:
             self.ledger.set_state(conn, change_id, "deploying", "deployed", who,
-                                  {"verification": "artifacts, digests and canaries match"})  # fmt: skip
+                                  {"verification": "artifacts, digests and canaries match"}
+                                  | note)  # fmt: skip
             if change["kind"] == "rollback" and previous:
                 reverted = self.ledger.change(previous["change_id"])
                 if reverted["state"] == "deployed":
@@ -399,6 +413,47 @@ class ChangeManager:
         self._mirror(who, env)
         return DeployResult(change_id, env, change["release_id"], "deployed",
                             f"{change['release_id']} deployed to {env} by change {change_id}")  # fmt: skip
+
+    def stranded(self, environment: str | None = None) -> list[dict]:
+        """Changes left `deploying` by a process that is gone (or whose lease ran out)."""
+        return [
+            c for c in self.ledger.changes(environment)
+            if c["state"] == "deploying"
+            and not owner.holds(c["deploy_owner"], c["deploy_lease_until"])
+        ]  # fmt: skip
+
+    def recover(
+        self, who: str, environment: str | None = None, remirror: bool = False
+    ) -> list[DeployResult]:
+        """Finish every stranded deploy: its release is verified again, and the change becomes
+        deployed when it verifies and is rolled back when it does not; the audit log says which,
+        and that it was a recovery. With `remirror`, registry aliases are copied again from the
+        ledger for every environment (a deploy that died after committing, before mirroring,
+        leaves them behind)."""
+        results = []
+        for change in self.stranded(environment):
+            policy = self.policy_for(change["environment"])
+            if policy.required_approver_roles and not self.access.holds(
+                who, policy.operations_role
+            ):
+                self._refuse(who, "recover", f"change-{change['change_id']}", change["environment"],
+                             ChangeRefused(f"{who} does not hold {policy.operations_role!r}; only "
+                                           f"{policy.operations_role} recovers a deploy to "
+                                           f"{change['environment']}"))  # fmt: skip
+            moves = [m for m in self.ledger.deployments(change["environment"])
+                     if m["change_id"] == change["change_id"] and m["action"] in ("deploy", "rollback")]  # fmt: skip
+            last = moves[-1]
+            previous = (
+                {"release_id": last["previous_release_id"],
+                 "change_id": last["previous_change_id"]}
+                if last["previous_release_id"] else {}
+            )  # fmt: skip
+            note = {"recovered": f"{owner.describe(change['deploy_owner'])}, which was deploying "
+                                 "it, is gone; its release was verified again by recovery"}  # fmt: skip
+            results.append(self._verify_and_settle(who, change, previous, note))
+        for env in ([environment] if environment else ENVIRONMENTS) if remirror else ():
+            self._mirror(who, env)
+        return results
 
     def execute(self, who: str, change_id: int, kind: str) -> DeployResult:
         """What the release DAG runs: deploy `change_id`, which must be of `kind`; a release that
@@ -431,13 +486,19 @@ class ChangeManager:
                                     + "; ".join(evidence.blocking))  # fmt: skip
             busy = self.ledger.active_change(env, states=("deploying",))
             if busy:
-                raise ChangeRefused(
-                    f"change {busy} is deploying to {env}; one deployment at a time"
-                )
+                holder = self.ledger.change(busy)
+                if owner.holds(holder["deploy_owner"], holder["deploy_lease_until"]):
+                    raise ChangeRefused(f"change {busy} is deploying to {env} "
+                                        f"({owner.describe(holder['deploy_owner'])}); one "
+                                        "deployment at a time")  # fmt: skip
+                raise ChangeRefused(f"change {busy} was left deploying to {env}: "
+                                    f"{owner.describe(holder['deploy_owner'])} that deployed it "
+                                    "is gone; run `lockgate change recover` first")  # fmt: skip
             current = self.ledger.pointer(env)
             if current and current["release_id"] == change["release_id"]:
                 raise ChangeRefused(f"{change['release_id']} is already deployed in {env}")
-            self.ledger.set_state(conn, change_id, "approved", "deploying", who, {})
+            self.ledger.set_state(conn, change_id, "approved", "deploying", who, {},
+                                  deploy_owner=owner.token(), deploy_lease_until=owner.lease_until())  # fmt: skip
             action = "rollback" if change["kind"] == "rollback" else "deploy"
             return self.ledger.point(conn, env, change["release_id"], change_id, who, action,
                                      change["reason"])  # fmt: skip

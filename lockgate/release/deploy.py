@@ -19,6 +19,8 @@ from lockgate.registry import (
     mirror_aliases,
 )
 from lockgate.registry.mlflow_registry import get_version
+from lockgate.release import owner
+from lockgate.release.anchor import Anchor
 from lockgate.release.bundle import build_bundle, digest
 from lockgate.release.changes import ChangeManager, ChangeRefused
 from lockgate.release.identity import Access, cli_identity, load_access
@@ -42,7 +44,8 @@ def open_ledger(settings: Settings, clock: Callable[[], datetime] | None = None)
         Path(settings.ledger_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    return Ledger(settings.database_url(settings.ledger_url), clock=clock)
+    return Ledger(settings.database_url(settings.ledger_url), clock=clock,
+                  anchor=Anchor(settings.home / "audit"))  # fmt: skip
 
 
 def change_manager(
@@ -170,37 +173,66 @@ def _drift(settings: Settings, environment: str, models: dict[str, str]) -> list
         return [f"cannot read the registry's aliases: {type(exc).__name__}: {exc}"]
 
 
+def _health(manager: ChangeManager, change: dict | None, problems: list[str]) -> str:
+    """broken (the tables disagree with the audit log, or point at nothing real), verifying (a
+    deploy is under way), stranded (its deploy died: `lockgate change recover`), or healthy."""
+    if problems or change is None:
+        return "broken"
+    if change["state"] == "deploying":
+        alive = owner.holds(change["deploy_owner"], change["deploy_lease_until"])
+        return "verifying" if alive else "stranded"
+    return "healthy"
+
+
 def environment_status(settings: Settings) -> dict:
     """What release is in each environment, who put it there, when, by which change, approved by
-    whom; emergency changes whose approvals are overdue are flagged, and open changes listed."""
+    whom, and whether it is to be believed (`health`, `problems`): a pointer that disagrees with
+    the audit log, or a deploy that did not finish, is reported, never shown as deployed.
+    Emergency changes whose approvals are overdue are flagged, and open changes listed."""
     from lockgate.config import ENVIRONMENTS
     from lockgate.release.history import history
+    from lockgate.release.integrity import disagreements, environment_problems
 
     manager = change_manager(settings)
     ledger = manager.ledger
+    found = disagreements(ledger)
     status = {}
     for environment in ENVIRONMENTS:
         pointer = ledger.pointer(environment)
-        if pointer is None:
+        problems = environment_problems(ledger, environment, found)
+        pending = [
+            {"id": c["change_id"], "kind": c["kind"], "state": c["state"],
+             "release_id": c["release_id"]}
+            for c in ledger.changes(environment) if c["state"] in ("open", "approved")
+        ]  # fmt: skip
+        if pointer is None and not problems:
             status[environment] = None
             continue
-        change = ledger.change(pointer["change_id"])
-        deployed = history(manager, environment)["deployed"]
-        status[environment] = {
-            "release_id": pointer["release_id"],
-            "deployed_by": pointer["deployed_by"],
-            "deployed_at": pointer["deployed_at"],
-            "change": {"id": change["change_id"], "kind": change["kind"], "author": change["author"],
-                       "reason": change["reason"], "state": change["state"]},
-            "approvals": deployed["approvals"],
-            "approvals_due": deployed["approvals_due"],
-            "overdue": deployed["overdue"],
-            "models": deployed["models"],
-            "alias_drift": _drift(settings, environment, manager.deployed_models(environment)),
-            "pending_changes": [
-                {"id": c["change_id"], "kind": c["kind"], "state": c["state"],
-                 "release_id": c["release_id"]}
-                for c in ledger.changes(environment) if c["state"] in ("open", "approved")
-            ],
+        try:
+            change = ledger.change(pointer["change_id"]) if pointer else None
+        except KeyError:
+            change = None
+        entry = {
+            "release_id": pointer and pointer["release_id"],
+            "deployed_by": pointer and pointer["deployed_by"],
+            "deployed_at": pointer and pointer["deployed_at"],
+            "change": None, "approvals": [], "approvals_due": [], "overdue": False, "models": [],
+            "alias_drift": [], "pending_changes": pending,
+            "health": _health(manager, change, problems), "problems": problems,
         }  # fmt: skip
+        if change is not None and not problems:
+            deployed = history(manager, environment)["deployed"] or {}
+            entry |= {
+                "change": {"id": change["change_id"], "kind": change["kind"],
+                           "author": change["author"], "reason": change["reason"],
+                           "state": change["state"],
+                           "deploying_process": owner.describe(change["deploy_owner"])
+                           if change["state"] == "deploying" else None},
+                "approvals": deployed.get("approvals", []),
+                "approvals_due": deployed.get("approvals_due", []),
+                "overdue": deployed.get("overdue", False),
+                "models": deployed.get("models", []),
+                "alias_drift": _drift(settings, environment, manager.deployed_models(environment)),
+            }  # fmt: skip
+        status[environment] = entry
     return status

@@ -38,12 +38,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
+from lockgate.release.anchor import Anchor, Verifier
+
 GENESIS_HASH = "0" * 64
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest revision in MIGRATIONS (a unit test holds them equal). Checked before Alembic is
 # loaded, so that code running from the job zip in a YARN container, where Alembic cannot read
 # its scripts, opens an already migrated ledger without needing them.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 # Change states in which a change still holds its environment's attention.
 ACTIVE_STATES = ("open", "approved", "deploying")
 
@@ -70,6 +72,10 @@ changes = Table(
     Column("updated_at", String(40), nullable=False),
     # Emergency changes: when the roles that did not approve before deployment are due.
     Column("approvals_due_at", String(40)),
+    # A deploying change: the process deploying it (host, boot, pid, start time) and until when
+    # it holds the change; a change whose process is gone is recovered (`ChangeManager.recover`).
+    Column("deploy_owner", String(200)),
+    Column("deploy_lease_until", String(40)),
 )
 approvals = Table(
     "approvals",
@@ -132,6 +138,16 @@ audit = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+# One signature per audit entry (release/anchor.py); both tables refuse UPDATE and DELETE.
+checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("ts", String(40), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("signature", String(128), nullable=False),
+)
 
 
 def timestamp(moment: datetime) -> str:
@@ -153,10 +169,16 @@ def entry_hash(entry: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What `verify_audit` found. `anchored`: every entry from the first signed one on carries a
+    valid signature by `key_id`, and the published head is in the chain."""
+
     intact: bool
     entries: int
     first_broken_seq: int | None = None
     problem: str | None = None
+    anchored: bool = False
+    key_id: str | None = None
+    head_seq: int | None = None
 
 
 class IllegalTransition(RuntimeError):
@@ -212,6 +234,70 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+def check_chain(
+    entries: list[dict], signed: list[dict], head: dict | None, verifier: Verifier | None
+) -> ChainReport:
+    """The audit chain's verdict from its entries, their checkpoints, the published head and a
+    public key; pure, so that an exported log is checked offline the same way."""
+    count = len(entries)
+
+    def broken(seq, problem, **more) -> ChainReport:
+        return ChainReport(False, count, seq, problem, **more)
+
+    previous_hash, previous_ts = GENESIS_HASH, ""
+    for position, entry in enumerate(entries, start=1):
+        if entry["seq"] != position:
+            return broken(entry["seq"], f"expected entry {position}, found {entry['seq']} "
+                          "(deleted or reordered)")  # fmt: skip
+        if entry["prev_hash"] != previous_hash:
+            return broken(entry["seq"], "does not link to the entry before it")
+        if entry_hash(entry) != entry["hash"]:
+            return broken(entry["seq"], "content does not match its hash (edited)")
+        if entry["ts"] < previous_ts:
+            return broken(entry["seq"], f"its time {entry['ts']} is before the entry before it "
+                          f"({previous_ts})")  # fmt: skip
+        previous_hash, previous_ts = entry["hash"], entry["ts"]
+    if verifier is None:
+        if signed or head:
+            return broken(None, "the chain is signed but the public key to check it is missing")
+        return ChainReport(True, count)
+    key = verifier.key_id
+    if not signed:
+        if count:
+            return broken(count, "no entry is signed: the chain is not anchored", key_id=key)
+        return ChainReport(True, 0, key_id=key, anchored=True)
+    by_seq = {e["seq"]: e for e in entries}
+    first = min(c["seq"] for c in signed)
+    signatures = {c["seq"]: c for c in signed}
+    for seq in range(first, count + 1):
+        checkpoint = signatures.get(seq)
+        if checkpoint is None:
+            return broken(seq, "is not signed (appended without the signing key)", key_id=key)
+        if checkpoint["hash"] != by_seq[seq]["hash"]:
+            return broken(seq, "its signed hash is not its hash (rewritten and re-hashed)",
+                          key_id=key)  # fmt: skip
+        problem = verifier.problem(checkpoint)
+        if problem:
+            return broken(seq, f"its checkpoint is not valid: {problem}", key_id=key)
+    beyond = sorted(s for s in signatures if s > count)
+    if beyond:
+        return broken(count + 1, f"entries {beyond[0]}..{beyond[-1]} were signed and are gone "
+                      "(the log was truncated)", key_id=key)  # fmt: skip
+    head_seq = None
+    if head is not None:
+        if "unreadable" in head or verifier.problem(head):
+            return broken(None, "the published head is unreadable or not validly signed",
+                          key_id=key)  # fmt: skip
+        head_seq = int(head["seq"])
+        if head_seq > count:
+            return broken(count + 1, f"the published head is entry {head_seq} but the log ends "
+                          f"at {count} (the log was truncated)", key_id=key, head_seq=head_seq)  # fmt: skip
+        if by_seq[head_seq]["hash"] != head["hash"]:
+            return broken(head_seq, "the published head does not match this entry (rewritten)",
+                          key_id=key, head_seq=head_seq)  # fmt: skip
+    return ChainReport(True, count, anchored=True, key_id=key, head_seq=head_seq)
+
+
 class Ledger:
     """One ledger database (SQLite file on the embedded default, PostgreSQL on the cluster).
 
@@ -219,30 +305,44 @@ class Ledger:
     """
 
     def __init__(
-        self, url: str, engine: Engine | None = None, clock: Callable[[], datetime] | None = None
-    ):
+        self, url: str, engine: Engine | None = None, clock: Callable[[], datetime] | None = None,
+        anchor: Anchor | None = None,
+    ):  # fmt: skip
         if engine is None:
             engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
         self.engine = engine
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.anchor = anchor
         self._local = threading.local()
         migrate(self.engine)
 
     def now(self) -> str:
-        return timestamp(self.clock())
+        """The clock's time; inside a transaction never earlier than the newest audit entry
+        (a clock set back, or the demo's simulated clock ahead of real time, cannot make the
+        ledger's time run backwards)."""
+        moment = timestamp(self.clock())
+        floor = getattr(self._local, "floor", None)
+        return max(moment, floor) if floor else moment
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """A write transaction holding the ledger lock until it commits or rolls back."""
+        """A write transaction holding the ledger lock until it commits or rolls back; the newest
+        signed checkpoint is published once it has committed."""
         if getattr(self._local, "conn", None) is not None:
             raise RuntimeError("ledger transactions do not nest")
+        self._local.head = None
         with self.engine.begin() as conn:
             conn.execute(select(lock.c.lock_id).where(lock.c.lock_id == 1).with_for_update())
+            newest = conn.execute(select(audit.c.ts).order_by(audit.c.seq.desc()).limit(1))
+            self._local.floor = newest.scalar() or ""
             self._local.conn = conn
             try:
                 yield conn
             finally:
                 self._local.conn = None
+                self._local.floor = None
+        if self._local.head is not None and self.anchor is not None:
+            self.anchor.publish_head(self._local.head)
 
     def read(self, statement) -> list[dict]:
         """Rows as dicts; inside a transaction on this thread, read through it (what it wrote,
@@ -278,6 +378,10 @@ class Ledger:
         }
         entry["hash"] = entry_hash(entry)
         conn.execute(insert(audit).values(**entry))
+        if self.anchor is not None:
+            checkpoint = self.anchor.sign(entry["seq"], entry["hash"], entry["ts"])
+            conn.execute(insert(checkpoints).values(**checkpoint))
+            self._local.head = checkpoint
         return entry
 
     def record_event(
@@ -290,22 +394,17 @@ class Ledger:
     def audit_entries(self) -> list[dict]:
         return self.read(select(audit).order_by(audit.c.seq))
 
-    def verify_audit(self) -> ChainReport:
-        """Walk the chain: contiguous sequence numbers, each entry linked to and hashed over the last."""
-        entries = self.audit_entries()
-        previous_hash = GENESIS_HASH
-        for position, entry in enumerate(entries, start=1):
-            if entry["seq"] != position:
-                return ChainReport(False, len(entries), entry["seq"],
-                                   f"expected entry {position}, found {entry['seq']} (deleted or reordered)")  # fmt: skip
-            if entry["prev_hash"] != previous_hash:
-                return ChainReport(False, len(entries), entry["seq"],
-                                   "does not link to the entry before it")  # fmt: skip
-            if entry_hash(entry) != entry["hash"]:
-                return ChainReport(False, len(entries), entry["seq"],
-                                   "content does not match its hash (edited)")  # fmt: skip
-            previous_hash = entry["hash"]
-        return ChainReport(True, len(entries))
+    def checkpoints(self) -> list[dict]:
+        return self.read(select(checkpoints).order_by(checkpoints.c.seq))
+
+    def verify_audit(self, verifier: Verifier | None = None) -> ChainReport:
+        """Walk the chain (contiguous sequence numbers, each entry linked to and hashed over the
+        last, time never going back), then, with the installation's public key (or `verifier`),
+        its signatures and the published head: truncation, appended and re-hashed entries show."""
+        if verifier is None and self.anchor is not None:
+            verifier = self.anchor.verifier()
+        head = self.anchor.head() if self.anchor is not None else None
+        return check_chain(self.audit_entries(), self.checkpoints(), head, verifier)
 
     # -- releases ------------------------------------------------------------------------------
     def release(self, release_id: str) -> dict | None:
@@ -320,16 +419,18 @@ class Ledger:
             ).first()
             if exists:
                 return False
+            text_bundle = json.dumps(bundle, sort_keys=True)
             conn.execute(
                 insert(releases).values(
                     release_id=release_id,
-                    bundle=json.dumps(bundle, sort_keys=True),
+                    bundle=text_bundle,
                     created_at=self.now(),
                     created_by=actor,
                 )
             )
             self.append_audit(conn, actor, "release.built", release_id,
-                              {"models": bundle["models"], "code": bundle["code"]})  # fmt: skip
+                              {"models": bundle["models"], "code": bundle["code"],
+                               "bundle_sha256": hashlib.sha256(text_bundle.encode()).hexdigest()})  # fmt: skip
         return True
 
     # -- change requests -----------------------------------------------------------------------
@@ -396,7 +497,8 @@ class Ledger:
         env = conn.execute(
             select(changes.c.environment).where(changes.c.change_id == change_id)
         ).scalar_one()
-        self.append_audit(conn, actor, f"change.{new}", f"change-{change_id}", detail, env)
+        payload = detail | ({"set": values} if values else {})
+        self.append_audit(conn, actor, f"change.{new}", f"change-{change_id}", payload, env)
 
     def approvals(self, change_id: int) -> list[dict]:
         return self.read(
@@ -408,12 +510,13 @@ class Ledger:
         self, conn: Connection, change_id: int, approver: str, role: str, decision: str,
         comment: str, environment: str,
     ) -> None:  # fmt: skip
+        now = self.now()
         conn.execute(
             insert(approvals).values(change_id=change_id, approver=approver, role=role,
-                                     decision=decision, comment=comment, decided_at=self.now())
+                                     decision=decision, comment=comment, decided_at=now)
         )  # fmt: skip
         self.append_audit(conn, approver, f"change.{decision}", f"change-{change_id}",
-                          {"role": role, "comment": comment}, environment)  # fmt: skip
+                          {"role": role, "comment": comment, "at": now}, environment)  # fmt: skip
 
     # -- environments --------------------------------------------------------------------------
     def point(
@@ -445,24 +548,25 @@ class Ledger:
         )  # fmt: skip
         self.append_audit(conn, actor, f"deployment.{action}", f"change-{change_id}",
                           {"release_id": release_id, "previous_release_id": previous.get("release_id"),
-                           "reason": reason}, environment)  # fmt: skip
+                           "reason": reason, "at": now}, environment)  # fmt: skip
         return previous
 
     def clear_pointer(self, conn: Connection, environment: str, change_id: int, actor: str,
                       reason: str) -> None:  # fmt: skip
         """Take the environment back to having no release (a first deployment that failed)."""
         previous = conn.execute(select(pointers).where(pointers.c.environment == environment)).one()
+        now = self.now()
         conn.execute(delete(pointers).where(pointers.c.environment == environment))
         conn.execute(
             insert(deployments).values(
                 environment=environment, release_id="", change_id=change_id, action="auto_rollback",
                 previous_release_id=previous.release_id, previous_change_id=previous.change_id,
-                actor=actor, at=self.now(), reason=reason,
+                actor=actor, at=now, reason=reason,
             )
         )  # fmt: skip
         self.append_audit(conn, actor, "deployment.auto_rollback", f"change-{change_id}",
                           {"release_id": None, "previous_release_id": previous.release_id,
-                           "reason": reason}, environment)  # fmt: skip
+                           "reason": reason, "at": now}, environment)  # fmt: skip
 
     def pointer(self, environment: str) -> dict | None:
         rows = self.read(select(pointers).where(pointers.c.environment == environment))
@@ -490,14 +594,16 @@ class Ledger:
     ) -> None:  # fmt: skip
         status = "passed" if passed else "failed"
         with self.transaction() as conn:
+            now = self.now()
             conn.execute(
                 insert(scoring_runs).values(
                     environment=environment, release_id=release_id, run_date=run_date,
-                    status=status, detail=detail, recorded_by=actor, recorded_at=self.now(),
+                    status=status, detail=detail, recorded_by=actor, recorded_at=now,
                 )
             )  # fmt: skip
             self.append_audit(conn, actor, f"scoring.{status}", release_id,
-                              {"run_date": run_date, "detail": detail}, environment)  # fmt: skip
+                              {"run_date": run_date, "detail": detail, "at": now},
+                              environment)  # fmt: skip
 
     def scoring_runs(self, environment: str, release_id: str) -> list[dict]:
         return self.read(

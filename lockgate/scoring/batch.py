@@ -90,11 +90,16 @@ def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tup
     run: nothing deployed, a change that is not deployed (still verifying, rolled back), a
     change without the approvals its environment requires, or an artifact whose digest moved."""
     from lockgate.release.deploy import unapproved
+    from lockgate.release.integrity import environment_problems
 
     ledger = open_ledger(settings)
     pointer = ledger.pointer(environment)
     if pointer is None:
         raise ReleaseRefused(f"no release is deployed in {environment}; deploy one before scoring")
+    problems = environment_problems(ledger, environment)
+    if problems:
+        raise ReleaseRefused(f"the ledger's record of {environment} is not to be believed; "
+                             "refusing to score: " + "; ".join(problems))  # fmt: skip
     change = ledger.change(pointer["change_id"])
     if change["state"] != "deployed":
         raise ReleaseRefused(

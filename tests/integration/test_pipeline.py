@@ -301,18 +301,22 @@ def test_release_in_test_made_the_scores(demo):
 def test_audit_verify_passes_and_fails_after_a_hand_edit(demo, tmp_path):
     home, env, _ = demo
     ok = _run([str(BIN / "lockgate"), "audit", "verify"], env)
-    assert "intact" in ok.stdout
+    assert "intact" in ok.stdout and "signed by key" in ok.stdout and "agree" in ok.stdout
     db = home / "ledger.db"
     backup = tmp_path / "ledger.db"
     shutil.copy(db, backup)
+    forge = 'UPDATE audit_log SET payload = \'{"release_id": "rel-forged"}\' WHERE seq = 2'
     try:
-        with sqlite3.connect(db) as conn:
-            conn.execute(
-                'UPDATE audit_log SET payload = \'{"release_id": "rel-forged"}\' WHERE seq = 2'
-            )
+        with sqlite3.connect(db) as conn, pytest.raises(sqlite3.IntegrityError, match="append"):
+            conn.execute(forge)
+        with sqlite3.connect(db) as conn:  # as the file's owner: drop the trigger, then edit
+            conn.execute("DROP TRIGGER audit_log_no_update")
+            conn.execute(forge)
+            conn.execute("UPDATE environment_pointers SET deployed_by = 'os:mallory'")
         broken = _run([str(BIN / "lockgate"), "audit", "verify"], env, check=False)
         assert broken.returncode == 1
         assert "BROKEN at entry 2" in broken.stderr
+        assert "ledger disagrees with its audit log: environment_pointers" in broken.stderr
     finally:
         shutil.copy(backup, db)
     assert _run([str(BIN / "lockgate"), "audit", "verify"], env).returncode == 0

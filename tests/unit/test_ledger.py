@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from lockgate.release.ledger import Ledger
+from lockgate.release.ledger import SCHEMA_REVISION, Ledger
 
 
 def _manager(ledger):
@@ -15,6 +15,12 @@ def _manager(ledger):
     from lockgate.release.identity import Access
 
     return ChangeManager(ledger, lambda env: ReleasePolicy(), Access(), lambda bundle: None)
+
+
+def _unprotect(db) -> None:
+    """What the database file's owner can do: drop the append-only triggers."""
+    for verb in ("update", "delete"):
+        db.execute(f"DROP TRIGGER audit_log_no_{verb}")
 
 
 @pytest.fixture
@@ -39,6 +45,7 @@ def test_intact_chain_verifies(ledger):
 def test_edited_entry_is_named(ledger):
     led, path = ledger
     with sqlite3.connect(path) as db:
+        _unprotect(db)
         db.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
     report = led.verify_audit()
     assert not report.intact and report.first_broken_seq == 2 and "edited" in report.problem
@@ -47,6 +54,7 @@ def test_edited_entry_is_named(ledger):
 def test_deleted_entry_is_named(ledger):
     led, path = ledger
     with sqlite3.connect(path) as db:
+        _unprotect(db)
         db.execute("DELETE FROM audit_log WHERE seq = 3")
     report = led.verify_audit()
     assert not report.intact and report.first_broken_seq == 4
@@ -55,6 +63,7 @@ def test_deleted_entry_is_named(ledger):
 def test_reordered_entries_are_detected(ledger):
     led, path = ledger
     with sqlite3.connect(path) as db:
+        _unprotect(db)
         db.execute("UPDATE audit_log SET seq = 100 WHERE seq = 2")
         db.execute("UPDATE audit_log SET seq = 2 WHERE seq = 3")
         db.execute("UPDATE audit_log SET seq = 3 WHERE seq = 100")
@@ -139,7 +148,9 @@ def test_a_ledger_from_before_migrations_is_upgraded_with_its_history(tmp_path):
         """)
     ledger = Ledger(f"sqlite:///{path}")
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (SCHEMA_REVISION,)
+        ]
     assert [(d["release_id"], d["actor"]) for d in ledger.deployments("test")] == [
         ("rel-old", "bob")
     ]
