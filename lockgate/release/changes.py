@@ -238,6 +238,8 @@ class ChangeManager:
                 release_id = self._rollback_target(environment, current, release_id)
             elif release_id is None or self.ledger.release(release_id) is None:
                 raise ChangeRefused(f"no release {release_id!r} in the ledger")
+            else:
+                self._refuse_known_bad(release_id)
             if current and current["release_id"] == release_id:
                 raise ChangeRefused(f"{release_id} is already deployed in {environment}")
             active = self.ledger.active_change(environment, release_id)
@@ -250,6 +252,20 @@ class ChangeManager:
                 self.ledger.set_state(conn, change_id, "open", "approved", who,
                                       {"rule": f"{environment} requires no approvals"})  # fmt: skip
         return change_id
+
+    def _refuse_known_bad(self, release_id: str) -> None:
+        """A release that failed verification anywhere is not carried again: its bytes are what
+        failed, so only a release with a new artifact (a new release id) may go."""
+        moves = self.ledger.release_history(release_id)
+        failures = [(i, r) for i, r in enumerate(moves) if r["failed"]]
+        if failures:
+            at, last = failures[-1]
+            change = next(m["change_id"] for m in reversed(moves[:at])
+                          if m["environment"] == last["environment"])  # fmt: skip
+            raise ChangeRefused(
+                f"{release_id} failed verification in {last['environment']} at {last['at']} "
+                f"(change {change}): {last['reason']}; build a release with a new artifact instead"
+            )
 
     def _rollback_target(self, environment: str, current: dict | None, named: str | None) -> str:
         if current is None:

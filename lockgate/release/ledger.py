@@ -587,6 +587,26 @@ class Ledger:
             statement = statement.where(deployments.c.at <= until)
         return self.read(statement)
 
+    def releases_carrying(self, model: str, version: str) -> list[str]:
+        """Ids of the releases whose bundle holds `model` at `version`, oldest first."""
+        rows = self.read(select(releases).order_by(releases.c.created_at))
+        return [r["release_id"] for r in rows
+                if any(m["name"] == model and str(m["version"]) == str(version)
+                       for m in json.loads(r["bundle"])["models"])]  # fmt: skip
+
+    def release_history(self, release_id: str) -> list[dict]:
+        """Every pointer move, in any environment, that put `release_id` in or took it out after
+        it failed verification (`failed` marks those), oldest first."""
+        rows = self.read(
+            select(deployments)
+            .where((deployments.c.release_id == release_id)
+                   | ((deployments.c.previous_release_id == release_id)
+                      & (deployments.c.action == "auto_rollback")))
+            .order_by(deployments.c.deployment_id)
+        )  # fmt: skip
+        return [r | {"failed": r["action"] == "auto_rollback" and r["release_id"] != release_id}
+                for r in rows]  # fmt: skip
+
     # -- evidence ------------------------------------------------------------------------------
     def record_scoring_run(
         self, environment: str, release_id: str, run_date: str, passed: bool, detail: str,

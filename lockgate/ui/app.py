@@ -127,7 +127,7 @@ def create_app() -> FastAPI:
     @app.get("/models/{name}/{version}", response_class=HTMLResponse)
     def model(request: Request, who: Signed, name: str, version: str):
         return _page(request, who, "model.html",
-                     page=data.model_version(settings(), name, version))  # fmt: skip
+                     page=data.model_version(settings(), _manager(), name, version))  # fmt: skip
 
     @app.get("/audit", response_class=HTMLResponse)
     def audit(request: Request, who: Signed, environment: str = "", person: str = "",

@@ -73,6 +73,7 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
         soak_runs = [run | {"dag_run": dag_run_of(run["recorded_by"])}
                      for run in ledger.scoring_runs(policy.soak_environment, record["release_id"])]  # fmt: skip
     subject = f"change-{change_id}"
+    history = ledger.release_history(record["release_id"]) if record["release_id"] else []
     return {
         "change": record,
         "evidence": asdict(evidence) | {"soak": asdict(evidence.soak) if evidence.soak else None},
@@ -85,6 +86,8 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
             d for d in ledger.deployments(record["environment"]) if d["change_id"] == change_id
         ],  # fmt: skip
         "audit": [e for e in ledger.audit_entries() if e["subject"] == subject],
+        "release_history": history,
+        "release_failed": any(m["failed"] for m in history),
         "may_decide": may_decide,
         "may_reject": record["state"] == "open",
         "why_not": _why_not(record, who, decided, evidence.roles_due, may_decide),
@@ -134,8 +137,9 @@ def models(settings: Settings, manager: ChangeManager) -> list[dict]:
     return rows
 
 
-def model_version(settings: Settings, name: str, version: str) -> dict:
-    """One version's metadata (metrics per class, gate, champion, lineage) and its pictures."""
+def model_version(settings: Settings, manager: ChangeManager, name: str, version: str) -> dict:
+    """One version's metadata (metrics per class, gate, champion, lineage) and its pictures, and
+    every release that carries it with where it went and whether it failed verification."""
     from lockgate.registry import get_version
     from lockgate.ui import charts
 
@@ -151,8 +155,14 @@ def model_version(settings: Settings, name: str, version: str) -> dict:
         pictures["confidence"] = charts.confidence_histogram(meta["confidence"])
     training = meta.get("training", {})
     run_id = training.get("airflow_run_id")
+    releases = []
+    for release_id in manager.ledger.releases_carrying(name, version):
+        moves = manager.ledger.release_history(release_id)
+        releases.append({"release_id": release_id, "moves": moves,
+                         "failed": any(m["failed"] for m in moves)})  # fmt: skip
     return {
         "record": record,
+        "releases": releases,
         "meta": meta,
         "gate": meta.get("gate", {}),
         "pictures": pictures,

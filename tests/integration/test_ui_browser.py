@@ -152,6 +152,12 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
         rows = page.inner_text("#changes")
         assert "emergency" in rows and "rolled_back" in rows and "rollback" in rows
         _shot(page, "changes")
+        # The emergency change's release failed verification: its page and its model's say so.
+        page.click("#changes tr:has-text('emergency') a[href*='/changes/']")
+        assert "failed verification" in page.inner_text("#release-failed")
+        assert "FAILED verification" in page.inner_text("#release-history")
+        page.click("#release-models a[href*='/models/urgency/']")
+        assert "failed verification" in page.inner_text("#model-release-failed")
 
         page.goto(f"{server}/lockgate/models")
         models = page.inner_text("#models")
@@ -212,14 +218,26 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
 
 @pytest.fixture(scope="module")
 def prod_change(home) -> int:
-    """A normal change to prod of the demo's second release (the one its story rolled back),
-    opened in the ledger by ana, who signs in to Airflow as ana."""
+    """A normal change to prod, opened in the ledger by ana, who signs in to Airflow as ana, of a
+    new release: the demo's second release failed verification and may not be carried again
+    (the change page says so), and its first is in prod already."""
     script = (
         "from lockgate.config import settings\n"
+        "from lockgate.release.bundle import digest\n"
         "from lockgate.release.deploy import change_manager\n"
+        "from lockgate.release.changes import ChangeRefused\n"
         "m = change_manager(settings())\n"
-        "rolled_back = [c['release_id'] for c in m.ledger.changes('prod') if c['kind'] == 'emergency']\n"
-        "print(m.open('airflow:ana', 'normal', 'prod', 'UI test: promote v2', rolled_back[0]))\n"
+        "bad = [c['release_id'] for c in m.ledger.changes('prod') if c['kind'] == 'emergency'][0]\n"
+        "try:\n"
+        "    m.open('airflow:ana', 'normal', 'prod', 'UI test: promote v2 again', bad)\n"
+        "    raise SystemExit('a release that failed verification was carried again')\n"
+        "except ChangeRefused as refused:\n"
+        "    assert 'failed verification in prod' in str(refused), refused\n"
+        "good = m.ledger.pointer('prod')['release_id']\n"
+        "bundle = m.ledger.release(good)['bundle'] | {'note': 'UI test'}\n"
+        "release = f'rel-{digest(bundle)[:16]}'\n"
+        "m.ledger.record_release(release, bundle, 'airflow:ana')\n"
+        "print(m.open('airflow:ana', 'normal', 'prod', 'UI test: promote', release))\n"
     )
     return int(run([sys.executable, "-c", script], home).stdout.strip())
 

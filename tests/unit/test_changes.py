@@ -441,3 +441,17 @@ def test_execute_runs_only_the_kind_it_was_told_and_fails_loudly_after_a_rollbac
     with pytest.raises(ChangeRefused, match="verification failed"):
         manager.execute(OPS2, change, "normal")
     assert manager.ledger.pointer("prod")["change_id"] == first
+
+
+def test_a_release_that_failed_verification_cannot_be_carried_again(manager, clock):
+    failed = to_test(manager, "rel-bad", runs=0)
+    assert failed.status == "rolled_back"
+    for kind, env in (("normal", "test"), ("normal", "prod"), ("emergency", "prod")):
+        with pytest.raises(ChangeRefused, match=r"rel-bad failed verification in test at .* "
+                           r"\(change 1\): verification failed: RuntimeError: canary doc-1"):  # fmt: skip
+            manager.open(AUTHOR, kind, env, "try again", "rel-bad")
+        assert last_refusal(manager)["action"] == f"refused.open.{kind}"
+    history = manager.ledger.release_history("rel-bad")
+    assert [(m["action"], m["failed"]) for m in history] == [("deploy", False),
+                                                             ("auto_rollback", True)]  # fmt: skip
+    assert manager.open(AUTHOR, "normal", "test", "a new artifact", "rel-a")  # others still go

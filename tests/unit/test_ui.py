@@ -164,3 +164,18 @@ def test_an_anonymous_request_to_monitoring_is_refused_like_the_other_pages():
         assert browser.status_code == 303  # to Airflow's sign-in page, like every other page
         assert "/api/v2/auth/login?next=" in browser.headers["location"]
         assert http.get(f"/{page}").status_code == 401
+
+
+def test_the_change_page_says_its_release_failed_verification_before(client):
+    from lockgate.release.deploy import change_manager
+
+    ui, settings = client
+    manager = change_manager(settings)
+    manager.verify = lambda bundle: (_ for _ in ()).throw(RuntimeError("canary moved"))
+    manager.ledger.record_release("rel-bad", {"models": [], "code": {"commit": "x"}}, "os:ci")
+    failed = manager.open("os:ci", "normal", "test", "first", "rel-bad")
+    assert manager.deploy("os:ci", failed).status == "rolled_back"
+    page = ui.get(f"/changes/{failed}")
+    assert page.status_code == 200
+    assert 'id="release-failed"' in page.text and "FAILED verification, undone" in page.text
+    assert "canary moved" in page.text
