@@ -208,13 +208,9 @@ class Settings(BaseModel):
 
 
 def repo_root() -> Path:
-    """The checkout lockgate runs from (holds infra/, dags/, jobs/, expectations/).
-
-    Inside a YARN container this is the job zip itself (`.../lockgate-<version>.zip`).
-    """
-    configured = os.environ.get("LOCKGATE_REPO")
-    if configured:
-        return Path(configured).resolve()
+    """The installation lockgate runs from (holds infra/, dags/, jobs/, expectations/): where its
+    own code is, never a path a caller names, because release policy and roles are read from
+    it. Inside a YARN container this is the job zip itself (`.../lockgate-<version>.zip`)."""
     return Path(__file__).resolve().parent.parent
 
 
@@ -246,12 +242,23 @@ def _read_toml(root: Path, *parts: str) -> dict[str, Any]:
         entry = zipfile.Path(root, "/".join(parts))
         if not entry.is_file():
             raise ConfigError(f"missing configuration file {'/'.join(parts)} in {root}")
-        return tomllib.loads(entry.read_text())
+        try:
+            return tomllib.loads(entry.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{root}/{'/'.join(parts)} is not valid TOML: {exc}") from exc
     path = root.joinpath(*parts)
     if not path.is_file():
         raise ConfigError(f"missing configuration file {path}")
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    return read_toml_file(path)
+
+
+def read_toml_file(path: Path) -> dict[str, Any]:
+    """A TOML file; a malformed one is a ConfigError that names it."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
 
 
 def load_settings(

@@ -99,7 +99,9 @@ def airflow(args: tuple[str, ...]) -> None:
     """Run the `airflow` CLI against this checkout's DAGs and metadata DB (e.g. `lockgate airflow standalone`)."""
     binary, env = _airflow_command()
     if args[:2] == ("dags", "trigger"):
-        raise SystemExit(_trigger(binary, env, list(args)))
+        from lockgate.release.identity import trigger_environment
+
+        raise SystemExit(_trigger(binary, trigger_environment(env), list(args)))
     os.execve(binary, [binary, *args], env)
 
 

@@ -15,7 +15,6 @@ _EXPORTS = {
     "DeploymentOutcome": "deploy",
     "VerificationFailed": "deploy",
     "change_manager": "deploy",
-    "current_actor": "deploy",
     "environment_status": "deploy",
     "open_ledger": "deploy",
     "release_to_environment": "deploy",

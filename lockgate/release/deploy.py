@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,18 +22,12 @@ from lockgate.release import owner
 from lockgate.release.anchor import Anchor
 from lockgate.release.bundle import build_bundle, digest
 from lockgate.release.changes import ChangeManager, ChangeRefused
-from lockgate.release.identity import Access, cli_identity, load_access
+from lockgate.release.identity import Access, cli_identity, installation_digest, load_access
 from lockgate.release.ledger import Ledger
 
 
 class VerificationFailed(RuntimeError):
     """A release did not reproduce its recorded canary outputs or its artifacts did not match."""
-
-
-def current_actor() -> str:
-    """Who runs an automated pipeline step: LOCKGATE_USER (set by Airflow tasks), else the OS
-    account. Approvals and deployments by people never use this: see `identity.cli_identity`."""
-    return os.environ.get("LOCKGATE_USER") or cli_identity()
 
 
 def open_ledger(settings: Settings, clock: Callable[[], datetime] | None = None) -> Ledger:
@@ -53,11 +46,17 @@ def change_manager(
     clock: Callable[[], datetime] | None = None,
     verify: Callable[[dict], None] | None = None,
 ) -> ChangeManager:
-    """The change manager over this installation's ledger, policies, access and verification."""
+    """The change manager over this installation's ledger, policies, access and verification.
+    Roles and policy that differ from the last ones the audit log recorded are recorded first
+    (`installation.configured`, with each file's sha256), by whoever runs this."""
+    ledger = open_ledger(settings, clock)
+    access = load_access(settings)
+    ledger.record_if_changed(cli_identity(), "installation.configured", "roles-and-policy",
+                             installation_digest(settings))  # fmt: skip
     return ChangeManager(
-        open_ledger(settings, clock),
+        ledger,
         lambda env: load_settings(settings.profile, env, settings.home).policy.release,
-        load_access(settings),
+        access,
         verify or (lambda bundle: verify_release(settings, bundle)),
         lambda env, models: mirror_aliases(settings, env, models),
     )

@@ -3,30 +3,49 @@
 Identities are strings `<source>:<name>`. The CLI acts as the operating-system account that
 runs it, read from the process's real uid: environment variables ($USER, $LOGNAME,
 $LOCKGATE_USER) cannot change it. Airflow tasks act as the Airflow user who triggered the run.
-Roles come from infra/access/<profile>.toml, or $LOCKGATE_HOME/access.toml when the site keeps
-its own (a directory only the service account can write).
+Roles come from infra/access/<profile>.toml of the installation, or $LOCKGATE_HOME/access.toml
+when the site keeps its own: a file the service account owns and nobody else can write, or it is
+refused. Every change of roles or policy is an audited event with the files' digests.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
-import tomllib
+import stat
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lockgate.config import Settings
+from lockgate.config import ConfigError, Settings, read_toml_file
 
 
 def cli_identity() -> str:
     """The account running this process, as the kernel knows it."""
-    return f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+    return f"os:{os_account()}"
+
+
+def os_account() -> str:
+    return pwd.getpwuid(os.getuid()).pw_name
 
 
 def airflow_identity(context: dict) -> str:
-    """The Airflow user who triggered the DAG run; scheduled runs act as the scheduler."""
+    """Who triggered the DAG run: the Airflow user who signed in to the UI or API, or `os:<name>`
+    for a run triggered with `lockgate airflow dags trigger` (the OS account that ran it: see
+    `trigger_environment`); scheduled runs act as the scheduler."""
     user = getattr(context.get("dag_run"), "triggering_user_name", None)
-    return f"airflow:{user}" if user else "airflow:scheduler"
+    if not user:
+        return "airflow:scheduler"
+    return user if user.startswith("os:") else f"airflow:{user}"
+
+
+def trigger_environment(env: dict[str, str]) -> dict[str, str]:
+    """`env` for Airflow's `dags trigger`, which records the triggering user from `getpass`
+    (LOGNAME, USER, LNAME, USERNAME, whatever the caller set): all four name the process's real
+    uid, as `os:<name>`, so that the run acts as the OS account that triggered it."""
+    who = cli_identity()
+    return env | {name: who for name in ("LOGNAME", "USER", "LNAME", "USERNAME")}
 
 
 @dataclass(frozen=True)
@@ -45,16 +64,44 @@ class Access:
 
 def _access_file(settings: Settings) -> Path:
     site = Path(settings.home) / "access.toml"
-    return (
-        site
-        if site.exists()
-        else settings.repo_root / "infra" / "access" / f"{settings.profile}.toml"
-    )
+    if not os.path.lexists(site):
+        return settings.repo_root / "infra" / "access" / f"{settings.profile}.toml"
+    problem = _untrusted(site)
+    if problem:
+        raise ConfigError(f"refusing the site's access file: {problem}; roles are granted only "
+                          "by a file this service account owns and no one else can write")  # fmt: skip
+    return site
+
+
+def _untrusted(path: Path) -> str | None:
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path} is a symbolic link"
+    if info.st_uid != os.getuid():
+        return f"{path} belongs to uid {info.st_uid}, not to this service account ({os.getuid()})"
+    if info.st_mode & 0o022:
+        return f"{path} has mode {stat.S_IMODE(info.st_mode):04o}: others can write it"
+    return None
 
 
 def _read_access(settings: Settings) -> dict:
+    if zipfile.is_zipfile(settings.repo_root):  # a YARN container reads no roles
+        return {}
     path = _access_file(settings)
-    return tomllib.loads(path.read_text()) if path.exists() else {}
+    return read_toml_file(path) if path.exists() else {}
+
+
+def installation_digest(settings: Settings) -> dict:
+    """The sha256 of the access file and of each release-policy file in use: a change of roles
+    or policy shows as a change of this, and is audited (`ChangeManager.record_installation`)."""
+    infra = settings.repo_root / "infra" / "envs"
+    files = {"access": _access_file(settings), **{
+        f"policy:{p.stem}": p for p in sorted(infra.glob("*.toml"))}}  # fmt: skip
+    return {
+        name: {"path": str(path),
+               "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None}
+        for name, path in files.items()
+    }  # fmt: skip
 
 
 def load_access(settings: Settings) -> Access:

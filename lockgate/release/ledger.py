@@ -391,6 +391,20 @@ class Ledger:
         with self.transaction() as conn:
             return self.append_audit(conn, actor, action, subject, payload, environment)
 
+    def record_if_changed(self, actor: str, action: str, subject: str, payload: dict) -> bool:
+        """Append `action` unless its latest entry already carries `payload`; True if appended."""
+        with self.transaction() as conn:
+            last = conn.execute(
+                select(audit.c.payload).where(audit.c.action == action)
+                .order_by(audit.c.seq.desc()).limit(1)
+            ).scalar()  # fmt: skip
+            if last is not None and json.loads(last) == json.loads(
+                json.dumps(payload, default=str)
+            ):
+                return False
+            self.append_audit(conn, actor, action, subject, payload)
+            return True
+
     def audit_entries(self) -> list[dict]:
         return self.read(select(audit).order_by(audit.c.seq))
 

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+from sqlalchemy import create_engine, text
 from support import run
 
 from lockgate.config import load_settings
 from lockgate.release import change_manager
+from lockgate.release.identity import airflow_identity
 
 BIN = Path(sys.executable).parent
 DAG = "lockgate_release"
@@ -60,7 +64,13 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
     # A second run for a logical date is refused in one line that says how to rerun the date.
     trigger = [str(BIN / "lockgate"), "airflow", "dags", "trigger", DAG, "-l",
                "2026-11-23T00:00:00+00:00", "-c", json.dumps({"change_id": 999, "kind": "normal"})]  # fmt: skip
-    assert run(trigger, env).returncode == 0
+    # The run acts as the OS account that triggered it, whatever LOGNAME or USER say.
+    assert run(trigger, env | {"LOGNAME": "mia", "USER": "mia", "LNAME": "mia"}).returncode == 0
+    with create_engine(load_settings("local", "test", home).airflow_db_url).connect() as db:
+        [who] = db.execute(text("SELECT triggering_user_name FROM dag_run WHERE dag_id = :d "
+                                "AND run_id LIKE '%2026-11-23%'"), {"d": DAG}).scalars()  # fmt: skip
+    assert who == f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+    assert airflow_identity({"dag_run": SimpleNamespace(triggering_user_name=who)}) == who
     again = run(trigger, env, check=False)
     assert again.returncode == 1 and again.stdout == ""
     assert again.stderr.strip().splitlines() == [

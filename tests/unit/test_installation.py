@@ -1,0 +1,67 @@
+"""Roles and policy come from the installation, and every change of them is audited: what a
+caller sets in the environment, or writes into a home it can reach, does not grant a role."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lockgate.config import ConfigError, load_settings, repo_root
+from lockgate.release.deploy import change_manager
+from lockgate.release.identity import load_access
+
+
+def _configured(manager) -> list[dict]:
+    return [e for e in manager.ledger.audit_entries() if e["action"] == "installation.configured"]
+
+
+def test_policy_comes_from_the_installation_whatever_lockgate_repo_says(tmp_path):
+    copied = tmp_path / "copy"
+    (copied / "infra" / "envs").mkdir(parents=True)
+    (copied / "infra" / "envs" / "prod.toml").write_text(
+        "[release]\nrequired_approver_roles = []\n"
+    )
+    code = ("from lockgate.config import load_settings, repo_root; "
+            "print(repo_root(), load_settings('local', 'prod').policy.release.required_approver_roles)")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=os.environ | {"LOCKGATE_REPO": str(copied),
+                                           "LOCKGATE_HOME": str(tmp_path / "home")}).stdout  # fmt: skip
+    assert out.split()[0] == str(repo_root()) and "operations" in out
+
+
+def test_a_change_of_roles_is_an_audited_event_with_its_digest(tmp_path):
+    settings = load_settings("local", "prod", tmp_path)
+    first = _configured(change_manager(settings))
+    assert len(first) == 1 and "infra/access/local.toml" in first[0]["payload"]
+    assert len(_configured(change_manager(settings))) == 1  # nothing changed: nothing recorded
+    site = tmp_path / "access.toml"
+    site.write_text('[roles]\noperations = ["os:mallory"]\n')
+    site.chmod(0o644)
+    manager = change_manager(settings)
+    after = _configured(manager)
+    assert len(after) == 2 and str(site) in after[-1]["payload"]
+    assert manager.access.holds("os:mallory", "operations")  # granted, and on the record
+    assert manager.ledger.verify_audit().intact
+
+
+@pytest.mark.parametrize("hazard", ["group-writable", "world-writable", "symlink"])
+def test_an_access_file_others_could_have_written_is_refused(tmp_path, hazard):
+    site = tmp_path / "access.toml"
+    if hazard == "symlink":
+        real = tmp_path / "elsewhere.toml"
+        real.write_text('[roles]\noperations = ["os:mallory"]\n')
+        site.symlink_to(real)
+    else:
+        site.write_text('[roles]\noperations = ["os:mallory"]\n')
+        site.chmod(0o664 if hazard == "group-writable" else 0o646)
+    with pytest.raises(ConfigError, match="refusing the site's access file"):
+        load_access(load_settings("local", "prod", tmp_path))
+
+
+def test_a_malformed_access_file_is_named(tmp_path):
+    site = tmp_path / "access.toml"
+    site.write_text("[roles\noperations = \n")
+    site.chmod(0o600)
+    with pytest.raises(ConfigError, match=f"{site} is not valid TOML"):
+        load_access(load_settings("local", "prod", tmp_path))
