@@ -18,8 +18,10 @@ Every refusal is raised with its reason and written to the audit log.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from lockgate.config import ENVIRONMENTS, ReleasePolicy
@@ -72,8 +74,8 @@ class Soak:
             found.append(f"soak: in {self.environment} for {self.days_soaked:.2f} days without a "
                          f"break; policy needs {self.days_required:g}")  # fmt: skip
         if self.runs_passed < self.runs_required:
-            found.append(f"soak: {self.runs_passed} scoring run(s) passed in {self.environment}; "
-                         f"policy needs {self.runs_required}")  # fmt: skip
+            found.append(f"soak: scoring passed on {self.runs_passed} day(s) in "
+                         f"{self.environment}; policy needs {self.runs_required}")  # fmt: skip
         found += [f"soak: scoring run failed in {self.environment}: {r}" for r in self.runs_failed]
         return found
 
@@ -91,6 +93,20 @@ class Evidence:
     soak: Soak | None
     window_open: bool
     blocking: list[str] = field(default_factory=list)
+    # When the change started deploying, the evidence is what was recorded then (its time),
+    # not what is true now: a deployed change stays as its deployer saw it.
+    frozen_at: str | None = None
+
+    def snapshot(self) -> dict:
+        """The figures a decision was taken on, as recorded in the audit log with its digest."""
+        figures = {
+            "approved_roles": sorted(a["role"] for a in self.approvals
+                                     if a["decision"] == "approve"),
+            "roles_now": self.roles_now, "window_open": self.window_open,
+            "blocking": self.blocking, "soak": asdict(self.soak) if self.soak else None,
+        }  # fmt: skip
+        digest = hashlib.sha256(json.dumps(figures, sort_keys=True).encode()).hexdigest()
+        return {"evidence": figures, "evidence_sha256": digest}
 
 
 @dataclass(frozen=True)
@@ -185,14 +201,53 @@ class ChangeManager:
             days_required=policy.soak_days,
             days_soaked=longest.total_seconds() / 86400,
             runs_required=policy.min_scoring_runs,
-            runs_passed=sum(r["status"] == "passed" for r in runs),
+            # Days, not runs: scoring a day again is not more evidence.
+            runs_passed=len({r["run_date"] for r in runs if r["status"] == "passed"}),
             runs_failed=[
                 f"{r['run_date']}: {r['detail']}" for r in runs if r["status"] == "failed"
             ],
         )
 
     def evidence(self, change_id: int) -> Evidence:
+        """What `change_id` has and lacks now; once it started deploying, the soak and window
+        figures are the ones recorded when it did (`frozen_at`), and nothing blocks it."""
         change = self.ledger.change(change_id)
+        if change["state"] in ("deploying", "deployed") or (
+            change["state"] == "rolled_back" and self._recorded(change_id, "change.deploying")
+        ):
+            return self._frozen(change)
+        return self._evidence_now(change)
+
+    def _recorded(self, change_id: int, action: str) -> dict | None:
+        """The payload and time of the last `action` entry about `change_id` that carries
+        evidence, or None."""
+        entries = [e for e in self.ledger.entries_about(f"change-{change_id}")
+                   if e["action"] == action and "evidence" in e["payload"]]  # fmt: skip
+        if not entries:
+            return None
+        return json.loads(entries[-1]["payload"]) | {"at": entries[-1]["ts"]}
+
+    def decisions_seen(self, change_id: int) -> dict[str, dict]:
+        """approver -> the evidence they decided on, as recorded with their decision."""
+        seen = {}
+        for entry in self.ledger.entries_about(f"change-{change_id}"):
+            payload = json.loads(entry["payload"])
+            if entry["action"] in ("change.approve", "change.reject") and "evidence" in payload:
+                seen[entry["actor"]] = payload | {"at": entry["ts"]}
+        return seen
+
+    def _frozen(self, change: dict) -> Evidence:
+        now = self._evidence_now(change)
+        recorded = self._recorded(change["change_id"], "change.deploying")
+        if recorded is None:  # deployed before evidence was recorded: what is known now
+            return now
+        figures = recorded["evidence"]
+        soak = Soak(**figures["soak"]) if figures["soak"] else None
+        return replace(now, soak=soak, window_open=figures["window_open"], blocking=[],
+                       frozen_at=recorded["at"])  # fmt: skip
+
+    def _evidence_now(self, change: dict) -> Evidence:
+        change_id = change["change_id"]
         policy = self.policy_for(change["environment"])
         now = self.ledger.clock()
         decided = self.ledger.approvals(change_id)
@@ -299,8 +354,9 @@ class ChangeManager:
             with self.ledger.transaction() as conn:
                 change = self.ledger.change(change_id)
                 self._check_decision(who, change, role, decision, comment)
+                seen = self._evidence_now(change).snapshot() if change["state"] == "open" else {}
                 self.ledger.insert_approval(conn, change_id, who, role, decision, comment,
-                                            change["environment"])  # fmt: skip
+                                            change["environment"], seen)  # fmt: skip
                 if decision == "reject":
                     self.ledger.set_state(conn, change_id, "open", "rejected", who,
                                           {"role": role, "comment": comment})  # fmt: skip
@@ -496,7 +552,7 @@ class ChangeManager:
             ):
                 raise ChangeRefused(f"{who} does not hold {policy.operations_role!r}; only "
                                     f"{policy.operations_role} deploys to {env}")  # fmt: skip
-            evidence = self.evidence(change_id)
+            evidence = self._evidence_now(change)
             if evidence.blocking:
                 raise ChangeRefused(f"change {change_id} cannot deploy to {env}: "
                                     + "; ".join(evidence.blocking))  # fmt: skip
@@ -513,7 +569,8 @@ class ChangeManager:
             current = self.ledger.pointer(env)
             if current and current["release_id"] == change["release_id"]:
                 raise ChangeRefused(f"{change['release_id']} is already deployed in {env}")
-            self.ledger.set_state(conn, change_id, "approved", "deploying", who, {},
+            self.ledger.set_state(conn, change_id, "approved", "deploying", who,
+                                  evidence.snapshot(),
                                   deploy_owner=owner.token(), deploy_lease_until=owner.lease_until())  # fmt: skip
             action = "rollback" if change["kind"] == "rollback" else "deploy"
             return self.ledger.point(conn, env, change["release_id"], change_id, who, action,

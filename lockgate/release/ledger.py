@@ -405,6 +405,9 @@ class Ledger:
             self.append_audit(conn, actor, action, subject, payload)
             return True
 
+    def entries_about(self, subject: str) -> list[dict]:
+        return self.read(select(audit).where(audit.c.subject == subject).order_by(audit.c.seq))
+
     def audit_entries(self) -> list[dict]:
         return self.read(select(audit).order_by(audit.c.seq))
 
@@ -522,15 +525,18 @@ class Ledger:
 
     def insert_approval(
         self, conn: Connection, change_id: int, approver: str, role: str, decision: str,
-        comment: str, environment: str,
+        comment: str, environment: str, seen: dict | None = None,
     ) -> None:  # fmt: skip
+        """An approval or rejection; `seen` is the evidence the approver decided on (recorded
+        with its digest in the audit entry)."""
         now = self.now()
         conn.execute(
             insert(approvals).values(change_id=change_id, approver=approver, role=role,
                                      decision=decision, comment=comment, decided_at=now)
         )  # fmt: skip
         self.append_audit(conn, approver, f"change.{decision}", f"change-{change_id}",
-                          {"role": role, "comment": comment, "at": now}, environment)  # fmt: skip
+                          {"role": role, "comment": comment, "at": now} | (seen or {}),
+                          environment)  # fmt: skip
 
     # -- environments --------------------------------------------------------------------------
     def point(

@@ -87,6 +87,7 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
         ],  # fmt: skip
         "audit": [e for e in ledger.audit_entries() if e["subject"] == subject],
         "release_history": history,
+        "seen": manager.decisions_seen(change_id),
         "release_failed": any(m["failed"] for m in history),
         "may_decide": may_decide,
         "may_reject": record["state"] == "open",

@@ -201,7 +201,7 @@ def test_soak_needs_passed_scoring_runs_and_no_failed_one(manager, clock):
     approve_all(manager, change)
     with pytest.raises(ChangeRefused) as refused:
         manager.deploy(OPS2, change)
-    assert "1 scoring run(s) passed in test; policy needs 2" in str(refused.value)
+    assert "scoring passed on 1 day(s) in test; policy needs 2" in str(refused.value)
     assert "scoring run failed in test: 2026-11-11: validated" in str(refused.value)
 
 
@@ -455,3 +455,46 @@ def test_a_release_that_failed_verification_cannot_be_carried_again(manager, clo
     assert [(m["action"], m["failed"]) for m in history] == [("deploy", False),
                                                              ("auto_rollback", True)]  # fmt: skip
     assert manager.open(AUTHOR, "normal", "test", "a new artifact", "rel-a")  # others still go
+
+
+def test_soak_counts_days_not_runs(manager, clock):
+    to_test(manager, "rel-a", runs=0)
+    for _ in range(3):  # the same day scored three times
+        manager.ledger.record_scoring_run("test", "rel-a", "2026-11-10", True, "validated",
+                                          "airflow:pipeline")  # fmt: skip
+    clock.now = MONDAY
+    change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-a")
+    soak = manager.evidence(change).soak
+    assert soak.runs_passed == 1
+    assert (
+        "soak: scoring passed on 1 day(s) in test; policy needs 2"
+        in manager.evidence(change).blocking
+    )
+
+
+def test_evidence_is_frozen_when_decided_and_when_deployed(manager, clock):
+    import json
+
+    change, result = to_prod(manager, clock)
+    assert result.status == "deployed"
+    seen = manager.decisions_seen(change)
+    assert set(seen) == {OWNER, RISK, OPS}
+    assert (
+        seen[RISK]["evidence"]["soak"]["runs_passed"] == 2
+        and len(seen[RISK]["evidence_sha256"]) == 64
+    )
+    at_deploy = manager.evidence(change)
+    assert at_deploy.frozen_at is not None and at_deploy.blocking == []
+    # A week later the window is shut (Saturday night) and test has moved on: the deployed
+    # change still shows what was true when it deployed.
+    clock.now = MONDAY + timedelta(days=5, hours=14)
+    to_test(manager, "rel-b", runs=1)
+    later = manager.evidence(change)
+    assert later.window_open and later.blocking == [] and later.soak == at_deploy.soak
+    entry = [
+        e
+        for e in manager.ledger.entries_about(f"change-{change}")
+        if e["action"] == "change.deploying"
+    ][-1]
+    recorded = json.loads(entry["payload"])
+    assert recorded["evidence"]["soak"]["days_soaked"] == at_deploy.soak.days_soaked

@@ -179,3 +179,20 @@ def test_the_change_page_says_its_release_failed_verification_before(client):
     assert page.status_code == 200
     assert 'id="release-failed"' in page.text and "FAILED verification, undone" in page.text
     assert "canary moved" in page.text
+
+
+def test_the_change_page_shows_what_each_approver_saw_and_a_deployed_change_as_it_deployed(client):
+    from lockgate.release.deploy import change_manager
+
+    ui, settings = client
+    manager = change_manager(settings)
+    manager.ledger.record_release("rel-1", {"models": [], "code": {"commit": "x"}}, "os:ci")
+    test = manager.open("os:ci", "normal", "test", "first", "rel-1")
+    manager.deploy("os:ci", test)
+    prod = manager.open("os:ana", "emergency", "prod", "hotfix", "rel-1")
+    manager.access = type(manager.access)({"operations": frozenset({"os:olu"})})
+    manager.approve("os:olu", prod, "operations")
+    page = ui.get(f"/changes/{prod}").text
+    assert "window open" in page and "sha256" in page
+    manager.deploy("os:olu", prod)
+    assert 'id="frozen"' in ui.get(f"/changes/{prod}").text
