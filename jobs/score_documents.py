@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
     with job_session(name, spark) as session:
         # The release is checked once (deployed, approved, digests): a backfill scores every
         # day with the release deployed when it started.
-        deployed = deployed_models(config, args.environment)
+        deployed = deployed_models(config, args.environment, days[0])
         for day in days:
             score_day(session, config, layout, args.environment, day, deployed)
 

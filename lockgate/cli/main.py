@@ -298,6 +298,9 @@ def status(as_json: bool) -> None:
         if entry["health"] == "verifying":
             click.echo(f"      VERIFYING: not yet verified; {entry['change']['deploying_process']} "
                        "is verifying it, and scoring refuses it until then")  # fmt: skip
+        elif entry["health"] == "failing":
+            for problem in entry["problems"]:
+                click.echo(f"      FAILING: {problem}")
         elif entry["health"] == "stranded":
             click.echo(f"      STRANDED: not verified; {entry['change']['deploying_process']}, "
                        "which was deploying it, is gone. Scoring refuses it; run "
@@ -313,6 +316,20 @@ def status(as_json: bool) -> None:
         for pending in entry["pending_changes"]:
             click.echo(f"      pending change {pending['id']} ({pending['kind']}, "
                        f"{pending['state']}): {pending['release_id']}")  # fmt: skip
+
+
+@cli.command("verify")
+@click.option("--env", "environment", required=True, type=click.Choice(ENVIRONMENTS))
+def verify(environment: str) -> None:
+    """Check the release deployed in an environment now: its record against the audit log, its
+    artifacts against their digests, its canaries; audited, exit 1 if it fails."""
+    from lockgate.release.deploy import verify_environment
+    from lockgate.release.identity import cli_identity
+
+    passed, detail = verify_environment(load_settings(), environment, cli_identity())
+    click.echo(f"{'verified' if passed else 'FAILED'}: {detail}", err=not passed)
+    if not passed:
+        sys.exit(1)
 
 
 @cli.group()

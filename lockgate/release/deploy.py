@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -174,13 +175,57 @@ def _drift(settings: Settings, environment: str, models: dict[str, str]) -> list
 
 def _health(manager: ChangeManager, change: dict | None, problems: list[str]) -> str:
     """broken (the tables disagree with the audit log, or point at nothing real), verifying (a
-    deploy is under way), stranded (its deploy died: `lockgate change recover`), or healthy."""
+    deploy is under way), stranded (its deploy died: `lockgate change recover`), failing (its
+    last scoring run or on-demand verification failed), or healthy."""
     if problems or change is None:
         return "broken"
     if change["state"] == "deploying":
         alive = owner.holds(change["deploy_owner"], change["deploy_lease_until"])
         return "verifying" if alive else "stranded"
-    return "healthy"
+    return "failing" if failures(manager.ledger, change["environment"]) else "healthy"
+
+
+def failures(ledger: Ledger, environment: str) -> list[str]:
+    """Why the release deployed in `environment` is failing now: its latest scoring run there, or
+    its latest on-demand verification (`lockgate verify`) since it was deployed, failed."""
+    pointer = ledger.pointer(environment)
+    if pointer is None:
+        return []
+    found = []
+    runs = ledger.scoring_runs(environment, pointer["release_id"])
+    if runs and runs[-1]["status"] == "failed":
+        found.append(f"the last scoring run ({runs[-1]['run_date']}) failed: {runs[-1]['detail']}")
+    checks = [e for e in ledger.entries_about(pointer["release_id"])
+              if e["action"].startswith("verification.") and e["environment"] == environment
+              and e["ts"] >= pointer["deployed_at"]]  # fmt: skip
+    if checks and checks[-1]["action"] == "verification.failed":
+        detail = json.loads(checks[-1]["payload"])["detail"]
+        found.append(f"verification on demand at {checks[-1]['ts']} failed: {detail}")
+    return found
+
+
+def verify_environment(settings: Settings, environment: str, who: str) -> tuple[bool, str]:
+    """`lockgate verify --env`: check the deployed release again (its record against the audit
+    log, artifacts and digests, canaries) and audit the outcome; (passed, what was found)."""
+    from lockgate.release.integrity import environment_problems
+
+    ledger = open_ledger(settings)
+    pointer = ledger.pointer(environment)
+    if pointer is None and not environment_problems(ledger, environment):
+        return False, f"nothing is deployed in {environment}"
+    problems = environment_problems(ledger, environment)
+    release_id = pointer["release_id"] if pointer else "-"
+    if problems:
+        passed, detail = False, "the ledger's record is not to be believed: " + "; ".join(problems)
+    else:
+        try:
+            verify_release(settings, ledger.release(release_id)["bundle"])
+            passed, detail = True, "artifacts, digests and canaries match"
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            passed, detail = False, f"{type(exc).__name__}: {exc}"
+    ledger.record_event(who, f"verification.{'passed' if passed else 'failed'}", release_id,
+                        {"detail": detail[:2000]}, environment)  # fmt: skip
+    return passed, f"{environment} on {release_id}: {detail}"
 
 
 def environment_status(settings: Settings) -> dict:
@@ -217,7 +262,8 @@ def environment_status(settings: Settings) -> dict:
             "deployed_at": pointer and pointer["deployed_at"],
             "change": None, "approvals": [], "approvals_due": [], "overdue": False, "models": [],
             "alias_drift": [], "pending_changes": pending,
-            "health": _health(manager, change, problems), "problems": problems,
+            "health": _health(manager, change, problems),
+            "problems": problems or failures(ledger, environment),
         }  # fmt: skip
         if change is not None and not problems:
             deployed = history(manager, environment)["deployed"] or {}

@@ -85,14 +85,40 @@ def score_frame(
     return features.select("doc_id", *inputs).mapInArrow(predict, SCORE_SCHEMA)
 
 
-def deployed_models(settings: Settings, environment: str) -> tuple[str, list[tuple[dict, bytes]]]:
+def deployed_models(
+    settings: Settings, environment: str, run_date: str | None = None
+) -> tuple[str, list[tuple[dict, bytes]]]:
     """The release in `environment` and each of its models' verified bytes; refuses what may not
     run: nothing deployed, a change that is not deployed (still verifying, rolled back), a
-    change without the approvals its environment requires, or an artifact whose digest moved."""
+    change without the approvals its environment requires, a record that disagrees with the
+    audit log, or an artifact whose digest moved.
+
+    Every refusal is audited (`scoring.refused`); one that is the release's own fault (an
+    artifact that no longer matches, or will not load) is also a failed scoring run of that
+    release on `run_date`, so its soak evidence and `status` show it."""
+    from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
+    from lockgate.release.identity import cli_identity
+
+    ledger = open_ledger(settings)
+    try:
+        return _deployed_models(settings, ledger, environment)
+    except (ReleaseRefused, DigestMismatch, UntrustedModel) as refused:
+        pointer = ledger.pointer(environment)
+        detail = f"scoring refused: {type(refused).__name__}: {refused}"[:2000]
+        day = run_date or "-"
+        if pointer and isinstance(refused, (DigestMismatch, UntrustedModel)):
+            ledger.record_scoring_run(environment, pointer["release_id"], day, False, detail,
+                                      cli_identity())  # fmt: skip
+        else:
+            ledger.record_event(cli_identity(), "scoring.refused", environment,
+                                {"run_date": day, "detail": detail}, environment)  # fmt: skip
+        raise
+
+
+def _deployed_models(settings: Settings, ledger, environment: str):
     from lockgate.release.deploy import unapproved
     from lockgate.release.integrity import environment_problems
 
-    ledger = open_ledger(settings)
     pointer = ledger.pointer(environment)
     if pointer is None:
         raise ReleaseRefused(f"no release is deployed in {environment}; deploy one before scoring")

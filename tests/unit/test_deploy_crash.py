@@ -170,3 +170,52 @@ def test_a_pointer_inserted_by_sql_is_broken_in_status_and_refused_by_scoring(ho
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert cli.returncode == 0, cli.stderr
     assert "prod  BROKEN" in cli.stdout and "no release there" in cli.stdout
+
+
+def test_a_digest_mismatch_at_scoring_is_a_failed_run_and_the_environment_shows_failing(home):
+    """A model file overwritten in the registry after its release verified: scoring refuses it,
+    and the refusal is a failed scoring run in the ledger (soak evidence), an audit entry, and
+    FAILING in status; `lockgate verify --env` finds the same on demand."""
+    import hashlib
+
+    from lockgate.demo import _corrupt_artifact
+    from lockgate.registry.mlflow_registry import register_model
+
+    settings = _settings(home)
+    model = b"a model's bytes"
+    record = register_model(settings, "tiny", model, {"gate": {"passed": True}}, {}, {},
+                            {"snapshot_digest": "s" * 64})  # fmt: skip
+    bundle = {"models": [{"name": "tiny", "version": record.version, "inputs": [],
+                          "artifact_sha256": hashlib.sha256(model).hexdigest()}],
+              "code": {"commit": "tiny"}}  # fmt: skip
+    manager = change_manager(settings, verify=lambda bundle: None)  # verified when it deployed
+    manager.ledger.record_release("rel-tiny", bundle, "os:ci")
+    manager.deploy("os:ci", manager.open("os:ci", "emergency", "dev", "tiny", "rel-tiny"))
+    assert environment_status(settings)["dev"]["health"] == "healthy"
+
+    _corrupt_artifact(settings, "tiny", record.version)
+    with pytest.raises(Exception, match="does not match the release's"):
+        deployed_models(settings, "dev", "2026-11-24")
+    [run] = manager.ledger.scoring_runs("dev", "rel-tiny")
+    assert run["status"] == "failed" and run["run_date"] == "2026-11-24"
+    assert "DigestMismatch" in run["detail"]
+    assert manager.ledger.audit_entries()[-1]["action"] == "scoring.failed"
+    status = environment_status(settings)["dev"]
+    assert status["health"] == "failing" and "2026-11-24" in status["problems"][0]
+
+    manager.ledger.record_scoring_run("dev", "rel-tiny", "2026-11-25", True, "ok", "os:ci")
+    assert environment_status(settings)["dev"]["health"] == "healthy"
+    cli = subprocess.run([str(Path(sys.executable).with_name("lockgate")), "verify", "--env", "dev"],
+                         env={"LOCKGATE_HOME": str(home), "PATH": "/usr/bin:/bin"},
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert cli.returncode == 1 and "FAILED: dev on rel-tiny" in cli.stderr, cli.stderr
+    assert manager.ledger.audit_entries()[-1]["action"] == "verification.failed"
+    assert environment_status(settings)["dev"]["health"] == "failing"
+
+
+def test_a_refusal_that_is_not_the_release_s_fault_is_audited_without_a_failed_run(home):
+    settings = _settings(home)
+    with pytest.raises(ReleaseRefused, match="no release is deployed in prod"):
+        deployed_models(settings, "prod", "2026-11-24")
+    entry = change_manager(settings).ledger.audit_entries()[-1]
+    assert entry["action"] == "scoring.refused" and "2026-11-24" in entry["payload"]
