@@ -29,7 +29,7 @@ from lockgate.extraction.person_model import MODEL_NAME
 from lockgate.extraction.stage import released_person_model
 from lockgate.spark import job_session, kept
 from lockgate.storage import Layout, run_dates, write_json_atomic
-from lockgate.storage.spark_io import list_files, write_partition
+from lockgate.storage.spark_io import list_entries, write_partition
 
 
 def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
 
 def extract_day(spark, config, layout: Layout, run_date: str, person_model) -> None:
     landing = layout.landing(run_date)
-    listing = list_files(spark, landing)
-    if not listing:
+    listing = list_entries(spark, landing)  # every entry: what is not a file is quarantined
+    if not len(listing):
         raise SystemExit(f"nothing landed in {landing}: no documents to extract for {run_date}")
-    received = read_landing(spark, landing, len(listing))
+    received = read_landing(spark, landing, listing)
     # Read three times: documents, quarantine, counts.
     outcomes = kept(extract_outcomes(
         received, listing, config.policy.extraction.limits(), run_date, person_model

@@ -10,6 +10,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import (
     ArrayType,
+    BinaryType,
     BooleanType,
     DoubleType,
     IntegerType,
@@ -17,9 +18,12 @@ from pyspark.sql.types import (
     StringType,
     StructField,
     StructType,
+    TimestampType,
 )
 
-from lockgate.extraction.documents import FILES_PER_MODEL_PASS, Limits, extract_batch
+from lockgate.extraction import reasons
+from lockgate.extraction.documents import FILES_PER_MODEL_PASS, Limits, extract_batch, unread_row
+from lockgate.storage.spark_io import Listing, literal_path
 
 ENTITY_TYPE = StructType(
     [
@@ -83,13 +87,30 @@ def parse_partitions(spark: SparkSession, files: int) -> int:
     return max(2, 2 * spark.sparkContext.defaultParallelism, -(-files // FILES_PER_PARTITION))
 
 
-def read_landing(spark: SparkSession, landing: str, files: int) -> DataFrame:
+def read_landing(spark: SparkSession, landing: str, files: int | Listing) -> DataFrame:
     """The `binaryFile` rows of a landing folder of `files` files, read in as many partitions
     as they are parsed in. Spark's default (a 4 MB open cost per file, 128 MB per partition)
     would make a read task of every 32 small files: 31,000 tasks for a million letters.
-    Sets the session's spark.sql.files.maxPartitionNum for the read that follows."""
-    spark.conf.set("spark.sql.files.maxPartitionNum", str(parse_partitions(spark, files)))
-    return spark.read.format("binaryFile").load(landing)
+    Sets the session's spark.sql.files.maxPartitionNum for the read that follows.
+
+    Given the folder's `Listing`, only its regular files are read: when the folder holds
+    anything else (a symlink, a directory, an unreadable file), Spark is handed the files by
+    name instead of the folder, so it follows no link and fails on no entry."""
+    listing = files if isinstance(files, Listing) else None
+    count = len(listing.files) if listing is not None else files
+    spark.conf.set("spark.sql.files.maxPartitionNum", str(parse_partitions(spark, max(1, count))))
+    reader = spark.read.format("binaryFile")
+    if listing is None or not listing.others:
+        return reader.load(landing)
+    if not listing.files:
+        return spark.createDataFrame([], BINARY_FILE)
+    return reader.load([literal_path(p) for p, _ in listing.files])
+
+
+BINARY_FILE = StructType([
+    StructField("path", StringType(), False), StructField("modificationTime", TimestampType()),
+    StructField("length", LongType(), False), StructField("content", BinaryType()),
+])  # fmt: skip
 
 
 def _file_name(path: str) -> str:
@@ -98,7 +119,7 @@ def _file_name(path: str) -> str:
 
 def extract_outcomes(
     received: DataFrame,
-    listing: list[tuple[str, int]],
+    listing: list[tuple[str, int]] | Listing,
     limits: Limits,
     run_date: str,
     person_model: tuple[str, bytes] | None = None,
@@ -106,9 +127,13 @@ def extract_outcomes(
     """One top-level outcome row per listed file, then a row per attachment (`parent_doc_id` set).
 
     `received` holds the `binaryFile` rows Spark read; a listed file Spark did not read (it
-    skips empty files) still gets its outcome row. `person_model` is (version, bytes) of the
-    registered name model, broadcast once and loaded once per Python worker.
+    skips empty files) still gets its outcome row, and so does every entry of a `Listing` that
+    is not read at all (quarantined as `symlink`, `not_a_file`, `hidden_name`, `unreadable`).
+    `person_model` is (version, bytes) of the registered name model, broadcast once and loaded
+    once per Python worker.
     """
+    others = listing.others if isinstance(listing, Listing) else []
+    listing = listing.files if isinstance(listing, Listing) else listing
     arrow_schema = to_arrow_schema(OUTCOME_SCHEMA)
     spark = received.sparkSession
     model = spark.sparkContext.broadcast(person_model) if person_model else None
@@ -140,12 +165,13 @@ def extract_outcomes(
     )
     # Each side is parsed where it is: the files in the partitions they were read in (as many
     # as the parse needs, `read_landing`), so no file's content is shuffled.
-    return (
-        received.select("path", "content")
-        .mapInArrow(parse, OUTCOME_SCHEMA)
-        .unionByName(unread.mapInArrow(parse, OUTCOME_SCHEMA))
-        .withColumn("run_date", F.lit(run_date))
-    )
+    outcomes = received.select("path", "content").mapInArrow(parse, OUTCOME_SCHEMA)
+    outcomes = outcomes.unionByName(unread.mapInArrow(parse, OUTCOME_SCHEMA))
+    if others:
+        never_read = [unread_row(_file_name(path), size, reasons.LANDING[kind], detail)
+                      for path, size, kind, detail in others]  # fmt: skip
+        outcomes = outcomes.unionByName(spark.createDataFrame(never_read, OUTCOME_SCHEMA))
+    return outcomes.withColumn("run_date", F.lit(run_date))
 
 
 def documents_of(outcomes: DataFrame) -> DataFrame:

@@ -37,8 +37,16 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "EXTRACTOR_VERSION", "FILES_PER_MODEL_PASS", "Limits", "Quarantined", "extract_batch",
-    "extract_record", "extract_records", "rows_by_file",
+    "extract_record", "extract_records", "rows_by_file", "unread_row",
 ]  # fmt: skip
+
+
+def unread_row(file_name: str, size: int, reason: str, detail: str) -> dict:
+    """The quarantine row of a landing entry that is never read (a symlink, a directory, an
+    unreadable file): its id is a digest of its name and reason, since it has no content."""
+    doc_id = hashlib.sha256(f"unread:{reason}:{file_name}".encode()).hexdigest()
+    return _empty_row(doc_id, None, file_name, size) | {
+        "quarantine_reason": reason, "quarantine_detail": detail[:200]}  # fmt: skip
 
 
 def _empty_row(doc_id: str, parent: str | None, source_file: str, size: int) -> dict:

@@ -13,6 +13,13 @@ TIME_BUDGET = "time_budget"
 UNSUPPORTED_FORMAT = "unsupported_format"
 NO_TEXT = "no_text"
 PARSER_ERROR = "parser_error"
+# Entries of the landing folder that are never read (storage.spark_io.Listing.others).
+SYMLINK = "symlink"
+NOT_A_FILE = "not_a_file"
+HIDDEN_NAME = "hidden_name"
+UNREADABLE = "unreadable"
+LANDING = {"symlink": SYMLINK, "directory": NOT_A_FILE, "special": NOT_A_FILE,
+           "hidden": HIDDEN_NAME, "unreadable": UNREADABLE}  # fmt: skip
 
 ALL = (
     EMPTY,
@@ -28,4 +35,8 @@ ALL = (
     UNSUPPORTED_FORMAT,
     NO_TEXT,
     PARSER_ERROR,
+    SYMLINK,
+    NOT_A_FILE,
+    HIDDEN_NAME,
+    UNREADABLE,
 )

@@ -8,7 +8,10 @@ local file system also from another JVM: `parquet_footer`).
 from __future__ import annotations
 
 import os
+import re
+import stat
 import uuid
+from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -94,8 +97,28 @@ def read_partition(spark: SparkSession, dataset_uri: str, partition: str) -> Dat
     return spark.read.option("basePath", dataset_uri).parquet(f"{dataset_uri}/{partition}")
 
 
+@dataclass(frozen=True)
+class Listing:
+    """Every entry of a directory: `files` are the regular files Spark may read, as (path,
+    length); `others` are the entries it must not read, as (path, length, kind, detail), kind
+    one of `symlink` (never followed: it may point anywhere), `directory`, `special` (a FIFO,
+    socket or device), `hidden` (a name starting with `.` or `_`, which Spark skips: an upload
+    in progress, a writer's marker) and `unreadable`."""
+
+    files: list[tuple[str, int]]
+    others: list[tuple[str, int, str, str]]
+
+    def __len__(self) -> int:
+        return len(self.files) + len(self.others)
+
+
 def list_files(spark: SparkSession, directory_uri: str) -> list[tuple[str, int]]:
-    """(path, length) of every file directly in a directory, as the file system sees it.
+    """(path, length) of every regular file directly in a directory (`list_entries().files`)."""
+    return list_entries(spark, directory_uri).files
+
+
+def list_entries(spark: SparkSession, directory_uri: str) -> Listing:
+    """Every entry directly in a directory, as the file system sees it (symlinks not followed).
 
     Spark's file sources skip zero-byte files; a listing is what "received" means. A local
     directory is listed by the operating system: the Hadoop API answers one py4j call per
@@ -105,28 +128,64 @@ def list_files(spark: SparkSession, directory_uri: str) -> list[tuple[str, int]]
     """
     fs, directory = _hadoop_fs(spark, directory_uri)
     if not fs.exists(directory):
-        return []
+        return Listing([], [])
     if fs.getUri().getScheme() == "file":
         return _local_listing(directory.toUri().getPath())
     return _hadoop_listing(fs, directory)
 
 
-def _hadoop_listing(fs, directory) -> list[tuple[str, int]]:
-    return sorted(
-        (status.getPath().toString(), int(status.getLen()))
-        for status in fs.listStatus(directory)
-        if status.isFile() and not _hidden(status.getPath().getName())
-    )
+def _hadoop_listing(fs, directory) -> Listing:
+    files, others = [], []
+    for status in fs.listStatus(directory):
+        path, name = status.getPath().toString(), status.getPath().getName()
+        length = int(status.getLen())
+        if status.isSymlink():
+            others.append((path, length, "symlink", f"a link to {status.getSymlink().toString()}"))
+        elif status.isDirectory():
+            others.append((path, 0, "directory", "a directory, not a file"))
+        elif _hidden(name):
+            others.append((path, length, "hidden", HIDDEN_DETAIL))
+        elif status.isFile():
+            files.append((path, length))
+        else:
+            others.append((path, length, "special", "not a regular file"))
+    return Listing(sorted(files), sorted(others))
+
+
+HIDDEN_DETAIL = "a name starting with '.' or '_' (an upload in progress, a writer's marker)"
 
 
 def _hidden(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def _local_listing(directory: str) -> list[tuple[str, int]]:
+def _local_listing(directory: str) -> Listing:
+    files, others = [], []
     with os.scandir(directory) as entries:
-        return sorted(
-            (f"file:{os.path.join(directory, entry.name)}", entry.stat().st_size)
-            for entry in entries
-            if entry.is_file() and not _hidden(entry.name)
-        )
+        for entry in entries:
+            full = os.path.join(directory, entry.name)
+            path = f"file:{full}"
+            info = entry.stat(follow_symlinks=False)
+            if entry.is_symlink():
+                others.append((path, info.st_size, "symlink", f"a link to {os.readlink(full)}"))
+            elif stat.S_ISDIR(info.st_mode):
+                others.append((path, 0, "directory", "a directory, not a file"))
+            elif not stat.S_ISREG(info.st_mode):
+                others.append((path, 0, "special", "not a regular file (FIFO, socket, device)"))
+            elif _hidden(entry.name):
+                others.append((path, info.st_size, "hidden", HIDDEN_DETAIL))
+            elif not os.access(full, os.R_OK):
+                others.append((path, info.st_size, "unreadable",
+                               f"mode {stat.S_IMODE(info.st_mode):04o}, uid {info.st_uid}: "
+                               "this account cannot read it"))  # fmt: skip
+            else:
+                files.append((path, info.st_size))
+    return Listing(sorted(files), sorted(others))
+
+
+GLOB_CHARACTERS = re.compile(r"([\\*?\[\]{}])")
+
+
+def literal_path(path: str) -> str:
+    """`path` with Hadoop's glob characters escaped, for `load()`, which globs every path."""
+    return GLOB_CHARACTERS.sub(r"\\\1", path)

@@ -16,7 +16,7 @@ from lockgate.extraction.dataset import (
     read_landing,
 )
 from lockgate.extraction.formats import Limits
-from lockgate.storage.spark_io import list_files, read_partition, write_partition
+from lockgate.storage.spark_io import list_entries, list_files, read_partition, write_partition
 
 LIMITS = Limits(max_bytes=10_000)
 
@@ -142,8 +142,11 @@ def test_a_local_listing_names_files_as_hadoop_and_spark_do(spark, tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "deeper.txt").write_bytes(b"x")
     uri = f"file://{tmp_path}"
+    entries = list_entries(spark, uri)
+    assert entries == _hadoop_listing(*_hadoop_fs(spark, uri))  # the Hadoop API's own answer
+    assert [(p.rsplit("/", 1)[1], kind) for p, _, kind, _ in entries.others] == [
+        (".hidden", "hidden"), ("_SUCCESS", "hidden"), ("sub", "directory")]  # fmt: skip
     listed = list_files(spark, uri)
-    assert listed == _hadoop_listing(*_hadoop_fs(spark, uri))  # the Hadoop API's own answer
     assert sorted(p.rsplit("/", 1)[1] for p, _ in listed) == sorted(names)
     read = {r.path: r.length for r in spark.read.format("binaryFile").load(uri).collect()}
     assert read == {p: n for p, n in listed if n}  # Spark's path column joins with the listing
