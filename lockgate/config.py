@@ -16,9 +16,9 @@ import tomllib
 import zipfile
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 ENVIRONMENTS = ("dev", "test", "prod")
 PROFILES = ("local", "yarn")
@@ -79,16 +79,30 @@ class ExtractionPolicy(BaseModel):
 class ReleasePolicy(BaseModel):
     """How changes reach an environment (see infra/envs/base.toml [release])."""
 
+    model_config = {"extra": "forbid"}
+
     required_approver_roles: list[str] = Field(default_factory=list)
     # Who may execute (deploy) an approved change, and approve a rollback or an emergency now.
-    operations_role: str = "operations"
+    operations_role: str = Field("operations", min_length=1)
     # A normal change must have run this long in soak_environment, scored there this often.
-    soak_environment: str | None = None
-    soak_days: float = 7.0
-    min_scoring_runs: int = 3
+    soak_environment: Literal["dev", "test", "prod"] | None = None
+    soak_days: float = Field(7.0, ge=0, le=365)
+    min_scoring_runs: int = Field(3, ge=0, le=1000)
     # "Mon-Thu 09:00-16:00" (UTC); empty means any time. Emergencies and rollbacks ignore them.
     change_windows: list[str] = Field(default_factory=list)
-    emergency_deadline_hours: float = 72.0
+    emergency_deadline_hours: float = Field(72.0, gt=0, le=24 * 30)
+
+    @field_validator("soak_environment", mode="before")
+    @classmethod
+    def _no_soak(cls, environment: str | None) -> str | None:
+        return environment or None  # "" in a policy file means: no soak
+
+    @field_validator("required_approver_roles")
+    @classmethod
+    def _roles_distinct(cls, roles: list[str]) -> list[str]:
+        if len(set(roles)) != len(roles) or not all(role.strip() for role in roles):
+            raise ValueError(f"roles must be distinct and named: {roles}")
+        return roles
 
     @field_validator("change_windows")
     @classmethod
@@ -283,12 +297,20 @@ def load_settings(
         _read_toml(root, "infra", "envs", "base.toml"),
         _read_toml(root, "infra", "envs", f"{environment}.toml"),
     )
+    try:
+        checked = Policy(**policy)
+    except ValidationError as exc:
+        found = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(
+            f"the policy of {environment} (infra/envs/base.toml with "
+            f"infra/envs/{environment}.toml in {root}) is not valid: {found}"
+        ) from exc
     return Settings(
         profile=profile,
         environment=environment,
         home=home_path,
         repo_root=root,
-        policy=Policy(**policy),
+        policy=checked,
         **infra,
     )
 

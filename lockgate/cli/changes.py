@@ -198,6 +198,9 @@ def history(environment: str, at: str | None, as_json: bool) -> None:
     from lockgate.release.history import describe
     from lockgate.release.history import history as history_at
 
+    if at is not None and not at.strip():
+        raise click.BadParameter("is empty; give an ISO 8601 time such as 2026-03-31T12:00Z, "
+                                 "or leave --at out for now", param_hint="--at")  # fmt: skip
     try:
         state = history_at(_manager(), environment, at)
     except ValueError as exc:

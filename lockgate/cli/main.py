@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from lockgate.cli.params import RUN_DATE
 from lockgate.config import ENVIRONMENTS, load_settings
 
 DAG_ID = "lockgate_pipeline"
@@ -37,7 +38,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--run-date", required=True, help="YYYY-MM-DD: the landing folder to fill.")
+@click.option("--run-date", required=True, type=RUN_DATE, help="The landing folder to fill.")
 @click.option("--documents", default=600, show_default=True, type=click.IntRange(1),
               help="Documents per day.")  # fmt: skip
 @click.option("--seed", default=7, show_default=True)
@@ -211,7 +212,7 @@ def _story(screen, run_date: str) -> None:
 
 
 @cli.command()
-@click.option("--run-date", default="2026-11-20", show_default=True)
+@click.option("--run-date", default="2026-11-20", show_default=True, type=RUN_DATE)
 @click.option(
     "--documents",
     default=DEMO_DOCUMENTS,
@@ -446,17 +447,19 @@ def _write_figures(path: Path, figures: dict) -> None:
 
 
 @cli.command("quarantine")
-@click.option("--run-date", required=True)
+@click.option("--run-date", required=True, type=RUN_DATE)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def quarantine(run_date: str, as_json: bool) -> None:
     """The run's quarantine report: counts by reason, then every file with its reason and detail."""
     from rich.console import Console
     from rich.table import Table
 
-    from lockgate.storage import Layout, read_json
+    from lockgate.storage import Layout, read_json, uri_exists
     from lockgate.storage.files import read_parquet
 
     layout = Layout(load_settings().storage_root)
+    if not uri_exists(layout.manifest("extraction", run_date)):
+        raise click.ClickException(f"no extraction run for {run_date} in {layout.root}")
     manifest = read_json(layout.manifest("extraction", run_date))
     columns = [
         "source_file",
@@ -582,4 +585,11 @@ _add_model_commands()
 
 
 def main() -> None:
-    cli()
+    from lockgate.config import ConfigError
+    from lockgate.storage.secrets import UnsafeSecret
+
+    try:
+        cli()
+    except (ConfigError, UnsafeSecret) as exc:  # a setting or a secret that cannot be used
+        click.echo(f"lockgate: {exc}", err=True)
+        sys.exit(2)

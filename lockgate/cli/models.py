@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from lockgate.cli.params import registered_version
 from lockgate.config import load_settings
 
 
@@ -40,7 +41,9 @@ def model_card(model: str, version: str) -> None:
     """Print the model card registered with MODEL VERSION (Markdown)."""
     from lockgate.registry import model_card as card
 
-    click.echo(card(load_settings(), model, version))
+    settings = load_settings()
+    registered_version(settings, model, version)
+    click.echo(card(settings, model, version))
 
 
 @click.command("reproduce")
@@ -54,6 +57,7 @@ def reproduce(model: str, version: str, as_json: bool) -> None:
     from lockgate.training.stage import reproduce_version
 
     settings = load_settings()
+    registered_version(settings, model, version)  # before Spark starts
     spark = build_session(f"lockgate-reproduce-{model}-{version}", master="local[*]")
     try:
         report = reproduce_version(spark, settings, model, version)

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from lockgate.cli.params import RUN_DATE, date_range
 from lockgate.config import ENVIRONMENTS, load_settings
 
 ENVIRONMENT = click.option("--environment", default="prod", show_default=True,
@@ -20,16 +21,21 @@ def monitor() -> None:
 
 @monitor.command("run")
 @ENVIRONMENT
-@click.option("--from", "first", required=True, help="First run date (YYYY-MM-DD).")
-@click.option("--to", "last", required=True, help="Last run date, inclusive.")
+@click.option("--from", "first", required=True, type=RUN_DATE, help="First run date.")
+@click.option("--to", "last", required=True, type=RUN_DATE, help="Last run date, inclusive.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def monitor_run(environment: str, first: str, last: str, as_json: bool) -> None:
     """Summarise the days FROM..TO (Spark, one pass) and judge them merged; exit 1 on a breach."""
     from lockgate.monitoring import compute_statistics, judge
     from lockgate.spark import build_session
-    from lockgate.storage import Layout, read_json
+    from lockgate.storage import Layout, read_json, uri_exists
 
+    date_range(first, last)
     settings = load_settings()
+    extracted = Layout(settings.storage_root).extracted
+    if not uri_exists(extracted):
+        raise click.ClickException(f"nothing to monitor: {extracted} does not exist (run the "
+                                   "pipeline first)")  # fmt: skip
     spark = build_session(f"lockgate-monitor-{environment}-{first}-{last}", master="local[*]")
     try:
         compute_statistics(spark, settings, environment, first, last)
