@@ -238,7 +238,12 @@ def db_password(home: Path) -> str:
             f"no database password: set LOCKGATE_DB_PASSWORD or start PostgreSQL "
             f"(make cluster-up) so that {secret} exists"
         )
-    return secret.read_text().strip()
+    from lockgate.storage.secrets import UnsafeSecret, read_secret
+
+    try:
+        return read_secret(secret).decode().strip()
+    except UnsafeSecret as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

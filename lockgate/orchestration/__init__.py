@@ -70,7 +70,25 @@ def airflow_process_env(settings: Settings) -> dict[str, str]:
     the Airflow home exists."""
     env = os.environ | airflow_environment(settings)
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    private_passwords(Path(env["AIRFLOW_HOME"]))
     return env
+
+
+PASSWORDS_FILE = "simple_auth_manager_passwords.json.generated"
+
+
+def private_passwords(airflow_home: Path) -> Path:
+    """The file where Airflow's simple auth manager keeps the passwords it generates: made here
+    first, empty and mode 0600, because Airflow would create it readable by everyone; refused
+    (UnsafeSecret) when it exists and others can read it."""
+    from lockgate.storage.secrets import read_secret
+
+    path = airflow_home / PASSWORDS_FILE
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    except FileExistsError:
+        read_secret(path)
+    return path
 
 
 def dag_settings(**overrides) -> dict:

@@ -22,6 +22,8 @@ from conftest import SHIFTED
 from support import BIN, REPO, run
 from support import STORY_DATE as RUN_DATE
 
+from lockgate.storage.secrets import write_secret
+
 pytestmark = pytest.mark.integration
 
 SCREENSHOTS = REPO / "build" / "ui-screenshots"
@@ -57,9 +59,8 @@ def server(home):
     """`airflow api-server` on a free port with known passwords for the access file's users."""
     airflow_home = Path(home["LOCKGATE_HOME"]) / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
-    (airflow_home / "simple_auth_manager_passwords.json.generated").write_text(
-        json.dumps(PASSWORDS)
-    )
+    write_secret(airflow_home / "simple_auth_manager_passwords.json.generated",
+                 json.dumps(PASSWORDS).encode())  # fmt: skip
     port = _free_port()
     log = open(airflow_home / "ui-test-api-server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(

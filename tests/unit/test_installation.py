@@ -65,3 +65,34 @@ def test_a_malformed_access_file_is_named(tmp_path):
     site.chmod(0o600)
     with pytest.raises(ConfigError, match=f"{site} is not valid TOML"):
         load_access(load_settings("local", "prod", tmp_path))
+
+
+def test_airflow_s_password_file_is_made_private_and_refused_once_others_can_read_it(tmp_path):
+    import stat
+    from pathlib import Path
+
+    from lockgate.orchestration import PASSWORDS_FILE, airflow_process_env
+
+    env = airflow_process_env(load_settings("local", "test", tmp_path))
+    secret = Path(env["AIRFLOW_HOME"]) / PASSWORDS_FILE
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600  # before Airflow writes a password
+    secret.chmod(0o644)
+    lockgate = str(Path(sys.executable).with_name("lockgate"))
+    done = subprocess.run([lockgate, "airflow", "version"], capture_output=True, text=True,
+                          env={"LOCKGATE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"refusing to use a secret: {secret} has mode 0644" in done.stderr
+
+
+def test_a_readable_database_password_is_refused(tmp_path):
+    from lockgate.config import db_password
+
+    secret = tmp_path / "cluster" / "secrets" / "postgres.password"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("s3cret\n")
+    secret.chmod(0o600)
+    assert db_password(tmp_path) == "s3cret"
+    secret.chmod(0o640)
+    with pytest.raises(ConfigError, match="mode 0640"):
+        db_password(tmp_path)
