@@ -1,7 +1,18 @@
-"""The release ledger on PostgreSQL: migrations, and many processes racing on it at once."""
+"""The release ledger on PostgreSQL: migrations, many processes racing on it at once, and the
+tamper scenarios of the SQLite suite (tests/ledger_tamper.py), each in a schema of its own."""
+
+import itertools
 
 import pytest
 from ledger_race import check_invariants, race
+from ledger_tamper import (
+    CHAIN_SCENARIOS,
+    STATE_EDITS,
+    Tamper,
+    resigned_with_another_key_shows,
+    state_edit_shows,
+)
+from sqlalchemy import create_engine, text
 
 pytestmark = pytest.mark.cluster
 
@@ -24,8 +35,6 @@ def test_concurrent_approvals_deployments_and_rollbacks_keep_the_ledger_consiste
 def test_the_postgres_ledger_is_at_the_newest_migration_and_detects_a_hand_edit(
     postgres_ledger_url,
 ):
-    from sqlalchemy import create_engine, text
-
     from lockgate.release.ledger import SCHEMA_REVISION, Ledger
 
     ledger = Ledger(postgres_ledger_url)
@@ -35,6 +44,37 @@ def test_the_postgres_ledger_is_at_the_newest_migration_and_detects_a_hand_edit(
             conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             == SCHEMA_REVISION
         )
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5"))
+    with engine.begin() as conn:  # as the tables' owner: switch the trigger off, then edit
+        conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5"))
+        conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
     report = ledger.verify_audit()
     assert not report.intact and report.first_broken_seq == 5 and "edited" in report.problem
+
+
+_schemas = itertools.count(1)
+
+
+@pytest.fixture
+def tamper(postgres_ledger_url, tmp_path):
+    """A ledger with history in a schema of its own (search_path), and a home for its key."""
+    schema = f"tamper_{next(_schemas)}"
+    with create_engine(postgres_ledger_url).begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    return Tamper(f"{postgres_ledger_url}?options=-csearch_path%3D{schema}", tmp_path / "home")
+
+
+@pytest.mark.parametrize("scenario", CHAIN_SCENARIOS)
+def test_tampering_with_the_chain_shows_on_postgres(tamper, scenario):
+    CHAIN_SCENARIOS[scenario](tamper)
+
+
+@pytest.mark.parametrize("edit", STATE_EDITS)
+def test_editing_a_state_table_shows_on_postgres(tamper, edit):
+    state_edit_shows(tamper, edit)
+
+
+def test_a_chain_resigned_with_another_key_shows_on_postgres(tamper, tmp_path):
+    resigned_with_another_key_shows(tamper, tmp_path / "mallory")
