@@ -226,3 +226,19 @@ CHAIN_SCENARIOS: dict[str, Callable] = {
     "re-hashed chain": rehashed_chain_shows,
     "time going back": time_going_back_shows,
 }
+
+
+# The tests themselves, imported by the SQLite (unit) and PostgreSQL (cluster) modules, each of
+# which provides the `tamper` fixture on its database.
+@pytest.mark.parametrize("scenario", CHAIN_SCENARIOS)
+def test_tampering_with_the_chain_shows(tamper, scenario):
+    CHAIN_SCENARIOS[scenario](tamper)
+
+
+@pytest.mark.parametrize("edit", STATE_EDITS)
+def test_editing_a_state_table_shows(tamper, edit):
+    state_edit_shows(tamper, edit)
+
+
+def test_a_chain_resigned_with_another_key_shows_against_a_kept_public_key(tamper, tmp_path):
+    resigned_with_another_key_shows(tamper, tmp_path / "mallory")

@@ -32,6 +32,7 @@ def test_database_password_comes_from_the_secret_store_not_the_profile(tmp_path,
     secret = tmp_path / "cluster" / "secrets" / "postgres.password"
     secret.parent.mkdir(parents=True)
     secret.write_text("s3cret\n")
+    secret.chmod(0o600)  # a secret others can read is refused (test_installation.py)
     assert settings.database_url(settings.ledger_url).startswith(
         "postgresql+psycopg2://lockgate:s3cret@127.0.0.1:5433/"
     )

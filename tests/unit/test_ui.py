@@ -126,9 +126,11 @@ def client(tmp_path, monkeypatch):
 
     settings = load_settings("local", "prod", tmp_path)
     monkeypatch.setattr(app, "settings", lambda: settings)
+    app._manager.cache_clear()  # one ledger per worker: this test's home, not an earlier one's
     ui = app.create_app()
     ui.dependency_overrides[viewer] = lambda: RAJ
-    return TestClient(ui), settings
+    yield TestClient(ui), settings
+    app._manager.cache_clear()
 
 
 def test_the_monitoring_page_shows_the_latest_drift_and_its_days(client):
@@ -196,3 +198,20 @@ def test_the_change_page_shows_what_each_approver_saw_and_a_deployed_change_as_i
     assert "window open" in page and "sha256" in page
     manager.deploy("os:olu", prod)
     assert 'id="frozen"' in ui.get(f"/changes/{prod}").text
+
+
+def test_the_environments_page_shows_a_pointer_the_audit_log_does_not_know_as_broken(client):
+    import sqlite3
+
+    from lockgate.release.deploy import change_manager
+
+    ui, settings = client
+    manager = change_manager(settings)
+    manager.ledger.record_release("rel-1", {"models": [], "code": {"commit": "x"}}, "os:ci")
+    manager.deploy("os:ci", manager.open("os:ci", "normal", "test", "first", "rel-1"))
+    with sqlite3.connect(settings.home / "ledger.db") as db:
+        db.execute("INSERT INTO environment_pointers VALUES ('prod', 'rel-1', 1, 'os:mallory', "
+                   "'2026-12-01T00:00:00.000000+00:00')")  # fmt: skip
+    page = ui.get("/environments").text
+    assert 'id="health-prod"' in page and "BROKEN" in page and "no release there" in page
+    assert 'id="health-test"' not in page
