@@ -30,8 +30,11 @@ def test_bench_writes_every_figure_and_the_scorers_agree(story_home, tmp_path):
     assert "scale" not in figures and figures["home"] == env["LOCKGATE_HOME"]
 
     formats = figures["extraction"]["by_format"]
-    assert set(formats) >= {"eml", "pdf", "html", "txt"}
-    assert all(f["docs_per_second_per_core"] > 0 for f in formats.values())
+    # A format whose every file is quarantined before parsing (.zip: no parser) can take less
+    # CPU time than the clock shows: its figure is None, and says nothing about parsing.
+    parsed = {name: f for name, f in formats.items() if f["quarantined"] < f["files"]}
+    assert set(parsed) >= {"eml", "pdf", "html", "txt"}
+    assert all(f["docs_per_second_per_core"] > 0 for f in parsed.values())
     assert figures["extraction"]["vs_presidio"]["documents"] == 30
 
     assert {c["model"] for c in figures["scoring"]} == {"routing", "urgency"}
