@@ -68,7 +68,7 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
     assert run(trigger, env | {"LOGNAME": "mia", "USER": "mia", "LNAME": "mia"}).returncode == 0
     with create_engine(load_settings("local", "test", home).airflow_db_url).connect() as db:
         [who] = db.execute(text("SELECT triggering_user_name FROM dag_run WHERE dag_id = :d "
-                                "AND run_id LIKE '%2026-11-23%'"), {"d": DAG}).scalars()  # fmt: skip
+                                "AND logical_date LIKE '2026-11-23%'"), {"d": DAG}).scalars()  # fmt: skip
     assert who == f"os:{pwd.getpwuid(os.getuid()).pw_name}"
     assert airflow_identity({"dag_run": SimpleNamespace(triggering_user_name=who)}) == who
     again = run(trigger, env, check=False)
