@@ -7,6 +7,7 @@ day after it with a plug-in model installed, rerun that day and run its jobs by 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -298,15 +299,28 @@ def test_release_in_test_made_the_scores(demo):
             assert routing["auto_decided"] >= 73 and routing["auto_lower_bound"] >= 0.95
 
 
+@contextlib.contextmanager
+def _ledger_restored_after(home: Path, tmp_path: Path):
+    """The ledger and its published head put back as they were (both, or the restored ledger
+    would rightly look truncated against a head written in between)."""
+    saved = [(home / "ledger.db", tmp_path / "ledger.db"),
+             (home / "audit" / "head.json", tmp_path / "head.json")]  # fmt: skip
+    for live, copy in saved:
+        shutil.copy(live, copy)
+    try:
+        yield
+    finally:
+        for live, copy in saved:
+            shutil.copy(copy, live)
+
+
 def test_audit_verify_passes_and_fails_after_a_hand_edit(demo, tmp_path):
     home, env, _ = demo
     ok = _run([str(BIN / "lockgate"), "audit", "verify"], env)
     assert "intact" in ok.stdout and "signed by key" in ok.stdout and "agree" in ok.stdout
     db = home / "ledger.db"
-    backup = tmp_path / "ledger.db"
-    shutil.copy(db, backup)
     forge = 'UPDATE audit_log SET payload = \'{"release_id": "rel-forged"}\' WHERE seq = 2'
-    try:
+    with _ledger_restored_after(home, tmp_path):
         with sqlite3.connect(db) as conn, pytest.raises(sqlite3.IntegrityError, match="append"):
             conn.execute(forge)
         with sqlite3.connect(db) as conn:  # as the file's owner: drop the trigger, then edit
@@ -317,8 +331,6 @@ def test_audit_verify_passes_and_fails_after_a_hand_edit(demo, tmp_path):
         assert broken.returncode == 1
         assert "BROKEN at entry 2" in broken.stderr
         assert "ledger disagrees with its audit log: environment_pointers" in broken.stderr
-    finally:
-        shutil.copy(backup, db)
     assert _run([str(BIN / "lockgate"), "audit", "verify"], env).returncode == 0
 
 
@@ -504,7 +516,7 @@ def test_rerun_of_the_same_run_date_gives_the_same_partitions(plugin_day):
     assert {m: _manifest(home, f"model/{m}", PLUGIN_DAY)["version"] for m in models} == versions
 
 
-def test_jobs_run_by_hand_with_spark_submit(plugin_day):
+def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
     """The DAG's tasks ran the jobs in Airflow's process (the local profile's fast path); the
     same jobs by spark-submit write the same bytes."""
     home, env, _ = plugin_day
@@ -527,13 +539,14 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day):
     assert len(_rows(_lake(home) / "scores" / "prod" / "routing" / f"run_date={day}")) == len(
         before
     )
-    backup = home / "ledger.before-edit.db"
-    shutil.copy(home / "ledger.db", backup)
-    try:
+    with _ledger_restored_after(home, tmp_path):
         with sqlite3.connect(home / "ledger.db") as conn:
             conn.execute("DELETE FROM approvals WHERE role = 'risk' AND decision = 'approve'")
         refused = _run(prod, env, check=False)
-    finally:
-        shutil.copy(backup, home / "ledger.db")
+        entry = sqlite3.connect(home / "ledger.db").execute(
+            "SELECT action, payload FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()  # fmt: skip
     assert refused.returncode != 0
-    assert "lacks approvals from ['risk']; refusing to score" in refused.stdout + refused.stderr
+    said = refused.stdout + refused.stderr
+    assert "the ledger's record of prod is not to be believed; refusing to score" in said
+    assert "approvals: the audit log records a approve of change" in said and "as risk" in said
+    assert entry[0] == "scoring.refused" and "not to be believed" in entry[1]  # on the record
