@@ -37,6 +37,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ProgrammingError
 
 from lockgate.release.anchor import Anchor, Verifier
 
@@ -231,7 +232,17 @@ def migrate(engine: Engine) -> None:
         config.attributes["connection"] = conn
         if "releases" in tables and "alembic_version" not in tables:
             command.stamp(config, "0001")
-        command.upgrade(config, "head")
+        try:
+            command.upgrade(config, "head")
+        except ProgrammingError as exc:
+            if "permission denied" not in str(exc) and "must be owner" not in str(exc):
+                raise
+            raise RuntimeError(
+                f"the ledger at {engine.url.render_as_string(hide_password=True)} is not at "
+                f"schema revision {SCHEMA_REVISION}, and {engine.url.username} may not change "
+                "its schema (its owner does): run `infra/postgres/postgres start`, which "
+                "migrates it as lockgate_ledger_owner"
+            ) from exc
 
 
 def check_chain(

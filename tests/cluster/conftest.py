@@ -64,9 +64,10 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def postgres_ledger_url():
-    """A PostgreSQL of its own (infra/postgres/postgres on a spare port) for ledger tests; the
-    URL of its empty ledger database, password included. Stopped after the module."""
+def postgres_ledger_urls():
+    """A PostgreSQL of its own (infra/postgres/postgres on a spare port) for ledger tests: the
+    URLs, passwords included, of its migrated and empty ledger database as lockgate connects
+    to it (`app`) and as the role that owns it (`owner`). Stopped after the module."""
     from lockgate.config import db_password
 
     port = 5434
@@ -77,9 +78,26 @@ def postgres_ledger_url():
     env = os.environ | {"LOCKGATE_HOME": str(home), "LOCKGATE_PG_PORT": str(port)}
     try:
         run(["infra/postgres/postgres", "start"], env, timeout=900)
-        password = db_password(home)
-        yield f"postgresql+psycopg2://lockgate:{password}@127.0.0.1:{port}/lockgate_ledger"
+        app = db_password(home)
+        owner = (home / "cluster" / "secrets" / "postgres-ledger-owner.password").read_text()
+        yield {
+            "app": f"postgresql+psycopg2://lockgate:{app}@127.0.0.1:{port}/lockgate_ledger",
+            "owner": f"postgresql+psycopg2://lockgate_ledger_owner:{owner.strip()}@127.0.0.1:"
+                     f"{port}/lockgate_ledger",
+        }  # fmt: skip
     finally:
         run(["infra/postgres/postgres", "stop"], env, check=False, timeout=300)
         shutil.rmtree(home, ignore_errors=True)
         assert not _listening(port), f"PostgreSQL still listening on {port}"
+
+
+@pytest.fixture(scope="module")
+def postgres_ledger_url(postgres_ledger_urls):
+    """The ledger database as lockgate connects to it."""
+    return postgres_ledger_urls["app"]
+
+
+@pytest.fixture(scope="module")
+def postgres_owner_url(postgres_ledger_urls):
+    """The ledger database as the role that owns its schema (and can switch triggers off)."""
+    return postgres_ledger_urls["owner"]

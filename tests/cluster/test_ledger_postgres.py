@@ -31,13 +31,34 @@ def test_concurrent_approvals_deployments_and_rollbacks_keep_the_ledger_consiste
     check_invariants(postgres_ledger_url)
 
 
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET actor = 'mallory' WHERE seq = 5",
+    "DELETE FROM audit_log WHERE seq = 5",
+    "TRUNCATE audit_log",
+    "DELETE FROM audit_checkpoints",
+    "ALTER TABLE audit_log DISABLE TRIGGER USER",
+    "DROP TRIGGER audit_log_append_only ON audit_log",
+    "UPDATE alembic_version SET version_num = '0001'",
+    "CREATE TABLE audit_log_copy (x int)",
+])  # fmt: skip
+def test_lockgate_s_own_role_cannot_rewrite_the_audit_log(postgres_ledger_url, statement):
+    """lockgate connects as a role that may insert into the audit log, never change it: not
+    even with the triggers' help switched off (it does not own the tables)."""
+    from lockgate.release.ledger import Ledger
+
+    Ledger(postgres_ledger_url)
+    with pytest.raises(Exception, match="permission denied|must be owner"):
+        with create_engine(postgres_ledger_url).begin() as conn:
+            conn.execute(text(statement))
+
+
 def test_the_postgres_ledger_is_at_the_newest_migration_and_detects_a_hand_edit(
-    postgres_ledger_url,
+    postgres_ledger_url, postgres_owner_url
 ):
     from lockgate.release.ledger import SCHEMA_REVISION, Ledger
 
     ledger = Ledger(postgres_ledger_url)
-    engine = create_engine(postgres_ledger_url)
+    engine = create_engine(postgres_owner_url)
     with engine.begin() as conn:
         assert (
             conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -57,9 +78,10 @@ _schemas = itertools.count(1)
 
 
 @pytest.fixture
-def tamper(postgres_ledger_url, tmp_path):
-    """A ledger with history in a schema of its own (search_path), and a home for its key."""
+def tamper(postgres_owner_url, tmp_path):
+    """A ledger with history in a schema of its own (search_path), as the role that owns it,
+    who can switch the triggers off; and a home for its key."""
     schema = f"tamper_{next(_schemas)}"
-    with create_engine(postgres_ledger_url).begin() as conn:
+    with create_engine(postgres_owner_url).begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    return Tamper(f"{postgres_ledger_url}?options=-csearch_path%3D{schema}", tmp_path / "home")
+    return Tamper(f"{postgres_owner_url}?options=-csearch_path%3D{schema}", tmp_path / "home")
