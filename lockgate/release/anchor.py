@@ -92,6 +92,9 @@ class Anchor:
     def public_key_path(self) -> Path:
         return self.directory / PUBLIC_KEY
 
+    def has_key(self) -> bool:
+        return self._private is not None or os.path.lexists(self.directory / PRIVATE_KEY)
+
     def _key(self) -> Ed25519PrivateKey:
         """The private key, made on first use (by the first audited write of an installation)."""
         if self._private is None:

@@ -390,6 +390,15 @@ class Ledger:
         entry["hash"] = entry_hash(entry)
         conn.execute(insert(audit).values(**entry))
         if self.anchor is not None:
+            if (
+                not self.anchor.has_key()
+                and conn.execute(select(checkpoints.c.seq).limit(1)).first()
+            ):
+                # A key is made once, by an installation's first signed entry; a process that
+                # cannot see it (a container on another host) must not start a chain of its own.
+                raise RuntimeError(f"the audit log is signed but this process has no signing key "
+                                   f"at {self.anchor.directory}; write to the ledger from the "
+                                   "installation's host")  # fmt: skip
             checkpoint = self.anchor.sign(entry["seq"], entry["hash"], entry["ts"])
             conn.execute(insert(checkpoints).values(**checkpoint))
             self._local.head = checkpoint

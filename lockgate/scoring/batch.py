@@ -106,12 +106,18 @@ def deployed_models(
         pointer = ledger.pointer(environment)
         detail = f"scoring refused: {type(refused).__name__}: {refused}"[:2000]
         day = run_date or "-"
-        if pointer and isinstance(refused, (DigestMismatch, UntrustedModel)):
-            ledger.record_scoring_run(environment, pointer["release_id"], day, False, detail,
-                                      cli_identity())  # fmt: skip
-        else:
-            ledger.record_event(cli_identity(), "scoring.refused", environment,
-                                {"run_date": day, "detail": detail}, environment)  # fmt: skip
+        try:
+            if pointer and isinstance(refused, (DigestMismatch, UntrustedModel)):
+                ledger.record_scoring_run(environment, pointer["release_id"], day, False, detail,
+                                          cli_identity())  # fmt: skip
+            else:
+                ledger.record_event(cli_identity(), "scoring.refused", environment,
+                                    {"run_date": day, "detail": detail}, environment)  # fmt: skip
+        except Exception as unrecorded:  # noqa: BLE001 - the refusal is what must surface
+            raise ReleaseRefused(
+                f"{refused} (and it could not be recorded in the ledger: "
+                f"{type(unrecorded).__name__}: {unrecorded})"
+            ) from refused
         raise
 
 

@@ -63,3 +63,13 @@ def test_an_unsigned_ledger_reports_that_it_is_not_anchored(tmp_path):
     anchored.record_event("os:ci", "after", "x", {})
     report = anchored.verify_audit()  # the first signature covers what came before it
     assert report.intact and report.anchored and report.head_seq == 2
+
+
+def test_a_process_without_the_key_does_not_start_a_chain_of_its_own(tamper, tmp_path):
+    """A container on another host sees the database but not the installation's key: it may
+    not sign with a key it makes up, and says where the writing belongs."""
+    elsewhere = Ledger(tamper.url, anchor=Anchor(tmp_path / "another-host"))
+    with pytest.raises(RuntimeError, match="has no signing key"):
+        elsewhere.record_event("os:ci", "note", "x", {})
+    assert not (tmp_path / "another-host" / "audit-signing.key").exists()
+    assert tamper.verdict().intact
