@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,6 +30,39 @@ def _trigger(env, day: str, conf: dict) -> str:
     run([lockgate, "airflow", "dags", "test", DAG, day, "-c", json.dumps(conf)], env, check=False)
     state = run([lockgate, "airflow", "dags", "state", DAG, day], env).stdout.strip().splitlines()
     return state[-1].split(",")[0]
+
+
+DEPLOY_AND_DIE = """
+import sys, time
+from pathlib import Path
+from lockgate.config import load_settings
+from lockgate.release.deploy import change_manager
+
+home, marker, change_id = sys.argv[1:]
+manager = change_manager(load_settings("local", "dev", home))
+
+def hold(bundle):
+    Path(marker).write_text("verifying")
+    time.sleep(300)
+
+manager.verify = hold
+manager.deploy("os:ci", int(change_id))
+"""
+
+
+def _kill_while_verifying(home: Path, change_id: int) -> None:
+    """A deploy of `change_id` in a process of its own, killed (SIGKILL) while it verifies."""
+    marker = home / "verifying"
+    child = subprocess.Popen([sys.executable, "-c", DEPLOY_AND_DIE, str(home), str(marker),
+                              str(change_id)])  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert child.poll() is None and time.monotonic() < deadline, "it never verified"
+            time.sleep(0.05)
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
@@ -59,6 +94,20 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
     manager.approve("demo:olu.operations", emergency, "operations")
     assert _trigger(env, "2026-11-22", {"change_id": emergency, "kind": "emergency"}) == "success"
     assert manager.ledger.pointer("prod")["release_id"] == "rel-dag-2"
+    assert manager.ledger.verify_audit().intact
+
+    # A deploy whose process died is recovered by the next run, before it executes its change.
+    manager.ledger.record_release("rel-dag-3", {"models": [], "code": {"commit": "rel-dag-3"}}, "t")
+    stranded = manager.open("demo:lee.data-scientist", "normal", "dev", "dies", "rel-dag-3")
+    _kill_while_verifying(home, stranded)
+    assert [c["change_id"] for c in manager.stranded()] == [stranded]
+    after = manager.open("demo:lee.data-scientist", "normal", "test", "next", "rel-dag-3")
+    assert _trigger(env, "2026-11-24", {"change_id": after, "kind": "normal"}) == "success"
+    assert manager.ledger.change(stranded)["state"] == "deployed" and not manager.stranded()
+    finished = [e for e in manager.ledger.entries_about(f"change-{stranded}")
+                if e["action"] == "change.deployed"][-1]  # fmt: skip
+    assert "recovered" in finished["payload"] and finished["actor"] == "airflow:dag_test"
+    assert manager.ledger.pointer("test")["release_id"] == "rel-dag-3"
     assert manager.ledger.verify_audit().intact
 
     # A second run for a logical date is refused in one line that says how to rerun the date.
