@@ -173,7 +173,7 @@ def _drift(settings: Settings, environment: str, models: dict[str, str]) -> list
         return [f"cannot read the registry's aliases: {type(exc).__name__}: {exc}"]
 
 
-def _health(manager: ChangeManager, change: dict | None, problems: list[str]) -> str:
+def _health(change: dict | None, problems: list[str], failing: list[str]) -> str:
     """broken (the tables disagree with the audit log, or point at nothing real), verifying (a
     deploy is under way), stranded (its deploy died: `lockgate change recover`), failing (its
     last scoring run or on-demand verification failed), or healthy."""
@@ -182,7 +182,7 @@ def _health(manager: ChangeManager, change: dict | None, problems: list[str]) ->
     if change["state"] == "deploying":
         alive = owner.holds(change["deploy_owner"], change["deploy_lease_until"])
         return "verifying" if alive else "stranded"
-    return "failing" if failures(manager.ledger, change["environment"]) else "healthy"
+    return "failing" if failing else "healthy"
 
 
 def failures(ledger: Ledger, environment: str) -> list[str]:
@@ -211,9 +211,9 @@ def verify_environment(settings: Settings, environment: str, who: str) -> tuple[
 
     ledger = open_ledger(settings)
     pointer = ledger.pointer(environment)
-    if pointer is None and not environment_problems(ledger, environment):
-        return False, f"nothing is deployed in {environment}"
     problems = environment_problems(ledger, environment)
+    if pointer is None and not problems:
+        return False, f"nothing is deployed in {environment}"
     release_id = pointer["release_id"] if pointer else "-"
     if problems:
         passed, detail = False, "the ledger's record is not to be believed: " + "; ".join(problems)
@@ -256,14 +256,15 @@ def environment_status(settings: Settings) -> dict:
             change = ledger.change(pointer["change_id"]) if pointer else None
         except KeyError:
             change = None
+        failing = failures(ledger, environment)
         entry = {
             "release_id": pointer and pointer["release_id"],
             "deployed_by": pointer and pointer["deployed_by"],
             "deployed_at": pointer and pointer["deployed_at"],
             "change": None, "approvals": [], "approvals_due": [], "overdue": False, "models": [],
             "alias_drift": [], "pending_changes": pending,
-            "health": _health(manager, change, problems),
-            "problems": problems or failures(ledger, environment),
+            "health": _health(change, problems, failing),
+            "problems": problems or failing,
         }  # fmt: skip
         if change is not None and not problems:
             deployed = history(manager, environment)["deployed"] or {}

@@ -412,15 +412,20 @@ class Ledger:
             return self.append_audit(conn, actor, action, subject, payload, environment)
 
     def record_if_changed(self, actor: str, action: str, subject: str, payload: dict) -> bool:
-        """Append `action` unless its latest entry already carries `payload`; True if appended."""
+        """Append `action` unless its latest entry already carries `payload`; True if appended.
+        Read first without the lock (every process that opens a change manager asks, and almost
+        always nothing changed), then again under it before writing."""
+        wanted = json.loads(json.dumps(payload, default=str))
+        latest = (
+            select(audit.c.payload).where(audit.c.action == action)
+            .order_by(audit.c.seq.desc()).limit(1)
+        )  # fmt: skip
+        rows = self.read(latest)
+        if rows and json.loads(rows[0]["payload"]) == wanted:
+            return False
         with self.transaction() as conn:
-            last = conn.execute(
-                select(audit.c.payload).where(audit.c.action == action)
-                .order_by(audit.c.seq.desc()).limit(1)
-            ).scalar()  # fmt: skip
-            if last is not None and json.loads(last) == json.loads(
-                json.dumps(payload, default=str)
-            ):
+            last = conn.execute(latest).scalar()
+            if last is not None and json.loads(last) == wanted:
                 return False
             self.append_audit(conn, actor, action, subject, payload)
             return True
