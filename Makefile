@@ -100,4 +100,5 @@ lock:
 	infra/lock.sh
 
 clean: cluster-down
+	-[ ! -x $(VENV)/bin/lockgate ] || LOCKGATE_PROFILE=local $(VENV)/bin/lockgate spark-server stop
 	rm -rf $(LOCKGATE_HOME)

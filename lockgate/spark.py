@@ -45,29 +45,118 @@ def build_session(app_name: str, master: str | None = None,
 @contextmanager
 def job_session(app_name: str, spark: SparkSession | None = None) -> Iterator[SparkSession]:
     """The session a job runs in: `spark` when its caller shares one with it (an Airflow task
-    on the local profile; the job leaves it running), else one built for the job (spark-submit,
-    or `python jobs/<job>.py`) and stopped when the job ends, also when it fails."""
+    on the local profile; the job leaves it running), else one for the job, stopped when the
+    job ends, also when it fails: under spark-submit the application spark-submit started;
+    `python jobs/<job>.py` a session on the home's Spark Connect server when it runs for this
+    environment, else an application of its own."""
     if spark is not None:
         yield spark
         return
-    session = build_session(app_name)
+    session = None
+    if not os.environ.get("PYSPARK_GATEWAY_PORT"):
+        from lockgate.spark_connect import client_url
+
+        url = client_url(settings())
+        session = SparkSession.builder.remote(url).create() if url else None
+    session = session or build_session(app_name)
     try:
         yield session
     finally:
         session.stop()
 
 
-def shared_session() -> SparkSession:
-    """A new session on this process's one Spark application, started by the first call.
+@contextmanager
+def task_session() -> Iterator[SparkSession]:
+    """The session of one task's job, on a Spark application that outlives the task.
 
-    The application's JVM, executors and warm Python workers then serve every later job of the
-    process: `airflow dags test` (the demo, the tests) runs a whole DAG run in one process, so
-    its Spark tasks pay the start once instead of once each. Each call gets a session of its
-    own, with the profile's settings and its own SQL settings and temporary views, so one job's
-    `spark.conf.set` never reaches the next."""
+    - The home's Spark Connect server when it runs for this environment
+      (`lockgate.spark_connect`): every process, also each task the scheduler starts, gets a
+      warm application in about a second. A process keeps one session on it, so its Python
+      workers (with the models they loaded) stay warm from one task to the next; the SQL
+      settings a job changes are put back when it ends, so they never reach the next job.
+    - Else this process's one application, started by the first call (`airflow dags test`
+      runs a whole DAG run in one process, so only its first Spark task pays the start), and a
+      new session on it per job: its own SQL settings and temporary views.
+    """
+    from pyspark.sql.utils import is_remote
+
+    from lockgate.spark_connect import client_url
+
+    url = None if SparkContext._active_spark_context else client_url(settings())
+    if url is not None:
+        session = _connect_session(url)
+        before = dict(session.conf.getAll)
+        try:
+            yield session
+        finally:
+            _restore_conf(session, before)
+        return
+    if is_remote():  # pyspark's rule: a process that used Spark Connect stays in Connect mode
+        raise RuntimeError("the home's Spark Connect server, which this process used, is gone: "
+                           "start it again (lockgate spark-server start) and rerun the task")  # fmt: skip
     if SparkContext._active_spark_context is None:
         build_session("lockgate-tasks")
-    return SparkSession.builder.getOrCreate().newSession()
+    yield SparkSession.builder.getOrCreate().newSession()
+
+
+_connected: dict[str, SparkSession] = {}
+
+
+def _connect_session(url: str) -> SparkSession:
+    """This process's session on the server at `url` (a new one if it was stopped)."""
+    session = _connected.get(url)
+    if session is None or session.is_stopped:
+        session = _connected[url] = SparkSession.builder.remote(url).create()
+    return session
+
+
+def _restore_conf(session: SparkSession, before: dict[str, str]) -> None:
+    """Put the session's SQL settings back as they were in `before`."""
+    after = dict(session.conf.getAll)
+    for key in after.keys() - before.keys():
+        session.conf.unset(key)
+    for key, value in before.items():
+        if after.get(key) != value:
+            session.conf.set(key, value)
+
+
+def is_connect(spark: SparkSession) -> bool:
+    """`spark` is a Spark Connect session (no SparkContext, no JVM in this process)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def describe(spark: SparkSession) -> str:
+    """Where `spark` runs, for a log line."""
+    if is_connect(spark):
+        return f"Spark Connect server, {spark.conf.get('spark.master')}"
+    return spark.sparkContext.master
+
+
+def parallelism(spark: SparkSession) -> int:
+    """The application's default parallelism (cores of `local[*]`, executor cores on YARN)."""
+    if is_connect(spark):
+        return int(spark.conf.get("spark.default.parallelism"))
+    return spark.sparkContext.defaultParallelism
+
+
+class Carried:
+    """A value a Spark Connect client hands the server's Python workers with the function that
+    reads it (Connect has no broadcasts); `.value` as a broadcast's."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def unpersist(self) -> None:
+        self.value = None
+
+
+def share(spark: SparkSession, value):
+    """`value` for the application's Python workers, read as `.value` there: a broadcast (sent
+    to each executor once), or under Spark Connect the value itself, pickled with the function
+    (the server and its workers are on this machine, and Connect chunks large plans)."""
+    if is_connect(spark):
+        return Carried(value)
+    return spark.sparkContext.broadcast(value)
 
 
 def driver_session(app_name: str, conf: dict[str, str] | None = None) -> SparkSession:
@@ -110,7 +199,10 @@ QUIET_LOGGERS = ("org.apache.spark.sql.execution.datasources.FileScanRDD",)
 
 def quiet_file_reads(session: SparkSession) -> None:
     """Raise the per-file read loggers of the session's JVM to WARN (YARN executors log to
-    their containers, not to the task)."""
+    their containers, not to the task; a Spark Connect server is quiet by its own log4j2
+    configuration)."""
+    if is_connect(session):
+        return
     log4j = session._jvm.org.apache.logging.log4j
     for name in QUIET_LOGGERS:
         log4j.core.config.Configurator.setLevel(name, log4j.Level.WARN)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-PARTS = ("dags", "scale", "extraction", "scoring")
+PARTS = ("dags", "scale", "extraction", "scoring", "tasks")
 
 
 def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, workers: int,
@@ -81,7 +81,10 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
             say(f"   {runs[-1]['seconds']} s, peak {runs[-1]['peak']['total_mb']:,.0f} MB")
         every = sorted(runs + lent, key=lambda r: r["documents"])
         figures["scale"] = {"runs": every, "growth": growth(every)}
-    if "extraction" in parts or "scoring" in parts:
+    if "tasks" in parts and not on_disk:
+        raise ValueError("the tasks bench compares the local profile's ways to run a Spark task "
+                         "(on YARN every task is spark-submit)")  # fmt: skip
+    if {"extraction", "scoring", "tasks"} & set(parts):
         if on_disk:
             home = home or _smallest_home(root, sizes, run_date, seed, workers, runs, say)
         else:
@@ -94,6 +97,11 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
     if "scoring" in parts:
         figures["scoring"] = _scoring(home_settings, run_date, score_rows, repeats,
                                       root / "scoring", say)  # fmt: skip
+    if "tasks" in parts:
+        from lockgate.bench.tasks import fixed_costs
+
+        say("== a Spark task's fixed cost, a fresh process each, three ways")
+        figures["tasks"] = fixed_costs(home_settings, run_date, repeats, say)
     figures["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     figures["targets"] = targets(figures)
     stamp = figures["started"].replace(":", "").replace("+0000", "Z")

@@ -103,7 +103,75 @@ def airflow(args: tuple[str, ...]) -> None:
         from lockgate.release.identity import trigger_environment
 
         raise SystemExit(_trigger(binary, trigger_environment(env), list(args)))
+    if args[:1] == ("standalone",):
+        raise SystemExit(_serving_spark(binary, list(args), env))
     os.execve(binary, [binary, *args], env)
+
+
+def _serving_spark(binary: str, args: list[str], env: dict[str, str]) -> int:
+    """`airflow standalone` with the home's Spark Connect server running while it does (started
+    first, stopped after it if this call started it): every task the scheduler starts then
+    connects to a warm Spark application instead of starting one."""
+    import signal
+
+    from lockgate.spark_connect import serving
+
+    with serving(load_settings(), env) as endpoint:
+        if endpoint is not None:
+            click.echo(f"Spark Connect server on 127.0.0.1:{endpoint.port} (pid {endpoint.pid})")
+        process = subprocess.Popen([binary, *args], env=env)
+        signal.signal(signal.SIGTERM, lambda *_: process.terminate())
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:  # the terminal sent it to Airflow too: wait for it to stop
+                continue
+
+
+@cli.group("spark-server")
+def spark_server() -> None:
+    """The home's Spark Connect server (local profile): one warm Spark application for every
+    task and process, started and stopped by `lockgate demo` and `make ui` themselves."""
+
+
+@spark_server.command("start")
+def spark_server_start() -> None:
+    """Start it (for this environment: PYTHONPATH, home, profile) unless it runs."""
+    from lockgate.orchestration import airflow_process_env
+    from lockgate.spark_connect import start
+
+    settings = load_settings()
+    if not settings.spark_master.startswith("local"):
+        raise click.ClickException("the Spark Connect server is for the local profile; on YARN "
+                                   "every task is spark-submit")  # fmt: skip
+    endpoint, started = start(settings, airflow_process_env(settings))
+    click.echo(f"{'started' if started else 'running'}: 127.0.0.1:{endpoint.port} "
+               f"(pid {endpoint.pid})")  # fmt: skip
+
+
+@spark_server.command("stop")
+def spark_server_stop() -> None:
+    """Stop it and its Python workers."""
+    from lockgate.spark_connect import stop
+
+    click.echo("stopped" if stop(load_settings()) else "not running")
+
+
+@spark_server.command("status")
+def spark_server_status() -> None:
+    """Whether it runs, where, and whether this environment's tasks would use it."""
+    from lockgate.orchestration import airflow_environment
+    from lockgate.spark_connect import fingerprint, running
+
+    settings = load_settings()
+    endpoint = running(settings)
+    if endpoint is None:
+        click.echo("not running: each Spark task starts an application of its own")
+        raise SystemExit(3)
+    same = endpoint.fingerprint == fingerprint(settings, os.environ | airflow_environment(settings))
+    click.echo(f"running: 127.0.0.1:{endpoint.port} (pid {endpoint.pid}, local[{endpoint.parallelism}])"
+               + ("" if same else "; started for another environment (PYTHONPATH): this "
+                  "environment's tasks would not use it"))  # fmt: skip
 
 
 # The metadata DB's answer to a second run of a DAG for one logical date (SQLite, PostgreSQL).
@@ -136,11 +204,6 @@ def _airflow_command() -> tuple[str, dict[str, str]]:
     from lockgate.orchestration import airflow_process_env
 
     return str(Path(sys.executable).parent / "airflow"), airflow_process_env(load_settings())
-
-
-def _airflow(args: list[str], capture: bool = False) -> subprocess.CompletedProcess:
-    binary, env = _airflow_command()
-    return subprocess.run([binary, *args], env=env, text=True, capture_output=capture, check=False)
 
 
 def _run_dags(screen, dag_id: str, run_dates: list[str], conf: dict | None = None) -> None:
@@ -190,13 +253,15 @@ def _story(screen, run_date: str) -> None:
         # the gate and the champion comparison on the same test rows to tell the story.
         params = dict(deployed_version(settings, "urgency", "prod").metadata["training"]["params"])
         params["max_iter"] = params.get("max_iter", 100) + 10
-        submit = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[*]",
-                  str(settings.repo_root / "jobs" / "train_model.py"), "--run-date", run_date,
+        # By hand, as a data scientist would run the job (`python jobs/train_model.py`): on the
+        # home's Spark Connect server, which the demo runs.
+        submit = [sys.executable, str(settings.repo_root / "jobs" / "train_model.py"),
+                  "--run-date", run_date,
                   "--model", "urgency", "--params", json.dumps(params),
                   "--airflow-run-id", "demo-story"]  # fmt: skip
         spark_env = os.environ | {"PYSPARK_PYTHON": sys.executable,
                                   "PYSPARK_DRIVER_PYTHON": sys.executable}  # fmt: skip
-        stage = screen.run("train urgency (spark-submit)", submit, spark_env)
+        stage = screen.run("train urgency (jobs/train_model.py)", submit, spark_env)
         trained = read_json(Layout(settings.storage_root).manifest("model/urgency", run_date))
         gate = trained["gate"]
         screen.report(stage, f"urgency v{trained['version']}: gate "
@@ -234,7 +299,6 @@ def demo(run_date: str, documents: int, story: bool) -> None:
     from datetime import UTC, datetime
 
     from lockgate.cli.progress import Screen, minutes
-    from lockgate.demo import summarise
 
     settings = load_settings()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -246,14 +310,50 @@ def demo(run_date: str, documents: int, story: bool) -> None:
         published = _publish(settings)
         screen.say(f"  {'published the job zip and environment':<44} {published.job_zip} "
                    f"{minutes(time.monotonic() - started):>5}  done")  # fmt: skip
+    from lockgate.orchestration import airflow_process_env
+    from lockgate.spark_connect import start, stop
+
+    server = None
+    if settings.spark_master.startswith("local"):
+        # Started now, ready by the time the corpus is: every Spark task of the demo's runs
+        # connects to it.
+        server, started_here = start(settings, airflow_process_env(settings), wait=False)
+    try:
+        _demo(screen, settings, run_date, documents, story, server)
+    finally:
+        if server is not None and started_here:
+            stop(settings)
+
+
+def _demo(screen, settings, run_date: str, documents: int, story: bool, server) -> None:
+    import time
+
+    from lockgate.cli.progress import minutes
+    from lockgate.demo import summarise
+    from lockgate.spark_connect import wait_ready
+
     started = time.monotonic()
-    generated = _generate_day(run_date, documents)
-    screen.say(f"  {'corpus ' + run_date:<44} {generated.documents} documents in "
+    # On the other core while the corpus is generated: the name model (it trains on letters of
+    # its own, not the day's) into the machine's cache with the home's model registry, and
+    # Airflow's metadata DB. The name model's failure is the pipeline task's to report: it
+    # trains again, and says why.
+    binary, env = _airflow_command()
+    prepare = ("from lockgate.config import load_settings; "
+               "from lockgate.extraction.stage import prepare; prepare(load_settings())")  # fmt: skip
+    with screen.log.open("a", encoding="utf-8") as log:
+        ahead = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+                 for command in ([sys.executable, "-c", prepare], [binary, "db", "migrate"])]  # fmt: skip
+    try:
+        generated = _generate_day(run_date, documents)
+    finally:
+        migrated = [process.wait() for process in ahead][1]
+    screen.say(f"  {'corpus ' + run_date + ', name model':<44} {generated.documents} documents in "
                f"{generated.landing} {minutes(time.monotonic() - started):>5}  done")  # fmt: skip
-    migrated = _airflow(["db", "migrate"], capture=True)
-    if migrated.returncode != 0:
-        screen.say(migrated.stdout[-3000:] + migrated.stderr[-3000:])
-        raise click.ClickException("airflow db migrate failed; run `lockgate airflow db migrate`")
+    if migrated != 0:
+        raise click.ClickException(f"airflow db migrate failed (its output is in {screen.log}); "
+                                   "run `lockgate airflow db migrate`")  # fmt: skip
+    if server is not None:
+        wait_ready(settings, server)
     try:
         _run_dags(screen, DAG_ID, [run_date])
     except click.ClickException:

@@ -23,6 +23,7 @@ from pyspark.sql.types import (
 
 from lockgate.extraction import reasons
 from lockgate.extraction.documents import FILES_PER_MODEL_PASS, Limits, extract_batch, unread_row
+from lockgate.spark import parallelism, share
 from lockgate.storage.spark_io import Listing, literal_path
 
 ENTITY_TYPE = StructType(
@@ -84,7 +85,7 @@ def parse_partitions(spark: SparkSession, files: int) -> int:
     """How many partitions a day of `files` files is parsed in: two per core, and more for a
     large day so that no task holds over FILES_PER_PARTITION files (a retried task redoes
     minutes, not hours, of parsing)."""
-    return max(2, 2 * spark.sparkContext.defaultParallelism, -(-files // FILES_PER_PARTITION))
+    return max(2, 2 * parallelism(spark), -(-files // FILES_PER_PARTITION))
 
 
 def read_landing(spark: SparkSession, landing: str, files: int | Listing) -> DataFrame:
@@ -136,7 +137,7 @@ def extract_outcomes(
     listing = listing.files if isinstance(listing, Listing) else listing
     arrow_schema = to_arrow_schema(OUTCOME_SCHEMA)
     spark = received.sparkSession
-    model = spark.sparkContext.broadcast(person_model) if person_model else None
+    model = share(spark, person_model) if person_model else None
 
     def parse(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         finder = None

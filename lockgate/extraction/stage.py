@@ -54,6 +54,19 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
     }
 
 
+def prepare(settings: Settings) -> None:
+    """What the pipeline's first task would otherwise wait for, done ahead: the person model
+    trained into the machine's cache (unless it is there, or the cache is off, when training now
+    would only be done twice) and the home's model registry created. `lockgate demo` runs this
+    beside the corpus's generation, each on a core of its own; `ensure_person_model` then
+    registers the model in seconds."""
+    from lockgate.storage.cache import cache_root
+
+    if cache_root() is not None:
+        _trained()
+    latest_passing_version(settings, person_model.MODEL_NAME)
+
+
 def _trained() -> tuple[person_model.TrainedPersonModel, str]:
     """The model trained on the generated letters, and the key of its build: training is a
     function of the seeds and the code, so one machine trains it once (`lockgate.storage.cache`)

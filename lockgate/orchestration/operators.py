@@ -41,7 +41,7 @@ class LockgateSparkSubmitOperator(SparkSubmitOperator):
 
 class LockgateSparkJobOperator(BaseOperator):
     """Runs `jobs/<job>.py`'s `main` in the task's own process, on the process's shared Spark
-    application (`lockgate.spark.shared_session`): the local profile's Spark tasks.
+    application (`lockgate.spark.task_session`): the local profile's Spark tasks.
 
     A job run this way writes the same rows as the same job under spark-submit; it only skips
     starting a JVM, a SparkContext and cold Python workers for every task. A job that exits
@@ -58,21 +58,30 @@ class LockgateSparkJobOperator(BaseOperator):
         self.name = name
 
     def execute(self, context) -> None:
-        from lockgate.spark import shared_session
+        from lockgate.spark import describe, task_session
 
         main = job_main(self.application)
-        spark = shared_session()
-        self.log.info("%s %s in this process's Spark application (%s)", self.application,
-                      " ".join(self.application_args), spark.sparkContext.master)  # fmt: skip
-        try:
-            main(list(self.application_args), spark=spark)
-        except SystemExit as exit_:
-            if exit_.code not in (None, 0):
-                raise AirflowFailException(f"{Path(self.application).name}: {exit_.code}") from None
+        with task_session() as spark:
+            self._spark = spark
+            self.log.info("%s %s on a shared Spark application (%s)", self.application,
+                          " ".join(self.application_args), describe(spark))  # fmt: skip
+            try:
+                main(list(self.application_args), spark=spark)
+            except SystemExit as exit_:
+                if exit_.code not in (None, 0):
+                    raise AirflowFailException(
+                        f"{Path(self.application).name}: {exit_.code}"
+                    ) from None
 
     def on_kill(self) -> None:
         from pyspark import SparkContext
 
+        from lockgate.spark import is_connect
+
+        spark = getattr(self, "_spark", None)
+        if spark is not None and is_connect(spark):
+            spark.interruptAll()
+            return
         context = SparkContext._active_spark_context
         if context is not None:
             context.cancelAllJobs()

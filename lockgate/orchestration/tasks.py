@@ -48,12 +48,15 @@ def release_to_test(models: list[str], run_date: str, run_id: str | None = None,
 
 
 @task(trigger_rule="all_done")
-def report_refusals(release: dict) -> str:
+def report_refusals(release: dict | None) -> str:
     """The run's last word on its gates: fails it (after scoring, so the day is still scored by
     what `test` runs) when a gate refused a model, naming each with its reason, so that a
     refusal is a red run in Airflow and never an all-green one."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    if release is None:  # an earlier task failed; its own log says why
+        raise AirflowFailException("nothing was released to test: release_to_test did not run "
+                                   "(a task before it failed)")  # fmt: skip
     refused = release.get("refused") or {}
     if refused:
         raise AirflowFailException(

@@ -12,6 +12,7 @@ from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 from lockgate.config import Settings
 from lockgate.registry import fetch_verified_model
 from lockgate.release import open_ledger
+from lockgate.spark import share
 
 SCORE_SCHEMA = StructType(
     [
@@ -66,7 +67,7 @@ def score_frame(
     """doc_id, prediction, confidence and decision (see `decide`) for every row of the
     document features."""
     spark = features.sparkSession
-    shared = spark.sparkContext.broadcast(model_bytes)
+    shared = share(spark, model_bytes)
 
     def predict(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         estimator = _estimator(digest, shared.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import uuid
 from dataclasses import dataclass
@@ -22,6 +23,65 @@ def _hadoop_fs(spark: SparkSession, uri: str):
     jvm = spark._jvm
     path = jvm.org.apache.hadoop.fs.Path(uri)
     return path.getFileSystem(spark._jsc.hadoopConfiguration()), path
+
+
+def local_path(uri: str) -> str | None:
+    """The operating system's path of a `file:` URI, else None."""
+    if uri.startswith("file:"):
+        return "/" + uri[len("file:") :].lstrip("/")
+    return None
+
+
+class _LocalFiles:
+    """The renames, listing and deletes of a partition write on the local file system, by the
+    operating system (a Spark Connect client has no JVM to ask, and a local one needs none).
+    As Hadoop's checksummed local file system does, a file's `.NAME.crc` moves with it."""
+
+    def list(self, directory: str) -> list[str]:
+        return sorted(os.listdir(directory))
+
+    def rename(self, source: str, target: str) -> bool:
+        if os.path.lexists(target):
+            return False
+        os.rename(source, target)
+        head, name = os.path.split(source)
+        crc = os.path.join(head, f".{name}.crc")
+        if os.path.exists(crc):
+            new_head, new_name = os.path.split(target)
+            os.rename(crc, os.path.join(new_head, f".{new_name}.crc"))
+        return True
+
+    def mkdirs(self, directory: str) -> None:
+        os.makedirs(directory, exist_ok=True)
+
+    def exists(self, path: str) -> bool:
+        return os.path.lexists(path)
+
+    def delete(self, path: str) -> None:
+        shutil.rmtree(path)
+
+
+class _HadoopFiles:
+    """The same operations through the Hadoop FileSystem API of the session's JVM (HDFS)."""
+
+    def __init__(self, spark: SparkSession, uri: str) -> None:
+        self.fs, _ = _hadoop_fs(spark, uri)
+        self.Path = spark._jvm.org.apache.hadoop.fs.Path
+
+    def list(self, directory: str) -> list[str]:
+        return sorted(s.getPath().getName() for s in self.fs.listStatus(self.Path(directory)))
+
+    def rename(self, source: str, target: str) -> bool:
+        return self.fs.rename(self.Path(source), self.Path(target))
+
+    def mkdirs(self, directory: str) -> None:
+        self.fs.mkdirs(self.Path(directory))
+
+    def exists(self, path: str) -> bool:
+        return self.fs.exists(self.Path(path))
+
+    def delete(self, path: str) -> None:
+        self.fs.delete(self.Path(path), True)
 
 
 # Files of about this many rows: at 1M documents a single sorted file made one task read 1.2 GB
@@ -46,8 +106,6 @@ def write_partition(
     rerun writes identical files, whatever order the rows arrive in.
     """
     spark = df.sparkSession
-    jvm = spark._jvm
-    Path = jvm.org.apache.hadoop.fs.Path
     dataset_uri = dataset_uri.rstrip("/")
     target_uri = f"{dataset_uri}/{partition}"
     token = uuid.uuid4().hex
@@ -58,27 +116,27 @@ def write_partition(
     ordered = (
         df.repartition(num_files, *sort_by) if num_files > 1 else df.coalesce(1)
     ).sortWithinPartitions(*sort_by)
-    ordered.write.mode("errorifexists").parquet(staging_uri)
+    ordered.write.mode("error").parquet(staging_uri)  # Connect knows no "errorifexists"
 
-    fs, staging = _hadoop_fs(spark, staging_uri)
-    parts = sorted(
-        (status.getPath() for status in fs.listStatus(staging)),
-        key=lambda p: p.getName(),
-    )
-    local = fs.getUri().getScheme() == "file"
+    local = local_path(dataset_uri)
+    if local is not None:
+        fs, root = _LocalFiles(), local
+    else:
+        fs, root = _HadoopFiles(spark, dataset_uri), dataset_uri
+    staging = f"{root}/_staging/{partition}-{token}"
     index = 0
-    for part in parts:
-        name = part.getName()
+    for name in fs.list(staging):
         if name.startswith("part-"):
-            stable = Path(staging, f"part-{index:05d}.parquet")
-            fs.rename(part, stable)
-            if local:  # the same rows, the same bytes, whichever JVM wrote them
-                canonicalise(stable.toUri().getPath())
+            stable = f"{staging}/part-{index:05d}.parquet"
+            if not fs.rename(f"{staging}/{name}", stable):
+                raise OSError(f"could not name {staging}/{name} {stable}")
+            if local is not None:  # the same rows, the same bytes, whichever JVM wrote them
+                canonicalise(stable)
             index += 1
 
-    target = Path(target_uri)
-    trash = Path(f"{dataset_uri}/_staging/{partition}-{token}.replaced")
-    fs.mkdirs(target.getParent())
+    target = f"{root}/{partition}"
+    trash = f"{root}/_staging/{partition}-{token}.replaced"
+    fs.mkdirs(target.rsplit("/", 1)[0])
     had_previous = fs.exists(target)
     if had_previous and not fs.rename(target, trash):
         raise OSError(f"could not move aside the previous partition {target_uri}")
@@ -87,7 +145,7 @@ def write_partition(
             fs.rename(trash, target)
         raise OSError(f"could not commit partition {target_uri} from {staging_uri}")
     if had_previous:
-        fs.delete(trash, True)
+        fs.delete(trash)
     return target_uri
 
 
@@ -126,11 +184,12 @@ def list_entries(spark: SparkSession, directory_uri: str) -> Listing:
     second. Paths are written as Hadoop writes them (`file:/abs/path`), so they join with the
     `path` column Spark reads.
     """
+    local = local_path(directory_uri)
+    if local is not None:
+        return _local_listing(local) if os.path.lexists(local) else Listing([], [])
     fs, directory = _hadoop_fs(spark, directory_uri)
     if not fs.exists(directory):
         return Listing([], [])
-    if fs.getUri().getScheme() == "file":
-        return _local_listing(directory.toUri().getPath())
     return _hadoop_listing(fs, directory)
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 from pyspark.sql import SparkSession
 
 from lockgate.models import Gate, ModelSpec
+from lockgate.spark import share
 
 TRIAL_SCHEMA = (
     "trial int, params string, macro_f1 double, manual_review_rate double, accuracy double, "
@@ -79,7 +80,7 @@ def run_search(
 ) -> list[Trial]:  # fmt: skip
     """Every trial of the grid, run as Spark tasks (one per trial), in trial order."""
     candidates = grid(spec.params, spec.search_space, max_trials)
-    data = spark.sparkContext.broadcast((train, validation))
+    data = share(spark, (train, validation))
     frame = spark.createDataFrame(
         [(i, json.dumps(p, sort_keys=True)) for i, p in enumerate(candidates)],
         "trial int, params string",

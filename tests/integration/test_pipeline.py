@@ -517,10 +517,18 @@ def test_rerun_of_the_same_run_date_gives_the_same_partitions(plugin_day):
 
 
 def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
-    """The DAG's tasks ran the jobs in Airflow's process (the local profile's fast path); the
-    same jobs by spark-submit write the same bytes."""
+    """The DAG's tasks ran the jobs on the home's Spark Connect server, which `lockgate demo`
+    started (the local profile's fast path); the same jobs by spark-submit write the same
+    bytes."""
     home, env, _ = plugin_day
     day = PLUGIN_DAY
+    with sqlite3.connect(home / "airflow" / "airflow.db") as db:
+        (run_id,) = db.execute("SELECT run_id FROM dag_run WHERE dag_id = 'lockgate_pipeline' "
+                               "AND date(logical_date) = ?", (day,)).fetchone()  # fmt: skip
+    logs = home / "airflow" / "logs" / "dag_id=lockgate_pipeline" / f"run_id={run_id}"
+    for task in ("extract_documents", "score_documents"):
+        said = (logs / f"task_id={task}" / "attempt=1.log").read_text()
+        assert "on a shared Spark application (Spark Connect server" in said, task
     extracted = _lake(home) / "extracted" / "documents" / f"run_date={day}"
     scores = _lake(home) / "scores" / "test" / "routing" / f"run_date={day}"
     before, fast = _rows(scores), (_partition_digests(extracted), _partition_digests(scores))

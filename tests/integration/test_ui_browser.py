@@ -385,6 +385,8 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
         if not (lake / "landing" / day).is_dir():
             run([lockgate, "corpus", "--run-date", day, "--documents", "36"], home)
     env = home | {"AIRFLOW__API__PORT": server.rsplit(":", 1)[1]}
+    # As `make ui` does: the home's Spark Connect server, which every task process connects to.
+    run([lockgate, "spark-server", "start"], env)
     log = open(Path(home["LOCKGATE_HOME"]) / "airflow" / "scheduler-test.log", "w")  # noqa: SIM115
     processes = [subprocess.Popen([lockgate, "airflow", command], env=env, cwd=REPO, stdout=log,
                                   stderr=subprocess.STDOUT, start_new_session=True)
@@ -399,6 +401,7 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
             os.killpg(process.pid, 15)
             process.wait(timeout=120)
         log.close()
+        run([lockgate, "spark-server", "stop"], env)
 
     retrained = _task_states(database, retrain[0])
     assert retrain[1] == "success", retrained
@@ -426,9 +429,11 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
     )
     assert extraction["received"] == len(list((lake / "landing" / daily[2]).iterdir()))
     assert (lake / "scores" / "test" / "routing" / f"run_date={daily[2]}").is_dir()
-    task_log = next((Path(home["LOCKGATE_HOME"]) / "airflow" / "logs" / "dag_id=lockgate_pipeline"
-                     / f"run_id={daily[0]}" / "task_id=extract_documents").glob("*.log"))  # fmt: skip
-    assert "in this process's Spark application" in task_log.read_text()
+    # Each task was a process of its own and none started Spark: they used the home's server.
+    for task in ("extract_documents", "score_documents"):
+        said = next((Path(home["LOCKGATE_HOME"]) / "airflow" / "logs" / "dag_id=lockgate_pipeline"
+                     / f"run_id={daily[0]}" / f"task_id={task}").glob("*.log")).read_text()  # fmt: skip
+        assert "on a shared Spark application (Spark Connect server" in said, task
 
 
 def _queued(database: Path) -> list[str]:
