@@ -121,6 +121,22 @@ def _corrupt_artifact(settings: Settings, model: str, version: str) -> None:
         _client(settings).log_artifact(record.run_id, str(path), artifact_path="model")
 
 
+def story_skipped(settings: Settings) -> str | None:
+    """Why the story does not run in this home (what to say instead), or None when it runs."""
+    from lockgate.release import change_manager
+    from lockgate.release.history import describe, history
+    from lockgate.release.identity import load_access
+
+    access = load_access(settings)
+    if not access.holds(PEOPLE["operations"], "operations"):
+        return (f"== the story is skipped: its personas hold no roles in {access.source} "
+                "(the cluster profile's access is the site's own)")  # fmt: skip
+    if open_ledger(settings).deployments("prod"):
+        return ("== the story already ran in this home; the ledger remembers it:\n"
+                + describe(history(change_manager(settings), "prod")))  # fmt: skip
+    return None
+
+
 def release_story(settings: Settings, run_date: str, soak_days: list[str], score_days, retrain,
                   say) -> dict:  # fmt: skip
     """train -> test -> soak -> approvals -> prod -> a bad release -> automatic rollback.
@@ -136,20 +152,14 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     from lockgate.models import registered_models
     from lockgate.release import change_manager
     from lockgate.release.history import describe, history
-    from lockgate.release.identity import load_access
     from lockgate.release.stage import release_trained_models
     from lockgate.release.windows import next_open
 
-    access = load_access(settings)
-    if not access.holds(PEOPLE["operations"], "operations"):
-        say(f"== the story is skipped: its personas hold no roles in {access.source} "
-            "(the cluster profile's access is the site's own)")  # fmt: skip
+    skipped = story_skipped(settings)
+    if skipped:
+        say(skipped)
         return {}
     ledger = open_ledger(settings)
-    if ledger.deployments("prod"):
-        say("== the story already ran in this home; the ledger remembers it:")
-        say(describe(history(change_manager(settings), "prod")))
-        return {}
     first = ledger.pointer("test")
     if first is None:
         raise RuntimeError("the pipeline run deployed nothing to test; the story cannot start")

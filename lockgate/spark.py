@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pyspark import SparkConf, SparkContext, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType
 
 from lockgate.config import settings
 
@@ -137,6 +138,32 @@ def parallelism(spark: SparkSession) -> int:
     if is_connect(spark):
         return int(spark.conf.get("spark.default.parallelism"))
     return spark.sparkContext.defaultParallelism
+
+
+def udf_schema(spark: SparkSession, schema: StructType) -> StructType:
+    """`schema` as the output schema of a Python function (`mapInArrow`) or of local rows,
+    for `spark`: as it is on a classic session; under Spark Connect with its string types sent
+    without a collation (`default_collation`), so that what is written has the same bytes."""
+    return default_collation(schema) if is_connect(spark) else schema
+
+
+def default_collation(schema: DataType) -> DataType:
+    """`schema` with every string type the default one. A Spark Connect client names each
+    string type's collation (UTF8_BINARY) and the server keeps it: written as sent, a Parquet
+    file's Spark schema says `string collate UTF8_BINARY` where a classic session's says
+    `string`, the same rows in other bytes (`DataFrame.to` does not undo it). Sent with no
+    collation, a string type is the default one."""
+    if isinstance(schema, StringType):
+        return StringType("")
+    if isinstance(schema, StructType):
+        return StructType([StructField(f.name, default_collation(f.dataType), f.nullable, f.metadata)
+                           for f in schema.fields])  # fmt: skip
+    if isinstance(schema, ArrayType):
+        return ArrayType(default_collation(schema.elementType), schema.containsNull)
+    if isinstance(schema, MapType):
+        return MapType(default_collation(schema.keyType), default_collation(schema.valueType),
+                       schema.valueContainsNull)  # fmt: skip
+    return schema
 
 
 class Carried:

@@ -58,12 +58,15 @@ def main(argv: list[str]) -> None:
     """The measured process: a session the way LOCKGATE_TASK_WAY says, the job, the phases."""
     spawned = float(os.environ["LOCKGATE_TASK_T0"])
     way = os.environ["LOCKGATE_TASK_WAY"]
-    from lockgate.spark import build_session, task_session
+    from lockgate.spark import build_session, is_connect, task_session
 
     name, args = argv[0], argv[1:]
     job = _job(name)
     if way == "Spark Connect server":
         with task_session() as spark:
+            if not is_connect(spark):  # a figure of its own application under this label
+                raise SystemExit("the home's Spark Connect server does not serve this "
+                                 "environment (lockgate spark-server status)")  # fmt: skip
             ready = time.time()
             job(args, spark=spark)
             done = time.time()

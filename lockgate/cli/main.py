@@ -206,45 +206,61 @@ def _airflow_command() -> tuple[str, dict[str, str]]:
     return str(Path(sys.executable).parent / "airflow"), airflow_process_env(load_settings())
 
 
-def _run_dags(screen, dag_id: str, run_dates: list[str], conf: dict | None = None) -> None:
-    """`airflow dags test` a DAG for each date, one after another in one process (Spark starts
-    once: `lockgate.orchestration.dag_tests`), the output in the demo's log and a line per run
-    on screen; fails with a run's state (its failed task's log shown) unless all succeeded."""
+def _run_dags(screen, groups: list[tuple[str, list[str], dict | None]]) -> list:
+    """`airflow dags test` each DAG of `groups` (dag_id, dates, conf) for each of its dates, one
+    run after another in one process (the Spark session and its warm Python workers serve them
+    all: `lockgate.orchestration.dag_tests`), stopping at the first that fails; the output in
+    the demo's log, each task's part of it where Airflow's UI reads task logs. A stage per run
+    that started; `_report_runs` puts them on screen."""
     from lockgate.cli.progress import keep_task_logs
 
     _, env = _airflow_command()
-    extra = ["-c", json.dumps(conf)] if conf else []
-    command = [sys.executable, "-m", "lockgate.orchestration.dag_tests", dag_id, *run_dates, *extra]
-    stages = screen.runs(f"{dag_id} {run_dates[0]}", command, env)
+    (dag_id, dates, conf), later = groups[0], groups[1:]
+    command = [sys.executable, "-m", "lockgate.orchestration.dag_tests", dag_id, *dates,
+               *(["-c", json.dumps(conf)] if conf else [])]  # fmt: skip
+    for other, days, settings_ in later:
+        command += ["--then", other, json.dumps(settings_) if settings_ else "", *days]
+    stages = screen.runs(f"{dag_id} {dates[0]}", command, env)
     logs = env.get("AIRFLOW__LOGGING__BASE_LOG_FOLDER") or f"{env['AIRFLOW_HOME']}/logs"
     for stage in stages:
-        keep_task_logs(stage, dag_id, Path(logs))
+        keep_task_logs(stage, stage.label.split()[0], Path(logs))
+    return stages
+
+
+def _report_runs(screen, stages: list, expected: int) -> None:
+    """A line per run on screen; fails with a run's state (its failed task's log shown) unless
+    all `expected` runs succeeded."""
+    for stage in stages:
         screen.report(stage)
     for stage in stages:
         if stage.returncode != 0 or stage.final != "success":
             raise click.ClickException(f"DAG run {stage.label} ended {stage.final or 'unknown'!r}; "
                                        f"its whole log is in {screen.log}")  # fmt: skip
-    if len(stages) < len(run_dates):
-        raise click.ClickException(f"{dag_id} ran {len(stages)} of {len(run_dates)} dates; "
+    if len(stages) < expected:
+        raise click.ClickException(f"{len(stages)} of {expected} DAG runs ran; "
                                    f"its whole log is in {screen.log}")  # fmt: skip
 
 
-def _story(screen, run_date: str) -> None:
-    """The change-management part of the demo (lockgate.demo.release_story)."""
+def _soak_days(settings, run_date: str) -> list[str]:
+    """The days after `run_date` the story scores in test: enough scoring runs for prod."""
     from datetime import date, timedelta
 
+    needed = load_settings(settings.profile, "prod", settings.home).policy.release.min_scoring_runs
+    start = date.fromisoformat(run_date)
+    return [(start + timedelta(days=n)).isoformat() for n in range(1, needed)]
+
+
+def _story(screen, run_date: str, soaked: list) -> None:
+    """The change-management part of the demo (lockgate.demo.release_story); `soaked` are the
+    soak days' scoring runs, which ran after the pipeline's in its process."""
     from lockgate.demo import release_story
     from lockgate.storage import Layout, read_json
 
     settings = load_settings()
-    needed = load_settings(settings.profile, "prod", settings.home).policy.release.min_scoring_runs
-    start = date.fromisoformat(run_date)
-    days = [(start + timedelta(days=n)).isoformat() for n in range(1, needed)]
+    days = _soak_days(settings, run_date)
 
     def score_days(days: list[str]) -> None:
-        for day in days:
-            _generate_day(day, SOAK_DOCUMENTS)
-        _run_dags(screen, "lockgate_scoring", days, {"environment": "test"})
+        _report_runs(screen, soaked, len(days))
 
     def retrain() -> None:
         from lockgate.release.deploy import deployed_version
@@ -329,7 +345,7 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
     import time
 
     from lockgate.cli.progress import minutes
-    from lockgate.demo import summarise
+    from lockgate.demo import story_skipped, summarise
     from lockgate.spark_connect import wait_ready
 
     started = time.monotonic()
@@ -352,10 +368,19 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
     if migrated != 0:
         raise click.ClickException(f"airflow db migrate failed (its output is in {screen.log}); "
                                    "run `lockgate airflow db migrate`")  # fmt: skip
+    # The soak days' scoring runs follow the pipeline's in its process, where the Spark session
+    # and its Python workers (the name model loaded) are warm; the story reports them.
+    soak = _soak_days(settings, run_date) if story and not story_skipped(settings) else []
+    for day in soak:
+        _generate_day(day, SOAK_DOCUMENTS)
     if server is not None:
         wait_ready(settings, server)
+    groups = [(DAG_ID, [run_date], None)]
+    if soak:
+        groups.append(("lockgate_scoring", soak, {"environment": "test"}))
+    stages = _run_dags(screen, groups)
     try:
-        _run_dags(screen, DAG_ID, [run_date])
+        _report_runs(screen, stages[:1], 1)
     except click.ClickException:
         try:  # what the run did do (a gate's refusal: which class, rows and bound)
             screen.say(summarise(load_settings(), run_date))
@@ -365,7 +390,7 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
     # The pipeline run's summary, written before the story changes test and prints last.
     summary = summarise(load_settings(), run_date)
     if story:
-        _story(screen, run_date)
+        _story(screen, run_date, stages[1:])
     screen.say(summary)
     screen.say(f"every tool's output: {screen.log}")
 

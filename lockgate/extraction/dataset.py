@@ -23,7 +23,7 @@ from pyspark.sql.types import (
 
 from lockgate.extraction import reasons
 from lockgate.extraction.documents import FILES_PER_MODEL_PASS, Limits, extract_batch, unread_row
-from lockgate.spark import parallelism, share
+from lockgate.spark import parallelism, share, udf_schema
 from lockgate.storage.spark_io import Listing, literal_path
 
 ENTITY_TYPE = StructType(
@@ -104,7 +104,7 @@ def read_landing(spark: SparkSession, landing: str, files: int | Listing) -> Dat
     if listing is None or not listing.others:
         return reader.load(landing)
     if not listing.files:
-        return spark.createDataFrame([], BINARY_FILE)
+        return spark.createDataFrame([], udf_schema(spark, BINARY_FILE))
     return reader.load([literal_path(p) for p, _ in listing.files])
 
 
@@ -166,12 +166,13 @@ def extract_outcomes(
     )
     # Each side is parsed where it is: the files in the partitions they were read in (as many
     # as the parse needs, `read_landing`), so no file's content is shuffled.
-    outcomes = received.select("path", "content").mapInArrow(parse, OUTCOME_SCHEMA)
-    outcomes = outcomes.unionByName(unread.mapInArrow(parse, OUTCOME_SCHEMA))
+    schema = udf_schema(spark, OUTCOME_SCHEMA)
+    outcomes = received.select("path", "content").mapInArrow(parse, schema)
+    outcomes = outcomes.unionByName(unread.mapInArrow(parse, schema))
     if others:
         never_read = [unread_row(_file_name(path), size, reasons.LANDING[kind], detail)
                       for path, size, kind, detail in others]  # fmt: skip
-        outcomes = outcomes.unionByName(spark.createDataFrame(never_read, OUTCOME_SCHEMA))
+        outcomes = outcomes.unionByName(spark.createDataFrame(never_read, schema))
     return outcomes.withColumn("run_date", F.lit(run_date))
 
 

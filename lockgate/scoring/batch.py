@@ -12,7 +12,7 @@ from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 from lockgate.config import Settings
 from lockgate.registry import fetch_verified_model
 from lockgate.release import open_ledger
-from lockgate.spark import share
+from lockgate.spark import share, udf_schema
 
 SCORE_SCHEMA = StructType(
     [
@@ -83,7 +83,7 @@ def score_frame(
                 schema=SCORE_ARROW_SCHEMA,
             )  # fmt: skip
 
-    return features.select("doc_id", *inputs).mapInArrow(predict, SCORE_SCHEMA)
+    return features.select("doc_id", *inputs).mapInArrow(predict, udf_schema(spark, SCORE_SCHEMA))
 
 
 def deployed_models(

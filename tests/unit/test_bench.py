@@ -376,3 +376,29 @@ def test_the_code_digest_follows_the_files_that_run(tmp_path):
     assert code_digest(tmp_path)["digest"] == first["digest"]
     (tmp_path / "lockgate" / "a.py").write_text("x = 2\n")
     assert code_digest(tmp_path)["digest"] != first["digest"]
+
+
+def test_a_tasks_fixed_cost_is_reported_per_job_and_way_with_its_target():
+    """`lockgate bench --only tasks`: medians per job and way, the table, and the issue's
+    target (<= 5 s) judged on the Spark Connect server's rows only."""
+    figures = _figures(1.6, 0.75, 1.04, 0.15)
+
+    def row(job, way, fixed, work):
+        return {"job": job, "way": way, "start": fixed - 1, "stop": 1.0, "work": work,
+                "total": fixed + work, "fixed": fixed}  # fmt: skip
+
+    figures["tasks"] = [
+        row("noop", "spark-submit", 13.0, 5.0), row("noop", "spark-submit", 13.4, 5.1),
+        row("noop", "Spark Connect server", 2.3, 1.2), row("noop", "Spark Connect server", 6.5, 5.3),
+        row("noop", "Spark Connect server", 2.1, 1.1),
+        row("extract_documents", "Spark Connect server", 5.5, 13.0),
+    ]  # fmt: skip
+    found = {t["target"]: (t["figure"], t["met"]) for t in targets(figures)}
+    assert found["fixed cost of a Spark task (noop, Spark Connect server)"] == (2.3, True)
+    assert found["fixed cost of a Spark task (extract_documents, Spark Connect server)"] == (
+        5.5, False)  # fmt: skip
+    assert not [t for t in found if "spark-submit" in t]
+    figures["targets"] = targets(figures)
+    text = markdown(figures)
+    assert "| noop | spark-submit | 2 | 13.2 | 12.2 | 1.0 | 5.0 |" in text
+    assert "| noop | Spark Connect server | 3 | 2.3 | 1.3 | 1.0 | 1.2 |" in text

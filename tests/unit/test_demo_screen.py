@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 
+import pytest
 from rich.console import Console
 
 from lockgate.cli.progress import Screen, keep_task_logs
@@ -118,3 +119,20 @@ def test_runs_of_several_dates_in_one_process_get_a_stage_each(tmp_path):
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("  lockgate_scoring 2026-11-21") and lines[0].endswith("done")
     assert lines[1].startswith("  lockgate_scoring 2026-11-22") and lines[1].endswith("FAILED")
+
+
+def test_the_runs_of_several_dags_are_asked_for_in_order():
+    """The demo runs the pipeline's date, then the soak days' scoring runs, in one process."""
+    from lockgate.orchestration.dag_tests import parse_runs
+
+    conf = '{"environment": "test"}'
+    assert parse_runs(["lockgate_pipeline", "2026-11-20", "--then", "lockgate_scoring", conf,
+                       "2026-11-21", "2026-11-22"]) == [
+        ("lockgate_pipeline", "2026-11-20", None),
+        ("lockgate_scoring", "2026-11-21", conf),
+        ("lockgate_scoring", "2026-11-22", conf),
+    ]  # fmt: skip
+    assert parse_runs(["lockgate_scoring", "2026-11-21", "2026-11-22", "-c", conf]) == [
+        ("lockgate_scoring", "2026-11-21", conf), ("lockgate_scoring", "2026-11-22", conf)]  # fmt: skip
+    with pytest.raises(SystemExit):
+        parse_runs(["lockgate_pipeline", "2026-11-20", "--then", "lockgate_scoring", conf])

@@ -66,13 +66,37 @@ def test_a_task_uses_the_running_server_and_the_server_is_reused(served):
     assert not started and again.pid == endpoint.pid
 
 
+def _listening_addresses(group: int) -> list[tuple[str, int]]:
+    """(address, port) of every socket that a process of process group `group` listens on, read
+    from /proc: the server's JVM and its Python workers."""
+    inodes = set()
+    for pid in subprocess.run(["pgrep", "-g", str(group)], capture_output=True,
+                              text=True).stdout.split():  # fmt: skip
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            target = os.readlink(fd) if fd.is_symlink() else ""
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    found = []
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and inode in inodes:  # LISTEN
+                address, port = local.split(":")
+                raw = bytes.fromhex(address)
+                words = [raw[i : i + 4][::-1] for i in range(0, len(raw), 4)]  # host order
+                ip = socket.inet_ntop(socket.AF_INET if table == "tcp" else socket.AF_INET6,
+                                      b"".join(words))  # fmt: skip
+                found.append((ip, int(port, 16)))
+    return found
+
+
 def test_only_loopback_and_only_with_the_token(served):
     settings, env, endpoint = served
-    # Nothing answers on the host's other addresses.
-    outside = socket.gethostbyname(socket.gethostname())
-    for address in {outside} - {"127.0.0.1"}:
-        with pytest.raises(OSError), socket.create_connection((address, endpoint.port), timeout=2):
-            pass
+    # Nothing of the server (gRPC, the driver's RPC and block manager) listens beyond loopback.
+    listening = _listening_addresses(endpoint.pid)
+    assert endpoint.port in {port for _, port in listening}
+    assert {ip for ip, _ in listening} <= {"127.0.0.1", "::1", "::ffff:127.0.0.1"}, listening
     # Another account's process reaches the port, not the data: no token, or a guessed one.
     for url in (f"sc://localhost:{endpoint.port}", endpoint.url("0" * 64)):
         done = _client(env | {"SPARK_CONNECT_AUTHENTICATE_TOKEN": ""}, url, check=False)
@@ -180,3 +204,68 @@ def test_one_jobs_settings_never_reach_the_next_on_the_processs_session(served):
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"same_session": True, "default": "4", "shuffle": "4", "max": None}
+
+
+WRITE = """
+import sys
+import pyarrow as pa
+from pyspark.sql.types import ArrayType, LongType, StringType, StructField, StructType
+from lockgate.spark import is_connect, task_session, udf_schema
+from lockgate.storage.spark_io import write_partition
+
+entity = StructType([StructField("type", StringType(), False), StructField("n", LongType(), True)])
+schema = StructType([StructField("doc_id", StringType(), False),
+                     StructField("entities", ArrayType(entity, False), False),
+                     StructField("defects", ArrayType(StringType(), False), False)])
+
+def rows(batches):
+    for batch in batches:
+        ids = batch.column("id").to_pylist()
+        yield pa.RecordBatch.from_pylist(
+            [{"doc_id": f"d{i:03d}", "entities": [{"type": "iban", "n": i}], "defects": ["x"] * (i % 3)}
+             for i in ids],
+            schema=pa.schema([pa.field("doc_id", pa.string(), False),
+                              pa.field("entities", pa.list_(pa.field("element", pa.struct(
+                                  [pa.field("type", pa.string(), False), pa.field("n", pa.int64())]), False)), False),
+                              pa.field("defects", pa.list_(pa.field("element", pa.string(), False)), False)]))
+
+with task_session() as spark:
+    frame = spark.range(0, 50, 1, 3).mapInArrow(rows, udf_schema(spark, schema))
+    write_partition(frame, "file://" + sys.argv[1], "run_date=2026-11-20", ["doc_id"])
+    print(is_connect(spark))
+"""
+
+
+def test_a_partition_written_through_the_server_has_the_bytes_of_a_classic_write(served, tmp_path):
+    """Connect's client names every string type's collation, which a classic session does not:
+    written as sent, the files' Spark schema said `string collate UTF8_BINARY` where spark-submit
+    wrote `string` (found by the end-to-end byte comparison). A function's output schema goes
+    through `udf_schema`; nested strings, nullability and all, the files are the same bytes."""
+    import hashlib
+
+    _, env, _ = served
+    written = {}
+    for way, run_env in (("server", env), ("classic", env | {"PYTHONPATH": str(tmp_path)})):
+        out = tmp_path / way
+        done = subprocess.run([sys.executable, "-c", WRITE, str(out)], env=run_env, text=True,
+                              capture_output=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.split()[-1] == str(way == "server")
+        written[way] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in (out / "run_date=2026-11-20").glob("part-*")}  # fmt: skip
+    assert written["server"] == written["classic"] and written["server"]
+
+
+def test_the_fixed_cost_bench_times_a_task_on_the_server_and_on_its_own(served, monkeypatch):
+    """`lockgate bench --only tasks` in a fresh process per task: on the server, and on an
+    application of its own, each split into start, work and stop."""
+    from lockgate.bench.tasks import measure
+
+    settings, env, _ = served
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # the server's environment
+    monkeypatch.setenv("LOCKGATE_HOME", env["LOCKGATE_HOME"])
+    for way in ("Spark Connect server", "own application"):
+        figure = measure(settings, "noop", [], way)
+        assert figure["way"] == way and figure["fixed"] == figure["total"] > 0
+        assert 0 < figure["start"] < figure["total"] and figure["work"] > 0
+        assert figure["stop"] >= 0
