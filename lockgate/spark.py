@@ -227,9 +227,7 @@ QUIET_LOGGERS = ("org.apache.spark.sql.execution.datasources.FileScanRDD",)
 def quiet_file_reads(session: SparkSession) -> None:
     """Raise the per-file read loggers of the session's JVM to WARN (YARN executors log to
     their containers, not to the task; a Spark Connect server is quiet by its own log4j2
-    configuration)."""
-    if is_connect(session):
-        return
+    configuration, `lockgate.spark_connect`)."""
     log4j = session._jvm.org.apache.logging.log4j
     for name in QUIET_LOGGERS:
         log4j.core.config.Configurator.setLevel(name, log4j.Level.WARN)

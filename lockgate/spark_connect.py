@@ -303,13 +303,15 @@ def stop(settings: Settings) -> bool:
 
 
 @contextmanager
-def serving(settings: Settings, environment: Mapping[str, str]) -> Iterator[Endpoint | None]:
-    """The home's server while the block runs (stopped after it if this call started it); None
-    and nothing started when the profile is not local."""
+def serving(settings: Settings, environment: Mapping[str, str],
+            wait: bool = True) -> Iterator[Endpoint | None]:  # fmt: skip
+    """The home's server while the block runs (stopped after it if this call started it; not
+    yet listening unless `wait`: see `wait_ready`); None and nothing started when the profile is
+    not local."""
     if not settings.spark_master.startswith("local"):
         yield None
         return
-    endpoint, started = start(settings, environment)
+    endpoint, started = start(settings, environment, wait=wait)
     try:
         yield endpoint
     finally:

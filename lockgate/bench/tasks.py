@@ -25,6 +25,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from lockgate.config import Settings
@@ -62,21 +63,15 @@ def main(argv: list[str]) -> None:
 
     name, args = argv[0], argv[1:]
     job = _job(name)
-    if way == "Spark Connect server":
-        with task_session() as spark:
-            if not is_connect(spark):  # a figure of its own application under this label
-                raise SystemExit("the home's Spark Connect server does not serve this "
-                                 "environment (lockgate spark-server status)")  # fmt: skip
-            ready = time.time()
-            job(args, spark=spark)
-            done = time.time()
-        spark.stop()
-    else:
-        spark = build_session(f"bench-{name}")
+    served = way == "Spark Connect server"
+    with task_session() if served else nullcontext(build_session(f"bench-{name}")) as spark:
+        if served and not is_connect(spark):  # a figure of its own application under this label
+            raise SystemExit("the home's Spark Connect server does not serve this environment "
+                             "(lockgate spark-server status)")  # fmt: skip
         ready = time.time()
         job(args, spark=spark)
         done = time.time()
-        spark.stop()
+    spark.stop()
     print(MARK + json.dumps({"start": ready - spawned, "work": done - ready, "done": done}),
           flush=True)  # fmt: skip
 

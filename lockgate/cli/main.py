@@ -250,14 +250,13 @@ def _soak_days(settings, run_date: str) -> list[str]:
     return [(start + timedelta(days=n)).isoformat() for n in range(1, needed)]
 
 
-def _story(screen, run_date: str, soaked: list) -> None:
+def _story(screen, run_date: str, days: list[str], soaked: list) -> None:
     """The change-management part of the demo (lockgate.demo.release_story); `soaked` are the
-    soak days' scoring runs, which ran after the pipeline's in its process."""
+    scoring runs of the soak `days`, which ran after the pipeline's in its process."""
     from lockgate.demo import release_story
     from lockgate.storage import Layout, read_json
 
     settings = load_settings()
-    days = _soak_days(settings, run_date)
 
     def score_days(days: list[str]) -> None:
         _report_runs(screen, soaked, len(days))
@@ -327,18 +326,12 @@ def demo(run_date: str, documents: int, story: bool) -> None:
         screen.say(f"  {'published the job zip and environment':<44} {published.job_zip} "
                    f"{minutes(time.monotonic() - started):>5}  done")  # fmt: skip
     from lockgate.orchestration import airflow_process_env
-    from lockgate.spark_connect import start, stop
+    from lockgate.spark_connect import serving
 
-    server = None
-    if settings.spark_master.startswith("local"):
-        # Started now, ready by the time the corpus is: every Spark task of the demo's runs
-        # connects to it.
-        server, started_here = start(settings, airflow_process_env(settings), wait=False)
-    try:
+    # Started now, ready by the time the corpus is: every Spark task of the demo's runs
+    # connects to it.
+    with serving(settings, airflow_process_env(settings), wait=False) as server:
         _demo(screen, settings, run_date, documents, story, server)
-    finally:
-        if server is not None and started_here:
-            stop(settings)
 
 
 def _demo(screen, settings, run_date: str, documents: int, story: bool, server) -> None:
@@ -390,7 +383,7 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
     # The pipeline run's summary, written before the story changes test and prints last.
     summary = summarise(load_settings(), run_date)
     if story:
-        _story(screen, run_date, stages[1:])
+        _story(screen, run_date, soak, stages[1:])
     screen.say(summary)
     screen.say(f"every tool's output: {screen.log}")
 
