@@ -25,6 +25,7 @@ from lockgate.extraction.dataset import (
     quarantine_of,
     read_landing,
 )
+from lockgate.extraction.parsed import Limits
 from lockgate.extraction.person_model import MODEL_NAME
 from lockgate.extraction.stage import released_person_model
 from lockgate.spark import job_session, kept
@@ -61,7 +62,7 @@ def extract_day(spark, config, layout: Layout, run_date: str, person_model) -> N
     received = read_landing(spark, landing, listing)
     # Read three times: documents, quarantine, counts.
     outcomes = kept(extract_outcomes(
-        received, listing, config.policy.extraction.limits(), run_date, person_model
+        received, listing, Limits.of(config.policy.extraction), run_date, person_model
     ))  # fmt: skip
     partition = Layout.partition(run_date)
     # Counted first: a run that loses a file writes nothing, and the counts size the files.

@@ -149,11 +149,11 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     from datetime import UTC, datetime, timedelta
 
     from lockgate.config import load_settings
+    from lockgate.config.windows import next_open
     from lockgate.models import registered_models
     from lockgate.release import change_manager
     from lockgate.release.history import describe, history
     from lockgate.release.stage import release_trained_models
-    from lockgate.release.windows import next_open
 
     skipped = story_skipped(settings)
     if skipped:

@@ -116,13 +116,14 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
 def _extraction(settings, run_date: str, letters: int, scratch: Path, say) -> dict:
     from lockgate.bench.scoring import local_copy
     from lockgate.extraction.bench import bench_letters, format_throughput
+    from lockgate.extraction.parsed import Limits
     from lockgate.extraction.stage import released_person_model
     from lockgate.storage import Layout
 
     person_model = released_person_model(settings)
     landing = local_copy(Layout(settings.storage_root).landing(run_date), scratch / "landing")
     say("== extraction per format, one core")
-    result = {"by_format": format_throughput(landing, settings.policy.extraction.limits(),
+    result = {"by_format": format_throughput(landing, Limits.of(settings.policy.extraction),
                                              person_model)}  # fmt: skip
     if letters:
         say(f"== extraction vs Presidio on {letters} letters")

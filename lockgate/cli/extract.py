@@ -57,6 +57,7 @@ def extract(paths: tuple[Path, ...], as_json: bool) -> None:
     (its own row, its attachments' rows, or its quarantine row), with the released name model of
     LOCKGATE_HOME when there is one. Exit 1 if a path cannot be read."""
     from lockgate.extraction.local import extract_files, files_under
+    from lockgate.extraction.parsed import Limits
 
     settings = load_settings()
     try:
@@ -65,7 +66,7 @@ def extract(paths: tuple[Path, ...], as_json: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     finder = _finder(settings)
     try:
-        for path, rows in extract_files(files, settings.policy.extraction.limits(), finder):
+        for path, rows in extract_files(files, Limits.of(settings.policy.extraction), finder):
             if as_json:
                 click.echo(json.dumps({"path": str(path), "rows": rows}, ensure_ascii=False))
             else:

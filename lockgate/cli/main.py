@@ -639,10 +639,11 @@ def eval_extraction(
     from rich.console import Console
 
     from lockgate.extraction.evaluation import evaluate
+    from lockgate.extraction.parsed import Limits
     from lockgate.extraction.realworld import default_corpus, evaluate_real_world
 
     settings = load_settings()
-    limits = settings.policy.extraction.limits()
+    limits = Limits.of(settings.policy.extraction)
     model, person_model = _person_model(settings)
     click.echo(f"== person model {model['model']} v{model['version']} {model['metrics']}")
     console, figures, missed = Console(width=110), {"person_model": model}, []
@@ -704,7 +705,7 @@ _add_model_commands()
 
 def main() -> None:
     from lockgate.config import ConfigError
-    from lockgate.storage.secrets import UnsafeSecret
+    from lockgate.config.secrets import UnsafeSecret
 
     try:
         cli()

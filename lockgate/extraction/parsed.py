@@ -34,6 +34,19 @@ class Limits:
     # these countries (sender domain or signature address), day first otherwise.
     month_first_countries: tuple[str, ...] = MONTH_FIRST_COUNTRIES
 
+    @classmethod
+    def of(cls, policy) -> Limits:
+        """The limits of an environment's extraction policy (`Settings.policy.extraction`)."""
+        return cls(
+            max_bytes=policy.max_document_bytes,
+            max_text_chars=policy.max_text_chars,
+            max_depth=policy.max_nesting_depth,
+            max_attachments=policy.max_attachments,
+            time_budget_seconds=policy.time_budget_seconds,
+            ocr=policy.ocr,
+            month_first_countries=tuple(c.upper() for c in policy.month_first_countries),
+        )
+
 
 @dataclass
 class Section:

@@ -81,7 +81,7 @@ def private_passwords(airflow_home: Path) -> Path:
     """The file where Airflow's simple auth manager keeps the passwords it generates: made here
     first, empty and mode 0600, because Airflow would create it readable by everyone; refused
     (UnsafeSecret) when it exists and others can read it."""
-    from lockgate.storage.secrets import read_secret
+    from lockgate.config.secrets import read_secret
 
     path = airflow_home / PASSWORDS_FILE
     try:

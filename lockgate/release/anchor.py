@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_public_key,
 )
 
-from lockgate.storage.secrets import read_secret, unsafe
+from lockgate.config.secrets import read_secret, unsafe
 
 PRIVATE_KEY = "audit-signing.key"
 PUBLIC_KEY = "audit-signing.pub"

@@ -25,10 +25,10 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from lockgate.config import ENVIRONMENTS, ReleasePolicy
+from lockgate.config.windows import in_window
 from lockgate.release import owner
 from lockgate.release.identity import Access
 from lockgate.release.ledger import IllegalTransition, Ledger
-from lockgate.release.windows import in_window
 
 KINDS = ("normal", "emergency", "rollback")
 TRANSITIONS: dict[str, dict[str, str]] = {

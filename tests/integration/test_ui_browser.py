@@ -22,7 +22,7 @@ from conftest import SHIFTED
 from support import BIN, REPO, run
 from support import STORY_DATE as RUN_DATE
 
-from lockgate.storage.secrets import write_secret
+from lockgate.config.secrets import write_secret
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,9 @@ from ledger_tamper import (  # noqa: F401 - the shared tamper tests run here on 
     test_tampering_with_the_chain_shows,
 )
 
+from lockgate.config.secrets import UnsafeSecret
 from lockgate.release.anchor import Anchor
 from lockgate.release.ledger import Ledger
-from lockgate.storage.secrets import UnsafeSecret
 
 
 @pytest.fixture

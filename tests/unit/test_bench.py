@@ -213,9 +213,10 @@ def test_pdfs_laid_out_line_by_line_hold_the_same_words(tmp_path):
     from lockgate.config import load_settings
     from lockgate.corpus.generator import _pdf_bytes
     from lockgate.extraction.documents import extract_records
+    from lockgate.extraction.parsed import Limits
 
     text = "Subject line\n\n" + " ".join(f"word{i}" for i in range(900)) + "\n\nKind regards"
-    limits = load_settings().policy.extraction.limits()
+    limits = Limits.of(load_settings().policy.extraction)
     flowed = extract_records("a.pdf", _pdf_bytes("t", text, "flowed"), limits)[0]
     lines = extract_records("a.pdf", _pdf_bytes("t", text, "lines"), limits)[0]
     assert lines["quarantine_reason"] is None

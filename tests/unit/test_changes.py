@@ -418,7 +418,7 @@ def test_aliases_follow_the_ledger_and_a_failed_mirror_is_audited_not_fatal(mana
 def test_next_window_opening_that_lasts_as_long_as_the_work(moment, lasting, opens):
     from datetime import timedelta
 
-    from lockgate.release.windows import next_open
+    from lockgate.config.windows import next_open
 
     assert next_open(moment, ["Mon-Thu 07:00-17:00"], timedelta(minutes=lasting)) == opens
 

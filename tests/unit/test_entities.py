@@ -443,8 +443,9 @@ def test_an_unnamed_bic_counts_only_in_upper_case_and_registered():
 def test_the_month_first_countries_are_the_environments_policy(tmp_path):
     from lockgate.config import load_settings
     from lockgate.extraction import extract_record
+    from lockgate.extraction.parsed import Limits
 
-    limits = load_settings("local", "dev", tmp_path).policy.extraction.limits()
+    limits = Limits.of(load_settings("local", "dev", tmp_path).policy.extraction)
     assert "US" in limits.month_first_countries
     mail = b"From: ops@bank.ca\nSubject: Wire\n\nThe wire of 03/04/2026 settled.\n"
     dates = [e["normalized"] for e in extract_record("ca.eml", mail, limits)["entities"]]

@@ -11,6 +11,7 @@ from lockgate.cli.main import cli
 from lockgate.corpus import hostile_file
 from lockgate.extraction.dataset import extract_outcomes, read_landing
 from lockgate.extraction.local import files_under
+from lockgate.extraction.parsed import Limits
 from lockgate.extraction.realworld import default_corpus
 from lockgate.storage.spark_io import list_files
 
@@ -60,7 +61,7 @@ def _cli_rows(home, *paths) -> dict[str, list[dict]]:
 def test_extract_gives_the_rows_of_the_spark_job_for_every_file(spark, landing, tmp_path):
     from lockgate.config import load_settings
 
-    limits = load_settings("local", "dev", tmp_path).policy.extraction.limits()
+    limits = Limits.of(load_settings("local", "dev", tmp_path).policy.extraction)
     listing = list_files(spark, landing.as_uri())
     outcomes = extract_outcomes(read_landing(spark, landing.as_uri(), len(listing)), listing,
                                 limits, "2026-11-20").collect()  # fmt: skip

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 import pytest
 
 from lockgate.extraction.dataset import extract_outcomes, extraction_report, read_landing
+from lockgate.extraction.parsed import Limits
 from lockgate.storage.spark_io import list_entries
 
 
@@ -40,7 +41,7 @@ def landing(tmp_path):
 def test_every_entry_is_received_and_nothing_outside_the_folder_is_read(spark, landing):
     from lockgate.config import load_settings
 
-    limits = load_settings("local", "dev", landing.parent / "home").policy.extraction.limits()
+    limits = Limits.of(load_settings("local", "dev", landing.parent / "home").policy.extraction)
     listing = list_entries(spark, landing.as_uri())
     assert len(listing) == 8 and len(listing.files) == 2
     frame = extract_outcomes(read_landing(spark, landing.as_uri(), listing), listing, limits,
@@ -65,7 +66,7 @@ def test_a_day_of_nothing_but_hazards_is_all_quarantined(spark, landing):
 
     for entry in ("plain.eml", "plus+[x]{1}*?.eml"):
         (landing / entry).unlink()
-    limits = load_settings("local", "dev", landing.parent / "home").policy.extraction.limits()
+    limits = Limits.of(load_settings("local", "dev", landing.parent / "home").policy.extraction)
     listing = list_entries(spark, landing.as_uri())
     outcomes = extract_outcomes(read_landing(spark, landing.as_uri(), listing), listing, limits,
                                 "2026-11-20")  # fmt: skip

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from lockgate.config import load_settings
+from lockgate.config.secrets import UnsafeSecret
 from lockgate.spark_connect import client_url, running, start, state_dir, stop
-from lockgate.storage.secrets import UnsafeSecret
 
 CLIENT = """
 import json, sys

@@ -20,6 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from lockgate.config.secrets import UnsafeSecret, read_secret
+from lockgate.config.windows import parse_window
+
 ENVIRONMENTS = ("dev", "test", "prod")
 PROFILES = ("local", "yarn")
 
@@ -61,19 +64,6 @@ class ExtractionPolicy(BaseModel):
     ocr: bool = True
     month_first_countries: list[str]  # infra/envs/base.toml [extraction]
 
-    def limits(self):
-        """The per-file limits the extractor enforces, and its locale policy."""
-        from lockgate.extraction.formats import Limits
-
-        return Limits(
-            max_bytes=self.max_document_bytes,
-            max_text_chars=self.max_text_chars,
-            max_depth=self.max_nesting_depth,
-            max_attachments=self.max_attachments,
-            time_budget_seconds=self.time_budget_seconds,
-            ocr=self.ocr,
-            month_first_countries=tuple(c.upper() for c in self.month_first_countries),
-        )
 
 
 class ReleasePolicy(BaseModel):
@@ -107,8 +97,6 @@ class ReleasePolicy(BaseModel):
     @field_validator("change_windows")
     @classmethod
     def _windows_parse(cls, windows: list[str]) -> list[str]:
-        from lockgate.release.windows import parse_window
-
         for window in windows:
             parse_window(window)
         return windows
@@ -225,7 +213,7 @@ def repo_root() -> Path:
     """The installation lockgate runs from (holds infra/, dags/, jobs/, expectations/): where its
     own code is, never a path a caller names, because release policy and roles are read from
     it. Inside a YARN container this is the job zip itself (`.../lockgate-<version>.zip`)."""
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parent.parent.parent
 
 
 def db_password(home: Path) -> str:
@@ -238,8 +226,6 @@ def db_password(home: Path) -> str:
             f"no database password: set LOCKGATE_DB_PASSWORD or start PostgreSQL "
             f"(make cluster-up) so that {secret} exists"
         )
-    from lockgate.storage.secrets import UnsafeSecret, read_secret
-
     try:
         return read_secret(secret).decode().strip()
     except UnsafeSecret as exc:
