@@ -51,7 +51,7 @@ def lockgate_monitor():
     @task
     def drift_report(ds: str | None = None, params: dict | None = None) -> dict:
         from lockgate.config import settings
-        from lockgate.monitoring import judge, window
+        from lockgate.pipeline.monitoring import judge, window
 
         profile = settings()
         first, last = window(ds, profile.policy.monitoring.window_days)

@@ -57,9 +57,9 @@ def lockgate_pipeline():
     @task
     def ensure_person_model(run_id: str | None = None) -> dict:
         from lockgate.config import settings
-        from lockgate.extraction.stage import ensure_person_model
-        from lockgate.release import open_ledger
-        from lockgate.release.bundle import code_version
+        from lockgate.pipeline.name_model import ensure_person_model
+        from lockgate.provenance import code_version
+        from lockgate.release.deploy import open_ledger
 
         # Migrate the ledger here, on the Airflow host: Spark drivers in YARN containers run
         # from the job zip, where Alembic cannot read its scripts, and training reads the ledger.

@@ -43,7 +43,7 @@ def lockgate_release():
     @task
     def execute_change(params: dict | None = None, **context) -> dict:
         from lockgate.config import settings
-        from lockgate.release import change_manager
+        from lockgate.release.deploy import change_manager
         from lockgate.release.identity import airflow_identity
 
         manager, who = change_manager(settings()), airflow_identity(context)

@@ -10,13 +10,16 @@ when that content is new, with a manifest naming the snapshot for the run date.
 from __future__ import annotations
 
 import argparse
+import logging
 
 from pyspark.sql import SparkSession
 
 from lockgate.config import settings
+from lockgate.pipeline.training import build_training_snapshots
 from lockgate.spark import job_session
 from lockgate.storage import Layout
-from lockgate.training.stage import build_training_snapshots
+
+log = logging.getLogger("lockgate.jobs.build_training_set")
 
 
 def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
             config.policy.training.max_rows,
         )  # fmt: skip
     for manifest in manifests.values():
-        print(f"training set {manifest['model']} {args.run_date}: {manifest}")
+        log.info("training set %s %s: %s", manifest["model"], args.run_date, manifest)
 
 
 if __name__ == "__main__":

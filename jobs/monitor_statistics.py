@@ -9,12 +9,15 @@ Writes `monitoring/<environment>/<model>/run_date=<d>/statistics.json` for every
 from __future__ import annotations
 
 import argparse
+import logging
 
 from pyspark.sql import SparkSession
 
 from lockgate.config import ENVIRONMENTS, settings
-from lockgate.monitoring import compute_statistics
+from lockgate.pipeline.monitoring import compute_statistics
 from lockgate.spark import job_session
+
+log = logging.getLogger("lockgate.jobs.monitor_statistics")
 
 
 def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
@@ -29,7 +32,7 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
             session, settings(), args.environment, args.run_date, args.until or args.run_date
         )
     for model, days in written.items():
-        print(f"monitoring statistics {args.environment} {model}: {len(days)} days")
+        log.info("monitoring statistics %s %s: %d days", args.environment, model, len(days))
 
 
 if __name__ == "__main__":

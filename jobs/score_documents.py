@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 
 from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
 
 from lockgate.config import ENVIRONMENTS, settings
-from lockgate.scoring.batch import deployed_models, score_run
+from lockgate.pipeline.scoring import deployed_models, score_day
 from lockgate.spark import job_session
-from lockgate.storage import Layout, run_dates, write_json_atomic
-from lockgate.storage.spark_io import read_partition, write_partition
+from lockgate.storage import Layout, run_dates
 
 
 def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
@@ -39,35 +37,6 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
         deployed = deployed_models(config, args.environment, days[0])
         for day in days:
             score_day(session, config, layout, args.environment, day, deployed)
-
-
-def score_day(spark, config, layout: Layout, environment: str, run_date: str, deployed) -> None:
-    partition = Layout.partition(run_date)
-    documents = read_partition(spark, layout.extracted, partition)
-    scored = score_run(spark, config, documents, environment, deployed)
-    # A bound on each model's scores (one per document at most), from the files' footers.
-    rows = documents.count()
-    for model, (scores, entry) in scored.items():
-        scores = scores.withColumn("run_date", F.lit(run_date))
-        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"],
-                        rows=rows)  # fmt: skip
-        written = read_partition(spark, layout.scores(environment, model), partition)
-        # One pass over what was written: rows per release and decision.
-        counts = written.groupBy("release_id", "decision").count().collect()
-        releases = sorted({r["release_id"] for r in counts})
-        if len(releases) != 1:
-            raise SystemExit(f"scores of {model} for {run_date} name releases {releases}; "
-                             "one scoring run writes one release's scores")  # fmt: skip
-        by_decision = {r["decision"]: r["count"] for r in counts}
-        summary = {
-            "model": model,
-            "model_version": entry["version"],
-            "release_id": releases[0],
-            "rows": sum(by_decision.values()),
-            "by_decision": by_decision,
-        }
-        write_json_atomic(layout.manifest(f"scores/{environment}/{model}", run_date), summary)
-        print(f"scores {environment} {model} {run_date}: {summary}")
 
 
 if __name__ == "__main__":

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 
 from pyspark.sql import SparkSession
 
 from lockgate.config import settings
-from lockgate.release.bundle import code_version
+from lockgate.pipeline.training import train_and_register
+from lockgate.provenance import code_version
 from lockgate.spark import job_session
 from lockgate.storage import Layout
-from lockgate.training.stage import train_and_register
+
+log = logging.getLogger("lockgate.jobs.train_model")
 
 
 def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> None:
@@ -40,8 +43,14 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
             params=args.params,
         )  # fmt: skip
     gate = record.metadata["gate"]
-    print(f"registered {record.name} v{record.version} sha256={record.artifact_sha256} "
-          f"gate={'passed' if gate['passed'] else 'refused'}: {gate['explain']}")  # fmt: skip
+    log.info(
+        "registered %s v%s sha256=%s gate=%s: %s",
+        record.name,
+        record.version,
+        record.artifact_sha256,
+        "passed" if gate["passed"] else "refused",
+        gate["explain"],
+    )
 
 
 if __name__ == "__main__":

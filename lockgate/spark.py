@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -50,6 +51,7 @@ def job_session(app_name: str, spark: SparkSession | None = None) -> Iterator[Sp
     job ends, also when it fails: under spark-submit the application spark-submit started;
     `python jobs/<job>.py` a session on the home's Spark Connect server when it runs for this
     environment, else an application of its own."""
+    _job_logging()
     if spark is not None:
         yield spark
         return
@@ -64,6 +66,17 @@ def job_session(app_name: str, spark: SparkSession | None = None) -> Iterator[Sp
         yield session
     finally:
         session.stop()
+
+
+def _job_logging() -> None:
+    """A job's `lockgate.*` loggers report at INFO: into the handlers of its caller (Airflow's task
+    log) when it has some, else to stdout (spark-submit's driver log)."""
+    logger = logging.getLogger("lockgate")
+    logger.setLevel(logging.INFO)
+    if not logging.getLogger().handlers and not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
 
 
 @contextmanager

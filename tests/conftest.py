@@ -73,7 +73,7 @@ def spark():
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory):
     """120 generated documents with ground truth (deterministic, seed 11)."""
-    from lockgate.corpus import generate_corpus
+    from lockgate.tooling.corpus import generate_corpus
 
     root = tmp_path_factory.mktemp("corpus")
     summary = generate_corpus(root / "landing", root / "labels", "2026-11-20", 120, seed=11,

@@ -1,4 +1,4 @@
-"""`lockgate bench`: speed and memory beside the alternatives (see `lockgate.bench`)."""
+"""`lockgate bench`: speed and memory beside the alternatives (see `lockgate.tooling.bench`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lockgate.bench import PARTS
+from lockgate.tooling.bench import PARTS
 
 
 def _ints(_ctx, _param, value: str) -> list[int]:
@@ -49,8 +49,8 @@ def bench(sizes: list[int], score_rows: int, repeats: int, only: tuple[str, ...]
 
     On the cluster profile (`make demo PROFILE=yarn` first) the scorers' Spark sides run on
     YARN executors over HDFS; the scale part builds local homes and runs on the local profile."""
-    from lockgate.bench import disagreements, run_bench
     from lockgate.config import load_settings
+    from lockgate.tooling.bench import disagreements, run_bench
 
     settings = load_settings()
     on_cluster = not settings.storage_root.startswith("file://")

@@ -15,14 +15,15 @@ from lockgate.config import ENVIRONMENTS, load_settings
 
 
 def _manager():
-    from lockgate.release import change_manager
+    from lockgate.release.deploy import change_manager
 
     return change_manager(load_settings())
 
 
 def _act(action):
     """Run a change action; refusals print their reason and exit 1 (they are already audited)."""
-    from lockgate.release import ChangeRefused, IllegalTransition
+    from lockgate.release.changes import ChangeRefused
+    from lockgate.release.ledger import IllegalTransition
 
     try:
         return action()

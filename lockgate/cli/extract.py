@@ -13,7 +13,7 @@ from lockgate.config import load_settings
 def _finder(settings):
     """The released name model of LOCKGATE_HOME, or None (names from signature blocks only)."""
     from lockgate.extraction.person_model import MODEL_NAME, finder_from_bytes
-    from lockgate.extraction.stage import released_person_model
+    from lockgate.pipeline.extraction import released_person_model
 
     try:
         released = released_person_model(settings)

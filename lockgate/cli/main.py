@@ -57,7 +57,7 @@ def corpus(run_date: str, documents: int, seed: int, broken_share: float, days: 
     """
     from datetime import date, timedelta
 
-    from lockgate.corpus import CorpusMix
+    from lockgate.tooling.corpus import CorpusMix
 
     try:
         mix = CorpusMix.from_dict(json.loads(Path(mix_file).read_text())) if mix_file else None
@@ -74,8 +74,8 @@ def _generate_day(run_date: str, documents: int, seed: int = 7, broken_share: fl
                   mix=None):  # fmt: skip
     """The day's generated corpus in the lake's landing and labels (copied from the machine's
     cache, generated there first when it is not yet)."""
-    from lockgate.corpus import generated_day
     from lockgate.storage import Layout, upload_tree
+    from lockgate.tooling.corpus import generated_day
 
     layout = Layout(load_settings().storage_root)
     landing_uri, labels_uri = layout.landing(run_date), layout.labels(run_date)
@@ -251,10 +251,10 @@ def _soak_days(settings, run_date: str) -> list[str]:
 
 
 def _story(screen, run_date: str, days: list[str], soaked: list) -> None:
-    """The change-management part of the demo (lockgate.demo.release_story); `soaked` are the
+    """The change-management part of the demo (lockgate.tooling.demo.release_story); `soaked` are the
     scoring runs of the soak `days`, which ran after the pipeline's in its process."""
-    from lockgate.demo import release_story
     from lockgate.storage import Layout, read_json
+    from lockgate.tooling.demo import release_story
 
     settings = load_settings()
 
@@ -338,8 +338,8 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
     import time
 
     from lockgate.cli.progress import minutes
-    from lockgate.demo import story_skipped, summarise
     from lockgate.spark_connect import wait_ready
+    from lockgate.tooling.demo import story_skipped, summarise
 
     started = time.monotonic()
     # On the other core while the corpus is generated: the name model (it trains on letters of
@@ -348,7 +348,7 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
     # trains again, and says why.
     binary, env = _airflow_command()
     prepare = ("from lockgate.config import load_settings; "
-               "from lockgate.extraction.stage import prepare; prepare(load_settings())")  # fmt: skip
+               "from lockgate.pipeline.name_model import prepare; prepare(load_settings())")  # fmt: skip
     with screen.log.open("a", encoding="utf-8") as log:
         ahead = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
                  for command in ([sys.executable, "-c", prepare], [binary, "db", "migrate"])]  # fmt: skip
@@ -392,7 +392,7 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(as_json: bool) -> None:
     """What release is in each environment, who put it there, when, by which change."""
-    from lockgate.release import environment_status
+    from lockgate.release.deploy import environment_status
 
     result = environment_status(load_settings())
     if as_json:
@@ -463,8 +463,8 @@ def audit() -> None:
 def audit_verify(public_key: str | None) -> None:
     """Exit 0 if the audit chain is intact, signed to its end, and the ledger's tables agree with
     it; otherwise say what is wrong and exit 1."""
-    from lockgate.release import open_ledger
     from lockgate.release.anchor import Verifier
+    from lockgate.release.deploy import open_ledger
     from lockgate.release.integrity import disagreements
 
     ledger = open_ledger(load_settings())
@@ -526,8 +526,8 @@ def cluster_apps(state: str | None) -> None:
 
 def _eval_corpus(home: Path, documents: int, seed: int, broken_share: float) -> Path:
     """A generated evaluation corpus, reused while the generator's code is unchanged."""
-    import lockgate.corpus as corpus_package
-    from lockgate.corpus import generate_corpus
+    import lockgate.tooling.corpus as corpus_package
+    from lockgate.tooling.corpus import generate_corpus
 
     code = hashlib.sha256()
     for source in sorted(Path(corpus_package.__file__).parent.rglob("*.py")):
@@ -546,9 +546,9 @@ def _eval_corpus(home: Path, documents: int, seed: int, broken_share: float) -> 
 
 def _person_model(settings) -> tuple[dict, tuple[str, bytes]]:
     """The gated name model (trained and registered first if there is none) and its verified bytes."""
-    from lockgate.extraction.stage import ensure_person_model
+    from lockgate.pipeline.name_model import ensure_person_model
+    from lockgate.provenance import code_version
     from lockgate.registry import fetch_verified_model
-    from lockgate.release.bundle import code_version
 
     model = ensure_person_model(settings, {"code_version": code_version(), "airflow_run_id": ""})
     data = fetch_verified_model(
@@ -638,9 +638,9 @@ def eval_extraction(
     """
     from rich.console import Console
 
-    from lockgate.extraction.evaluation import evaluate
     from lockgate.extraction.parsed import Limits
-    from lockgate.extraction.realworld import default_corpus, evaluate_real_world
+    from lockgate.tooling.evaluation.extraction import evaluate
+    from lockgate.tooling.evaluation.realworld import default_corpus, evaluate_real_world
 
     settings = load_settings()
     limits = Limits.of(settings.policy.extraction)
@@ -674,7 +674,7 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
     """lockgate's extractor vs Presidio's AnalyzerEngine on the same letters: docs/s/core and F1."""
     from rich.console import Console
 
-    from lockgate.extraction.bench import bench_letters, bench_table
+    from lockgate.tooling.bench.extraction import bench_letters, bench_table
 
     settings = load_settings()
     _, person_model = _person_model(settings)

@@ -53,8 +53,8 @@ def model_card(model: str, version: str) -> None:
 def reproduce(model: str, version: str, as_json: bool) -> None:
     """Retrain MODEL VERSION from its recorded snapshot, parameters and seed; exit 1 unless the
     new model's sha256 equals the registered one."""
+    from lockgate.pipeline.training import reproduce_version
     from lockgate.spark import build_session
-    from lockgate.training.stage import reproduce_version
 
     settings = load_settings()
     registered_version(settings, model, version)  # before Spark starts

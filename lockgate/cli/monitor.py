@@ -26,7 +26,7 @@ def monitor() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def monitor_run(environment: str, first: str, last: str, as_json: bool) -> None:
     """Summarise the days FROM..TO (Spark, one pass) and judge them merged; exit 1 on a breach."""
-    from lockgate.monitoring import compute_statistics, judge
+    from lockgate.pipeline.monitoring import compute_statistics, judge
     from lockgate.spark import build_session
     from lockgate.storage import Layout, read_json, uri_exists
 
@@ -80,7 +80,7 @@ def _print_report(report: dict) -> None:
 def monitor_report(environment: str, model: str | None, days: int) -> None:
     """The latest drift report per model, and a per-day table of each feature's PSI."""
     from lockgate.models import registered_models
-    from lockgate.monitoring import stored_reports
+    from lockgate.pipeline.monitoring import stored_reports
 
     settings = load_settings()
     models = [model] if model else list(registered_models())

@@ -1,7 +1,8 @@
 """What a YARN application needs from lockgate, built reproducibly and published once to HDFS.
 
-- the job zip (`--py-files`): the `lockgate` package plus `infra/profiles` and `infra/envs`,
-  and BUILD.json with the git commit; named by version and content digest;
+- the job zip (`--py-files`, built by `lockgate.provenance`): what the jobs import of `lockgate`
+  plus `infra/profiles` and `infra/envs`, and BUILD.json with the git commit; named by
+  version and content digest;
 - the Python environment (`--archives`): a venv with `infra/spark/job-requirements.txt` at the
   versions of constraints.txt, packed with venv-pack; named by a digest of its inputs;
 - Spark's jars (`spark.yarn.archive`), so applications do not upload 460 MB each.
@@ -19,77 +20,21 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lockgate.config import Settings, db_password
-
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-CONFIG_DIRS = ("infra/profiles", "infra/envs")
+from lockgate.provenance import build_job_zip, deterministic_zip
 
 
 @dataclass(frozen=True)
 class Published:
     job_zip: str
+    job_zip_bytes: int
     environment: str
     spark_archive: str
     spark_conf_dir: str
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _deterministic_zip(target: Path, entries: list[tuple[str, bytes]], compress: bool) -> None:
-    """Same entries, same bytes: sorted names, fixed timestamps and permissions."""
-    method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-    with zipfile.ZipFile(target, "w", compression=method) as archive:
-        for name, data in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.compress_type = method
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-
-
-def build_job_zip(repo: Path, out_dir: Path) -> Path:
-    """`lockgate-<version>-<digest12>.zip`; unchanged sources give the same name and bytes."""
-    from importlib.metadata import version
-
-    from lockgate.release.bundle import code_version
-
-    entries = [
-        (path.relative_to(repo).as_posix(), path.read_bytes())
-        for path in sorted((repo / "lockgate").rglob("*.py"))
-    ]
-    for folder in CONFIG_DIRS:
-        entries += [
-            (path.relative_to(repo).as_posix(), path.read_bytes())
-            for path in sorted((repo / folder).glob("*.toml"))
-        ]
-    build = {"code_version": code_version(), "version": version("lockgate")}
-    entries.append(("lockgate/BUILD.json", json.dumps(build, sort_keys=True).encode()))
-    digest = hashlib.sha256()
-    for name, data in sorted(entries):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    target = out_dir / f"lockgate-{build['version']}-{digest.hexdigest()[:12]}.zip"
-    if not target.exists():
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _deterministic_zip(target, entries, compress=True)
-    return target
-
-
-def job_zip_sha256(settings: Settings) -> str:
-    """sha256 of the job zip this code builds (the zip itself when running from one)."""
-    source = settings.repo_root
-    if not zipfile.is_zipfile(source):
-        source = build_job_zip(settings.repo_root, Path(settings.home) / "cluster" / "dist")
-    return _sha256_file(source)
 
 
 def environment_key(repo: Path) -> str:
@@ -147,7 +92,7 @@ def build_spark_archive(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     jars = Path(pyspark.__file__).parent / "jars"
     partial = target.with_suffix(".partial")
-    _deterministic_zip(partial, [(p.name, p.read_bytes()) for p in jars.glob("*.jar")], False)
+    deterministic_zip(partial, [(p.name, p.read_bytes()) for p in jars.glob("*.jar")], False)
     partial.rename(target)
     return target
 
@@ -211,7 +156,8 @@ def publish(settings: Settings) -> Published:
     if not settings.dist_root:
         raise ValueError(f"profile {settings.profile!r} has no dist_root: nothing to publish to")
     build_dir = settings.home / "cluster" / "dist"
-    job_zip = _upload(build_job_zip(settings.repo_root, build_dir), settings.dist_root)
+    built = build_job_zip(settings.repo_root, build_dir)
+    job_zip = _upload(built, settings.dist_root)
     environment = _publish_archive(
         environment_archive_name(settings.repo_root),
         lambda: build_environment(settings.repo_root, build_dir),
@@ -230,6 +176,6 @@ def publish(settings: Settings) -> Published:
             "USER": os.environ.get("HADOOP_USER_NAME") or getpass.getuser(),
         },
     )
-    published = Published(job_zip, environment, spark_archive, str(conf_dir))
+    published = Published(job_zip, built.stat().st_size, environment, spark_archive, str(conf_dir))
     (conf_dir / "published.json").write_text(json.dumps(asdict(published), indent=2) + "\n")
     return published

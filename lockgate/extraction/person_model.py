@@ -426,13 +426,3 @@ def finder_from_bytes(model_bytes: bytes, version: str) -> PersonFinder:
     """One finder per model blob per process (Spark Python workers are reused across tasks)."""
     nlp, *lists = _load(model_bytes)
     return PersonFinder(nlp, version, *lists)
-
-
-def training_data(texts: int, seed: int) -> list[Labelled]:
-    """Person spans of generated letters in four languages."""
-    from lockgate.corpus.generator import labelled_texts
-
-    return [
-        (text, [(s, e) for s, e, kind in spans if kind == "PERSON"])
-        for _, text, spans in labelled_texts(texts, seed)
-    ]

@@ -8,8 +8,8 @@ from airflow.sdk import task
 @task
 def validate_extraction(ds: str | None = None) -> list[dict]:
     from lockgate.config import settings
+    from lockgate.pipeline.validation import validate_extraction
     from lockgate.storage import Layout
-    from lockgate.validation.stages import validate_extraction
 
     return validate_extraction(Layout(settings().storage_root), ds)
 
@@ -20,8 +20,8 @@ def validate_scores(environment: str, ds: str | None = None, run_id: str | None 
     """GX on the scores of every model in `environment`'s release; the outcome is recorded in
     the ledger as a scoring run of that release (soak evidence)."""
     from lockgate.config import settings
+    from lockgate.pipeline.validation import validate_release_scores
     from lockgate.storage import Layout
-    from lockgate.validation.stages import validate_release_scores
 
     return validate_release_scores(settings(), Layout(settings().storage_root), environment, ds,
                                    actor=f"airflow:{dag.dag_id}:{run_id}")  # fmt: skip
@@ -30,8 +30,8 @@ def validate_scores(environment: str, ds: str | None = None, run_id: str | None 
 @task
 def validate_training_set(model: str, run_date: str) -> list[dict]:
     from lockgate.config import settings
+    from lockgate.pipeline.validation import validate_training_set
     from lockgate.storage import Layout
-    from lockgate.validation.stages import validate_training_set
 
     return validate_training_set(Layout(settings().storage_root), model, run_date)
 
@@ -42,7 +42,7 @@ def release_to_test(models: list[str], run_date: str, run_id: str | None = None,
     """One change request deploying to `test` every model of `models` whose gate passed on
     `run_date`; a refused model keeps the version already there. Runs when at least one model
     was trained and none failed (a model the run did not need is skipped, not failed)."""
-    from lockgate.release.stage import release_trained_models
+    from lockgate.pipeline.release import release_trained_models
 
     return release_trained_models(models, run_date, "test", actor=f"airflow:{dag.dag_id}:{run_id}")
 

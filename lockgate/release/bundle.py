@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import subprocess
-import zipfile
-
-from lockgate.config import Settings, repo_root
+from lockgate.config import Settings
+from lockgate.provenance import code_version, digest, job_zip_sha256
 from lockgate.registry import ModelVersionRecord
+from lockgate.validation import suite_digest, suite_exists
 
 SUITES = ("extracted_documents", "extraction_run", "training_set", "scores")
 
 
 def model_suites(models: list[str]) -> list[str]:
     """Suites that exist for some models only: `training_set.<model>` (e.g. its label values)."""
-    from lockgate.validation import suite_exists
-
     return [f"training_set.{m}" for m in models if suite_exists(f"training_set.{m}")]
-
-
-def code_version() -> str:
-    """The git commit lockgate runs from (`-dirty` if the tree has changes); LOCKGATE_CODE_VERSION wins."""
-    configured = os.environ.get("LOCKGATE_CODE_VERSION")
-    if configured:
-        return configured
-    root = repo_root()
-    if zipfile.is_zipfile(
-        root
-    ):  # a YARN container: the job zip records the commit it was built from
-        return json.loads(zipfile.Path(root, "lockgate/BUILD.json").read_text())["code_version"]
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{commit}-dirty" if dirty else commit
-
-
-def digest(payload: object) -> str:
-    """sha256 of a JSON-able value, keys sorted: the same content gives the same digest."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> tuple[str, dict]:
     """(release_id, bundle); the id is the digest of the content, so equal content = equal id."""
-    from lockgate.cluster.package import job_zip_sha256
-    from lockgate.validation import suite_digest
-
     bundle = {
         "models": [
             {

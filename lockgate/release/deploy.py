@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lockgate.config import Settings, load_settings
+from lockgate.provenance import digest
 from lockgate.registry import (
     ModelVersionRecord,
     alias_drift,
@@ -21,7 +22,7 @@ from lockgate.registry import (
 from lockgate.registry.mlflow_registry import get_version
 from lockgate.release import owner
 from lockgate.release.anchor import Anchor
-from lockgate.release.bundle import build_bundle, digest
+from lockgate.release.bundle import build_bundle
 from lockgate.release.changes import ChangeManager, ChangeRefused
 from lockgate.release.identity import Access, cli_identity, installation_digest, load_access
 from lockgate.release.ledger import Ledger

@@ -232,7 +232,7 @@ def monitoring(settings: Settings) -> list[dict]:
     """The latest drift report of each model in each environment, with its daily PSI chart and
     the earlier reports (newest first); empty when no monitoring run has stored one."""
     from lockgate.models import registered_models
-    from lockgate.monitoring import stored_reports
+    from lockgate.pipeline.monitoring import stored_reports
     from lockgate.ui import charts
 
     pages = []

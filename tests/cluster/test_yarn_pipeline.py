@@ -139,7 +139,7 @@ def test_release_ledger_and_scores_on_postgresql(yarn_demo):
 def test_model_registered_by_a_driver_running_the_shipped_zip(yarn_demo):
     from mlflow import MlflowClient
 
-    from lockgate.release.bundle import code_version
+    from lockgate.provenance import code_version
 
     client = MlflowClient(tracking_uri="http://127.0.0.1:5055")
     versions = client.search_model_versions("name='routing'")
@@ -237,7 +237,7 @@ def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, t
     assert figures["profile"] == "yarn" and "Spark master yarn" in result.stdout
     apps = [a for a in _apps(started_ms) if a["name"] == "lockgate-bench-scoring"]
     assert [(a["state"], a["finalStatus"]) for a in apps] == [("FINISHED", "SUCCEEDED")], apps
-    assert {"routing", "urgency"} <= set(_listing("/lockgate/bench/scoring"))
+    assert {"routing", "urgency"} <= set(_listing("/lockgate/tooling/bench/scoring"))
 
     assert {c["model"] for c in figures["scoring"]} == {"routing", "urgency"}
     python_workers = []

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from support import run
 
 from lockgate.config import load_settings
-from lockgate.release import change_manager
+from lockgate.release.deploy import change_manager
 from lockgate.release.identity import airflow_identity
 
 BIN = Path(sys.executable).parent

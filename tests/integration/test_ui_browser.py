@@ -224,7 +224,7 @@ def prod_change(home) -> int:
     (the change page says so), and its first is in prod already."""
     script = (
         "from lockgate.config import settings\n"
-        "from lockgate.release.bundle import digest\n"
+        "from lockgate.provenance import digest\n"
         "from lockgate.release.deploy import change_manager\n"
         "from lockgate.release.changes import ChangeRefused\n"
         "m = change_manager(settings())\n"

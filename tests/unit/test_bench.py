@@ -10,13 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lockgate.bench.executors import peaks_by_executor, summed
-from lockgate.bench.growth import growth_exponent
-from lockgate.bench.measure import run_measured
-from lockgate.bench.report import markdown, targets
-from lockgate.bench.scale import generate_day, growth, kept_corpus
-from lockgate.bench.scoring import agreement, local_copy
-from lockgate.corpus import generate_corpus
+from lockgate.tooling.bench.executors import peaks_by_executor, summed
+from lockgate.tooling.bench.growth import growth_exponent
+from lockgate.tooling.bench.measure import run_measured
+from lockgate.tooling.bench.report import markdown, targets
+from lockgate.tooling.bench.scale import generate_day, growth, kept_corpus
+from lockgate.tooling.bench.scoring import agreement, local_copy
+from lockgate.tooling.corpus import generate_corpus
 
 
 @pytest.mark.parametrize("k", [0.5, 1.0, 1.3, 2.0])
@@ -126,7 +126,7 @@ SPARK_SIDES = """
 import json, os, sys
 os.environ["PYSPARK_PYTHON"] = sys.executable
 from pyspark.sql import SparkSession
-from lockgate.bench.executors import SPARK_METRICS, job_group_peaks
+from lockgate.tooling.bench.executors import SPARK_METRICS, job_group_peaks
 
 builder = SparkSession.builder.master("local[2]").appName("bench-executors-test")
 for key, value in SPARK_METRICS.items():
@@ -211,9 +211,9 @@ def test_a_sizes_corpus_is_generated_once_and_kept(tmp_path):
 
 def test_pdfs_laid_out_line_by_line_hold_the_same_words(tmp_path):
     from lockgate.config import load_settings
-    from lockgate.corpus.generator import _pdf_bytes
     from lockgate.extraction.documents import extract_records
     from lockgate.extraction.parsed import Limits
+    from lockgate.tooling.corpus.generator import _pdf_bytes
 
     text = "Subject line\n\n" + " ".join(f"word{i}" for i in range(900)) + "\n\nKind regards"
     limits = Limits.of(load_settings().policy.extraction)
@@ -317,7 +317,7 @@ def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
     (tmp_path / "model.skops").write_bytes(model_to_bytes(model))
     options = {"inputs": ["a", "b"], "thresholds": {"urgent": 0.9, "routine": 0.6}, "batch": 700}
     done = subprocess.run(
-        [sys.executable, "-m", "lockgate.bench.loop", str(tmp_path / "features"),
+        [sys.executable, "-m", "lockgate.tooling.bench.loop", str(tmp_path / "features"),
          str(tmp_path / "model.skops"), str(tmp_path / "out"), json.dumps(options)],
         capture_output=True, text=True, check=True, env={"OMP_NUM_THREADS": "2", "PATH": ""},
     )  # fmt: skip
@@ -338,7 +338,7 @@ def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
 def test_earlier_runs_join_only_from_the_same_code_and_machine(tmp_path):
     import json
 
-    from lockgate.bench.scale import earlier_runs
+    from lockgate.tooling.bench.scale import earlier_runs
 
     machine = {"cores": 2, "memory_gb": 23.4, "cpu": "x"}
 
@@ -362,7 +362,7 @@ def test_earlier_runs_join_only_from_the_same_code_and_machine(tmp_path):
 
 
 def test_the_code_digest_follows_the_files_that_run(tmp_path):
-    from lockgate.bench.measure import code_digest
+    from lockgate.tooling.bench.measure import code_digest
 
     (tmp_path / "lockgate").mkdir()
     (tmp_path / "lockgate" / "a.py").write_text("x = 1\n")
@@ -370,8 +370,8 @@ def test_the_code_digest_follows_the_files_that_run(tmp_path):
     first = code_digest(tmp_path)  # not a checkout: the files under the code paths
     (tmp_path / "README.md").write_text("changed, still not code\n")
     assert code_digest(tmp_path)["digest"] == first["digest"] and first["files"] == 1
-    (tmp_path / "lockgate" / "bench").mkdir()
-    (tmp_path / "lockgate" / "bench" / "report.py").write_text(
+    (tmp_path / "lockgate" / "tooling" / "bench").mkdir(parents=True)
+    (tmp_path / "lockgate" / "tooling" / "bench" / "report.py").write_text(
         "# the bench measures, is not measured\n"
     )
     assert code_digest(tmp_path)["digest"] == first["digest"]

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from lockgate.corpus import CorpusMix, generate_corpus, generated_day
 from lockgate.storage import cache
 from lockgate.storage.cache import MANIFEST, cached, damage, key_of
+from lockgate.tooling.corpus import CorpusMix, generate_corpus, generated_day
 
 REPO = Path(__file__).resolve().parents[2]
 

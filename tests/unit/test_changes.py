@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lockgate.config import ReleasePolicy
-from lockgate.demo import SimulatedClock
 from lockgate.release.changes import (
     STATES,
     TRANSITIONS,
@@ -21,6 +20,7 @@ from lockgate.release.changes import (
 from lockgate.release.history import describe, history
 from lockgate.release.identity import Access
 from lockgate.release.ledger import IllegalTransition, Ledger
+from lockgate.tooling.demo import SimulatedClock
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday, inside prod's window
 AUTHOR, OWNER, RISK, OPS, OPS2, NOBODY = (

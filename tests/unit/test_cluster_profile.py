@@ -11,9 +11,9 @@ import zipfile
 
 import pytest
 
-from lockgate.cluster.package import build_job_zip
 from lockgate.config import ConfigError, load_settings, repo_root
 from lockgate.orchestration import airflow_environment, spark_connection
+from lockgate.provenance import build_job_zip
 
 
 def test_yarn_profile_points_at_hdfs_yarn_and_postgresql(tmp_path):
@@ -47,7 +47,7 @@ def test_job_zip_is_reproducible_and_self_contained(tmp_path):
     second = build_job_zip(repo_root(), tmp_path / "b")
     assert first.name == second.name and first.read_bytes() == second.read_bytes()
     names = zipfile.ZipFile(first).namelist()
-    assert "lockgate/config.py" in names and "lockgate/BUILD.json" in names
+    assert "lockgate/config/__init__.py" in names and "lockgate/BUILD.json" in names
     assert "infra/profiles/yarn.toml" in names and "infra/envs/prod.toml" in names
     assert not any(name.startswith(("tests/", "dags/", ".lockgate")) for name in names)
 
@@ -57,7 +57,7 @@ def test_code_in_the_zip_reads_its_config_and_commit_from_the_zip(tmp_path):
     job_zip = build_job_zip(repo_root(), tmp_path)
     build = json.loads(zipfile.ZipFile(job_zip).read("lockgate/BUILD.json"))
     probe = (
-        "import json, lockgate.config as c, lockgate.release.bundle as b;"
+        "import json, lockgate.config as c, lockgate.provenance as b;"
         "s = c.load_settings('yarn', 'prod');"
         "print(json.dumps([c.__file__, s.policy.gates['routing'].min_macro_f1, b.code_version()]))"
     )

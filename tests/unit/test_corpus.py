@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from lockgate.corpus import generate_corpus
+from lockgate.tooling.corpus import generate_corpus
 
 
 def _files(root):
@@ -52,7 +52,7 @@ def test_corpus_is_the_same_in_another_process(tmp_path):
 
     generate_corpus(tmp_path / "a" / "landing", tmp_path / "a" / "labels", "2026-11-20", 60)
     code = (
-        "import sys; from lockgate.corpus import generate_corpus; "
+        "import sys; from lockgate.tooling.corpus import generate_corpus; "
         "generate_corpus(sys.argv[1] + '/landing', sys.argv[1] + '/labels', '2026-11-20', 60)"
     )
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "b")], check=True)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from lockgate.config import load_settings
+from lockgate.pipeline.scoring import ReleaseRefused, deployed_models
 from lockgate.release.changes import ChangeRefused
 from lockgate.release.deploy import change_manager, environment_status
-from lockgate.scoring.batch import ReleaseRefused, deployed_models
 
 CHILD = """
 import sys, time
@@ -178,8 +178,8 @@ def test_a_digest_mismatch_at_scoring_is_a_failed_run_and_the_environment_shows_
     FAILING in status; `lockgate verify --env` finds the same on demand."""
     import hashlib
 
-    from lockgate.demo import _corrupt_artifact
     from lockgate.registry.mlflow_registry import register_model
+    from lockgate.tooling.demo import _corrupt_artifact
 
     settings = _settings(home)
     model = b"a model's bytes"

@@ -7,8 +7,8 @@ from email.message import EmailMessage
 import pytest
 from fpdf import FPDF
 
-from lockgate.corpus import HOSTILE_KINDS, hostile_file
 from lockgate.extraction import Limits, extract_record, extract_records, reasons
+from lockgate.tooling.corpus import HOSTILE_KINDS, hostile_file
 
 LIMITS = Limits(max_bytes=1_000_000, max_text_chars=200_000)
 

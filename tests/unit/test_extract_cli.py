@@ -8,12 +8,12 @@ import pytest
 from click.testing import CliRunner
 
 from lockgate.cli.main import cli
-from lockgate.corpus import hostile_file
 from lockgate.extraction.dataset import extract_outcomes, read_landing
 from lockgate.extraction.local import files_under
 from lockgate.extraction.parsed import Limits
-from lockgate.extraction.realworld import default_corpus
 from lockgate.storage.spark_io import list_files
+from lockgate.tooling.corpus import hostile_file
+from lockgate.tooling.evaluation.realworld import default_corpus
 
 REAL = default_corpus() / "files"
 REAL_FILES = [

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from pyspark.sql import functions as F
 
-from lockgate.monitoring import drift, stage
+from lockgate.monitoring import drift
 from lockgate.monitoring.profile import (
     Feature,
     finish_summary,
@@ -21,6 +21,7 @@ from lockgate.monitoring.profile import (
     summarise_table,
 )
 from lockgate.monitoring.statistics import reference_edges
+from lockgate.pipeline import monitoring as stage
 from lockgate.storage import Layout, read_json, write_json_atomic
 
 NUMERIC = [f"x{i}" for i in range(10)]
@@ -277,7 +278,7 @@ def test_a_refusal_fails_the_run_with_each_model_and_its_reason():
 
 
 def test_corpus_mix_shifts_languages_and_senders(tmp_path):
-    from lockgate.corpus import CorpusMix, generate_corpus
+    from lockgate.tooling.corpus import CorpusMix, generate_corpus
 
     with pytest.raises(ValueError, match="klingon"):
         CorpusMix.from_dict({"languages": {"klingon": 1}})

@@ -5,17 +5,18 @@ import srsly
 
 from lockgate.extraction import extract_entities
 from lockgate.extraction import person_model as pm
+from lockgate.pipeline.name_model import person_spans
 
 
 @pytest.fixture(scope="module")
 def trained():
-    return pm.train(pm.training_data(400, seed=1), pm.training_data(40, seed=2), epochs=4)
+    return pm.train(person_spans(400, seed=1), person_spans(40, seed=2), epochs=4)
 
 
 def test_training_reports_holdout_metrics_and_a_data_digest(trained):
     assert set(trained.metrics) == {"precision", "recall", "f1"}
     assert trained.metrics["f1"] > 0.5  # a small model; the pipeline gates on 0.90 over 300 letters
-    assert trained.data_digest == pm.data_digest(pm.training_data(400, 1) + pm.training_data(40, 2))
+    assert trained.data_digest == pm.data_digest(person_spans(400, 1) + person_spans(40, 2))
     assert trained.params["train_texts"] == "400"
 
 
@@ -31,7 +32,7 @@ def test_the_blob_is_msgpack_config_and_weights_not_pickle(trained):
 
 def test_loaded_model_finds_names_with_exact_spans(trained):
     finder = pm.PersonFinder(pm.load(trained.model_bytes), "test")
-    texts = [t for t, spans in pm.training_data(40, seed=2) if spans]
+    texts = [t for t, spans in person_spans(40, seed=2) if spans]
     found = [e for text in texts for e in finder(text, "body")]
     assert found
     for text in texts:
@@ -55,7 +56,7 @@ def test_extract_entities_merges_model_and_signature_names(trained):
 
 
 def test_a_prepared_batch_finds_what_one_text_at_a_time_finds(trained):
-    texts = [t for t, _ in pm.training_data(30, seed=3)]
+    texts = [t for t, _ in person_spans(30, seed=3)]
     alone = [pm.PersonFinder(pm.load(trained.model_bytes), "test")(t, "body") for t in texts]
     finder = pm.PersonFinder(pm.load(trained.model_bytes), "test")
     calls = []
@@ -69,8 +70,8 @@ def test_a_prepared_batch_finds_what_one_text_at_a_time_finds(trained):
 
 
 def test_extract_batch_gives_each_file_the_rows_it_gets_alone(trained, tmp_path):
-    from lockgate.corpus import generate_corpus
     from lockgate.extraction import Limits, extract_batch, extract_records
+    from lockgate.tooling.corpus import generate_corpus
 
     generate_corpus(tmp_path / "landing", tmp_path / "labels", "2026-11-20", 40, seed=5)
     files = [(p.name, p.read_bytes()) for p in sorted((tmp_path / "landing").iterdir())]

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from lockgate.extraction import Limits, reasons
-from lockgate.extraction.realworld import default_corpus, evaluate_real_world
+from lockgate.tooling.evaluation.realworld import default_corpus, evaluate_real_world
 
 CORPUS = default_corpus()
 # OCR is left to test_ocr.py; a 2 s budget still bounds every file (a hang is a time_budget row).

@@ -259,7 +259,7 @@ def test_a_partition_written_through_the_server_has_the_bytes_of_a_classic_write
 def test_the_fixed_cost_bench_times_a_task_on_the_server_and_on_its_own(served, monkeypatch):
     """`lockgate bench --only tasks` in a fresh process per task: on the server, and on an
     application of its own, each split into start, work and stop."""
-    from lockgate.bench.tasks import measure
+    from lockgate.tooling.bench.tasks import measure
 
     settings, env, _ = served
     monkeypatch.delenv("PYTHONPATH", raising=False)  # the server's environment

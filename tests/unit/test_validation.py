@@ -44,8 +44,8 @@ def test_a_suite_with_an_unknown_expectation_is_refused(tmp_path, monkeypatch):
 
 
 def test_data_docs_of_a_failed_validation_name_the_failing_expectation(tmp_path):
+    from lockgate.pipeline.validation import _check
     from lockgate.storage import Layout
-    from lockgate.validation.stages import _check
 
     report = validate_frame(_scores(confidence=[0.9, 1.5]), "scores")
     assert "index.html" in report.data_docs

@@ -1,4 +1,5 @@
-"""The training stages as jobs and the CLI call them: snapshot, search, fit, gate, register, reproduce."""
+"""The training stage as jobs and the CLI run it: snapshot, search, fit, gate, the monitoring
+reference, register, reproduce."""
 
 from __future__ import annotations
 
@@ -6,28 +7,38 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from lockgate.config import Settings
 from lockgate.models import Gate, ModelSpec, get_model, registered_models
+from lockgate.monitoring.profile import DOCUMENT_COLUMNS, monitored_columns
 from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
+from lockgate.provenance import code_version
 from lockgate.registry import ModelVersionRecord, register_model
 from lockgate.registry.mlflow_registry import get_version
+from lockgate.release.deploy import deployed_version
+from lockgate.scoring.batch import decide
 from lockgate.spark import kept
 from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import write_partition
 from lockgate.training.card import render_card
+from lockgate.training.champion import score_champion
 from lockgate.training.dataset import model_snapshot, snapshot_digest
 from lockgate.training.evaluation import apply_gate, class_routing
-from lockgate.training.features import labelled_documents
+from lockgate.training.features import document_features, labelled_documents
 from lockgate.training.fit import (
     TrainedModel,
     model_to_bytes,
+    predict_proba,
     sha256_hex,
     split_snapshot,
     train_candidate,
 )
+from lockgate.training.search import best_trial, run_search
 
 
 def build_training_snapshots(
@@ -90,10 +101,6 @@ def train_and_register(
 
     `params` skips the search and trains with exactly these estimator parameters.
     """
-    from lockgate.release.deploy import deployed_version
-    from lockgate.training.champion import score_champion
-    from lockgate.training.search import best_trial, run_search
-
     spec = get_model(model)
     policy = settings.policy
     gate = policy.gate_for(spec)
@@ -120,7 +127,7 @@ def train_and_register(
 
     model_bytes = model_to_bytes(trained.estimator)
     metadata = _metadata(spec, trained, training_set, lineage, run_date, splits, trials, best)
-    metadata[REFERENCE_KEY] = build_reference(
+    metadata[REFERENCE_KEY] = monitoring_reference(
         spark, layout, spec, splits, trained.estimator, trained.thresholds, run_date
     )
     metadata["gate"] = result.to_dict() | {"explain": result.explain(),
@@ -140,6 +147,30 @@ def train_and_register(
          "snapshot": training_set["snapshot"], "params": record.metadata["training"]["params"]},
     )  # fmt: skip
     return record
+
+
+def monitoring_reference(spark: SparkSession, layout: Layout, spec: ModelSpec, splits, estimator,
+                         thresholds: dict[str, float], trained_up_to: str) -> dict:  # fmt: skip
+    """What "no drift" looks like for a candidate trained on `splits`: its snapshot's documents
+    as the document table has them, and its decisions on the held-out rows."""
+    from pyspark.sql.pandas.types import to_arrow_type
+
+    snapshot = pd.concat([splits.train, splits.validation, splits.test])
+    extracted = spark.read.parquet(layout.extracted).where(F.col("run_date") <= trained_up_to)
+    documents = document_features(extracted).dropDuplicates(["doc_id"])
+    ids = spark.createDataFrame(snapshot[["doc_id"]].drop_duplicates())
+    wanted = {*spec.inputs, *DOCUMENT_COLUMNS}
+    types = {f.name: to_arrow_type(f.dataType) for f in documents.schema if f.name in wanted}
+    features = monitored_columns(spec.inputs, types)
+    columns = [f.name for f in features if f.role != "output"]
+    table = pa.Table.from_pandas(
+        documents.join(ids, "doc_id").select(*columns).toPandas(), preserve_index=False
+    )
+    held_out = pd.concat([splits.validation, splits.test])
+    proba, classes = predict_proba(estimator, spec, held_out)
+    prediction, confidence, decision = decide(proba, np.asarray(classes), thresholds)
+    outputs = pa.table({"prediction": prediction, "confidence": confidence, "decision": decision})
+    return build_reference(features, table, outputs, trained_up_to)
 
 
 def _metadata(
@@ -196,8 +227,6 @@ def _flat_metrics(trained: TrainedModel) -> dict[str, float]:
 
 def reproduce_version(spark: SparkSession, settings: Settings, model: str, version: str) -> dict:
     """Retrain `model` `version` from its recorded snapshot, parameters and seed; compare digests."""
-    from lockgate.release.bundle import code_version
-
     record = get_version(settings, model, version)
     spec = get_model(model)
     training = record.metadata["training"]

@@ -1,6 +1,6 @@
 """The per-core ceiling of scoring: one process, `predict_proba` per batch, no Spark.
 
-    python -m lockgate.bench.loop FEATURES_PARQUET MODEL_SKOPS OUT_PARQUET '{"inputs": [...], "thresholds": {...}, "batch": 10000}'
+    python -m lockgate.tooling.bench.loop FEATURES_PARQUET MODEL_SKOPS OUT_PARQUET '{"inputs": [...], "thresholds": {...}, "batch": 10000}'
 
 Prints one JSON line: rows, seconds (wall, from the first batch read to the scores written),
 cpu_seconds and threads (the most any native thread pool was allowed). Loading the model is

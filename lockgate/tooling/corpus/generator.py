@@ -26,9 +26,9 @@ from pathlib import Path
 from faker import Faker
 from fpdf import FPDF
 
-from lockgate.corpus import templates
-from lockgate.corpus.entities import FAKER_LOCALES, EntityFactory, Planted
 from lockgate.extraction import reasons
+from lockgate.tooling.corpus import templates
+from lockgate.tooling.corpus.entities import FAKER_LOCALES, EntityFactory, Planted
 
 DEPARTMENTS = templates.DEPARTMENTS
 DEPARTMENT_WEIGHTS = {

@@ -27,9 +27,9 @@ PARTS = ("dags", "scale", "extraction", "scoring", "tasks")
 
 def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, workers: int,
                    runs: list[dict], say: Callable[[str], None]) -> Path:  # fmt: skip
-    from lockgate.bench.scale import run_size
     from lockgate.config import load_settings
     from lockgate.storage import Layout, uri_exists
+    from lockgate.tooling.bench.scale import run_size
 
     smallest = min(sizes)
     home = root / f"scale-{smallest}"
@@ -48,10 +48,10 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
               say: Callable[[str], None] = print) -> dict:  # fmt: skip
     """The parts' figures; `earlier` bench files lend their scale runs of other sizes to the
     growth fit (same code and machine only, see `scale.earlier_runs`)."""
-    from lockgate.bench.measure import code_digest, machine
-    from lockgate.bench.report import markdown, targets
     from lockgate.config import load_settings
     from lockgate.storage import write_json_atomic
+    from lockgate.tooling.bench.measure import code_digest, machine
+    from lockgate.tooling.bench.report import markdown, targets
 
     settings = load_settings()
     on_disk = settings.storage_root.startswith("file://")
@@ -66,12 +66,12 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
     root = out
     runs: list[dict] = []
     if "dags" in parts:
-        from lockgate.bench.dags import parse_times
+        from lockgate.tooling.bench.dags import parse_times
 
         say("== DAG parse times")
         figures["dags"] = parse_times(settings, repeats)
     if "scale" in parts:
-        from lockgate.bench.scale import earlier_runs, growth, run_size
+        from lockgate.tooling.bench.scale import earlier_runs, growth, run_size
 
         # Refused here, before hours of work, when they cannot join.
         lent = earlier_runs(list(earlier), code["digest"], info, sizes)
@@ -98,7 +98,7 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
         figures["scoring"] = _scoring(home_settings, run_date, score_rows, repeats,
                                       root / "scoring", say)  # fmt: skip
     if "tasks" in parts:
-        from lockgate.bench.tasks import fixed_costs
+        from lockgate.tooling.bench.tasks import fixed_costs
 
         say("== a Spark task's fixed cost, a fresh process each, three ways")
         figures["tasks"] = fixed_costs(home_settings, run_date, repeats, say)
@@ -114,11 +114,11 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
 
 
 def _extraction(settings, run_date: str, letters: int, scratch: Path, say) -> dict:
-    from lockgate.bench.scoring import local_copy
-    from lockgate.extraction.bench import bench_letters, format_throughput
     from lockgate.extraction.parsed import Limits
-    from lockgate.extraction.stage import released_person_model
+    from lockgate.pipeline.extraction import released_person_model
     from lockgate.storage import Layout
+    from lockgate.tooling.bench.extraction import bench_letters, format_throughput
+    from lockgate.tooling.bench.scoring import local_copy
 
     person_model = released_person_model(settings)
     landing = local_copy(Layout(settings.storage_root).landing(run_date), scratch / "landing")
@@ -135,9 +135,9 @@ def _scoring(settings, run_date: str, rows: int, repeats: int, scratch: Path, sa
              ) -> list[dict]:  # fmt: skip
     """Every model in test, three ways; the Spark sides' data under the lake's sibling `bench`
     folder (HDFS on the cluster), the rest in `scratch`."""
-    from lockgate.bench.executors import SPARK_METRICS
-    from lockgate.bench.scoring import bench_case, cases
     from lockgate.spark import driver_session
+    from lockgate.tooling.bench.executors import SPARK_METRICS
+    from lockgate.tooling.bench.scoring import bench_case, cases
 
     on_disk = settings.storage_root.startswith("file://")
     if on_disk:
@@ -164,7 +164,7 @@ def _scoring(settings, run_date: str, rows: int, repeats: int, scratch: Path, sa
 
 def disagreements(figures: dict) -> list[str]:
     """Scorers whose scores differ from lockgate's, by model."""
-    from lockgate.bench.scoring import differs
+    from lockgate.tooling.bench.scoring import differs
 
     return [f"{case['model']}: {side} {agreement}" for case in figures.get("scoring", [])
             for side, agreement in case["agreement"].items() if differs(agreement)]  # fmt: skip

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lockgate.bench.executors import job_group_peaks
-from lockgate.bench.measure import ROLES, TreeSampler
+from lockgate.tooling.bench.executors import job_group_peaks
+from lockgate.tooling.bench.measure import ROLES, TreeSampler
 
 ARROW_BATCH = 10_000
 SIDES = ("lockgate", "mlflow_spark_udf", "predict_proba_loop")
@@ -174,7 +174,7 @@ def _loop(case: Case, features: Path, model_file: Path, out: Path, sampler_inter
     """The per-core ceiling, in its own process so that its memory is its own; `features` is
     a local copy of the case's."""
     model_file.write_bytes(case.model_bytes)
-    command = [sys.executable, "-m", "lockgate.bench.loop", str(features), str(model_file),
+    command = [sys.executable, "-m", "lockgate.tooling.bench.loop", str(features), str(model_file),
                str(out), json.dumps({"inputs": list(case.inputs), "thresholds": case.thresholds,
                                      "batch": ARROW_BATCH})]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -310,8 +310,8 @@ def bench_case(spark, case: Case, work: str, scratch: Path, repeats: int = 3,
 def cases(spark, settings, environment: str, run_date: str, rows: int, work: str) -> list[Case]:
     """One case per model of the release deployed in `environment`, on `rows` copies of the
     document features of `run_date`, written under the URI `work`."""
+    from lockgate.pipeline.scoring import deployed_models
     from lockgate.registry import load_model
-    from lockgate.scoring.batch import deployed_models
     from lockgate.storage import Layout
     from lockgate.storage.spark_io import read_partition
     from lockgate.training.features import document_features

@@ -5,7 +5,7 @@ Templates carry `{TYPE}` slots that the generator fills with planted entities.
 
 from __future__ import annotations
 
-from lockgate.corpus.packs import de, en, fr, nl
+from lockgate.tooling.corpus.packs import de, en, fr, nl
 
 LANGUAGES = ("en", "fr", "nl", "de")
 PACKS = {"en": en, "fr": fr, "nl": nl, "de": de}

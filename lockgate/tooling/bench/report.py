@@ -3,8 +3,8 @@ which targets of issue 9 they meet."""
 
 from __future__ import annotations
 
-from lockgate.bench.executors import SPARK_METRICS
-from lockgate.bench.measure import ROLES
+from lockgate.tooling.bench.executors import SPARK_METRICS
+from lockgate.tooling.bench.measure import ROLES
 
 # Targets, as the platform's issue states them.
 SCORING_VS_MLFLOW = 1.5
@@ -181,7 +181,7 @@ def markdown(figures: dict) -> str:
 
 
 def _agrees(agreement: dict) -> str:
-    from lockgate.bench.scoring import differs
+    from lockgate.tooling.bench.scoring import differs
 
     if differs(agreement):
         return (f"**no**: {agreement['prediction_mismatches']} predictions, "

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import psutil
 
+from lockgate.config import repo_root
+
 ROLES = ("jvm", "python_workers", "other")
 MB = 1024 * 1024
 
@@ -59,14 +61,14 @@ def machine() -> dict:
 # the bench's own code, which measures it (its sampler and report may change between runs).
 CODE_PATHS = ("lockgate", "jobs", "dags", "plugins", "expectations", "infra", "pyproject.toml",
               "constraints.txt")  # fmt: skip
-NOT_MEASURED = ("lockgate/bench/", "lockgate/cli/bench.py")
+NOT_MEASURED = ("lockgate/tooling/bench/", "lockgate/cli/bench.py")
 
 
 def code_digest(root: Path | None = None) -> dict:
     """A digest of the code a bench measures (the files of CODE_PATHS as they are on disk, but
     NOT_MEASURED) and the commit it sits on, if any. Two runs with one digest ran the same
     code."""
-    root = root or Path(__file__).resolve().parents[2]
+    root = root or repo_root()
     listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", *CODE_PATHS],
                             capture_output=True, check=False)  # fmt: skip
     if listed.returncode == 0:

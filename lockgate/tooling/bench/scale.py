@@ -21,14 +21,14 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-from lockgate.bench.growth import growth_exponent
-from lockgate.bench.measure import run_measured
+from lockgate.tooling.bench.growth import growth_exponent
+from lockgate.tooling.bench.measure import run_measured
 
 DAG_ID = "lockgate_pipeline"
 
 
 def _generate_part(job: tuple[str, str, str, int, int, int]) -> dict:
-    from lockgate.corpus import generate_corpus
+    from lockgate.tooling.corpus import generate_corpus
 
     landing, labels, run_date, first, count, seed = job
     summary = generate_corpus(landing, labels, run_date, count, seed, first=first,

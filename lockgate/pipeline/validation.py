@@ -1,12 +1,14 @@
-"""Which suite guards which dataset of a run; each check writes its result next to the data."""
+"""The validation stage: which suite guards which dataset of a run; each check writes its result
+next to the data, and the scores' outcome is a scoring run of the release in the ledger."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from lockgate.release.deploy import open_ledger
 from lockgate.storage import Layout, read_json, read_parquet, write_json_atomic
 from lockgate.storage.files import filesystem, write_bytes_atomic
-from lockgate.validation.suites import ValidationReport, validate_frame
+from lockgate.validation.suites import ValidationReport, suite_exists, validate_frame
 
 
 def _check(
@@ -57,8 +59,6 @@ def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
 
 def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dict]:
     """Every snapshot against `training_set`, then against `training_set.<model>` if it exists."""
-    from lockgate.validation.suites import suite_exists
-
     manifest = read_json(layout.manifest(f"training_set/{model}", run_date))
     frame = read_parquet(layout.training_snapshot(model, manifest["snapshot"]))
     suites = ["training_set"] + [s for s in (f"training_set.{model}",) if suite_exists(s)]
@@ -78,8 +78,6 @@ def validate_release_scores(
     The outcome is recorded in the ledger as a scoring run of that release: passed runs are the
     soak evidence a normal change to the next environment needs, a failed one blocks it.
     """
-    from lockgate.release import open_ledger
-
     ledger = open_ledger(settings)
     pointer = ledger.pointer(environment)
     if pointer is None:

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-from lockgate.corpus.generator import CorpusMix, CorpusSummary, generate_corpus
 from lockgate.storage.cache import cached
+from lockgate.tooling.corpus.generator import CorpusMix, CorpusSummary, generate_corpus
 
 
 @contextmanager

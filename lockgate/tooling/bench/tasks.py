@@ -15,7 +15,7 @@ write the same bytes) and `noop`, a Python-worker query over 1,000 rows: a task 
 nothing, so all of its time is fixed cost (its `work` column shows how much of it was that
 query: cold Python workers, a cold JVM).
 
-    python -m lockgate.bench.tasks JOB [JOB_ARGS...]   (the measured process; prints one JSON line)
+    python -m lockgate.tooling.bench.tasks JOB [JOB_ARGS...]   (the measured process; prints one JSON line)
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def measure(settings: Settings, job: str, args: list[str], way: str) -> dict:
     from lockgate.orchestration import airflow_process_env
 
     env = airflow_process_env(settings) | {"LOCKGATE_TASK_WAY": way}
-    command = [sys.executable, "-m", "lockgate.bench.tasks", job, *args]
+    command = [sys.executable, "-m", "lockgate.tooling.bench.tasks", job, *args]
     if way == "spark-submit":
         command = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[*]",
                    str(Path(__file__)), job, *args]  # fmt: skip

@@ -1,6 +1,6 @@
 """Sample inbound correspondence with ground truth, deterministic for a seed (`lockgate corpus`)."""
 
-from lockgate.corpus.generator import (
+from lockgate.tooling.corpus.generator import (
     DEPARTMENTS,
     HOSTILE_KINDS,
     CorpusMix,
@@ -8,7 +8,7 @@ from lockgate.corpus.generator import (
     generate_corpus,
     hostile_file,
 )
-from lockgate.corpus.kept import generated_day
+from lockgate.tooling.corpus.kept import generated_day
 
 __all__ = [
     "DEPARTMENTS",

@@ -16,9 +16,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lockgate.config import repo_root
 from lockgate.extraction import reasons
 from lockgate.extraction.documents import Limits, extract_records
-from lockgate.extraction.evaluation import FieldScore, finder, load_finder, score_table
+from lockgate.tooling.evaluation.extraction import FieldScore, finder, load_finder, score_table
 
 # The targets of issue 25 on the hand-labelled files: F1 per type, and the name model's
 # precision and recall on their own.
@@ -34,7 +35,7 @@ MESSAGE_KINDS = ("eml", "mbox")
 
 def default_corpus() -> Path:
     """The corpus kept in this checkout (tests/data/realworld)."""
-    return Path(__file__).resolve().parents[2] / "tests" / "data" / "realworld"
+    return repo_root() / "tests" / "data" / "realworld"
 
 
 def _outcome(job: tuple[str, str, Limits]) -> dict:

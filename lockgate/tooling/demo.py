@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lockgate.config import Settings
-from lockgate.release import environment_status, open_ledger
+from lockgate.release.deploy import environment_status, open_ledger
 from lockgate.storage import Layout, read_json, uri_exists
 
 
@@ -123,7 +123,7 @@ def _corrupt_artifact(settings: Settings, model: str, version: str) -> None:
 
 def story_skipped(settings: Settings) -> str | None:
     """Why the story does not run in this home (what to say instead), or None when it runs."""
-    from lockgate.release import change_manager
+    from lockgate.release.deploy import change_manager
     from lockgate.release.history import describe, history
     from lockgate.release.identity import load_access
 
@@ -151,9 +151,9 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     from lockgate.config import load_settings
     from lockgate.config.windows import next_open
     from lockgate.models import registered_models
-    from lockgate.release import change_manager
+    from lockgate.pipeline.release import release_trained_models
+    from lockgate.release.deploy import change_manager
     from lockgate.release.history import describe, history
-    from lockgate.release.stage import release_trained_models
 
     skipped = story_skipped(settings)
     if skipped:

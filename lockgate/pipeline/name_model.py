@@ -1,4 +1,9 @@
-"""The person-name model as the pipeline uses it: train and register once, then load the gated version."""
+"""The person-name model's training: on generated letters, registered once in MLflow.
+
+The pipeline's first task (`ensure_person_model`) runs this; the extraction stage loads the
+gated version (`lockgate.pipeline.extraction`). The letters come from the sample corpus
+generator, so this module is not in the job zip: no job imports it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from pathlib import Path
 
 from lockgate.config import Settings
 from lockgate.extraction import person_model
-from lockgate.registry import fetch_verified_model, latest_passing_version, register_model
-from lockgate.storage.cache import cached, key_of
+from lockgate.registry import latest_passing_version, register_model
+from lockgate.storage.cache import cache_root, cached, key_of
+from lockgate.tooling.corpus.generator import labelled_texts
 
 TRAIN_TEXTS = 1200
 HOLDOUT_TEXTS = 300
@@ -60,8 +66,6 @@ def prepare(settings: Settings) -> None:
     would only be done twice) and the home's model registry created. `lockgate demo` runs this
     beside the corpus's generation, each on a core of its own; `ensure_person_model` then
     registers the model in seconds."""
-    from lockgate.storage.cache import cache_root
-
     if cache_root() is not None:
         _trained()
     latest_passing_version(settings, person_model.MODEL_NAME)
@@ -75,8 +79,8 @@ def _trained() -> tuple[person_model.TrainedPersonModel, str]:
 
     def build(out: Path) -> None:
         trained = person_model.train(
-            person_model.training_data(TRAIN_TEXTS, TRAIN_SEED),
-            person_model.training_data(HOLDOUT_TEXTS, HOLDOUT_SEED),
+            person_spans(TRAIN_TEXTS, TRAIN_SEED),
+            person_spans(HOLDOUT_TEXTS, HOLDOUT_SEED),
         )
         (out / "model.msgpack").write_bytes(trained.model_bytes)
         described = {k: v for k, v in asdict(trained).items() if k != "model_bytes"}
@@ -88,10 +92,9 @@ def _trained() -> tuple[person_model.TrainedPersonModel, str]:
     return person_model.TrainedPersonModel(model_bytes, **described), key_of("person-model", inputs)
 
 
-def released_person_model(settings: Settings) -> tuple[str, bytes] | None:
-    """(version, verified bytes) of the newest gated person model, or None when none is registered."""
-    record = latest_passing_version(settings, person_model.MODEL_NAME)
-    if record is None:
-        return None
-    data = fetch_verified_model(settings, record.name, record.version, record.artifact_sha256)
-    return record.version, data
+def person_spans(texts: int, seed: int) -> list[person_model.Labelled]:
+    """Person spans of generated letters in four languages."""
+    return [
+        (text, [(s, e) for s, e, kind in spans if kind == "PERSON"])
+        for _, text, spans in labelled_texts(texts, seed)
+    ]

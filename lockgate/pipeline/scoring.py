@@ -1,0 +1,157 @@
+"""The scoring stage: the release deployed in an environment, checked before it may score, and a
+day's documents scored with it (scores and a summary per model, all of one release)."""
+
+from __future__ import annotations
+
+import logging
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lockgate.config import Settings
+from lockgate.pipeline import StageRefused
+from lockgate.registry import fetch_verified_model
+from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
+from lockgate.release.deploy import open_ledger, unapproved
+from lockgate.release.identity import cli_identity
+from lockgate.release.integrity import environment_problems
+from lockgate.scoring.batch import score_frame
+from lockgate.spark import kept
+from lockgate.storage import Layout, write_json_atomic
+from lockgate.storage.spark_io import read_partition, write_partition
+from lockgate.training.features import document_features
+
+log = logging.getLogger(__name__)
+
+
+class ReleaseRefused(RuntimeError):
+    """Scoring cannot run with what is deployed (nothing deployed, not approved, bad artifact)."""
+
+
+def deployed_models(
+    settings: Settings, environment: str, run_date: str | None = None
+) -> tuple[str, list[tuple[dict, bytes]]]:
+    """The release in `environment` and each of its models' verified bytes; refuses what may not
+    run: nothing deployed, a change that is not deployed (still verifying, rolled back), a
+    change without the approvals its environment requires, a record that disagrees with the
+    audit log, or an artifact whose digest moved.
+
+    Every refusal is audited (`scoring.refused`); one that is the release's own fault (an
+    artifact that no longer matches, or will not load) is also a failed scoring run of that
+    release on `run_date`, so its soak evidence and `status` show it."""
+    ledger = open_ledger(settings)
+    try:
+        return _deployed_models(settings, ledger, environment)
+    except (ReleaseRefused, DigestMismatch, UntrustedModel) as refused:
+        pointer = ledger.pointer(environment)
+        detail = f"scoring refused: {type(refused).__name__}: {refused}"[:2000]
+        day = run_date or "-"
+        try:
+            if pointer and isinstance(refused, (DigestMismatch, UntrustedModel)):
+                ledger.record_scoring_run(environment, pointer["release_id"], day, False, detail,
+                                          cli_identity())  # fmt: skip
+            else:
+                ledger.record_event(cli_identity(), "scoring.refused", environment,
+                                    {"run_date": day, "detail": detail}, environment)  # fmt: skip
+        except Exception as unrecorded:  # noqa: BLE001 - the refusal is what must surface
+            raise ReleaseRefused(
+                f"{refused} (and it could not be recorded in the ledger: "
+                f"{type(unrecorded).__name__}: {unrecorded})"
+            ) from refused
+        raise
+
+
+def _deployed_models(settings: Settings, ledger, environment: str):
+    pointer = ledger.pointer(environment)
+    if pointer is None:
+        raise ReleaseRefused(f"no release is deployed in {environment}; deploy one before scoring")
+    problems = environment_problems(ledger, environment)
+    if problems:
+        raise ReleaseRefused(f"the ledger's record of {environment} is not to be believed; "
+                             "refusing to score: " + "; ".join(problems))  # fmt: skip
+    change = ledger.change(pointer["change_id"])
+    if change["state"] != "deployed":
+        raise ReleaseRefused(
+            f"{environment} points at {pointer['release_id']} through change "
+            f"{change['change_id']} in state {change['state']!r}; refusing to score"
+        )
+    missing = unapproved(settings, ledger, change)
+    if missing:
+        raise ReleaseRefused(
+            f"{environment} points at {pointer['release_id']} through change "
+            f"{change['change_id']}, which lacks approvals from {missing}; refusing to score"
+        )
+    bundle = ledger.release(pointer["release_id"])["bundle"]
+    models = [
+        (
+            entry,
+            fetch_verified_model(
+                settings, entry["name"], entry["version"], entry["artifact_sha256"]
+            ),
+        )
+        for entry in bundle["models"]
+    ]
+    return pointer["release_id"], models
+
+
+def score_run(
+    spark: SparkSession, settings: Settings, documents: DataFrame, environment: str,
+    deployed: tuple[str, list[tuple[dict, bytes]]] | None = None,
+) -> dict[str, tuple[DataFrame, dict]]:  # fmt: skip
+    """Scores per model of the deployed release, each tagged with the release that made them.
+
+    `deployed` is what `deployed_models` returned, for a backfill that checks the release once
+    and scores many days with it; by default it is checked now.
+
+    Received documents are scored; their attachments travel with them and are not scored alone.
+    Every model reads its inputs from the same document features its training snapshot had.
+    """
+    release_id, models = deployed or deployed_models(settings, environment)
+    features = kept(document_features(documents))
+    scored = {}
+    for entry, data in models:
+        frame = score_frame(
+            features, data, entry["artifact_sha256"], entry["inputs"], entry["thresholds"]
+        ).select(
+            "*",
+            F.lit(entry["name"]).alias("model"),
+            F.lit(entry["version"]).alias("model_version"),
+            F.lit(release_id).alias("release_id"),
+        )
+        scored[entry["name"]] = (frame, entry)
+    return scored
+
+
+def score_day(spark: SparkSession, config: Settings, layout: Layout, environment: str, run_date: str,
+              deployed: tuple[str, list[tuple[dict, bytes]]]) -> dict[str, dict]:  # fmt: skip
+    """Score one run date with the checked release and write each model's scores and summary:
+    model -> summary. One scoring run writes one release's scores, or fails."""
+    summaries = {}
+    partition = Layout.partition(run_date)
+    documents = read_partition(spark, layout.extracted, partition)
+    scored = score_run(spark, config, documents, environment, deployed)
+    # A bound on each model's scores (one per document at most), from the files' footers.
+    rows = documents.count()
+    for model, (scores, entry) in scored.items():
+        scores = scores.withColumn("run_date", F.lit(run_date))
+        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"],
+                        rows=rows)  # fmt: skip
+        written = read_partition(spark, layout.scores(environment, model), partition)
+        # One pass over what was written: rows per release and decision.
+        counts = written.groupBy("release_id", "decision").count().collect()
+        releases = sorted({r["release_id"] for r in counts})
+        if len(releases) != 1:
+            raise StageRefused(f"scores of {model} for {run_date} name releases {releases}; "
+                               "one scoring run writes one release's scores")  # fmt: skip
+        by_decision = {r["decision"]: r["count"] for r in counts}
+        summary = {
+            "model": model,
+            "model_version": entry["version"],
+            "release_id": releases[0],
+            "rows": sum(by_decision.values()),
+            "by_decision": by_decision,
+        }
+        write_json_atomic(layout.manifest(f"scores/{environment}/{model}", run_date), summary)
+        log.info("scores %s %s %s: %s", environment, model, run_date, summary)
+        summaries[model] = summary
+    return summaries
