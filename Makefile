@@ -95,6 +95,7 @@ cluster-status:
 lint: install
 	ruff check lockgate dags jobs tests plugins
 	ruff format --check lockgate dags jobs tests plugins
+	lint-imports
 
 lock:
 	infra/lock.sh
