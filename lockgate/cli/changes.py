@@ -12,6 +12,7 @@ import sys
 import click
 
 from lockgate.config import ENVIRONMENTS, load_settings
+from lockgate.release.request import ChangeRequest
 
 
 def _manager():
@@ -69,8 +70,8 @@ def show(change_id: int, as_json: bool) -> None:
     for a in evidence.approvals:
         click.echo(f"  {a['decision']}d by {a['approver']} as {a['role']} at {a['decided_at']}"
                    + (f": {a['comment']}" if a["comment"] else ""))  # fmt: skip
-    if (evidence.roles_due and record["kind"] == "emergency" and evidence.approvals_due_at
-            and record["state"] in ("approved", "deploying", "deployed")):  # fmt: skip
+    request = ChangeRequest.of(record)
+    if evidence.roles_due and evidence.approvals_due_at and request.takes_late_approvals():
         flag = "OVERDUE" if evidence.overdue else "due"
         click.echo(f"  {flag}: {', '.join(evidence.roles_due)} by {evidence.approvals_due_at}")
     if evidence.soak:
@@ -78,7 +79,7 @@ def show(change_id: int, as_json: bool) -> None:
         click.echo(f"  soak in {s.environment}: {s.days_soaked:.2f}/{s.days_required:g} days, "
                    f"{s.runs_passed}/{s.runs_required} scoring runs passed, "
                    f"{len(s.runs_failed)} failed")  # fmt: skip
-    if record["state"] in ("open", "approved"):
+    if request.pending():
         for reason in evidence.blocking:
             click.echo(f"  blocking: {reason}")
     for m in report["models"]:

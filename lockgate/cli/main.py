@@ -277,7 +277,7 @@ def _story(screen, run_date: str, days: list[str], soaked: list) -> None:
         spark_env = os.environ | {"PYSPARK_PYTHON": sys.executable,
                                   "PYSPARK_DRIVER_PYTHON": sys.executable}  # fmt: skip
         stage = screen.run("train urgency (jobs/train_model.py)", submit, spark_env)
-        trained = read_json(Layout(settings.storage_root).manifest("model/urgency", run_date))
+        trained = read_json(Layout(settings.storage_root).model_manifest("urgency", run_date))
         gate = trained["gate"]
         screen.report(stage, f"urgency v{trained['version']}: gate "
                              f"{'passed' if gate['passed'] else 'REFUSED'}")  # fmt: skip
@@ -576,9 +576,9 @@ def quarantine(run_date: str, as_json: bool) -> None:
     from lockgate.storage.files import read_parquet
 
     layout = Layout(load_settings().storage_root)
-    if not uri_exists(layout.manifest("extraction", run_date)):
+    if not uri_exists(layout.extraction_manifest(run_date)):
         raise click.ClickException(f"no extraction run for {run_date} in {layout.root}")
-    manifest = read_json(layout.manifest("extraction", run_date))
+    manifest = read_json(layout.extraction_manifest(run_date))
     columns = [
         "source_file",
         "parent_doc_id",

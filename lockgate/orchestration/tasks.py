@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from airflow.sdk import task
 
+from lockgate.release.identity import identity
+
 
 @task
 def validate_extraction(ds: str | None = None) -> list[dict]:
@@ -24,7 +26,7 @@ def validate_scores(environment: str, ds: str | None = None, run_id: str | None 
     from lockgate.storage import Layout
 
     return validate_release_scores(settings(), Layout(settings().storage_root), environment, ds,
-                                   actor=f"airflow:{dag.dag_id}:{run_id}")  # fmt: skip
+                                   actor=identity("airflow", dag.dag_id, run_id))  # fmt: skip
 
 
 @task
@@ -44,7 +46,7 @@ def release_to_test(models: list[str], run_date: str, run_id: str | None = None,
     was trained and none failed (a model the run did not need is skipped, not failed)."""
     from lockgate.pipeline.release import release_trained_models
 
-    return release_trained_models(models, run_date, "test", actor=f"airflow:{dag.dag_id}:{run_id}")
+    return release_trained_models(models, run_date, "test", actor=identity("airflow", dag.dag_id, run_id))
 
 
 @task(trigger_rule="all_done")

@@ -70,7 +70,7 @@ def extract_day(spark: SparkSession, config: Settings, layout: Layout, run_date:
     write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"],
                     rows=report["quarantined"] + attachments["quarantined"])  # fmt: skip
     report["person_model"] = {"name": MODEL_NAME, "version": person_model[0]}
-    write_json_atomic(layout.manifest("extraction", run_date), report)
+    write_json_atomic(layout.extraction_manifest(run_date), report)
     outcomes.unpersist()
     log.info("extraction %s: %s", run_date, report)
     return report

@@ -146,7 +146,7 @@ def day_anomalies(settings: Settings, days: list[str]) -> list[dict]:
     history_start = date.fromisoformat(days[0]) - timedelta(days=policy.volume_history_days)
     received: dict[str, dict] = {}
     for day in run_dates(history_start.isoformat(), days[-1]):
-        uri = layout.manifest("extraction", day)
+        uri = layout.extraction_manifest(day)
         if uri_exists(uri):
             received[day] = read_json(uri)
     anomalies = []

@@ -24,7 +24,7 @@ def release_trained_models(
     layout = Layout(config.storage_root)
     passed, refused, kept = [], [], []
     for model in models:
-        trained = read_json(layout.manifest(f"model/{model}", run_date))
+        trained = read_json(layout.model_manifest(model, run_date))
         record = get_version(config, model, trained["version"])
         (passed if record.metadata["gate"]["passed"] else refused).append(record)
     if refused:

@@ -151,7 +151,7 @@ def score_day(spark: SparkSession, config: Settings, layout: Layout, environment
             "rows": sum(by_decision.values()),
             "by_decision": by_decision,
         }
-        write_json_atomic(layout.manifest(f"scores/{environment}/{model}", run_date), summary)
+        write_json_atomic(layout.scores_manifest(environment, model, run_date), summary)
         log.info("scores %s %s %s: %s", environment, model, run_date, summary)
         summaries[model] = summary
     return summaries

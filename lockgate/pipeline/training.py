@@ -48,7 +48,7 @@ def build_training_snapshots(
     """Each model's content-addressed snapshot for `run_date` (written once per content), of at
     most `max_rows` labelled documents, the newest (the policy's training.max_rows)."""
     extracted = spark.read.parquet(layout.extracted)
-    labels = spark.read.json(f"{layout.root}/labels/*/ground_truth.jsonl")
+    labels = spark.read.json(layout.ground_truth)
     labelled = kept(labelled_documents(extracted, labels, run_date))
     specs = [get_model(name) for name in models] if models else registered_models().values()
     manifests = {}
@@ -76,7 +76,7 @@ def build_training_snapshots(
                 for r in snapshot.groupBy("label").count().orderBy("label").collect()
             },
         }
-        write_json_atomic(layout.manifest(f"training_set/{spec.name}", run_date), manifest)
+        write_json_atomic(layout.training_set_manifest(spec.name, run_date), manifest)
         snapshot.unpersist()
         manifests[spec.name] = manifest
     labelled.unpersist()
@@ -105,7 +105,7 @@ def train_and_register(
     policy = settings.policy
     gate = policy.gate_for(spec)
     seed = policy.training.seed
-    training_set = read_json(layout.manifest(f"training_set/{model}", run_date))
+    training_set = read_json(layout.training_set_manifest(model, run_date))
     splits = split_snapshot(read_snapshot(spark, layout, spec, training_set["snapshot"]), spec)
 
     if params is None:
@@ -141,7 +141,7 @@ def train_and_register(
         trials=[asdict(t) for t in trials], card=render_card,
     )  # fmt: skip
     write_json_atomic(
-        layout.manifest(f"model/{model}", run_date),
+        layout.model_manifest(model, run_date),
         {"model": model, "version": record.version, "artifact_sha256": record.artifact_sha256,
          "metrics": record.metadata["metrics"], "gate": record.metadata["gate"],
          "snapshot": training_set["snapshot"], "params": record.metadata["training"]["params"]},

@@ -29,7 +29,7 @@ def _check(
 
 def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
     """The run's accounting (nothing lost, quarantine in tolerance), then the documents themselves."""
-    manifest = read_json(layout.manifest("extraction", run_date))
+    manifest = read_json(layout.extraction_manifest(run_date))
     accounted = manifest["parsed"] + manifest["duplicates"] + manifest["quarantined"]
     run = pd.DataFrame(
         [
@@ -59,7 +59,7 @@ def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
 
 def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dict]:
     """Every snapshot against `training_set`, then against `training_set.<model>` if it exists."""
-    manifest = read_json(layout.manifest(f"training_set/{model}", run_date))
+    manifest = read_json(layout.training_set_manifest(model, run_date))
     frame = read_parquet(layout.training_snapshot(model, manifest["snapshot"]))
     suites = ["training_set"] + [s for s in (f"training_set.{model}",) if suite_exists(s)]
     return [_check(frame, suite, layout, run_date, scope=model) for suite in suites]

@@ -27,10 +27,10 @@ from datetime import datetime, timedelta
 from lockgate.config import ENVIRONMENTS, ReleasePolicy
 from lockgate.config.windows import in_window
 from lockgate.release import owner
-from lockgate.release.identity import Access
+from lockgate.release.identity import Access, identity
 from lockgate.release.ledger import IllegalTransition, Ledger
+from lockgate.release.request import KINDS, ChangeRequest
 
-KINDS = ("normal", "emergency", "rollback")
 TRANSITIONS: dict[str, dict[str, str]] = {
     "open": {"approved": "approvals complete", "rejected": "an approver rejected it",
              "cancelled": "withdrawn"},
@@ -256,7 +256,7 @@ class ChangeManager:
         roles_due = [r for r in self.roles_allowed(change["kind"], policy) if r not in approved]
         due_at = change["approvals_due_at"]
         overdue = bool(due_at and roles_due and now > datetime.fromisoformat(due_at)
-                       and change["state"] in ("approved", "deploying", "deployed"))  # fmt: skip
+                       and ChangeRequest.of(change).takes_late_approvals())  # fmt: skip
         soak = self.soak(change["release_id"], policy, now) if change["kind"] == "normal" else None
         window_open = change["kind"] != "normal" or in_window(now, policy.change_windows)
         blocking = [f"approval missing: {role}" for role in roles_now]
@@ -367,34 +367,22 @@ class ChangeManager:
         return self.ledger.change(change_id)
 
     def _check_decision(self, who, change, role, decision, comment) -> None:
-        change_id, kind = change["change_id"], change["kind"]
-        policy = self.policy_for(change["environment"])
-        post_approval = kind == "emergency" and change["state"] in (
-            "approved",
-            "deploying",
-            "deployed",
-        )
-        if change["state"] != "open" and not (post_approval and decision == "approve"):
-            raise IllegalTransition(f"change {change_id} is {change['state']}; it takes no "
+        request = ChangeRequest.of(change)
+        change_id, kind = request.change_id, request.kind
+        policy = self.policy_for(request.environment)
+        if not request.takes(decision):
+            raise IllegalTransition(f"change {change_id} is {request.state}; it takes no "
                                     f"{decision} any more")  # fmt: skip
         allowed = self.roles_allowed(kind, policy)
         if role not in allowed:
-            raise ChangeRefused(f"a {kind} change to {change['environment']} is approved by "
+            raise ChangeRefused(f"a {kind} change to {request.environment} is approved by "
                                 f"{allowed or 'nobody (no approvals needed)'}, not {role!r}")  # fmt: skip
         if not self.access.holds(who, role):
             raise ChangeRefused(f"{who} does not hold the role {role!r} "
                                 f"(holds {self.access.roles_of(who) or 'none'})")  # fmt: skip
-        if who == change["author"]:
-            raise ChangeRefused(f"{who} opened change {change_id} and cannot also {decision} it")
-        decided = self.ledger.approvals(change_id)
-        same_role = [a for a in decided if a["role"] == role]
-        if same_role:
-            raise ChangeRefused(f"{role} already decided change {change_id} "
-                                f"({same_role[0]['approver']}, {same_role[0]['decision']})")  # fmt: skip
-        own = [a for a in decided if a["approver"] == who]
-        if own:
-            raise ChangeRefused(f"{who} already approved change {change_id} as {own[0]['role']}; "
-                                "each role needs a different person")  # fmt: skip
+        refusal = request.maker_checker(who, role, self.ledger.approvals(change_id), decision)
+        if refusal:
+            raise ChangeRefused(refusal)
         if decision == "reject" and not comment.strip():
             raise ChangeRefused("a rejection needs a comment")
 
@@ -412,7 +400,7 @@ class ChangeManager:
         if change["kind"] == "emergency":
             due = self.ledger.clock() + timedelta(hours=policy.emergency_deadline_hours)
             values["approvals_due_at"] = due.isoformat(timespec="microseconds")
-        self.ledger.set_state(conn, change["change_id"], "open", "approved", "lockgate:policy",
+        self.ledger.set_state(conn, change["change_id"], "open", "approved", identity("lockgate", "policy"),
                               {"approved_roles": sorted(with_now)} | values, **values)  # fmt: skip
 
     def cancel(self, who: str, change_id: int, reason: str) -> dict:

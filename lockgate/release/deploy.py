@@ -26,6 +26,7 @@ from lockgate.release.bundle import build_bundle
 from lockgate.release.changes import ChangeManager, ChangeRefused
 from lockgate.release.identity import Access, cli_identity, installation_digest, load_access
 from lockgate.release.ledger import Ledger
+from lockgate.release.request import ChangeRequest
 
 
 class VerificationFailed(RuntimeError):
@@ -248,7 +249,7 @@ def environment_status(settings: Settings) -> dict:
         pending = [
             {"id": c["change_id"], "kind": c["kind"], "state": c["state"],
              "release_id": c["release_id"]}
-            for c in ledger.changes(environment) if c["state"] in ("open", "approved")
+            for c in ledger.changes(environment) if ChangeRequest.of(c).pending()
         ]  # fmt: skip
         if pointer is None and not problems:
             status[environment] = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pwd
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -20,10 +21,27 @@ from pathlib import Path
 
 from lockgate.config import ConfigError, Settings, read_toml_file
 
+SOURCES = ("os", "airflow", "lockgate", "demo")
+_DAG_RUN = re.compile(r"^airflow:(?P<dag_id>[\w.-]+):(?P<run_id>.+)$")
+
+
+def identity(source: str, *names: str) -> str:
+    """The one spelling of an actor: `os:<account>`, `airflow:<user>`, `airflow:<dag_id>:<run_id>`
+    (a task of a DAG run), `lockgate:<rule>` (the platform acting on a rule of its policy)."""
+    if source not in SOURCES or not names or not all(names):
+        raise ValueError(f"an identity is one of {SOURCES} and a name, not {source!r} {names!r}")
+    return ":".join((source, *names))
+
+
+def dag_run_of(actor: str | None) -> dict | None:
+    """{dag_id, run_id} when `actor` is a task of a DAG run (`identity("airflow", dag, run)`)."""
+    match = _DAG_RUN.match(actor or "")
+    return match.groupdict() if match else None
+
 
 def cli_identity() -> str:
     """The account running this process, as the kernel knows it."""
-    return f"os:{os_account()}"
+    return identity("os", os_account())
 
 
 def os_account() -> str:
@@ -36,8 +54,8 @@ def airflow_identity(context: dict) -> str:
     `trigger_environment`); scheduled runs act as the scheduler."""
     user = getattr(context.get("dag_run"), "triggering_user_name", None)
     if not user:
-        return "airflow:scheduler"
-    return user if user.startswith("os:") else f"airflow:{user}"
+        return identity("airflow", "scheduler")
+    return user if user.startswith("os:") else identity("airflow", user)
 
 
 def trigger_environment(env: dict[str, str]) -> dict[str, str]:

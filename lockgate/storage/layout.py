@@ -31,6 +31,11 @@ class Layout:
         return f"{self.root}/labels/{_checked_date(run_date)}"
 
     @property
+    def ground_truth(self) -> str:
+        """Every run date's labels file (`labels/<date>/ground_truth.jsonl`), as a glob."""
+        return f"{self.root}/labels/*/ground_truth.jsonl"
+
+    @property
     def extracted(self) -> str:
         return f"{self.root}/extracted/documents"
 
@@ -52,9 +57,42 @@ class Layout:
         date_part = f"run_date={_checked_date(run_date)}"
         return f"{self.root}/validation/{suite}/{scope}/{date_part}/result.json"
 
-    def manifest(self, stage: str, run_date: str) -> str:
-        """Small JSON record a stage leaves for the stages after it (counts, digests)."""
+    @property
+    def validation_results(self) -> str:
+        """Every stored validation result, as a glob (`validation_key` reads one's path)."""
+        return f"{self.root}/validation/*/*/run_date=*/result.json"
+
+    @staticmethod
+    def validation_key(path: str) -> tuple[str, str, str]:
+        """(suite, scope, run date) of a `validation_result` path."""
+        suite, scope, date_part = path.split("/")[-4:-1]
+        return suite, scope, date_part.removeprefix("run_date=")
+
+    # Manifests: the small JSON record a stage leaves for the stages after it (counts, digests).
+    def _manifest(self, stage: str, run_date: str) -> str:
         return f"{self.root}/manifests/{stage}/run_date={_checked_date(run_date)}.json"
+
+    def extraction_manifest(self, run_date: str) -> str:
+        return self._manifest("extraction", run_date)
+
+    @property
+    def extraction_manifests(self) -> str:
+        """Every run date's extraction manifest, as a glob (`manifest_run_date` reads one's path)."""
+        return f"{self.root}/manifests/extraction/run_date=*.json"
+
+    @staticmethod
+    def manifest_run_date(path: str) -> str:
+        return path.rsplit("run_date=", 1)[1].removesuffix(".json")
+
+    def training_set_manifest(self, model: str, run_date: str) -> str:
+        return self._manifest(f"training_set/{model}", run_date)
+
+    def model_manifest(self, model: str, run_date: str) -> str:
+        """The version a run's training registered for `model`, with its gate."""
+        return self._manifest(f"model/{model}", run_date)
+
+    def scores_manifest(self, environment: str, model: str, run_date: str) -> str:
+        return self._manifest(f"scores/{environment}/{model}", run_date)
 
     def monitoring_model(self, environment: str, model: str) -> str:
         """Every monitoring record of one model in one environment, a folder per run date."""

@@ -8,9 +8,9 @@ from lockgate.storage import Layout, read_json, uri_exists
 
 
 def _model_lines(layout: Layout, model: str, run_date: str, environment: str) -> list[str]:
-    training = read_json(layout.manifest(f"training_set/{model}", run_date))
-    trained = read_json(layout.manifest(f"model/{model}", run_date))
-    scores_path = layout.manifest(f"scores/{environment}/{model}", run_date)
+    training = read_json(layout.training_set_manifest(model, run_date))
+    trained = read_json(layout.model_manifest(model, run_date))
+    scores_path = layout.scores_manifest(environment, model, run_date)
     m = trained["metrics"]
     gate = trained["gate"]
     lines = [
@@ -39,10 +39,10 @@ def summarise(settings: Settings, run_date: str, environment: str = "test") -> s
     from lockgate.models import registered_models
 
     layout = Layout(settings.storage_root)
-    extraction = read_json(layout.manifest("extraction", run_date))
+    extraction = read_json(layout.extraction_manifest(run_date))
     deployed = environment_status(settings)[environment]
     chain = open_ledger(settings).verify_audit()
-    models = [m for m in registered_models() if uri_exists(layout.manifest(f"model/{m}", run_date))]
+    models = [m for m in registered_models() if uri_exists(layout.model_manifest(m, run_date))]
     lines = [
         "",
         f"lockgate demo, run date {run_date} ({settings.profile} profile)",
@@ -196,7 +196,7 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     say("== a second urgency version is trained and released to test")
     retrain()
     models = [m for m in registered_models()
-              if uri_exists(Layout(settings.storage_root).manifest(f"model/{m}", run_date))]  # fmt: skip
+              if uri_exists(Layout(settings.storage_root).model_manifest(m, run_date))]  # fmt: skip
     outcome = release_trained_models(models, run_date, "test", PEOPLE["author"], clock=clock)
     bad = outcome["release_id"]
     if outcome["status"] != "deployed":

@@ -12,29 +12,9 @@ from dataclasses import asdict
 
 from lockgate.config import ENVIRONMENTS, Settings
 from lockgate.release.changes import ChangeManager
+from lockgate.release.identity import dag_run_of, identity
+from lockgate.release.request import ChangeRequest
 from lockgate.ui.security import Viewer
-
-# Actors written by Airflow tasks: airflow:<dag_id>:<run_id> (scoring runs, pipeline changes).
-
-
-def decidable(record: dict) -> bool:
-    """Whether a change still takes decisions: open ones, and emergency ones collecting their
-    late approvals after they went out (the ledger enforces this; the page only mirrors it)."""
-    late = record["kind"] == "emergency" and record["state"] in (
-        "approved",
-        "deploying",
-        "deployed",
-    )
-    return record["state"] == "open" or late
-
-
-_DAG_RUN_ACTOR = re.compile(r"^airflow:(?P<dag_id>[\w.-]+):(?P<run_id>.+)$")
-
-
-def dag_run_of(actor: str | None) -> dict | None:
-    """{dag_id, run_id} when `actor` is an Airflow task of a DAG run, else None."""
-    match = _DAG_RUN_ACTOR.match(actor or "")
-    return match.groupdict() if match else None
 
 
 def environments(settings: Settings, manager: ChangeManager) -> list[dict]:
@@ -47,7 +27,7 @@ def environments(settings: Settings, manager: ChangeManager) -> list[dict]:
     for environment in ENVIRONMENTS:
         pending = [
             {**c, "blocking": manager.evidence(c["change_id"]).blocking}
-            for c in manager.ledger.changes(environment) if c["state"] in ("open", "approved")
+            for c in manager.ledger.changes(environment) if ChangeRequest.of(c).pending()
         ]  # fmt: skip
         pages.append({"name": environment, "status": status[environment], "pending": pending})
     return pages
@@ -61,12 +41,8 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
     record = evidence.change
     release = ledger.release(record["release_id"]) if record["release_id"] else None
     bundle = release["bundle"] if release else {}
-    decided = {a["approver"] for a in evidence.approvals}
-    decided_roles = {a["role"] for a in evidence.approvals}
-    may_decide = []
-    if (decidable(record) and record["author"] != who.identity
-            and who.identity not in decided):  # fmt: skip
-        may_decide = [r for r in evidence.roles_due if r in who.roles and r not in decided_roles]
+    request = ChangeRequest.of(record)
+    may_decide, why_not = decisions(request, who, evidence.roles_due, evidence.approvals)
     policy = manager.policy_for(record["environment"])
     soak_runs = []
     if evidence.soak is not None and record["release_id"]:
@@ -90,26 +66,30 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
         "seen": manager.decisions_seen(change_id),
         "release_failed": any(m["failed"] for m in history),
         "may_decide": may_decide,
-        "may_reject": record["state"] == "open",
-        "why_not": _why_not(record, who, decided, evidence.roles_due, may_decide),
+        "may_reject": request.takes("reject"),
+        "why_not": why_not,
         "dag_run": dag_run_of(record["author"]),
     }
 
 
-def _why_not(record: dict, who: Viewer, decided: set, roles_due: list, may: list) -> str | None:
-    """Why the signed-in person has no approve/reject buttons here."""
-    if may:
-        return None
-    if not decidable(record):
-        return f"the change is {record['state']}"
-    if record["author"] == who.identity:
-        return "you opened this change; its author cannot approve it"
-    if who.identity in decided:
-        return "you have already decided on this change"
+def decisions(
+    request: ChangeRequest, who: Viewer, roles_due: list[str], approvals: list[dict]
+) -> tuple[list[str], str | None]:
+    """The roles `who` may approve `request` in now, and when none, why: the request's own rules
+    (`ChangeRequest.takes`, `maker_checker`), or that it needs none of their roles."""
+    if not request.takes("approve"):
+        return [], f"the change is {request.state}"
     if not roles_due:
-        return "every required role has approved"
+        return [], "every required role has approved"
+    refusals = {role: request.maker_checker(who.identity, role, approvals)
+                for role in roles_due if role in who.roles}  # fmt: skip
+    may = [role for role, refusal in refusals.items() if refusal is None]
+    if may:
+        return may, None
+    if refusals:
+        return [], next(iter(refusals.values()))
     held = ", ".join(who.roles) or "no approver role"
-    return f"you hold {held}; this change still needs {', '.join(roles_due)}"
+    return [], f"you hold {held}; this change still needs {', '.join(roles_due)}"
 
 
 def changes(manager: ChangeManager) -> list[dict]:
@@ -203,23 +183,23 @@ def data_quality(settings: Settings) -> dict:
 
     layout = Layout(settings.storage_root)
     results = []
-    fs, root = filesystem(f"{layout.root}/validation")
-    for path in sorted(fs.glob(f"{root}/*/*/run_date=*/result.json"), reverse=True):
-        suite, scope, date_part = path.split("/")[-4:-1]
+    fs, pattern = filesystem(layout.validation_results)
+    for path in sorted(fs.glob(pattern), reverse=True):
+        suite, scope, run_date = Layout.validation_key(path)
         summary = json.loads(fs.cat_file(path))["summary"]
         docs = f"{path.rsplit('/', 1)[0]}/data_docs/index.html"
         results.append({
-            "suite": suite, "scope": scope, "run_date": date_part.removeprefix("run_date="),
+            "suite": suite, "scope": scope, "run_date": run_date,
             "success": summary["success"], "evaluated": summary["evaluated"],
             "critical_failures": summary["critical_failures"], "warnings": summary["warnings"],
             "data_docs": fs.exists(docs),
         })  # fmt: skip
     quarantine = []
-    fs, root = filesystem(f"{layout.root}/manifests/extraction")
-    for path in sorted(fs.glob(f"{root}/run_date=*.json"), reverse=True):
+    fs, pattern = filesystem(layout.extraction_manifests)
+    for path in sorted(fs.glob(pattern), reverse=True):
         manifest = json.loads(fs.cat_file(path))
         quarantine.append({
-            "run_date": path.rsplit("run_date=", 1)[1].removesuffix(".json"),
+            "run_date": Layout.manifest_run_date(path),
             "received": manifest["received"], "parsed": manifest["parsed"],
             "duplicates": manifest["duplicates"], "quarantined": manifest["quarantined"],
             "by_reason": manifest["quarantine_by_reason"],
@@ -290,7 +270,7 @@ def dag_run(settings: Settings, manager: ChangeManager, dag_id: str, run_id: str
     opened, scoring runs it recorded and every audit entry it wrote."""
     from lockgate.registry import list_versions
 
-    actor = f"airflow:{dag_id}:{run_id}"
+    actor = identity("airflow", dag_id, run_id)
     ledger = manager.ledger
     scoring = []
     for environment in ENVIRONMENTS:

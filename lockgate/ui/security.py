@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request, status
 
 from lockgate.config import settings
-from lockgate.release.identity import load_access
+from lockgate.release.identity import identity, load_access
 
 CSRF_MAX_AGE_SECONDS = 3600
 
@@ -31,8 +31,8 @@ class Viewer:
 
 
 def viewer_of(username: str) -> Viewer:
-    identity = f"airflow:{username}"
-    return Viewer(username, identity, tuple(load_access(settings()).roles_of(identity)))
+    who = identity("airflow", username)
+    return Viewer(username, who, tuple(load_access(settings()).roles_of(who)))
 
 
 async def viewer(request: Request) -> Viewer:

@@ -202,7 +202,7 @@ def test_volume_and_quarantine_anomalies_per_day(lake):
     days["2026-12-09"] = (40, 14)  # 35% quarantined
     days["2026-12-10"] = (40, 4)  # 10%: at the maximum, not above it significantly
     for day, (received, quarantined) in days.items():
-        write_json_atomic(layout.manifest("extraction", day),
+        write_json_atomic(layout.extraction_manifest(day),
                           {"received": received, "quarantined": quarantined})  # fmt: skip
     anomalies = stage.day_anomalies(settings, sorted(days))
     assert [(a["run_date"], a["kind"]) for a in anomalies] == [

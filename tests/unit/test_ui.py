@@ -4,6 +4,7 @@ import pytest
 from fastapi import HTTPException
 from starlette.requests import Request
 
+from lockgate.release.request import ChangeRequest
 from lockgate.ui import data
 from lockgate.ui.security import Viewer, check_form, form_token
 
@@ -12,27 +13,30 @@ OLU = Viewer("olu", "airflow:olu", ("operations",))
 
 
 def _change(**overrides):
-    return {"change_id": 7, "kind": "normal", "state": "open", "author": "airflow:ana"} | overrides
+    row = {"change_id": 7, "kind": "normal", "state": "open", "author": "airflow:ana"}
+    return ChangeRequest.of(row | overrides)
 
 
-def test_decisions_are_taken_while_open_and_late_approvals_after_an_emergency():
-    assert data.decidable(_change())
-    assert not data.decidable(_change(state="approved"))
-    assert not data.decidable(_change(state="rolled_back", kind="emergency"))
-    for state in ("approved", "deploying", "deployed"):
-        assert data.decidable(_change(state=state, kind="emergency"))
+def test_the_page_offers_the_roles_the_request_still_takes_from_this_person():
+    assert data.decisions(_change(), RAJ, ["risk"], []) == (["risk"], None)
+    late = _change(kind="emergency", state="deployed")
+    assert data.decisions(late, RAJ, ["risk"], []) == (["risk"], None)
+    assert data.decisions(_change(), RAJ, ["risk", "operations"], []) == (["risk"], None)
 
 
 def test_the_page_says_why_a_person_gets_no_buttons():
-    why = data._why_not
-    assert "author cannot approve" in why(_change(author="airflow:raj"), RAJ, set(), ["risk"], [])
-    assert "already decided" in why(_change(), RAJ, {"airflow:raj"}, ["operations"], [])
-    assert (
-        why(_change(), OLU, set(), ["risk"], [])
-        == "you hold operations; this change still needs risk"
-    )
-    assert why(_change(state="cancelled"), RAJ, set(), ["risk"], []) == "the change is cancelled"
-    assert why(_change(), RAJ, set(), ["risk"], ["risk"]) is None
+    def why(request, who, roles_due, approvals=()):
+        may, reason = data.decisions(request, who, roles_due, list(approvals))
+        assert may == []
+        return reason
+
+    assert "cannot also approve it" in why(_change(author="airflow:raj"), RAJ, ["risk"])
+    decided = [{"approver": "airflow:raj", "role": "operations", "decision": "approve"}]
+    assert "already approved change 7 as operations" in why(_change(), RAJ, ["risk"], decided)
+    assert why(_change(), OLU, ["risk"]) == "you hold operations; this change still needs risk"
+    assert why(_change(state="cancelled"), RAJ, ["risk"]) == "the change is cancelled"
+    assert why(_change(state="approved"), RAJ, ["risk"]) == "the change is approved"
+    assert why(_change(), RAJ, []) == "every required role has approved"
 
 
 def test_dag_run_actors_become_links_and_people_do_not():

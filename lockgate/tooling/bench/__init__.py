@@ -35,7 +35,7 @@ def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, worke
     home = root / f"scale-{smallest}"
     layout = Layout(load_settings(home=home).storage_root)
     if not any(r["documents"] == smallest for r in runs) and not uri_exists(
-        layout.manifest("extraction", run_date)
+        layout.extraction_manifest(run_date)
     ):
         say(f"== building the {smallest:,}-document home the other parts read")
         runs.append(run_size(root, smallest, run_date, seed, workers))

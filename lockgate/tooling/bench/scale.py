@@ -136,7 +136,7 @@ def run_size(root: Path, documents: int, run_date: str, seed: int, workers: int)
         start, end = _epoch(ti["start_date"]), _epoch(ti["end_date"])
         stages[ti["task_id"]] = {"seconds": round(end - start, 2),
                                  "peak": run.sampler.peak(start, end)}  # fmt: skip
-    extraction = read_json(layout.manifest("extraction", run_date))
+    extraction = read_json(layout.extraction_manifest(run_date))
     return {
         "documents": documents,
         "home": str(home),
