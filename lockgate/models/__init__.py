@@ -29,8 +29,9 @@ SNAPSHOT_KEYS = ("doc_id", "run_date")
 class Gate:
     """The thresholds a candidate must meet on the held-out test split to be released.
 
-    Defaults belong to the model; `[gates.<model>]` in infra/envs/*.toml overrides them per
-    environment.
+    The model sets its own (the one place they are written); `[gates.<model>]` in
+    infra/envs/<env>.toml overrides one in an environment where it differs. Only the
+    champion margin and the interval's confidence have platform defaults.
 
     Attributes:
         min_precision: per class, among the documents decided automatically, judged at the
@@ -44,9 +45,9 @@ class Gate:
         confidence: level of the two-sided interval whose lower end judges precision.
     """
 
-    min_precision: float = 0.95
-    max_manual_review_rate: float = 0.40
-    min_macro_f1: float = 0.85
+    min_precision: float
+    max_manual_review_rate: float
+    min_macro_f1: float
     champion_margin: float = 0.02
     confidence: float = 0.95
 

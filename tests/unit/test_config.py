@@ -1,14 +1,17 @@
 import pytest
 
 from lockgate.config import ConfigError, load_settings
+from lockgate.models import get_model
 
 
 def test_environment_overrides_base_key_by_key(tmp_path):
     prod = load_settings("local", "prod", tmp_path)
     test = load_settings("local", "test", tmp_path)
-    assert prod.policy.gates["routing"].min_macro_f1 == 0.90
-    assert test.policy.gates["routing"].min_macro_f1 == 0.85
-    assert prod.policy.gates["routing"].min_precision == test.policy.gates["routing"].min_precision
+    routing = get_model("routing")
+    assert prod.policy.gate_for(routing).min_macro_f1 == 0.90  # prod.toml raises it
+    assert test.policy.gate_for(routing) == routing.gate  # the model's own, set nowhere else
+    assert prod.policy.gate_for(routing).min_precision == routing.gate.min_precision
+    assert "routing" not in test.policy.gates and set(prod.policy.gates) == {"routing"}
     assert prod.policy.release.required_approver_roles == ["model-owner", "risk", "operations"]
     assert test.policy.release.required_approver_roles == []
     assert prod.storage_root == f"file://{tmp_path}/lake"

@@ -256,11 +256,11 @@ def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model)
         spec,
         dict(spec.params),
         7,
-        Gate(min_precision=0.9),
+        Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85),
     )
     shuffled = SNAPSHOTS[model]().sample(frac=1, random_state=1)
     second = train_candidate(
-        split_snapshot(shuffled, spec), spec, dict(spec.params), 7, Gate(min_precision=0.9)
+        split_snapshot(shuffled, spec), spec, dict(spec.params), 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85)
     )
     assert sha256_hex(model_to_bytes(first.estimator)) == sha256_hex(
         model_to_bytes(second.estimator)
@@ -269,7 +269,7 @@ def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model)
     assert first.test.metrics["macro_f1"] > 0.9 and first.canary
     other_seed = train_candidate(split_snapshot(SNAPSHOTS[model](), spec), spec,
                                  {**spec.params, **{k: v[0] for k, v in spec.search_space.items()}},
-                                 7, Gate(min_precision=0.9))  # fmt: skip
+                                 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85))  # fmt: skip
     assert sha256_hex(model_to_bytes(other_seed.estimator)) != sha256_hex(
         model_to_bytes(first.estimator)
     )  # other parameters are another model: the digest is not blind to them
@@ -279,7 +279,7 @@ def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model)
 def test_model_bytes_load_back_through_the_allow_list(model):
     spec = get_model(model)
     splits = split_snapshot(SNAPSHOTS[model](), spec)
-    trained = train_candidate(splits, spec, dict(spec.params), 7, Gate(min_precision=0.9))
+    trained = train_candidate(splits, spec, dict(spec.params), 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85))
     loaded = load_model(model_to_bytes(trained.estimator))
     inputs = splits.test[list(spec.inputs)]
     assert (loaded.predict_proba(inputs) == trained.estimator.predict_proba(inputs)).all()
@@ -294,7 +294,7 @@ def test_the_featurizer_is_swapped_without_touching_the_estimator():
 
     spec = dataclasses.replace(get_model("routing"), featurizer=hashed)
     trained = train_candidate(
-        split_snapshot(_text_snapshot(), spec), spec, dict(spec.params), 7, Gate(min_precision=0.9)
+        split_snapshot(_text_snapshot(), spec), spec, dict(spec.params), 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85)
     )
     assert (
         type(trained.estimator.named_steps["features"].transformers_[0][1]).__name__
@@ -345,7 +345,7 @@ def estimator(params, seed):
 
 SPEC = ModelSpec(name="toy_length", description="Department from the length of the text.",
                  label="department", inputs=("text_chars",), featurizer=featurizer,
-                 estimator=estimator, params={"max_depth": 2}, gate=Gate(min_macro_f1=0.0))
+                 estimator=estimator, params={"max_depth": 2}, gate=Gate(min_precision=0.95, max_manual_review_rate=0.4, min_macro_f1=0.0))
 """
 
 
