@@ -14,6 +14,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType
 
 from lockgate.config import settings
+from lockgate.spark_connect import client_url
 
 
 def build_session(app_name: str, master: str | None = None,
@@ -57,8 +58,6 @@ def job_session(app_name: str, spark: SparkSession | None = None) -> Iterator[Sp
         return
     session = None
     if not os.environ.get("PYSPARK_GATEWAY_PORT"):
-        from lockgate.spark_connect import client_url
-
         url = client_url(settings())
         session = SparkSession.builder.remote(url).create() if url else None
     session = session or build_session(app_name)
@@ -93,8 +92,6 @@ def task_session() -> Iterator[SparkSession]:
       new session on it per job: its own SQL settings and temporary views.
     """
     from pyspark.sql.utils import is_remote
-
-    from lockgate.spark_connect import client_url
 
     url = None if SparkContext._active_spark_context else client_url(settings())
     if url is not None:

@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from lockgate.config import Settings
+from lockgate.config.secrets import read_secret, write_secret
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 STATE_DIR = "spark-connect"
@@ -190,7 +191,6 @@ def client_url(settings: Settings, environment: Mapping[str, str] | None = None)
         settings, os.environ if environment is None else environment
     ):
         return None
-    from lockgate.config.secrets import read_secret
 
     token = read_secret(state_dir(settings) / "token").decode().strip()
     return endpoint.url(token)
@@ -207,7 +207,6 @@ def start(
 ) -> tuple[Endpoint, bool]:
     """The home's server for `environment`, started if none runs (True) or if the one running
     was started for another environment (it is stopped first); `wait` for it to listen."""
-    from lockgate.config.secrets import write_secret
 
     with _locked(settings) as directory:
         wanted = fingerprint(settings, environment)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from lockgate.config import Settings, db_password
 from lockgate.provenance import build_job_zip, deterministic_zip
+from lockgate.storage.files import filesystem, replace
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,6 @@ def build_spark_archive(out_dir: Path) -> Path:
 
 def _put(fs, local: Path, path: str) -> None:
     """Upload as `.partial`, then rename: a file at `path` is always complete."""
-    from lockgate.storage.files import replace
 
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     fs.put(str(local), path + ".partial")
@@ -108,7 +108,6 @@ def _put(fs, local: Path, path: str) -> None:
 
 def _upload(local: Path, dist_root: str) -> str:
     """Put `local` under dist_root unless a file of that name and size is already there."""
-    from lockgate.storage.files import filesystem
 
     uri = f"{dist_root.rstrip('/')}/{local.name}"
     fs, path = filesystem(uri)
@@ -122,7 +121,6 @@ def _publish_archive(name: str, build: Callable[[], Path], dist_root: str) -> st
     once uploaded. These archives (0.2-0.5 GB) are named by what decides their content, so
     the copy in HDFS is the only one needed, and on a small disk a second copy is what
     pushes the NodeManager's local dirs under their free-space floor."""
-    from lockgate.storage.files import filesystem
 
     uri = f"{dist_root.rstrip('/')}/{name}"
     fs, path = filesystem(uri)

@@ -10,7 +10,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from lockgate.config import Settings, load_settings
+from lockgate.config import ENVIRONMENTS, Settings, load_settings
 from lockgate.provenance import digest
 from lockgate.registry import (
     ModelVersionRecord,
@@ -24,7 +24,9 @@ from lockgate.release import owner
 from lockgate.release.anchor import Anchor
 from lockgate.release.bundle import build_bundle
 from lockgate.release.changes import ChangeManager, ChangeRefused
+from lockgate.release.history import history
 from lockgate.release.identity import Access, cli_identity, installation_digest, load_access
+from lockgate.release.integrity import disagreements, environment_problems
 from lockgate.release.ledger import Ledger
 from lockgate.release.request import ChangeRequest
 
@@ -209,7 +211,6 @@ def failures(ledger: Ledger, environment: str) -> list[str]:
 def verify_environment(settings: Settings, environment: str, who: str) -> tuple[bool, str]:
     """`lockgate verify --env`: check the deployed release again (its record against the audit
     log, artifacts and digests, canaries) and audit the outcome; (passed, what was found)."""
-    from lockgate.release.integrity import environment_problems
 
     ledger = open_ledger(settings)
     pointer = ledger.pointer(environment)
@@ -235,10 +236,6 @@ def environment_status(settings: Settings) -> dict:
     whom, and whether it is to be believed (`health`, `problems`): a pointer that disagrees with
     the audit log, or a deploy that did not finish, is reported, never shown as deployed.
     Emergency changes whose approvals are overdue are flagged, and open changes listed."""
-    from lockgate.config import ENVIRONMENTS
-    from lockgate.release.history import history
-    from lockgate.release.integrity import disagreements, environment_problems
-
     manager = change_manager(settings)
     ledger = manager.ledger
     found = disagreements(ledger)

@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from lockgate.config import settings
+
 
 @cache
 def _webhdfs(webhdfs_url: str) -> fsspec.AbstractFileSystem:
@@ -33,8 +35,6 @@ def _webhdfs(webhdfs_url: str) -> fsspec.AbstractFileSystem:
 def filesystem(uri: str) -> tuple[fsspec.AbstractFileSystem, str]:
     """The fsspec file system and in-file-system path for a lake URI."""
     if uri.startswith("hdfs://"):
-        from lockgate.config import settings
-
         webhdfs_url = settings().webhdfs_url
         if not webhdfs_url:
             raise ValueError(f"{uri} is on HDFS but the profile sets no webhdfs_url")
