@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from lockgate.cli.params import RUN_DATE
 from lockgate.config import load_settings
 
 
@@ -73,3 +74,43 @@ def extract(paths: tuple[Path, ...], as_json: bool) -> None:
                 click.echo("\n".join(_describe(path, rows)))
     except OSError as exc:
         raise click.ClickException(f"cannot read {exc.filename}: {exc.strerror}") from exc
+
+
+@click.command("quarantine")
+@click.option("--run-date", required=True, type=RUN_DATE)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def quarantine(run_date: str, as_json: bool) -> None:
+    """The run's quarantine report: counts by reason, then every file with its reason and detail."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from lockgate.storage import Layout, read_json, uri_exists
+    from lockgate.storage.files import read_parquet
+
+    layout = Layout(load_settings().storage_root)
+    if not uri_exists(layout.extraction_manifest(run_date)):
+        raise click.ClickException(f"no extraction run for {run_date} in {layout.root}")
+    manifest = read_json(layout.extraction_manifest(run_date))
+    columns = [
+        "source_file",
+        "parent_doc_id",
+        "quarantine_reason",
+        "quarantine_detail",
+        "size_bytes",
+    ]
+    frame = read_parquet(f"{layout.quarantine}/{Layout.partition(run_date)}", columns=columns)
+    rows = frame.sort_values(["quarantine_reason", "source_file"]).to_dict("records")
+    if as_json:
+        click.echo(json.dumps({"manifest": manifest, "files": rows}, indent=2, default=str))
+        return
+    click.echo(f"run {run_date}: received {manifest['received']}, parsed {manifest['parsed']}, "
+               f"duplicates {manifest['duplicates']}, quarantined {manifest['quarantined']}; "
+               f"attachments {manifest.get('attachments', {})}")  # fmt: skip
+    table = Table(title=f"quarantine {run_date}")
+    for column in ("reason", "file", "bytes", "detail"):
+        table.add_column(column)
+    for row in rows:
+        name = row["source_file"] + ("" if row["parent_doc_id"] is None else " (attachment)")
+        table.add_row(row["quarantine_reason"], name, str(row["size_bytes"]),
+                      str(row["quarantine_detail"])[:80])  # fmt: skip
+    Console(width=160).print(table)

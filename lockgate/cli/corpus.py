@@ -1,0 +1,77 @@
+"""`lockgate corpus`: generated sample correspondence with its ground truth, into the lake."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import click
+
+from lockgate.cli.params import RUN_DATE
+from lockgate.config import load_settings
+
+
+def _local_path(uri: str) -> Path:
+    if not uri.startswith("file://"):
+        raise click.ClickException(
+            f"{uri} is not on the local disk; this command needs the local profile"
+        )
+    return Path(uri.removeprefix("file://"))
+
+
+@click.command()
+@click.option("--run-date", required=True, type=RUN_DATE, help="The landing folder to fill.")
+@click.option("--documents", default=600, show_default=True, type=click.IntRange(1),
+              help="Documents per day.")  # fmt: skip
+@click.option("--seed", default=7, show_default=True)
+@click.option("--broken-share", default=0.03, show_default=True, type=click.FloatRange(0, 1))
+@click.option("--days", default=1, show_default=True, type=click.IntRange(1),
+              help="Consecutive days to generate, starting at RUN_DATE.")  # fmt: skip
+@click.option("--mix", "mix_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON file: departments and languages (name -> weight) and correspondents "
+                   "(e-mail domains) to draw from instead of the default population.")  # fmt: skip
+def corpus(run_date: str, documents: int, seed: int, broken_share: float, days: int,
+           mix_file: str | None) -> None:  # fmt: skip
+    """Generate days of sample correspondence into landing/ and their ground truth into labels/.
+
+    A generated day replaces the old one whole, never mixed with it. On HDFS the files are
+    generated locally and uploaded through WebHDFS.
+    """
+    from datetime import date, timedelta
+
+    from lockgate.tooling.corpus import CorpusMix
+
+    try:
+        mix = CorpusMix.from_dict(json.loads(Path(mix_file).read_text())) if mix_file else None
+    except (ValueError, TypeError) as exc:
+        raise click.ClickException(f"{mix_file}: {exc}") from exc
+    start = date.fromisoformat(run_date)
+    for n in range(days):
+        day = (start + timedelta(days=n)).isoformat()
+        summary = generate_day(day, documents, seed, broken_share, mix)
+        click.echo(json.dumps(summary.__dict__, indent=2))
+
+
+def generate_day(run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03,
+                  mix=None):  # fmt: skip
+    """The day's generated corpus in the lake's landing and labels (copied from the machine's
+    cache, generated there first when it is not yet)."""
+    from lockgate.storage import Layout, upload_tree
+    from lockgate.tooling.corpus import generated_day
+
+    layout = Layout(load_settings().storage_root)
+    landing_uri, labels_uri = layout.landing(run_date), layout.labels(run_date)
+    with generated_day(run_date, documents, seed, broken_share, mix) as (landing, labels, summary):
+        if landing_uri.startswith("file://"):
+            target = _local_path(landing_uri)
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(landing, target)
+            shutil.copytree(labels, _local_path(labels_uri), dirs_exist_ok=True)
+            summary.landing, summary.labels = str(target), str(_local_path(labels_uri))
+        else:
+            upload_tree(str(landing), landing_uri)
+            upload_tree(str(labels), labels_uri)
+            summary.landing, summary.labels = landing_uri, labels_uri
+    return summary
