@@ -15,10 +15,11 @@ from sqlalchemy import create_engine, text
 
 from lockgate.config import ReleasePolicy
 from lockgate.release.anchor import Anchor, Verifier
+from lockgate.release.chain import GENESIS_HASH, entry_hash
 from lockgate.release.changes import ChangeManager
 from lockgate.release.identity import Access
 from lockgate.release.integrity import disagreements
-from lockgate.release.ledger import GENESIS_HASH, Ledger, entry_hash
+from lockgate.release.ledger import Ledger
 
 ROLES = ("model-owner", "risk", "operations")
 POLICIES = {

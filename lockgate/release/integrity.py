@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from lockgate.release import ledger as tables
+from lockgate.release import tables
 from lockgate.release.ledger import Ledger
 
 

@@ -4,7 +4,8 @@ hash-chained audit log.
 Every write takes the ledger's lock first (a row lock on PostgreSQL, an immediate transaction on
 SQLite), then checks and changes state and appends its audit entry in the same transaction: the
 ledger and its audit trail cannot disagree, and concurrent writers are applied one after another.
-The schema is managed by Alembic (`lockgate/release/migrations`).
+Its tables are `lockgate.release.tables`, their migrations `lockgate.release.schema` (Alembic),
+and the audit chain's verification `lockgate.release.chain`.
 """
 
 from __future__ import annotations
@@ -14,140 +15,33 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     create_engine,
     delete,
     event,
     insert,
-    inspect,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ProgrammingError
 
 from lockgate.release.anchor import Anchor, Verifier
-
-GENESIS_HASH = "0" * 64
-MIGRATIONS = Path(__file__).with_name("migrations")
-# The newest revision in MIGRATIONS (a unit test holds them equal). Checked before Alembic is
-# loaded, so that code running from the job zip in a YARN container, where Alembic cannot read
-# its scripts, opens an already migrated ledger without needing them.
-SCHEMA_REVISION = "0003"
-# Change states in which a change still holds its environment's attention.
-ACTIVE_STATES = ("open", "approved", "deploying")
-
-metadata = MetaData()
-releases = Table(
-    "releases",
-    metadata,
-    Column("release_id", String(80), primary_key=True),
-    Column("bundle", Text, nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("created_by", String(200), nullable=False),
-)
-changes = Table(
-    "change_requests",
-    metadata,
-    Column("change_id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(20), nullable=False),
-    Column("environment", String(20), nullable=False),
-    Column("release_id", String(80), nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("author", String(200), nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("updated_at", String(40), nullable=False),
-    # Emergency changes: when the roles that did not approve before deployment are due.
-    Column("approvals_due_at", String(40)),
-    # A deploying change: the process deploying it (host, boot, pid, start time) and until when
-    # it holds the change; a change whose process is gone is recovered (`ChangeManager.recover`).
-    Column("deploy_owner", String(200)),
-    Column("deploy_lease_until", String(40)),
-)
-approvals = Table(
-    "approvals",
-    metadata,
-    Column("approval_id", Integer, primary_key=True, autoincrement=True),
-    Column("change_id", Integer, nullable=False),
-    Column("approver", String(200), nullable=False),
-    Column("role", String(40), nullable=False),
-    Column("decision", String(10), nullable=False),  # approve | reject
-    Column("comment", Text, nullable=False),
-    Column("decided_at", String(40), nullable=False),
-    UniqueConstraint("change_id", "role", name="uq_approvals_change_role"),
-)
-pointers = Table(
-    "environment_pointers",
-    metadata,
-    Column("environment", String(20), primary_key=True),
-    Column("release_id", String(80), nullable=False),
-    Column("change_id", Integer, nullable=False),
-    Column("deployed_by", String(200), nullable=False),
-    Column("deployed_at", String(40), nullable=False),
-)
-deployments = Table(
-    "deployments",
-    metadata,
-    Column("deployment_id", Integer, primary_key=True, autoincrement=True),
-    Column("environment", String(20), nullable=False),
-    Column("release_id", String(80), nullable=False),
-    Column("change_id", Integer, nullable=False),
-    Column("action", String(20), nullable=False),  # deploy | rollback | auto_rollback
-    Column("previous_release_id", String(80)),
-    Column("previous_change_id", Integer),
-    Column("actor", String(200), nullable=False),
-    Column("at", String(40), nullable=False),
-    Column("reason", Text, nullable=False),
-)
-scoring_runs = Table(
-    "scoring_runs",
-    metadata,
-    Column("scoring_run_id", Integer, primary_key=True, autoincrement=True),
-    Column("environment", String(20), nullable=False),
-    Column("release_id", String(80), nullable=False),
-    Column("run_date", String(10), nullable=False),
-    Column("status", String(10), nullable=False),  # passed | failed
-    Column("detail", Text, nullable=False),
-    Column("recorded_by", String(200), nullable=False),
-    Column("recorded_at", String(40), nullable=False),
-)
-lock = Table("ledger_lock", metadata, Column("lock_id", Integer, primary_key=True))
-audit = Table(
-    "audit_log",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("ts", String(40), nullable=False),
-    Column("actor", String(200), nullable=False),
-    Column("action", String(60), nullable=False),
-    Column("environment", String(20)),
-    Column("subject", String(200), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-# One signature per audit entry (release/anchor.py); both tables refuse UPDATE and DELETE.
-checkpoints = Table(
-    "audit_checkpoints",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("hash", String(64), nullable=False),
-    Column("ts", String(40), nullable=False),
-    Column("key_id", String(16), nullable=False),
-    Column("signature", String(128), nullable=False),
+from lockgate.release.chain import GENESIS_HASH, ChainReport, check_chain, entry_hash
+from lockgate.release.request import ACTIVE_STATES
+from lockgate.release.schema import migrate
+from lockgate.release.tables import (
+    approvals,
+    audit,
+    changes,
+    checkpoints,
+    deployments,
+    lock,
+    pointers,
+    releases,
+    scoring_runs,
 )
 
 
@@ -158,28 +52,6 @@ def timestamp(moment: datetime) -> str:
 
 def utcnow() -> str:
     return timestamp(datetime.now(UTC))
-
-
-def entry_hash(entry: dict[str, Any]) -> str:
-    """sha256 of an audit entry's content and the hash of the entry before it."""
-    fields = {k: entry[k] for k in ("seq", "ts", "actor", "action", "environment", "subject",
-                                      "payload", "prev_hash")}  # fmt: skip
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    """What `verify_audit` found. `anchored`: every entry from the first signed one on carries a
-    valid signature by `key_id`, and the published head is in the chain."""
-
-    intact: bool
-    entries: int
-    first_broken_seq: int | None = None
-    problem: str | None = None
-    anchored: bool = False
-    key_id: str | None = None
-    head_seq: int | None = None
 
 
 class IllegalTransition(RuntimeError):
@@ -199,114 +71,6 @@ def _sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision.
-
-    A ledger created before migrations existed (tables, no alembic_version) is stamped at the
-    first revision, which describes exactly that schema, and upgraded from there.
-    """
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # one migrating process at a time
-            conn.execute(text("SELECT pg_advisory_xact_lock(7240511)"))
-        tables = inspect(conn).get_table_names()
-        # Read with plain SQL: a Spark driver on YARN has no Alembic (the executors' packed
-        # environment carries only what jobs import) and must open a migrated ledger.
-        if "alembic_version" in tables:
-            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            if current == SCHEMA_REVISION:
-                return
-        try:
-            from alembic import command
-            from alembic.config import Config
-        except ImportError as missing:
-            raise RuntimeError(
-                f"the ledger at {engine.url.render_as_string(hide_password=True)} is not at "
-                f"schema revision {SCHEMA_REVISION} and this process has no Alembic to migrate "
-                "it; open it once from the Airflow host (`lockgate status`), where it migrates"
-            ) from missing
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = conn
-        if "releases" in tables and "alembic_version" not in tables:
-            command.stamp(config, "0001")
-        try:
-            command.upgrade(config, "head")
-        except ProgrammingError as exc:
-            if "permission denied" not in str(exc) and "must be owner" not in str(exc):
-                raise
-            raise RuntimeError(
-                f"the ledger at {engine.url.render_as_string(hide_password=True)} is not at "
-                f"schema revision {SCHEMA_REVISION}, and {engine.url.username} may not change "
-                "its schema (its owner does): run `infra/postgres/postgres start`, which "
-                "migrates it as lockgate_ledger_owner"
-            ) from exc
-
-
-def check_chain(
-    entries: list[dict], signed: list[dict], head: dict | None, verifier: Verifier | None
-) -> ChainReport:
-    """The audit chain's verdict from its entries, their checkpoints, the published head and a
-    public key; pure, so that an exported log is checked offline the same way."""
-    count = len(entries)
-
-    def broken(seq, problem, **more) -> ChainReport:
-        return ChainReport(False, count, seq, problem, **more)
-
-    previous_hash, previous_ts = GENESIS_HASH, ""
-    for position, entry in enumerate(entries, start=1):
-        if entry["seq"] != position:
-            return broken(entry["seq"], f"expected entry {position}, found {entry['seq']} "
-                          "(deleted or reordered)")  # fmt: skip
-        if entry["prev_hash"] != previous_hash:
-            return broken(entry["seq"], "does not link to the entry before it")
-        if entry_hash(entry) != entry["hash"]:
-            return broken(entry["seq"], "content does not match its hash (edited)")
-        if entry["ts"] < previous_ts:
-            return broken(entry["seq"], f"its time {entry['ts']} is before the entry before it "
-                          f"({previous_ts})")  # fmt: skip
-        previous_hash, previous_ts = entry["hash"], entry["ts"]
-    if verifier is None:
-        if signed or head:
-            return broken(None, "the chain is signed but the public key to check it is missing")
-        return ChainReport(True, count)
-    key = verifier.key_id
-    if not signed:
-        if count:
-            return broken(count, "no entry is signed: the chain is not anchored", key_id=key)
-        return ChainReport(True, 0, key_id=key, anchored=True)
-    by_seq = {e["seq"]: e for e in entries}
-    first = min(c["seq"] for c in signed)
-    signatures = {c["seq"]: c for c in signed}
-    for seq in range(first, count + 1):
-        checkpoint = signatures.get(seq)
-        if checkpoint is None:
-            return broken(seq, "is not signed (appended without the signing key)", key_id=key)
-        if checkpoint["hash"] != by_seq[seq]["hash"]:
-            return broken(seq, "its signed hash is not its hash (rewritten and re-hashed)",
-                          key_id=key)  # fmt: skip
-        problem = verifier.problem(checkpoint)
-        if problem:
-            return broken(seq, f"its checkpoint is not valid: {problem}", key_id=key)
-    beyond = sorted(s for s in signatures if s > count)
-    if beyond:
-        return broken(count + 1, f"entries {beyond[0]}..{beyond[-1]} were signed and are gone "
-                      "(the log was truncated)", key_id=key)  # fmt: skip
-    head_seq = None
-    if head is not None:
-        if "unreadable" in head or verifier.problem(head):
-            return broken(None, "the published head is unreadable or not validly signed",
-                          key_id=key)  # fmt: skip
-        head_seq = int(head["seq"])
-        if head_seq > count:
-            return broken(count + 1, f"the published head is entry {head_seq} but the log ends "
-                          f"at {count} (the log was truncated)", key_id=key, head_seq=head_seq)  # fmt: skip
-        if by_seq[head_seq]["hash"] != head["hash"]:
-            return broken(head_seq, "the published head does not match this entry (rewritten)",
-                          key_id=key, head_seq=head_seq)  # fmt: skip
-    return ChainReport(True, count, anchored=True, key_id=key, head_seq=head_seq)
 
 
 class Ledger:

@@ -13,7 +13,7 @@ import os
 
 from sqlalchemy import create_engine
 
-from lockgate.release.ledger import migrate
+from lockgate.release.schema import migrate
 
 
 def main() -> None:

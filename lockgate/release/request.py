@@ -14,6 +14,8 @@ KINDS = ("normal", "emergency", "rollback")
 # An emergency change goes out on fewer approvals; the other roles approve it afterwards, in
 # these states, until a deadline (`approvals_due_at`).
 LATE_APPROVAL_STATES = ("approved", "deploying", "deployed")
+# States in which a change still holds its environment's attention.
+ACTIVE_STATES = ("open", "approved", "deploying")
 # Waiting to go out: still collecting approvals, or approved and not yet deploying.
 PENDING_STATES = ("open", "approved")
 

@@ -55,7 +55,8 @@ def test_lockgate_s_own_role_cannot_rewrite_the_audit_log(postgres_ledger_url, s
 def test_the_postgres_ledger_is_at_the_newest_migration_and_detects_a_hand_edit(
     postgres_ledger_url, postgres_owner_url
 ):
-    from lockgate.release.ledger import SCHEMA_REVISION, Ledger
+    from lockgate.release.ledger import Ledger
+    from lockgate.release.schema import SCHEMA_REVISION
 
     ledger = Ledger(postgres_ledger_url)
     engine = create_engine(postgres_owner_url)

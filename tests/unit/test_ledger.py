@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from lockgate.release.ledger import SCHEMA_REVISION, Ledger
+from lockgate.release.ledger import Ledger
+from lockgate.release.schema import SCHEMA_REVISION
 
 
 def _manager(ledger):
@@ -90,7 +91,7 @@ def test_schema_revision_is_the_newest_migration():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from lockgate.release.ledger import MIGRATIONS, SCHEMA_REVISION
+    from lockgate.release.schema import MIGRATIONS, SCHEMA_REVISION
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
