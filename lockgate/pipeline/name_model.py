@@ -15,7 +15,7 @@ from lockgate.config import Settings
 from lockgate.extraction import person_model
 from lockgate.registry import latest_passing_version, register_model
 from lockgate.storage.cache import cache_root, cached, key_of
-from lockgate.tooling.corpus.generator import labelled_texts
+from lockgate.tooling.corpus.compose import labelled_texts
 
 TRAIN_TEXTS = 1200
 HOLDOUT_TEXTS = 300

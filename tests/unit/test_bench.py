@@ -213,16 +213,16 @@ def test_pdfs_laid_out_line_by_line_hold_the_same_words(tmp_path):
     from lockgate.config import load_settings
     from lockgate.extraction.documents import extract_records
     from lockgate.extraction.parsed import Limits
-    from lockgate.tooling.corpus.generator import _pdf_bytes
+    from lockgate.tooling.corpus.render import pdf_bytes
 
     text = "Subject line\n\n" + " ".join(f"word{i}" for i in range(900)) + "\n\nKind regards"
     limits = Limits.of(load_settings().policy.extraction)
-    flowed = extract_records("a.pdf", _pdf_bytes("t", text, "flowed"), limits)[0]
-    lines = extract_records("a.pdf", _pdf_bytes("t", text, "lines"), limits)[0]
+    flowed = extract_records("a.pdf", pdf_bytes("t", text, "flowed"), limits)[0]
+    lines = extract_records("a.pdf", pdf_bytes("t", text, "lines"), limits)[0]
     assert lines["quarantine_reason"] is None
     assert lines["masked_text"].split() == flowed["masked_text"].split() == text.split()
     with pytest.raises(ValueError, match="pdf layout"):
-        _pdf_bytes("t", text, "columns")
+        pdf_bytes("t", text, "columns")
 
 
 def _figures(vs_mlflow: float, vs_ceiling: float, k: float, parse: float) -> dict:

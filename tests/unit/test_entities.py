@@ -72,7 +72,7 @@ def test_phone_matches_are_libphonenumbers_own():
     from phonenumbers import Leniency, PhoneNumberMatcher
 
     from lockgate.extraction.contacts import _NUMERIC_DATE, _Matcher
-    from lockgate.tooling.corpus.generator import labelled_texts
+    from lockgate.tooling.corpus.compose import labelled_texts
 
     texts = [text for _, text, _ in labelled_texts(150, 7)] + [
         "Ref 12/03/2026 p. 17-18, EUR 1.234,56 on 2026-03-17 at 10:30, call 030 901820 or"

@@ -127,7 +127,7 @@ def run_bench(texts: list[str], truth: list[Spans], person_model: tuple[str, byt
 
 def bench_letters(count: int, seed: int, person_model: tuple[str, bytes] | None) -> dict:
     """`run_bench` on `count` generated letters, scored on the types both sides extract."""
-    from lockgate.tooling.corpus.generator import labelled_texts
+    from lockgate.tooling.corpus.compose import labelled_texts
 
     shared = set(SHARED_TYPES.values())
     letters = labelled_texts(count, seed)

@@ -4,7 +4,7 @@ instances and its memory sampled from the run's process tree.
 
 Each size gets its own home under the bench folder: a generated day of `n` documents, a
 migrated Airflow metadata DB, an empty registry and ledger. The corpus is generated in one
-process per core with the "lines" PDF layout (see `corpus.generator._pdf_bytes`) and kept
+process per core with the "lines" PDF layout (see `corpus.generator.pdf_bytes`) and kept
 beside the homes (`corpus-<day>-<n>-seed<seed>`) for the next run of that size; generating
 it is input preparation, reported apart from the pipeline.
 """

@@ -11,7 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from lockgate.storage.cache import cached
-from lockgate.tooling.corpus.generator import CorpusMix, CorpusSummary, generate_corpus
+from lockgate.tooling.corpus.compose import CorpusMix
+from lockgate.tooling.corpus.generator import CorpusSummary, generate_corpus
 
 
 @contextmanager
