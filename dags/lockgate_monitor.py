@@ -41,12 +41,18 @@ DRIFT = Asset("lockgate_drift")
         "environment": Param(
             "prod", enum=["test", "prod"], description="Whose scored documents to monitor"
         )
-    },  # fmt: skip
+    },
     **dag_settings(),
 )
 def lockgate_monitor():
-    statistics = spark_job("compute_statistics", "monitor_statistics", "--run-date", RUN_DATE,
-                           "--environment", "{{ params.environment }}")  # fmt: skip
+    statistics = spark_job(
+        "compute_statistics",
+        "monitor_statistics",
+        "--run-date",
+        RUN_DATE,
+        "--environment",
+        "{{ params.environment }}",
+    )
 
     @task
     def drift_report(ds: str | None = None, params: dict | None = None) -> dict:

@@ -80,9 +80,16 @@ def lockgate_pipeline():
     for model in MODELS:
         with TaskGroup(group_id=model, tooltip=f"validate, search, train and gate {model}"):
             train = spark_job(
-                "train_model", "train_model", "--run-date", RUN_DATE, "--model", model,
-                "--airflow-run-id", "{{ run_id }}", app_name=f"lockgate-train_model-{model}",
-            )  # fmt: skip
+                "train_model",
+                "train_model",
+                "--run-date",
+                RUN_DATE,
+                "--model",
+                model,
+                "--airflow-run-id",
+                "{{ run_id }}",
+                app_name=f"lockgate-train_model-{model}",
+            )
             training_sets >> validate_training_set(model, RUN_DATE) >> train >> release
     release >> score >> validate_scores(ENVIRONMENT) >> report_refusals(release)
 

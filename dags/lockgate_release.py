@@ -36,7 +36,7 @@ from lockgate.orchestration import dag_settings
             enum=["normal", "emergency", "rollback"],
             description="What the change is expected to be",
         ),
-    },  # fmt: skip
+    },
     **dag_settings(tags=["lockgate", "release"]),
 )
 def lockgate_release():

@@ -50,7 +50,7 @@ RUN_DATE = "{{ ti.xcom_pull(task_ids='what_drifted')['run_date'] }}"
             description="By hand only: the day to retrain as of",
         ),
         "models": Param([], type="array", description="By hand only: the models to retrain"),
-    },  # fmt: skip
+    },
     **dag_settings(),
 )
 def lockgate_retrain():
@@ -58,8 +58,9 @@ def lockgate_retrain():
     def what_drifted(triggering_asset_events=None, params: dict | None = None) -> dict:
         from lockgate.orchestration.alerts import retraining_request
 
-        extras = [event.extra for events in (triggering_asset_events or {}).values()
-                  for event in events]  # fmt: skip
+        extras = [
+            event.extra for events in (triggering_asset_events or {}).values() for event in events
+        ]
         return retraining_request(extras, params or {}, MODELS)
 
     request = what_drifted()
@@ -75,9 +76,16 @@ def lockgate_retrain():
                 return name in request["models"]
 
             train = spark_job(
-                "train_model", "train_model", "--run-date", RUN_DATE, "--model", model,
-                "--airflow-run-id", "{{ run_id }}", app_name=f"lockgate-train_model-{model}",
-            )  # fmt: skip
+                "train_model",
+                "train_model",
+                "--run-date",
+                RUN_DATE,
+                "--model",
+                model,
+                "--airflow-run-id",
+                "{{ run_id }}",
+                app_name=f"lockgate-train_model-{model}",
+            )
             checked = validate_training_set(model, request["run_date"])
             training_sets >> drifted(model, request) >> checked >> train >> release
 

@@ -37,13 +37,19 @@ RUN_DATE = "{{ ds }}"
         "environment": Param(
             "test", enum=["test", "prod"], description="Whose deployed release scores the day"
         )
-    },  # fmt: skip
+    },
     **dag_settings(),
 )
 def lockgate_scoring():
     extract = spark_job("extract_documents", "extract_documents", "--run-date", RUN_DATE)
-    score = spark_job("score_documents", "score_documents", "--run-date", RUN_DATE,
-                      "--environment", "{{ params.environment }}")  # fmt: skip
+    score = spark_job(
+        "score_documents",
+        "score_documents",
+        "--run-date",
+        RUN_DATE,
+        "--environment",
+        "{{ params.environment }}",
+    )
     extract >> validate_extraction() >> score >> validate_scores("{{ params.environment }}")
 
 

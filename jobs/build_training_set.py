@@ -31,9 +31,12 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
     config = settings()
     with job_session(f"lockgate-training-sets-{args.run_date}", spark) as session:
         manifests = build_training_snapshots(
-            session, Layout(config.storage_root), args.run_date, args.model,
+            session,
+            Layout(config.storage_root),
+            args.run_date,
+            args.model,
             config.policy.training.max_rows,
-        )  # fmt: skip
+        )
     for manifest in manifests.values():
         log.info("training set %s %s: %s", manifest["model"], args.run_date, manifest)
 

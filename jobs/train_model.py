@@ -31,17 +31,25 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
     parser.add_argument("--run-date", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--airflow-run-id", default="manual")
-    parser.add_argument("--params", type=json.loads, default=None,
-                        help="JSON estimator parameters: skip the search and train with these")  # fmt: skip
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default=None,
+        help="JSON estimator parameters: skip the search and train with these",
+    )
     args = parser.parse_args(argv)
 
     config = settings()
     with job_session(f"lockgate-train-{args.model}-{args.run_date}", spark) as session:
         record = train_and_register(
-            session, config, Layout(config.storage_root), args.model, args.run_date,
+            session,
+            config,
+            Layout(config.storage_root),
+            args.model,
+            args.run_date,
             lineage={"code_version": code_version(), "airflow_run_id": args.airflow_run_id},
             params=args.params,
-        )  # fmt: skip
+        )
     gate = record.metadata["gate"]
     log.info(
         "registered %s v%s sha256=%s gate=%s: %s",

@@ -17,8 +17,9 @@ from lockgate.config import settings
 from lockgate.spark_connect import client_url
 
 
-def build_session(app_name: str, master: str | None = None,
-                  conf: dict[str, str] | None = None) -> SparkSession:  # fmt: skip
+def build_session(
+    app_name: str, master: str | None = None, conf: dict[str, str] | None = None
+) -> SparkSession:
     """A session for a job; spark-submit's --master and --conf win over the profile's defaults.
 
     `master` replaces the profile's (the CLI reads small datasets in-process with local[*]);
@@ -103,8 +104,10 @@ def task_session() -> Iterator[SparkSession]:
             _restore_conf(session, before)
         return
     if is_remote():  # pyspark's rule: a process that used Spark Connect stays in Connect mode
-        raise RuntimeError("the home's Spark Connect server, which this process used, is gone: "
-                           "start it again (lockgate spark-server start) and rerun the task")  # fmt: skip
+        raise RuntimeError(
+            "the home's Spark Connect server, which this process used, is gone: "
+            "start it again (lockgate spark-server start) and rerun the task"
+        )
     if SparkContext._active_spark_context is None:
         build_session("lockgate-tasks")
     yield SparkSession.builder.getOrCreate().newSession()
@@ -166,13 +169,20 @@ def default_collation(schema: DataType) -> DataType:
     if isinstance(schema, StringType):
         return StringType("")
     if isinstance(schema, StructType):
-        return StructType([StructField(f.name, default_collation(f.dataType), f.nullable, f.metadata)
-                           for f in schema.fields])  # fmt: skip
+        return StructType(
+            [
+                StructField(f.name, default_collation(f.dataType), f.nullable, f.metadata)
+                for f in schema.fields
+            ]
+        )
     if isinstance(schema, ArrayType):
         return ArrayType(default_collation(schema.elementType), schema.containsNull)
     if isinstance(schema, MapType):
-        return MapType(default_collation(schema.keyType), default_collation(schema.valueType),
-                       schema.valueContainsNull)  # fmt: skip
+        return MapType(
+            default_collation(schema.keyType),
+            default_collation(schema.valueType),
+            schema.valueContainsNull,
+        )
     return schema
 
 
@@ -219,8 +229,9 @@ def published_conf(conf_dir: Path) -> dict[str, str]:
     """The settings of `spark-defaults.conf` in `conf_dir` (`lockgate cluster publish`)."""
     defaults = conf_dir / "spark-defaults.conf"
     if not defaults.is_file():
-        raise FileNotFoundError(f"{defaults} is missing: run `lockgate cluster publish` "
-                                "(make cluster-up does)")  # fmt: skip
+        raise FileNotFoundError(
+            f"{defaults} is missing: run `lockgate cluster publish` (make cluster-up does)"
+        )
     found = {}
     for line in defaults.read_text(encoding="utf-8").splitlines():
         parts = line.strip().split(None, 1)

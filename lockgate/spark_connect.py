@@ -221,10 +221,17 @@ def start(
         parallelism = local_parallelism()
         conf = server_conf(settings, parallelism)
         port = _free_port()
-        command = [str(Path(sys.executable).parent / "spark-submit"), "--class", SERVER_CLASS,
-                   "--name", f"lockgate Spark Connect ({settings.home})",
-                   "--master", f"local[{parallelism}]",
-                   "--conf", f"spark.connect.grpc.binding.port={port}"]  # fmt: skip
+        command = [
+            str(Path(sys.executable).parent / "spark-submit"),
+            "--class",
+            SERVER_CLASS,
+            "--name",
+            f"lockgate Spark Connect ({settings.home})",
+            "--master",
+            f"local[{parallelism}]",
+            "--conf",
+            f"spark.connect.grpc.binding.port={port}",
+        ]
         for key, value in sorted(conf.items()):
             command += ["--conf", f"{key}={value}"]
         env = dict(environment) | {
@@ -235,8 +242,14 @@ def start(
         env.pop("PYSPARK_GATEWAY_PORT", None)
         log = directory / "server.log"
         with open(log, "ab") as out:
-            process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+            process = subprocess.Popen(
+                command,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         endpoint = Endpoint(process.pid, port, wanted, parallelism, time.time())
         scratch = directory / "server.json.tmp"
         scratch.write_text(json.dumps(asdict(endpoint)), encoding="utf-8")
@@ -302,8 +315,9 @@ def stop(settings: Settings) -> bool:
 
 
 @contextmanager
-def serving(settings: Settings, environment: Mapping[str, str],
-            wait: bool = True) -> Iterator[Endpoint | None]:  # fmt: skip
+def serving(
+    settings: Settings, environment: Mapping[str, str], wait: bool = True
+) -> Iterator[Endpoint | None]:
     """The home's server while the block runs (stopped after it if this call started it; not
     yet listening unless `wait`: see `wait_ready`); None and nothing started when the profile is
     not local."""

@@ -5,18 +5,33 @@ from airflow.plugins_manager import AirflowPlugin
 
 from lockgate.ui.app import create_app
 
-PAGES = [("Environments", "environments"), ("Change requests", "changes"), ("Models", "models"),
-         ("Audit", "audit"), ("Data quality", "quality"), ("Monitoring", "monitoring")]  # fmt: skip
+PAGES = [
+    ("Environments", "environments"),
+    ("Change requests", "changes"),
+    ("Models", "models"),
+    ("Audit", "audit"),
+    ("Data quality", "quality"),
+    ("Monitoring", "monitoring"),
+]
 
 
 class LockgatePlugin(AirflowPlugin):
     name = "lockgate"
     fastapi_apps = [{"app": create_app(), "url_prefix": "/lockgate", "name": "lockgate"}]
     external_views = [
-        {"name": title, "href": f"lockgate/{page}", "url_route": f"lockgate-{page}",
-         "category": "lockgate", "destination": "nav"}
+        {
+            "name": title,
+            "href": f"lockgate/{page}",
+            "url_route": f"lockgate-{page}",
+            "category": "lockgate",
+            "destination": "nav",
+        }
         for title, page in PAGES
     ] + [
-        {"name": "lockgate", "href": "lockgate/runs/{DAG_ID}/{RUN_ID}", "url_route": "lockgate-run",
-         "destination": "dag_run"},
-    ]  # fmt: skip
+        {
+            "name": "lockgate",
+            "href": "lockgate/runs/{DAG_ID}/{RUN_ID}",
+            "url_route": "lockgate-run",
+            "destination": "dag_run",
+        },
+    ]

@@ -76,8 +76,9 @@ def small_corpus(tmp_path_factory):
     from lockgate.tooling.corpus import generate_corpus
 
     root = tmp_path_factory.mktemp("corpus")
-    summary = generate_corpus(root / "landing", root / "labels", "2026-11-20", 120, seed=11,
-                              broken_share=0.1)  # fmt: skip
+    summary = generate_corpus(
+        root / "landing", root / "labels", "2026-11-20", 120, seed=11, broken_share=0.1
+    )
     return root, summary
 
 
@@ -109,9 +110,13 @@ def pytest_terminal_summary(terminalreporter):
         for (of_suite, path), file_spent in sorted(seconds.items(), key=lambda item: -item[1]):
             if of_suite == suite and file_spent >= 30:
                 write(f"  {path:<58} {len(tests[(suite, path)]):>4} {file_spent / 60:6.1f} min")
-    write(f"{'total':<12} {sum(len(t) for t in tests.values()):>4} tests "
-          f"{sum(seconds.values()) / 60:7.1f} min")  # fmt: skip
+    write(
+        f"{'total':<12} {sum(len(t) for t in tests.values()):>4} tests "
+        f"{sum(seconds.values()) / 60:7.1f} min"
+    )
     workers = getattr(terminalreporter.config.option, "numprocesses", None)
     if workers:
-        write(f"{'wall':<12} {workers:>4} lanes {(time.monotonic() - _STARTED) / 60:7.1f} min"
-              " (the suites above ran side by side)")  # fmt: skip
+        write(
+            f"{'wall':<12} {workers:>4} lanes {(time.monotonic() - _STARTED) / 60:7.1f} min"
+            " (the suites above ran side by side)"
+        )

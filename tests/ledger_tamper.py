@@ -126,13 +126,21 @@ def truncation_with_its_signatures_shows(t: Tamper) -> None:
 
 def appended_forgery_shows(t: Tamper) -> None:
     entries = t.entries()
-    forged = dict(entries[-1], seq=len(entries) + 1, actor="os:mallory", action="change.approve",
-                  payload=json.dumps({"role": "risk", "comment": ""}))  # fmt: skip
+    forged = dict(
+        entries[-1],
+        seq=len(entries) + 1,
+        actor="os:mallory",
+        action="change.approve",
+        payload=json.dumps({"role": "risk", "comment": ""}),
+    )
     forged["prev_hash"] = entries[-1]["hash"]
     forged["hash"] = entry_hash(forged)
-    t.sql("INSERT INTO audit_log (seq, ts, actor, action, environment, subject, payload, "
-          "prev_hash, hash) VALUES (:seq, :ts, :actor, :action, :environment, :subject, "
-          ":payload, :prev_hash, :hash)", **forged)  # fmt: skip
+    t.sql(
+        "INSERT INTO audit_log (seq, ts, actor, action, environment, subject, payload, "
+        "prev_hash, hash) VALUES (:seq, :ts, :actor, :action, :environment, :subject, "
+        ":payload, :prev_hash, :hash)",
+        **forged,
+    )
     verdict = t.verdict()
     assert not verdict.intact and verdict.first_broken_seq == len(entries) + 1
     assert "not signed" in verdict.problem
@@ -151,9 +159,11 @@ def resigned_with_another_key_shows(t: Tamper, elsewhere: Path) -> None:
     theirs = Anchor(elsewhere)
     t.sql("DELETE FROM audit_checkpoints")
     for entry in t.entries():
-        t.sql("INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES "
-              "(:seq, :hash, :ts, :key_id, :signature)",
-              **theirs.sign(entry["seq"], entry["hash"], entry["ts"]))  # fmt: skip
+        t.sql(
+            "INSERT INTO audit_checkpoints (seq, hash, ts, key_id, signature) VALUES "
+            "(:seq, :hash, :ts, :key_id, :signature)",
+            **theirs.sign(entry["seq"], entry["hash"], entry["ts"]),
+        )
     (t.home / "audit" / "head.json").unlink()
     shutil.copy(theirs.public_key_path, t.anchor.public_key_path)
     assert t.verdict().intact  # the installation's own key was replaced: it cannot tell

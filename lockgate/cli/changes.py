@@ -54,41 +54,59 @@ def show(change_id: int, as_json: bool) -> None:
     record = evidence.change
     bundle = manager.ledger.release(record["release_id"])["bundle"]
     report = {
-        "change": record, "release_id": record["release_id"], "code": bundle["code"],
-        "approvals": evidence.approvals, "roles_now": evidence.roles_now,
-        "roles_due": evidence.roles_due, "approvals_due_at": evidence.approvals_due_at,
-        "overdue": evidence.overdue, "window_open": evidence.window_open,
-        "soak": evidence.soak.__dict__ if evidence.soak else None, "blocking": evidence.blocking,
-        "models": [{k: m[k] for k in ("name", "version", "artifact_sha256", "snapshot_digest",
-                                      "gate")} for m in bundle["models"]],
-    }  # fmt: skip
+        "change": record,
+        "release_id": record["release_id"],
+        "code": bundle["code"],
+        "approvals": evidence.approvals,
+        "roles_now": evidence.roles_now,
+        "roles_due": evidence.roles_due,
+        "approvals_due_at": evidence.approvals_due_at,
+        "overdue": evidence.overdue,
+        "window_open": evidence.window_open,
+        "soak": evidence.soak.__dict__ if evidence.soak else None,
+        "blocking": evidence.blocking,
+        "models": [
+            {k: m[k] for k in ("name", "version", "artifact_sha256", "snapshot_digest", "gate")}
+            for m in bundle["models"]
+        ],
+    }
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
-    click.echo(f"change {change_id} ({record['kind']}) {record['state']}: {record['release_id']} "
-               f"to {record['environment']} by {record['author']}\n  reason: {record['reason']}")  # fmt: skip
+    click.echo(
+        f"change {change_id} ({record['kind']}) {record['state']}: {record['release_id']} "
+        f"to {record['environment']} by {record['author']}\n  reason: {record['reason']}"
+    )
     for a in evidence.approvals:
-        click.echo(f"  {a['decision']}d by {a['approver']} as {a['role']} at {a['decided_at']}"
-                   + (f": {a['comment']}" if a["comment"] else ""))  # fmt: skip
+        click.echo(
+            f"  {a['decision']}d by {a['approver']} as {a['role']} at {a['decided_at']}"
+            + (f": {a['comment']}" if a["comment"] else "")
+        )
     request = ChangeRequest.of(record)
     if evidence.roles_due and evidence.approvals_due_at and request.takes_late_approvals():
         flag = "OVERDUE" if evidence.overdue else "due"
         click.echo(f"  {flag}: {', '.join(evidence.roles_due)} by {evidence.approvals_due_at}")
     if evidence.soak:
         s = evidence.soak
-        click.echo(f"  soak in {s.environment}: {s.days_soaked:.2f}/{s.days_required:g} days, "
-                   f"{s.runs_passed}/{s.runs_required} scoring runs passed, "
-                   f"{len(s.runs_failed)} failed")  # fmt: skip
+        click.echo(
+            f"  soak in {s.environment}: {s.days_soaked:.2f}/{s.days_required:g} days, "
+            f"{s.runs_passed}/{s.runs_required} scoring runs passed, "
+            f"{len(s.runs_failed)} failed"
+        )
     if request.pending():
         for reason in evidence.blocking:
             click.echo(f"  blocking: {reason}")
     for m in report["models"]:
         gate = m["gate"]
-        click.echo(f"  {m['name']} v{m['version']} gate {'passed' if gate['passed'] else 'REFUSED'}"
-                   f" ({gate['environment']}), snapshot {m['snapshot_digest'][:16]}")  # fmt: skip
+        click.echo(
+            f"  {m['name']} v{m['version']} gate {'passed' if gate['passed'] else 'REFUSED'}"
+            f" ({gate['environment']}), snapshot {m['snapshot_digest'][:16]}"
+        )
         for c in gate["checks"]:
-            click.echo(f"    {'ok  ' if c['passed'] else 'FAIL'} {c['metric']} = {c['value']:.4f} "
-                       f"{c['comparison']} {c['threshold']:.4f}")  # fmt: skip
+            click.echo(
+                f"    {'ok  ' if c['passed'] else 'FAIL'} {c['metric']} = {c['value']:.4f} "
+                f"{c['comparison']} {c['threshold']:.4f}"
+            )
         champion = gate.get("champion")
         click.echo(f"    champion: {champion['version'] if champion else 'none in production'}")
 
@@ -98,19 +116,26 @@ def show(change_id: int, as_json: bool) -> None:
 def list_changes(environment: str | None) -> None:
     """Change requests, oldest first."""
     for c in _manager().ledger.changes(environment):
-        click.echo(f"{c['change_id']:>4} {c['environment']:5s} {c['kind']:9s} {c['state']:11s} "
-                   f"{c['release_id']} by {c['author']}: {c['reason']}")  # fmt: skip
+        click.echo(
+            f"{c['change_id']:>4} {c['environment']:5s} {c['kind']:9s} {c['state']:11s} "
+            f"{c['release_id']} by {c['author']}: {c['reason']}"
+        )
 
 
 @change.command("open")
 @click.option("--env", "environment", required=True, type=click.Choice(ENVIRONMENTS))
 @click.option("--release", "release_id", help="The release to deploy (default: what --from runs).")
-@click.option("--from", "source", type=click.Choice(ENVIRONMENTS),
-              help="Take the release deployed in this environment.")  # fmt: skip
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(ENVIRONMENTS),
+    help="Take the release deployed in this environment.",
+)
 @click.option("--kind", type=click.Choice(["normal", "emergency"]), default="normal")
 @click.option("--reason", required=True)
-def open_change(environment: str, release_id: str | None, source: str | None, kind: str,
-                reason: str) -> None:  # fmt: skip
+def open_change(
+    environment: str, release_id: str | None, source: str | None, kind: str, reason: str
+) -> None:
     """Open a change that carries a release to an environment."""
     manager = _manager()
     if release_id is None:
@@ -174,8 +199,13 @@ def deploy(change_id: int) -> None:
 
 
 @change.command("recover")
-@click.option("--env", "environment", type=click.Choice(ENVIRONMENTS), default=None,
-              help="Only this environment (default: every environment).")  # fmt: skip
+@click.option(
+    "--env",
+    "environment",
+    type=click.Choice(ENVIRONMENTS),
+    default=None,
+    help="Only this environment (default: every environment).",
+)
 def recover(environment: str | None) -> None:
     """Finish deploys whose process died: verify the release again, then complete the change or
     roll it back; exit 1 if one was rolled back."""
@@ -185,8 +215,10 @@ def recover(environment: str | None) -> None:
     if not stranded:
         click.echo("nothing to recover: no change is left deploying by a process that is gone")
     for result in results:
-        click.echo(f"change {result.change_id} ({result.environment}): recovered, "
-                   f"{result.status}: {result.detail}")  # fmt: skip
+        click.echo(
+            f"change {result.change_id} ({result.environment}): recovered, "
+            f"{result.status}: {result.detail}"
+        )
     if any(r.status != "deployed" for r in results):
         sys.exit(1)
 
@@ -201,8 +233,10 @@ def history(environment: str, at: str | None, as_json: bool) -> None:
     from lockgate.release.history import history as history_at
 
     if at is not None and not at.strip():
-        raise click.BadParameter("is empty; give an ISO 8601 time such as 2026-03-31T12:00Z, "
-                                 "or leave --at out for now", param_hint="--at")  # fmt: skip
+        raise click.BadParameter(
+            "is empty; give an ISO 8601 time such as 2026-03-31T12:00Z, or leave --at out for now",
+            param_hint="--at",
+        )
     try:
         state = history_at(_manager(), environment, at)
     except ValueError as exc:

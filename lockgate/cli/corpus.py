@@ -22,17 +22,28 @@ def _local_path(uri: str) -> Path:
 
 @click.command()
 @click.option("--run-date", required=True, type=RUN_DATE, help="The landing folder to fill.")
-@click.option("--documents", default=600, show_default=True, type=click.IntRange(1),
-              help="Documents per day.")  # fmt: skip
+@click.option(
+    "--documents", default=600, show_default=True, type=click.IntRange(1), help="Documents per day."
+)
 @click.option("--seed", default=7, show_default=True)
 @click.option("--broken-share", default=0.03, show_default=True, type=click.FloatRange(0, 1))
-@click.option("--days", default=1, show_default=True, type=click.IntRange(1),
-              help="Consecutive days to generate, starting at RUN_DATE.")  # fmt: skip
-@click.option("--mix", "mix_file", type=click.Path(exists=True, dir_okay=False),
-              help="JSON file: departments and languages (name -> weight) and correspondents "
-                   "(e-mail domains) to draw from instead of the default population.")  # fmt: skip
-def corpus(run_date: str, documents: int, seed: int, broken_share: float, days: int,
-           mix_file: str | None) -> None:  # fmt: skip
+@click.option(
+    "--days",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Consecutive days to generate, starting at RUN_DATE.",
+)
+@click.option(
+    "--mix",
+    "mix_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="JSON file: departments and languages (name -> weight) and correspondents "
+    "(e-mail domains) to draw from instead of the default population.",
+)
+def corpus(
+    run_date: str, documents: int, seed: int, broken_share: float, days: int, mix_file: str | None
+) -> None:
     """Generate days of sample correspondence into landing/ and their ground truth into labels/.
 
     A generated day replaces the old one whole, never mixed with it. On HDFS the files are
@@ -53,8 +64,9 @@ def corpus(run_date: str, documents: int, seed: int, broken_share: float, days: 
         click.echo(json.dumps(summary.__dict__, indent=2))
 
 
-def generate_day(run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03,
-                  mix=None):  # fmt: skip
+def generate_day(
+    run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03, mix=None
+):
     """The day's generated corpus in the lake's landing and labels (copied from the machine's
     cache, generated there first when it is not yet)."""
     from lockgate.storage import Layout, upload_tree

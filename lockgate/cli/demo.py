@@ -35,8 +35,14 @@ def _run_dags(screen, groups: list[tuple[str, list[str], dict | None]]) -> list:
 
     _, env = airflow_command()
     (dag_id, dates, conf), later = groups[0], groups[1:]
-    command = [sys.executable, "-m", "lockgate.orchestration.dag_tests", dag_id, *dates,
-               *(["-c", json.dumps(conf)] if conf else [])]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "lockgate.orchestration.dag_tests",
+        dag_id,
+        *dates,
+        *(["-c", json.dumps(conf)] if conf else []),
+    ]
     for other, days, settings_ in later:
         command += ["--then", other, json.dumps(settings_) if settings_ else "", *days]
     stages = screen.runs(f"{dag_id} {dates[0]}", command, env)
@@ -53,11 +59,14 @@ def _report_runs(screen, stages: list, expected: int) -> None:
         screen.report(stage)
     for stage in stages:
         if stage.returncode != 0 or stage.final != "success":
-            raise click.ClickException(f"DAG run {stage.label} ended {stage.final or 'unknown'!r}; "
-                                       f"its whole log is in {screen.log}")  # fmt: skip
+            raise click.ClickException(
+                f"DAG run {stage.label} ended {stage.final or 'unknown'!r}; "
+                f"its whole log is in {screen.log}"
+            )
     if len(stages) < expected:
-        raise click.ClickException(f"{len(stages)} of {expected} DAG runs ran; "
-                                   f"its whole log is in {screen.log}")  # fmt: skip
+        raise click.ClickException(
+            f"{len(stages)} of {expected} DAG runs ran; its whole log is in {screen.log}"
+        )
 
 
 def _soak_days(settings, run_date: str) -> list[str]:
@@ -89,25 +98,39 @@ def _story(screen, run_date: str, days: list[str], soaked: list) -> None:
         params["max_iter"] = params.get("max_iter", 100) + 10
         # By hand, as a data scientist would run the job (`python jobs/train_model.py`): on the
         # home's Spark Connect server, which the demo runs.
-        submit = [sys.executable, str(settings.repo_root / "jobs" / "train_model.py"),
-                  "--run-date", run_date,
-                  "--model", "urgency", "--params", json.dumps(params),
-                  "--airflow-run-id", "demo-story"]  # fmt: skip
-        spark_env = os.environ | {"PYSPARK_PYTHON": sys.executable,
-                                  "PYSPARK_DRIVER_PYTHON": sys.executable}  # fmt: skip
+        submit = [
+            sys.executable,
+            str(settings.repo_root / "jobs" / "train_model.py"),
+            "--run-date",
+            run_date,
+            "--model",
+            "urgency",
+            "--params",
+            json.dumps(params),
+            "--airflow-run-id",
+            "demo-story",
+        ]
+        spark_env = os.environ | {
+            "PYSPARK_PYTHON": sys.executable,
+            "PYSPARK_DRIVER_PYTHON": sys.executable,
+        }
         stage = screen.run("train urgency (jobs/train_model.py)", submit, spark_env)
         trained = read_json(Layout(settings.storage_root).model_manifest("urgency", run_date))
         gate = trained["gate"]
-        screen.report(stage, f"urgency v{trained['version']}: gate "
-                             f"{'passed' if gate['passed'] else 'REFUSED'}")  # fmt: skip
+        screen.report(
+            stage,
+            f"urgency v{trained['version']}: gate {'passed' if gate['passed'] else 'REFUSED'}",
+        )
         if stage.returncode != 0:
             raise click.ClickException(f"training urgency failed; its log is in {screen.log}")
 
     screen.say("\n== change management: soak, approvals, prod, a bad release, rollback")
     story = release_story(settings, run_date, days, score_days, retrain, screen.say)
     if story:
-        screen.say(f"\n   ask the ledger about any moment: lockgate history --env prod --at "
-                   f"{story['in_prod_at']}")  # fmt: skip
+        screen.say(
+            f"\n   ask the ledger about any moment: lockgate history --env prod --at "
+            f"{story['in_prod_at']}"
+        )
 
 
 @click.command()
@@ -120,9 +143,13 @@ def _story(screen, run_date: str, days: list[str], soaked: list) -> None:
     help="Documents of the run date. The gates judge each class's precision at its "
     "lower bound, which takes thousands of labelled documents to show.",
 )
-@click.option("--story/--no-story", default=True, show_default=True,
-              help="After the pipeline: soak in test, approvals, prod, a bad release and its "
-                   "automatic rollback, on a simulated clock.")  # fmt: skip
+@click.option(
+    "--story/--no-story",
+    default=True,
+    show_default=True,
+    help="After the pipeline: soak in test, approvals, prod, a bad release and its "
+    "automatic rollback, on a simulated clock.",
+)
 def demo(run_date: str, documents: int, story: bool) -> None:
     """Generate a corpus, run the pipeline DAG through Airflow for RUN_DATE, and summarise.
 
@@ -137,13 +164,17 @@ def demo(run_date: str, documents: int, story: bool) -> None:
     settings = load_settings()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     screen = Screen(Path(settings.home) / "logs" / f"demo-{run_date}-{stamp}.log")
-    screen.say(f"lockgate demo for {run_date} ({settings.profile} profile); every tool's output "
-               f"goes to {screen.log}")  # fmt: skip
+    screen.say(
+        f"lockgate demo for {run_date} ({settings.profile} profile); every tool's output "
+        f"goes to {screen.log}"
+    )
     if settings.dist_root:
         started = time.monotonic()
         published = publish_to_cluster(settings)
-        screen.say(f"  {'published the job zip and environment':<44} {published.job_zip} "
-                   f"{minutes(time.monotonic() - started):>5}  done")  # fmt: skip
+        screen.say(
+            f"  {'published the job zip and environment':<44} {published.job_zip} "
+            f"{minutes(time.monotonic() - started):>5}  done"
+        )
     from lockgate.orchestration import airflow_process_env
     from lockgate.spark_connect import serving
 
@@ -166,20 +197,28 @@ def _demo(screen, settings, run_date: str, documents: int, story: bool, server) 
     # Airflow's metadata DB. The name model's failure is the pipeline task's to report: it
     # trains again, and says why.
     binary, env = airflow_command()
-    prepare = ("from lockgate.config import load_settings; "
-               "from lockgate.pipeline.name_model import prepare; prepare(load_settings())")  # fmt: skip
+    prepare = (
+        "from lockgate.config import load_settings; "
+        "from lockgate.pipeline.name_model import prepare; prepare(load_settings())"
+    )
     with screen.log.open("a", encoding="utf-8") as log:
-        ahead = [subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-                 for command in ([sys.executable, "-c", prepare], [binary, "db", "migrate"])]  # fmt: skip
+        ahead = [
+            subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            for command in ([sys.executable, "-c", prepare], [binary, "db", "migrate"])
+        ]
     try:
         generated = generate_day(run_date, documents)
     finally:
         migrated = [process.wait() for process in ahead][1]
-    screen.say(f"  {'corpus ' + run_date + ', name model':<44} {generated.documents} documents in "
-               f"{generated.landing} {minutes(time.monotonic() - started):>5}  done")  # fmt: skip
+    screen.say(
+        f"  {'corpus ' + run_date + ', name model':<44} {generated.documents} documents in "
+        f"{generated.landing} {minutes(time.monotonic() - started):>5}  done"
+    )
     if migrated != 0:
-        raise click.ClickException(f"airflow db migrate failed (its output is in {screen.log}); "
-                                   "run `lockgate airflow db migrate`")  # fmt: skip
+        raise click.ClickException(
+            f"airflow db migrate failed (its output is in {screen.log}); "
+            "run `lockgate airflow db migrate`"
+        )
     # The soak days' scoring runs follow the pipeline's in its process, where the Spark session
     # and its Python workers (the name model loaded) are warm; the story reports them.
     soak = _soak_days(settings, run_date) if story and not story_skipped(settings) else []

@@ -25,8 +25,9 @@ def _eval_corpus(home: Path, documents: int, seed: int, broken_share: float) -> 
         click.echo(f"== generating {documents} documents into {root} (once per generator version)")
         scratch = root.with_name(root.name + ".partial")
         shutil.rmtree(scratch, ignore_errors=True)
-        generate_corpus(scratch / "landing", scratch / "labels", "2026-01-15", documents, seed,
-                        broken_share)  # fmt: skip
+        generate_corpus(
+            scratch / "landing", scratch / "labels", "2026-01-15", documents, seed, broken_share
+        )
         shutil.rmtree(root, ignore_errors=True)
         scratch.rename(root)
     return root
@@ -72,12 +73,21 @@ def _write_figures(path: Path, figures: dict) -> None:
     help="A real-world corpus folder (manifest.jsonl, labels.jsonl, files/); "
     "default: tests/data/realworld of this checkout.",
 )
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the figures here (default: under LOCKGATE_HOME/eval).")  # fmt: skip
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures here (default: under LOCKGATE_HOME/eval).",
+)
 def eval_extraction(
-    documents: int, seed: int, broken_share: float, workers: int, which: str,
-    real_world: Path | None, json_path: Path | None,
-) -> None:  # fmt: skip
+    documents: int,
+    seed: int,
+    broken_share: float,
+    workers: int,
+    which: str,
+    real_world: Path | None,
+    json_path: Path | None,
+) -> None:
     """Precision, recall and F1 per field type: against a generated corpus's ground truth, and
     on real messages and PDFs that lockgate did not write (labelled by hand), in two tables.
 
@@ -108,8 +118,9 @@ def eval_extraction(
         console.print(real.table())
         figures["real_world"] = real.as_dict() | {"corpus": str(corpus)}
         missed += [f"real-world: {m}" for m in real.shortfalls()]
-    _write_figures(json_path or settings.home / "eval" / f"extraction-{documents}-{seed}.json",
-                   figures)  # fmt: skip
+    _write_figures(
+        json_path or settings.home / "eval" / f"extraction-{documents}-{seed}.json", figures
+    )
     if missed:
         raise click.ClickException("targets missed: " + "; ".join(missed))
 
@@ -128,5 +139,6 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
     _, person_model = _person_model(settings)
     result = bench_letters(documents, seed, person_model)
     Console(width=110).print(bench_table(result))
-    _write_figures(json_path or settings.home / "eval" / f"bench-extract-{documents}-{seed}.json",
-                   result)  # fmt: skip
+    _write_figures(
+        json_path or settings.home / "eval" / f"bench-extract-{documents}-{seed}.json", result
+    )

@@ -19,12 +19,17 @@ def _finder(settings):
     try:
         released = released_person_model(settings)
     except Exception as exc:  # noqa: BLE001 - a registry we cannot reach: say so, extract anyway
-        click.echo(f"no {MODEL_NAME} from the registry ({type(exc).__name__}: {exc}); "
-                   "names come from signature blocks only", err=True)  # fmt: skip
+        click.echo(
+            f"no {MODEL_NAME} from the registry ({type(exc).__name__}: {exc}); "
+            "names come from signature blocks only",
+            err=True,
+        )
         return None
     if released is None:
-        click.echo(f"no released {MODEL_NAME} in {settings.home}: names come from signature "
-                   "blocks only", err=True)  # fmt: skip
+        click.echo(
+            f"no released {MODEL_NAME} in {settings.home}: names come from signature blocks only",
+            err=True,
+        )
         return None
     version, data = released
     return finder_from_bytes(data, version)
@@ -35,12 +40,15 @@ def _describe(path: Path, rows: list[dict]) -> list[str]:
     for row in rows:
         name = str(path) if row["parent_doc_id"] is None else f"  {row['source_file']}"
         if row["quarantine_reason"]:
-            lines.append(f"{name}: quarantined, {row['quarantine_reason']}: "
-                         f"{row['quarantine_detail']}")  # fmt: skip
+            lines.append(
+                f"{name}: quarantined, {row['quarantine_reason']}: {row['quarantine_detail']}"
+            )
             continue
         defects = f", defects {', '.join(row['defects'])}" if row["defects"] else ""
-        lines.append(f"{name}: {row['format']}, language {row['language']}, "
-                     f"{row['text_chars']} characters{defects}")  # fmt: skip
+        lines.append(
+            f"{name}: {row['format']}, language {row['language']}, "
+            f"{row['text_chars']} characters{defects}"
+        )
         for e in row["entities"]:
             value = e["value"].replace("\n", " ")
             verdict = e["normalized"] if e["valid"] else "rejected (fails its check)"
@@ -49,10 +57,13 @@ def _describe(path: Path, rows: list[dict]) -> list[str]:
 
 
 @click.command("extract")
-@click.argument("paths", nargs=-1, required=True,
-                type=click.Path(exists=True, path_type=Path))  # fmt: skip
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON line per file: {path, rows}, the rows as the job writes them.")  # fmt: skip
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON line per file: {path, rows}, the rows as the job writes them.",
+)
 def extract(paths: tuple[Path, ...], as_json: bool) -> None:
     """What lockgate sees in FILES or FOLDERS: per file, the rows the extraction job would write
     (its own row, its attachments' rows, or its quarantine row), with the released name model of
@@ -103,14 +114,20 @@ def quarantine(run_date: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"manifest": manifest, "files": rows}, indent=2, default=str))
         return
-    click.echo(f"run {run_date}: received {manifest['received']}, parsed {manifest['parsed']}, "
-               f"duplicates {manifest['duplicates']}, quarantined {manifest['quarantined']}; "
-               f"attachments {manifest.get('attachments', {})}")  # fmt: skip
+    click.echo(
+        f"run {run_date}: received {manifest['received']}, parsed {manifest['parsed']}, "
+        f"duplicates {manifest['duplicates']}, quarantined {manifest['quarantined']}; "
+        f"attachments {manifest.get('attachments', {})}"
+    )
     table = Table(title=f"quarantine {run_date}")
     for column in ("reason", "file", "bytes", "detail"):
         table.add_column(column)
     for row in rows:
         name = row["source_file"] + ("" if row["parent_doc_id"] is None else " (attachment)")
-        table.add_row(row["quarantine_reason"], name, str(row["size_bytes"]),
-                      str(row["quarantine_detail"])[:80])  # fmt: skip
+        table.add_row(
+            row["quarantine_reason"],
+            name,
+            str(row["size_bytes"]),
+            str(row["quarantine_detail"])[:80],
+        )
     Console(width=160).print(table)

@@ -21,17 +21,24 @@ def models(as_json: bool) -> None:
 
     policy = load_settings().policy
     listing = {
-        name: {"description": spec.description, "label": spec.label, "inputs": list(spec.inputs),
-               "search_space": {k: list(v) for k, v in spec.search_space.items()},
-               "gate": asdict(policy.gate_for(spec)), "module": spec.featurizer.__module__}
+        name: {
+            "description": spec.description,
+            "label": spec.label,
+            "inputs": list(spec.inputs),
+            "search_space": {k: list(v) for k, v in spec.search_space.items()},
+            "gate": asdict(policy.gate_for(spec)),
+            "module": spec.featurizer.__module__,
+        }
         for name, spec in registered_models().items()
-    }  # fmt: skip
+    }
     if as_json:
         click.echo(json.dumps(listing, indent=2))
         return
     for name, entry in listing.items():
-        click.echo(f"{name:12s} {entry['description']}\n{'':12s} label {entry['label']}, "
-                   f"inputs {', '.join(entry['inputs'])}; gate {entry['gate']} ({entry['module']})")  # fmt: skip
+        click.echo(
+            f"{name:12s} {entry['description']}\n{'':12s} label {entry['label']}, "
+            f"inputs {', '.join(entry['inputs'])}; gate {entry['gate']} ({entry['module']})"
+        )
 
 
 @click.command("model-card")

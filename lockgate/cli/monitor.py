@@ -10,8 +10,9 @@ import click
 from lockgate.cli.params import RUN_DATE, date_range
 from lockgate.config import ENVIRONMENTS, load_settings
 
-ENVIRONMENT = click.option("--environment", default="prod", show_default=True,
-                           type=click.Choice(ENVIRONMENTS))  # fmt: skip
+ENVIRONMENT = click.option(
+    "--environment", default="prod", show_default=True, type=click.Choice(ENVIRONMENTS)
+)
 
 
 @click.group()
@@ -34,8 +35,9 @@ def monitor_run(environment: str, first: str, last: str, as_json: bool) -> None:
     settings = load_settings()
     extracted = Layout(settings.storage_root).extracted
     if not uri_exists(extracted):
-        raise click.ClickException(f"nothing to monitor: {extracted} does not exist (run the "
-                                   "pipeline first)")  # fmt: skip
+        raise click.ClickException(
+            f"nothing to monitor: {extracted} does not exist (run the pipeline first)"
+        )
     spark = build_session(f"lockgate-monitor-{environment}-{first}-{last}", master="local[*]")
     try:
         compute_statistics(spark, settings, environment, first, last)
@@ -50,27 +52,36 @@ def monitor_run(environment: str, first: str, last: str, as_json: bool) -> None:
             _print_report(read_json(layout.monitoring(environment, model, last, "drift")))
         for anomaly in summary["anomalies"]:
             click.echo(f"ANOMALY {anomaly['run_date']} {anomaly['kind']}: {anomaly['detail']}")
-        click.echo("BREACH\n" + summary["message"] if summary["breach"] else
-                   f"no drift and no anomaly in {environment} {first}..{last}")  # fmt: skip
+        click.echo(
+            "BREACH\n" + summary["message"]
+            if summary["breach"]
+            else f"no drift and no anomaly in {environment} {first}..{last}"
+        )
     sys.exit(1 if summary["breach"] else 0)
 
 
 def _print_report(report: dict) -> None:
-    click.echo(f"== {report['model']} v{report['version']} in {report['environment']}, "
-               f"{report['from']}..{report['to']}: {report['rows']} documents")  # fmt: skip
+    click.echo(
+        f"== {report['model']} v{report['version']} in {report['environment']}, "
+        f"{report['from']}..{report['to']}: {report['rows']} documents"
+    )
     if report["training_days"]:
-        click.echo(f"   not judged (training data of this version): "
-                   f"{', '.join(report['training_days'])}")  # fmt: skip
+        click.echo(
+            f"   not judged (training data of this version): {', '.join(report['training_days'])}"
+        )
     if not report["judged"]:
         click.echo(f"   {report['reason']}")
         return
     click.echo(f"   {'feature':24s} {'role':9s} {'PSI':>8s} {'p-value':>9s}  verdict")
     for verdict in report["features"]:
-        moved = ", ".join(f"{m['bucket']} {m['reference']:.0%}->{m['current']:.0%}"
-                          for m in verdict["moved"][:2])  # fmt: skip
+        moved = ", ".join(
+            f"{m['bucket']} {m['reference']:.0%}->{m['current']:.0%}" for m in verdict["moved"][:2]
+        )
         flag = f"DRIFTED ({moved})" if verdict["drifted"] else "ok"
-        click.echo(f"   {verdict['name']:24s} {verdict['role']:9s} {verdict['psi']:8.3f} "
-                   f"{verdict['p_value']:9.2g}  {flag}")  # fmt: skip
+        click.echo(
+            f"   {verdict['name']:24s} {verdict['role']:9s} {verdict['psi']:8.3f} "
+            f"{verdict['p_value']:9.2g}  {flag}"
+        )
 
 
 @monitor.command("report")
@@ -104,8 +115,10 @@ def monitor_report(environment: str, model: str | None, days: int) -> None:
                 + " ".join(f"{i + 1:>6d}" for i in range(len(names)))
             )
             for day in daily:
-                click.echo(f"   {day['run_date']:10s} {day['rows']:5d} "
-                           + " ".join(f"{day['psi'][n]:6.2f}" for n in names))  # fmt: skip
+                click.echo(
+                    f"   {day['run_date']:10s} {day['rows']:5d} "
+                    + " ".join(f"{day['psi'][n]:6.2f}" for n in names)
+                )
     if not shown:
         raise click.ClickException(
             f"no monitoring report in {environment}; run `lockgate monitor run` or the "

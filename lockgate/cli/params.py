@@ -23,8 +23,9 @@ class RunDate(click.ParamType):
                 raise ValueError("not written YYYY-MM-DD")
             date.fromisoformat(text)
         except ValueError as exc:
-            self.fail(f"{text!r} is not a date ({exc}); give YYYY-MM-DD, e.g. 2026-11-20",
-                      param, ctx)  # fmt: skip
+            self.fail(
+                f"{text!r} is not a date ({exc}); give YYYY-MM-DD, e.g. 2026-11-20", param, ctx
+            )
         return text
 
 

@@ -81,9 +81,13 @@ class Screen:
         current: str | None = None
         started = time.monotonic()
         # A DAG's task count is not known before its run starts: the bar pulses, the count grows.
-        columns = [TextColumn("  {task.description}"), BarColumn(bar_width=20),
-                   TextColumn("{task.completed} tasks done"), TimeElapsedColumn(),
-                   TextColumn("{task.fields[now]}")]  # fmt: skip
+        columns = [
+            TextColumn("  {task.description}"),
+            BarColumn(bar_width=20),
+            TextColumn("{task.completed} tasks done"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[now]}"),
+        ]
         with (
             self.log.open("a", encoding="utf-8") as log,
             Progress(
@@ -93,8 +97,14 @@ class Screen:
             log.write(f"\n===== {label}: {' '.join(args)}\n")
             log.flush()
             bar = progress.add_task(label, total=None, now="")
-            process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, text=True, errors="replace")  # fmt: skip
+            process = subprocess.Popen(
+                args,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+            )
             assert process.stdout is not None
             for line in process.stdout:
                 log.write(line)
@@ -136,8 +146,10 @@ class Screen:
         """The stage's one line; for a failed task its section of the log, in full."""
         failed = stage.failed_tasks or stage.returncode != 0
         mark = "FAILED" if failed else "done"
-        self.say(f"  {stage.label:<44} {stage.outcome():<28} {minutes(stage.seconds):>5}  {mark}"
-                 + (f"  {detail}" if detail else ""))  # fmt: skip
+        self.say(
+            f"  {stage.label:<44} {stage.outcome():<28} {minutes(stage.seconds):>5}  {mark}"
+            + (f"  {detail}" if detail else "")
+        )
         for task in stage.failed_tasks:
             self.say(f"\n----- {task} (from {self.log}) -----")
             self.say("".join(stage.sections.get(task, [])).rstrip())

@@ -62,11 +62,13 @@ def spark_server_start() -> None:
 
     settings = load_settings()
     if not settings.spark_master.startswith("local"):
-        raise click.ClickException("the Spark Connect server is for the local profile; on YARN "
-                                   "every task is spark-submit")  # fmt: skip
+        raise click.ClickException(
+            "the Spark Connect server is for the local profile; on YARN every task is spark-submit"
+        )
     endpoint, started = start(settings, airflow_process_env(settings))
-    click.echo(f"{'started' if started else 'running'}: 127.0.0.1:{endpoint.port} "
-               f"(pid {endpoint.pid})")  # fmt: skip
+    click.echo(
+        f"{'started' if started else 'running'}: 127.0.0.1:{endpoint.port} (pid {endpoint.pid})"
+    )
 
 
 @spark_server.command("stop")
@@ -89,9 +91,15 @@ def spark_server_status() -> None:
         click.echo("not running: each Spark task starts an application of its own")
         raise SystemExit(3)
     same = endpoint.fingerprint == fingerprint(settings, os.environ | airflow_environment(settings))
-    click.echo(f"running: 127.0.0.1:{endpoint.port} (pid {endpoint.pid}, local[{endpoint.parallelism}])"
-               + ("" if same else "; started for another environment (PYTHONPATH): this "
-                  "environment's tasks would not use it"))  # fmt: skip
+    click.echo(
+        f"running: 127.0.0.1:{endpoint.port} (pid {endpoint.pid}, local[{endpoint.parallelism}])"
+        + (
+            ""
+            if same
+            else "; started for another environment (PYTHONPATH): this "
+            "environment's tasks would not use it"
+        )
+    )
 
 
 # The metadata DB's answer to a second run of a DAG for one logical date (SQLite, PostgreSQL).
@@ -110,9 +118,12 @@ def _trigger(binary: str, env: dict[str, str], args: list[str]) -> int:
         given = [a for a in args if a.startswith(("-l=", "--logical-date="))]
         flag = next((i for i, a in enumerate(args) if a in ("-l", "--logical-date")), None)
         day = given[0].split("=", 1)[1] if given else args[flag + 1] if flag is not None else "?"
-        click.echo(f"{dag_id} already has a run for logical date {day}; a date runs once. To run "
-                   f"it again, clear its tasks and the scheduler reruns them: lockgate airflow tasks "
-                   f"clear {dag_id} -s {day} -e {day} --yes", err=True)  # fmt: skip
+        click.echo(
+            f"{dag_id} already has a run for logical date {day}; a date runs once. To run "
+            f"it again, clear its tasks and the scheduler reruns them: lockgate airflow tasks "
+            f"clear {dag_id} -s {day} -e {day} --yes",
+            err=True,
+        )
         return 1
     sys.stdout.write(done.stdout)
     sys.stderr.write(done.stderr)

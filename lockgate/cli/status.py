@@ -27,8 +27,10 @@ def status(as_json: bool) -> None:
             click.echo(f"{environment:5s} (nothing deployed)")
             continue
         if entry["change"] is None:
-            click.echo(f"{environment:5s} BROKEN: the ledger's record of {environment} is not to "
-                       "be believed")  # fmt: skip
+            click.echo(
+                f"{environment:5s} BROKEN: the ledger's record of {environment} is not to "
+                "be believed"
+            )
             for problem in entry["problems"]:
                 click.echo(f"      {problem}")
             continue
@@ -38,15 +40,19 @@ def status(as_json: bool) -> None:
             f"by {entry['deployed_by']} (change {entry['change']['id']}, {entry['change']['kind']})"
         )
         if entry["health"] == "verifying":
-            click.echo(f"      VERIFYING: not yet verified; {entry['change']['deploying_process']} "
-                       "is verifying it, and scoring refuses it until then")  # fmt: skip
+            click.echo(
+                f"      VERIFYING: not yet verified; {entry['change']['deploying_process']} "
+                "is verifying it, and scoring refuses it until then"
+            )
         elif entry["health"] == "failing":
             for problem in entry["problems"]:
                 click.echo(f"      FAILING: {problem}")
         elif entry["health"] == "stranded":
-            click.echo(f"      STRANDED: not verified; {entry['change']['deploying_process']}, "
-                       "which was deploying it, is gone. Scoring refuses it; run "
-                       "`lockgate change recover`")  # fmt: skip
+            click.echo(
+                f"      STRANDED: not verified; {entry['change']['deploying_process']}, "
+                "which was deploying it, is gone. Scoring refuses it; run "
+                "`lockgate change recover`"
+            )
         approvals = ", ".join(f"{a['role']}: {a['approver']}" for a in entry["approvals"])
         if approvals:
             click.echo(f"      approved by {approvals}")
@@ -56,8 +62,10 @@ def status(as_json: bool) -> None:
         for drift in entry["alias_drift"]:
             click.echo(f"      DRIFT: {drift} (the ledger decides; aliases are a copy)")
         for pending in entry["pending_changes"]:
-            click.echo(f"      pending change {pending['id']} ({pending['kind']}, "
-                       f"{pending['state']}): {pending['release_id']}")  # fmt: skip
+            click.echo(
+                f"      pending change {pending['id']} ({pending['kind']}, "
+                f"{pending['state']}): {pending['release_id']}"
+            )
 
 
 @click.command("verify")
@@ -80,9 +88,13 @@ def audit() -> None:
 
 
 @audit.command("verify")
-@click.option("--public-key", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Check signatures with this Ed25519 public key (a copy kept away from the "
-                   "installation) instead of the installation's own.")  # fmt: skip
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Check signatures with this Ed25519 public key (a copy kept away from the "
+    "installation) instead of the installation's own.",
+)
 def audit_verify(public_key: str | None) -> None:
     """Exit 0 if the audit chain is intact, signed to its end, and the ledger's tables agree with
     it; otherwise say what is wrong and exit 1."""
@@ -92,16 +104,20 @@ def audit_verify(public_key: str | None) -> None:
 
     ledger = open_ledger(load_settings())
     report = ledger.verify_audit(Verifier.from_file(public_key) if public_key else None)
-    problems = [] if report.intact else [
-        f"audit chain BROKEN at entry {report.first_broken_seq}: {report.problem}"
-    ]  # fmt: skip
+    problems = (
+        []
+        if report.intact
+        else [f"audit chain BROKEN at entry {report.first_broken_seq}: {report.problem}"]
+    )
     if report.intact and not report.anchored:
         problems.append("audit chain is not anchored: no signed checkpoint covers it")
     problems += [f"ledger disagrees with its audit log: {d}" for d in disagreements(ledger)]
     if not problems:
         head = f", signed head at entry {report.head_seq}" if report.head_seq else ""
-        click.echo(f"audit chain intact: {report.entries} entries, signed by key "
-                   f"{report.key_id}{head}; the ledger's tables agree with it")  # fmt: skip
+        click.echo(
+            f"audit chain intact: {report.entries} entries, signed by key "
+            f"{report.key_id}{head}; the ledger's tables agree with it"
+        )
         return
     for problem in problems:
         click.echo(problem, err=True)

@@ -72,10 +72,20 @@ def build_environment(repo: Path, out_dir: Path) -> Path:
     subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(venv_dir)], check=True)
     uv = Path(sys.executable).parent / "uv"
     subprocess.run(
-        [str(uv), "pip", "install", "-q", "-p", str(venv_dir / "bin" / "python"),
-         "-c", str(repo / "constraints.txt"), "-r", str(repo / "infra/spark/job-requirements.txt")],
+        [
+            str(uv),
+            "pip",
+            "install",
+            "-q",
+            "-p",
+            str(venv_dir / "bin" / "python"),
+            "-c",
+            str(repo / "constraints.txt"),
+            "-r",
+            str(repo / "infra/spark/job-requirements.txt"),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     partial = target.with_suffix(".partial")
     venv_pack.pack(prefix=str(venv_dir), output=str(partial), format="tar.gz", force=True)
     partial.rename(target)

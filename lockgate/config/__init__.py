@@ -65,7 +65,6 @@ class ExtractionPolicy(BaseModel):
     month_first_countries: list[str]  # infra/envs/base.toml [extraction]
 
 
-
 class ReleasePolicy(BaseModel):
     """How changes reach an environment (see infra/envs/base.toml [release])."""
 

@@ -48,8 +48,10 @@ def unsafe(path: Path) -> str | None:
     if info.st_uid != os.getuid():
         return f"{path} belongs to uid {info.st_uid}, not to this account (uid {os.getuid()})"
     if info.st_mode & 0o077:
-        return (f"{path} has mode {stat.S_IMODE(info.st_mode):04o}; a secret is readable by its "
-                f"owner only (chmod 600 {path}, and replace the secret: it may have leaked)")  # fmt: skip
+        return (
+            f"{path} has mode {stat.S_IMODE(info.st_mode):04o}; a secret is readable by its "
+            f"owner only (chmod 600 {path}, and replace the secret: it may have leaked)"
+        )
     return None
 
 

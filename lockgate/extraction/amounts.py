@@ -24,47 +24,120 @@ from lockgate.extraction.spans import Entity
 # letters), but for the few that are also words or names in capitals ("ALL", "TOP", "BSD"), the
 # prefix of Swiss company numbers (CHE-112.203.184) and test codes.
 _WORD_CODES = {
-    "ALL", "TOP", "CUP", "MOP", "BAD", "BAN", "BEL", "PES", "SOS", "MAD", "BSD", "CHE", "CHW",
-    "XXX", "XTS",
-}  # fmt: skip
+    "ALL",
+    "TOP",
+    "CUP",
+    "MOP",
+    "BAD",
+    "BAN",
+    "BEL",
+    "PES",
+    "SOS",
+    "MAD",
+    "BSD",
+    "CHE",
+    "CHW",
+    "XXX",
+    "XTS",
+}
 CURRENCY_CODES = tuple(sorted(set(list_currencies()) - _WORD_CODES))
 SYMBOLS = {"€": "EUR", "$": "USD", "US$": "USD", "£": "GBP", "¥": "JPY", "DM": "DEM"}
 # The dollar a "$" is, by the sender's country; the US dollar for any other.
 DOLLAR_BY_COUNTRY = {
-    "CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "HK": "HKD", "MX": "MXN", "TW": "TWD",
-}  # fmt: skip
+    "CA": "CAD",
+    "AU": "AUD",
+    "NZ": "NZD",
+    "SG": "SGD",
+    "HK": "HKD",
+    "MX": "MXN",
+    "TW": "TWD",
+}
 # Currency words after a number, in the four languages (matched without regard to case).
 WORDS = {
-    "euro": "EUR", "euros": "EUR",
-    "us dollars": "USD", "us dollar": "USD", "us-dollar": "USD", "dollars": "USD",
-    "dollar": "USD", "dollars américains": "USD", "amerikaanse dollar": "USD",
-    "pounds sterling": "GBP", "pound sterling": "GBP", "pounds": "GBP", "pound": "GBP",
-    "livres sterling": "GBP", "livre sterling": "GBP", "pfund sterling": "GBP", "pfund": "GBP",
-    "britse pond": "GBP", "pond sterling": "GBP",
-    "swiss francs": "CHF", "swiss franc": "CHF", "francs suisses": "CHF", "franc suisse": "CHF",
-    "schweizer franken": "CHF", "franken": "CHF", "zwitserse franken": "CHF",
-    "zwitserse frank": "CHF", "yen": "JPY",
-}  # fmt: skip
+    "euro": "EUR",
+    "euros": "EUR",
+    "us dollars": "USD",
+    "us dollar": "USD",
+    "us-dollar": "USD",
+    "dollars": "USD",
+    "dollar": "USD",
+    "dollars américains": "USD",
+    "amerikaanse dollar": "USD",
+    "pounds sterling": "GBP",
+    "pound sterling": "GBP",
+    "pounds": "GBP",
+    "pound": "GBP",
+    "livres sterling": "GBP",
+    "livre sterling": "GBP",
+    "pfund sterling": "GBP",
+    "pfund": "GBP",
+    "britse pond": "GBP",
+    "pond sterling": "GBP",
+    "swiss francs": "CHF",
+    "swiss franc": "CHF",
+    "francs suisses": "CHF",
+    "franc suisse": "CHF",
+    "schweizer franken": "CHF",
+    "franken": "CHF",
+    "zwitserse franken": "CHF",
+    "zwitserse frank": "CHF",
+    "yen": "JPY",
+}
 # Words that scale the number before them: in the four languages, and as Italian, Spanish,
 # Portuguese and Russian news and reports write them ("19,4 трлн", "2,5 miliardi").
 SCALES = {
-    "thousand": 10**3, "mille": 10**3, "tausend": 10**3, "duizend": 10**3, "тыс": 10**3,
-    "million": 10**6, "millions": 10**6, "millionen": 10**6, "million(s)": 10**6, "mio": 10**6,
-    "miljoen": 10**6, "mln": 10**6, "milioni": 10**6, "milione": 10**6, "millones": 10**6,
-    "millón": 10**6, "milhões": 10**6, "milhão": 10**6, "млн": 10**6, "миллион": 10**6,
-    "миллиона": 10**6, "миллионов": 10**6,
-    "billion": 10**9, "billions": 10**9, "milliard": 10**9, "milliards": 10**9,
-    "milliarde": 10**9, "milliarden": 10**9, "mrd": 10**9, "miljard": 10**9, "bn": 10**9,
-    "miliardi": 10**9, "miliardo": 10**9, "mld": 10**9, "млрд": 10**9, "миллиард": 10**9,
-    "миллиарда": 10**9, "миллиардов": 10**9,
-    "trillion": 10**12, "trillions": 10**12, "трлн": 10**12, "триллион": 10**12,
-    "триллиона": 10**12, "триллионов": 10**12,
-}  # fmt: skip
+    "thousand": 10**3,
+    "mille": 10**3,
+    "tausend": 10**3,
+    "duizend": 10**3,
+    "тыс": 10**3,
+    "million": 10**6,
+    "millions": 10**6,
+    "millionen": 10**6,
+    "million(s)": 10**6,
+    "mio": 10**6,
+    "miljoen": 10**6,
+    "mln": 10**6,
+    "milioni": 10**6,
+    "milione": 10**6,
+    "millones": 10**6,
+    "millón": 10**6,
+    "milhões": 10**6,
+    "milhão": 10**6,
+    "млн": 10**6,
+    "миллион": 10**6,
+    "миллиона": 10**6,
+    "миллионов": 10**6,
+    "billion": 10**9,
+    "billions": 10**9,
+    "milliard": 10**9,
+    "milliards": 10**9,
+    "milliarde": 10**9,
+    "milliarden": 10**9,
+    "mrd": 10**9,
+    "miljard": 10**9,
+    "bn": 10**9,
+    "miliardi": 10**9,
+    "miliardo": 10**9,
+    "mld": 10**9,
+    "млрд": 10**9,
+    "миллиард": 10**9,
+    "миллиарда": 10**9,
+    "миллиардов": 10**9,
+    "trillion": 10**12,
+    "trillions": 10**12,
+    "трлн": 10**12,
+    "триллион": 10**12,
+    "триллиона": 10**12,
+    "триллионов": 10**12,
+}
 _THOUSANDS = "[,.'\u00a0\u202f ]"
 # Two decimals, or four to six for a unit price (three would read as a thousands group, but
 # after a zero: 0.025); ",-" and ",--" are the German and Dutch way of writing ",00".
-_NUMBER = (rf"(?:[1-9]\d{{0,2}}(?:{_THOUSANDS}\d{{3}})+|\d+)"
-           rf"(?:[.,]\d{{1,2}}(?!\d)|[.,]\d{{4,6}}|,-{{1,2}}(?![\d-]))?|0[.,]\d{{3}}")  # fmt: skip
+_NUMBER = (
+    rf"(?:[1-9]\d{{0,2}}(?:{_THOUSANDS}\d{{3}})+|\d+)"
+    rf"(?:[.,]\d{{1,2}}(?!\d)|[.,]\d{{4,6}}|,-{{1,2}}(?![\d-]))?|0[.,]\d{{3}}"
+)
 
 
 _SYMBOL = alternation(SYMBOLS)
@@ -180,9 +253,12 @@ def amounts(text: str, source: str, country: str | None = None) -> list[Entity]:
         while m := pattern.search(text, pos):
             pos = m.end()
             number = m.group("n1") or m.group("n2")
-            if m.group("n2") and m.group("post") and not _DECIMALS.search(number) and (
-                _NUMBER_AFTER.match(text, m.end())
-            ):  # fmt: skip
+            if (
+                m.group("n2")
+                and m.group("post")
+                and not _DECIMALS.search(number)
+                and (_NUMBER_AFTER.match(text, m.end()))
+            ):
                 pos = m.start("post")  # the currency opens the next reading: "€ 4,99"
                 continue
             if any(e.start < m.end() and m.start() < e.end for e in found):

@@ -42,8 +42,10 @@ def time_budget(seconds: float) -> Iterator[None]:
     def _expire(signum, frame):
         if signum == signal.SIGPROF:
             raise BudgetExceeded(f"at its budget of {seconds:g} s of CPU time")
-        raise BudgetExceeded(f"after {seconds * WALL_FACTOR:g} s of wall-clock time ({WALL_FACTOR} "
-                             f"times its CPU budget of {seconds:g} s)")  # fmt: skip
+        raise BudgetExceeded(
+            f"after {seconds * WALL_FACTOR:g} s of wall-clock time ({WALL_FACTOR} "
+            f"times its CPU budget of {seconds:g} s)"
+        )
 
     previous = {sig: signal.signal(sig, _expire) for sig in (signal.SIGPROF, signal.SIGALRM)}
     signal.setitimer(signal.ITIMER_PROF, seconds)

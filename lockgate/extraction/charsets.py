@@ -20,10 +20,17 @@ UNKNOWN_CHARSET = "unknown_charset"  # a label no codec knows; text guessed
 # Labels that mail clients write for a narrower charset than the text uses, read as the
 # superset the WHATWG Encoding Standard maps them to (every valid text stays the same).
 _SUPERSET = {
-    "iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030",
-    "big5": "big5hkscs", "shift_jis": "cp932", "euc_kr": "cp949", "iso8859-9": "cp1254",
-    "iso8859-11": "cp874", "tis-620": "cp874",
-}  # fmt: skip
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    "tis-620": "cp874",
+}
 # Charsets written in 7-bit bytes: ASCII bytes are not yet ASCII text.
 _SEVEN_BIT = ("iso2022", "utf-7", "hz")
 # Of every ten multi-byte sequences at most one may be broken for the declaration to stand.

@@ -13,10 +13,28 @@ from lockgate.extraction.spans import Entity
 # The region a national number (no +CC) is read in when its sender's country is not known:
 # the home region of the document's language, a last resort read with a lower confidence.
 REGION_BY_LANGUAGE = {
-    "en": "GB", "fr": "FR", "nl": "NL", "de": "DE", "it": "IT", "es": "ES", "pt": "PT",
-    "pl": "PL", "cs": "CZ", "sk": "SK", "sv": "SE", "da": "DK", "no": "NO", "nb": "NO",
-    "fi": "FI", "el": "GR", "hu": "HU", "ro": "RO", "ja": "JP", "zh": "CN", "ru": "RU",
-}  # fmt: skip
+    "en": "GB",
+    "fr": "FR",
+    "nl": "NL",
+    "de": "DE",
+    "it": "IT",
+    "es": "ES",
+    "pt": "PT",
+    "pl": "PL",
+    "cs": "CZ",
+    "sk": "SK",
+    "sv": "SE",
+    "da": "DK",
+    "no": "NO",
+    "nb": "NO",
+    "fi": "FI",
+    "el": "GR",
+    "hu": "HU",
+    "ro": "RO",
+    "ja": "JP",
+    "zh": "CN",
+    "ru": "RU",
+}
 _TLD_REGION = {"uk": "GB"}  # country-code top-level domains that are not the ISO code
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _REFERENCE = re.compile(r"\b(?:CASE|SR|TRX|CA|REF|INV|PAY)-\d{4}-\d{4,8}\b")
@@ -106,8 +124,11 @@ def document_country(text: str) -> str | None:
     hints = (
         (_EMAIL, lambda m: country_of_domain(m.group(0).rsplit("@", 1)[1])),
         (_WEB_HOST, lambda m: country_of_domain(m.group(1))),
-        (_LABELLED_IBAN, lambda m: m.group(1) if m.group(1) in phonenumbers.SUPPORTED_REGIONS else None),
-    )  # fmt: skip
+        (
+            _LABELLED_IBAN,
+            lambda m: m.group(1) if m.group(1) in phonenumbers.SUPPORTED_REGIONS else None,
+        ),
+    )
     for pattern, country_of in hints:
         for match in pattern.finditer(text):
             if (country := country_of(match)) is not None:
@@ -171,13 +192,17 @@ def phones(
     regions = list(dict.fromkeys(r for r in (known, fallback) if r))
     if "US" not in regions and _NANP.search(text):
         regions.append("US")
-    matches = [(region, match, phonenumbers.is_valid_number(match.number)) for region in regions
-               for match in _Matcher(text, region, leniency=Leniency.POSSIBLE)]  # fmt: skip
+    matches = [
+        (region, match, phonenumbers.is_valid_number(match.number))
+        for region in regions
+        for match in _Matcher(text, region, leniency=Leniency.POSSIBLE)
+    ]
     found: list[Entity] = []
     for want_valid in (True, False):  # a reading where the number is valid wins over any other
         for region, match, valid in matches:
-            if valid != want_valid or any(match.start < e.end and e.start < match.end
-                                          for e in found):  # fmt: skip
+            if valid != want_valid or any(
+                match.start < e.end and e.start < match.end for e in found
+            ):
                 continue
             entity = _phone(match, valid, region, known, text, source)
             if entity is not None:
@@ -185,8 +210,9 @@ def phones(
     return found
 
 
-def _phone(match, valid: bool, region: str, known: str | None, text: str, source: str
-           ) -> Entity | None:  # fmt: skip
+def _phone(
+    match, valid: bool, region: str, known: str | None, text: str, source: str
+) -> Entity | None:
     """The entity of one libphonenumber match read in `region` (`valid` there or not), or None
     when it is none."""
     number, raw = match.number, match.raw_string
@@ -206,5 +232,6 @@ def _phone(match, valid: bool, region: str, known: str | None, text: str, source
     if confidence is None:
         return None
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
-    return Entity("PHONE", raw, e164, source, match.start, match.end,
-                  international or cued, confidence)  # fmt: skip
+    return Entity(
+        "PHONE", raw, e164, source, match.start, match.end, international or cued, confidence
+    )

@@ -60,14 +60,32 @@ OUTCOME_SCHEMA = StructType(
     ]
 )
 DOCUMENT_COLUMNS = [
-    "doc_id", "parent_doc_id", "source_file", "size_bytes", "format", "language",
-    "language_confidence", "sender_domain", "attachment_count", "has_signature", "text_chars",
-    "masked_text", "entities", "defects", "extractor_version", "run_date",
-]  # fmt: skip
+    "doc_id",
+    "parent_doc_id",
+    "source_file",
+    "size_bytes",
+    "format",
+    "language",
+    "language_confidence",
+    "sender_domain",
+    "attachment_count",
+    "has_signature",
+    "text_chars",
+    "masked_text",
+    "entities",
+    "defects",
+    "extractor_version",
+    "run_date",
+]
 QUARANTINE_COLUMNS = [
-    "doc_id", "parent_doc_id", "source_file", "size_bytes", "quarantine_reason",
-    "quarantine_detail", "run_date",
-]  # fmt: skip
+    "doc_id",
+    "parent_doc_id",
+    "source_file",
+    "size_bytes",
+    "quarantine_reason",
+    "quarantine_detail",
+    "run_date",
+]
 
 
 def _top_level():
@@ -108,10 +126,14 @@ def read_landing(spark: SparkSession, landing: str, files: int | Listing) -> Dat
     return reader.load([literal_path(p) for p, _ in listing.files])
 
 
-BINARY_FILE = StructType([
-    StructField("path", StringType(), False), StructField("modificationTime", TimestampType()),
-    StructField("length", LongType(), False), StructField("content", BinaryType()),
-])  # fmt: skip
+BINARY_FILE = StructType(
+    [
+        StructField("path", StringType(), False),
+        StructField("modificationTime", TimestampType()),
+        StructField("length", LongType(), False),
+        StructField("content", BinaryType()),
+    ]
+)
 
 
 def _file_name(path: str) -> str:
@@ -158,9 +180,11 @@ def extract_outcomes(
                 yield pa.RecordBatch.from_pylist(rows, schema=arrow_schema)
 
     listed = spark.createDataFrame(  # through Arrow: a million tuples pickle in 90 s, this 2 s
-        pa.table({"path": [p for p, _ in listing], "length": [n for _, n in listing]},
-                 schema=pa.schema([("path", pa.string()), ("length", pa.int64())]))
-    )  # fmt: skip
+        pa.table(
+            {"path": [p for p, _ in listing], "length": [n for _, n in listing]},
+            schema=pa.schema([("path", pa.string()), ("length", pa.int64())]),
+        )
+    )
     unread = listed.join(received.select("path"), "path", "left_anti").select(
         "path", F.lit(b"").cast("binary").alias("content")
     )
@@ -170,8 +194,10 @@ def extract_outcomes(
     outcomes = received.select("path", "content").mapInArrow(parse, schema)
     outcomes = outcomes.unionByName(unread.mapInArrow(parse, schema))
     if others:
-        never_read = [unread_row(_file_name(path), size, reasons.LANDING[kind], detail)
-                      for path, size, kind, detail in others]  # fmt: skip
+        never_read = [
+            unread_row(_file_name(path), size, reasons.LANDING[kind], detail)
+            for path, size, kind, detail in others
+        ]
         outcomes = outcomes.unionByName(spark.createDataFrame(never_read, schema))
     return outcomes.withColumn("run_date", F.lit(run_date))
 

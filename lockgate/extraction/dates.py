@@ -18,9 +18,24 @@ from functools import cache
 from lockgate.extraction.spans import Entity
 
 LOCALES = (
-    "en", "fr", "nl", "de", "es", "it", "pt", "sv", "da", "nb", "pl", "cs", "fi", "ro", "tr",
-    "ru", "uk",
-)  # fmt: skip
+    "en",
+    "fr",
+    "nl",
+    "de",
+    "es",
+    "it",
+    "pt",
+    "sv",
+    "da",
+    "nb",
+    "pl",
+    "cs",
+    "fi",
+    "ro",
+    "tr",
+    "ru",
+    "uk",
+)
 SURE, AMBIGUOUS, REJECTED = 0.9, 0.6, 0.2
 
 
@@ -56,12 +71,18 @@ _DATE_LABEL = r"(?i)\b(?:date|dated|datum|fecha|data|datum\w*)\b[^\n\d]{0,30}?"
 _PATTERNS = (
     (re.compile(rf"\b{_YEAR_DIGITS}-(\d{{2}})-(\d{{2}})\b"), ("y", "m", "d")),
     # the year may follow a space or, in PDF text, the next line (16.09.\n    2024)
-    (re.compile(rf"(?<![\d./-])(\d{{1,2}})([./-])(\d{{1,2}})\2(?: |[ \t]*\n[ \t]*)?{_YEAR}"),
-     ("a", "_", "b", "y")),
+    (
+        re.compile(rf"(?<![\d./-])(\d{{1,2}})([./-])(\d{{1,2}})\2(?: |[ \t]*\n[ \t]*)?{_YEAR}"),
+        ("a", "_", "b", "y"),
+    ),
     # two-digit years need two-digit days and months (3.10.12 is a version, 01.05.14 a date)
     (re.compile(r"(?<![\d./])(\d{2})([./-])(\d{2})\2(\d{2})(?!\d|[./]\d)"), ("a", "_", "b", "y")),
-    (re.compile(rf"\b(\d{{1,2}}){_ORDINAL}{_GAP}(?:de{_GAP})?{_MONTH},?{_GAP}(?:de{_GAP})?{_YEAR}"),
-     ("d", "M", "y")),
+    (
+        re.compile(
+            rf"\b(\d{{1,2}}){_ORDINAL}{_GAP}(?:de{_GAP})?{_MONTH},?{_GAP}(?:de{_GAP})?{_YEAR}"
+        ),
+        ("d", "M", "y"),
+    ),
     (re.compile(rf"\b(\d{{1,2}})-{_MONTH}-(\d{{4}}|\d{{2}})\b"), ("d", "M", "y")),
     (re.compile(rf"\b{_MONTH}{_GAP}(\d{{1,2}}){_ORDINAL},?{_GAP}{_YEAR}"), ("M", "d", "y")),
     (re.compile(rf"\b{_MONTH}-(\d{{1,2}})-(\d{{4}}|\d{{2}})\b"), ("M", "d", "y")),  # March-09-12
@@ -69,9 +90,12 @@ _PATTERNS = (
     (re.compile(r"(\d{4})\s?年\s?(\d{1,2})\s?月\s?(\d{1,2})\s?日"), ("y", "m", "d"), ("年",)),
     (re.compile(rf"{_SWIFT_FIELD}{_YEAR_DIGITS}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d")),
     (re.compile(rf"{_SWIFT_FIELD}(\d\d)(\d\d)(\d\d)"), ("y", "m", "d")),
-    (re.compile(rf"{_DATE_LABEL}{_YEAR_DIGITS}(\d\d)(\d\d)(?!\d)"), ("y", "m", "d"),
-     ("dat", "fecha")),
-)  # fmt: skip
+    (
+        re.compile(rf"{_DATE_LABEL}{_YEAR_DIGITS}(\d\d)(\d\d)(?!\d)"),
+        ("y", "m", "d"),
+        ("dat", "fecha"),
+    ),
+)
 
 
 def _year(text: str) -> int:
@@ -116,9 +140,20 @@ def dates(text: str, source: str, first_is_month: bool = False) -> list[Entity]:
             try:
                 value = date(_year(parts["y"]), month, day)
             except ValueError:
-                found.append(Entity("DATE", text[start:end], "", source, start, end, False,
-                                    REJECTED))  # fmt: skip
+                found.append(
+                    Entity("DATE", text[start:end], "", source, start, end, False, REJECTED)
+                )
                 continue
-            found.append(Entity("DATE", text[start:end], value.isoformat(), source, start, end,
-                                True, AMBIGUOUS if ambiguous else SURE))  # fmt: skip
+            found.append(
+                Entity(
+                    "DATE",
+                    text[start:end],
+                    value.isoformat(),
+                    source,
+                    start,
+                    end,
+                    True,
+                    AMBIGUOUS if ambiguous else SURE,
+                )
+            )
     return found

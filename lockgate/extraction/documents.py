@@ -36,9 +36,16 @@ FILES_PER_MODEL_PASS = 256
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "EXTRACTOR_VERSION", "FILES_PER_MODEL_PASS", "Limits", "Quarantined", "extract_batch",
-    "extract_record", "extract_records", "rows_by_file", "unread_row",
-]  # fmt: skip
+    "EXTRACTOR_VERSION",
+    "FILES_PER_MODEL_PASS",
+    "Limits",
+    "Quarantined",
+    "extract_batch",
+    "extract_record",
+    "extract_records",
+    "rows_by_file",
+    "unread_row",
+]
 
 
 def unread_row(file_name: str, size: int, reason: str, detail: str) -> dict:
@@ -46,7 +53,9 @@ def unread_row(file_name: str, size: int, reason: str, detail: str) -> dict:
     unreadable file): its id is a digest of its name and reason, since it has no content."""
     doc_id = hashlib.sha256(f"unread:{reason}:{file_name}".encode()).hexdigest()
     return _empty_row(doc_id, None, file_name, size) | {
-        "quarantine_reason": reason, "quarantine_detail": detail[:200]}  # fmt: skip
+        "quarantine_reason": reason,
+        "quarantine_detail": detail[:200],
+    }
 
 
 def _empty_row(doc_id: str, parent: str | None, source_file: str, size: int) -> dict:
@@ -92,8 +101,14 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections, limits: 
     country = country_of_domain(doc.sender_domain) or document_country(body)
     entities, masked = [], []
     for section in sections:
-        found = extract_entities(section.text, section.source, language, person_finder, country,
-                                 country in limits.month_first_countries)  # fmt: skip
+        found = extract_entities(
+            section.text,
+            section.source,
+            language,
+            person_finder,
+            country,
+            country in limits.month_first_countries,
+        )
         entities.extend(found)
         masked.append(mask_text(section.text, found))
     return row | {
@@ -125,11 +140,15 @@ def _quarantine_of(exc: BaseException, file_name: str) -> dict:
     if isinstance(exc, Quarantined):
         return {"quarantine_reason": exc.reason, "quarantine_detail": exc.detail}
     if isinstance(exc, RecursionError):
-        return {"quarantine_reason": reasons.TOO_DEEP,
-                "quarantine_detail": "structure nests too deeply"}  # fmt: skip
+        return {
+            "quarantine_reason": reasons.TOO_DEEP,
+            "quarantine_detail": "structure nests too deeply",
+        }
     log.warning("parser error on %s: %s", file_name, type(exc).__name__)
-    return {"quarantine_reason": reasons.PARSER_ERROR,
-            "quarantine_detail": f"{type(exc).__name__}: {exc}"[:200]}  # fmt: skip
+    return {
+        "quarantine_reason": reasons.PARSER_ERROR,
+        "quarantine_detail": f"{type(exc).__name__}: {exc}"[:200],
+    }
 
 
 def _read(file_name, data, limits, parent, doc_id, depth, inherited=()) -> _Read:
@@ -155,9 +174,16 @@ def _read(file_name, data, limits, parent, doc_id, depth, inherited=()) -> _Read
             child_id = hashlib.sha256(f"{doc_id}/{number}".encode()).hexdigest()
             leaf = part.name if "." in part.name else f"{part.name}.{format_of_part(part)}"
             read.children.append(
-                _read(f"{file_name}#{number}/{leaf}", part.data, limits, doc_id, child_id,
-                      depth + 1, part.defects)
-            )  # fmt: skip
+                _read(
+                    f"{file_name}#{number}/{leaf}",
+                    part.data,
+                    limits,
+                    doc_id,
+                    child_id,
+                    depth + 1,
+                    part.defects,
+                )
+            )
         read.doc = doc
     except Exception as exc:  # noqa: BLE001 - any parser crash is a quarantine record, not a failed run
         read.row |= _quarantine_of(exc, file_name)
@@ -181,8 +207,9 @@ def _finish(read: _Read, person_finder, out: list[dict], limits: Limits) -> list
         return []
     attachment_sections = []
     for child in read.children:
-        attachment_sections += [Section("attachment", s.text)
-                                for s in _finish(child, person_finder, out, limits)]  # fmt: skip
+        attachment_sections += [
+            Section("attachment", s.text) for s in _finish(child, person_finder, out, limits)
+        ]
     try:
         out[index] = _fields(read.row, read.doc, person_finder, attachment_sections, limits)
     except Exception as exc:  # noqa: BLE001 - as in `_read`
@@ -232,8 +259,9 @@ def extract_batch(
             with time_budget(max(budget - elapsed, 1e-3) if budget > 0 else 0):
                 _finish(read, person_finder, out, limits)
         except BudgetExceeded as exc:
-            out = _out_of_time(file_name, data, doc_id,
-                               elapsed + time.process_time() - started, str(exc))  # fmt: skip
+            out = _out_of_time(
+                file_name, data, doc_id, elapsed + time.process_time() - started, str(exc)
+            )
         rows += out
     return rows
 

@@ -10,8 +10,17 @@ from lockgate.extraction import amounts, contacts, dates, identifiers, names
 from lockgate.extraction.spans import Entity, resolve_overlaps
 
 ENTITY_TYPES = (
-    "IBAN", "BIC", "ISIN", "LEI", "AMOUNT", "DATE", "REFERENCE", "EMAIL", "PHONE", "PERSON",
-)  # fmt: skip
+    "IBAN",
+    "BIC",
+    "ISIN",
+    "LEI",
+    "AMOUNT",
+    "DATE",
+    "REFERENCE",
+    "EMAIL",
+    "PHONE",
+    "PERSON",
+)
 
 
 def extract_entities(

@@ -21,9 +21,18 @@ from lockgate.extraction.mime import looks_like_mbox, looks_like_message, read_m
 from lockgate.extraction.parsed import Limits, Parsed, Part, Quarantined, Section
 
 __all__ = [
-    "Limits", "Parsed", "Part", "Quarantined", "Section", "decode_text", "format_of_part",
-    "html_text", "is_binary", "parse_document", "sniff_format",
-]  # fmt: skip
+    "Limits",
+    "Parsed",
+    "Part",
+    "Quarantined",
+    "Section",
+    "decode_text",
+    "format_of_part",
+    "html_text",
+    "is_binary",
+    "parse_document",
+    "sniff_format",
+]
 
 TEXT_FORMATS = ("eml", "mbox", "html", "txt")
 ARCHIVE_FORMATS = ("zip",)
@@ -196,8 +205,11 @@ def _ocr_pages(reader, pages: list[str]) -> list[str]:
         for image in _decodable(page.images, DependencyError):
             result = subprocess.run(
                 [tesseract, "stdin", "stdout", "-l", _ocr_languages(tesseract), "--psm", "3"],
-                input=image.data, capture_output=True, timeout=60, check=False,
-            )  # fmt: skip
+                input=image.data,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
             if result.returncode == 0:
                 texts.append(result.stdout.decode("utf-8", errors="replace"))
         out.append("\n".join(texts))
@@ -231,8 +243,11 @@ def parse_document(data: bytes, file_name: str, limits: Limits) -> Parsed:
 def format_of_part(part: Part) -> str:
     """The file name a child document is sniffed with, from its MIME type."""
     by_type = {
-        "application/pdf": "pdf", "text/html": "html", "text/plain": "txt", "message/rfc822": "eml",
-    }  # fmt: skip
+        "application/pdf": "pdf",
+        "text/html": "html",
+        "text/plain": "txt",
+        "message/rfc822": "eml",
+    }
     ext = by_type.get(part.content_type)
     if ext is None and "." in part.name:
         ext = part.name.rsplit(".", 1)[-1].lower()

@@ -26,8 +26,9 @@ _BIC = re.compile(
 # with its label glued after it, or in a SWIFT MT message's option-A party field, ":57A:" and
 # the like, on its line or after the field's /account line), and so is an unnamed one in upper
 # case that schwifty's bank registry knows (a booking line's counterparty bank).
-_BIC_CONTEXT = re.compile(r"\b(?:BIC|SWIFT)\b[^.!?;]{0,60}$|(?:^|\n):\d\dA:(?:/[^\n]*\n)?$",
-                          re.IGNORECASE)  # fmt: skip
+_BIC_CONTEXT = re.compile(
+    r"\b(?:BIC|SWIFT)\b[^.!?;]{0,60}$|(?:^|\n):\d\dA:(?:/[^\n]*\n)?$", re.IGNORECASE
+)
 _BIC_LABEL_AFTER = ("BIC", "SWIFT")
 _ISIN = re.compile(r"\b[A-Z]{2}[A-Z0-9]{9}\d\b", re.IGNORECASE)
 _LEI = re.compile(r"\b[A-Z0-9]{18}\d{2}\b", re.IGNORECASE)
@@ -41,8 +42,16 @@ def _iban_length(country: str) -> int | None:
         return None
 
 
-def _checked(kind: str, value: str, normalized: str, source: str, start: int, end: int,
-             valid: bool, sure: float) -> Entity:  # fmt: skip
+def _checked(
+    kind: str,
+    value: str,
+    normalized: str,
+    source: str,
+    start: int,
+    end: int,
+    valid: bool,
+    sure: float,
+) -> Entity:
     return Entity(kind, value, normalized, source, start, end, valid, sure if valid else 0.3)
 
 
@@ -128,9 +137,10 @@ def bics(text: str, source: str) -> list[Entity]:
         # is BENE FI CI ARY): such a candidate counts only if it names a registered bank.
         if not _has_lower(value) or (valid and _registered(bic)):
             found.append(
-                _checked("BIC", value, value.upper(), source, match.start(), match.end(), valid,
-                         0.95)
-            )  # fmt: skip
+                _checked(
+                    "BIC", value, value.upper(), source, match.start(), match.end(), valid, 0.95
+                )
+            )
     return found
 
 

@@ -65,9 +65,11 @@ _ENCLOSED = ("message/rfc822", "message/global")
 # message's headers when a mailer types them as a message (RFC 6533's message/global-headers,
 # and the non-standard message/rfc822-headers some servers write for text/rfc822-headers).
 _STATUS = (
-    "message/delivery-status", "message/global-delivery-status", "message/global-headers",
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/global-headers",
     "message/rfc822-headers",
-)  # fmt: skip
+)
 
 
 def _base64(data: bytes) -> bytes:

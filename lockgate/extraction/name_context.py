@@ -82,8 +82,20 @@ _REMARK = re.compile(r"\([^)]*\)")
 
 
 # The key words of the rules that run only where one of them is in the text.
-_ROLE_KEYS = ("vorstand", "vorstände", "aufsichtsrat", "vorsitzende", "geschäftsf", "director",
-              "board", "bestuur", "directie", "gérant", "présid", "prokurist")  # fmt: skip
+_ROLE_KEYS = (
+    "vorstand",
+    "vorstände",
+    "aufsichtsrat",
+    "vorsitzende",
+    "geschäftsf",
+    "director",
+    "board",
+    "bestuur",
+    "directie",
+    "gérant",
+    "présid",
+    "prokurist",
+)
 _WROTE_KEYS = ("wrote", "schrieb", "écrit", "schreef", "scritto", "escribió")
 
 
@@ -129,11 +141,17 @@ def _name_lists(text: str, names: frozenset[str]) -> Iterator[tuple[int, int]]:
             continue
         found = []
         for item in items:
-            m = re.fullmatch(r"[ \t]*(?:(?:and|und|et|en)[ \t]+)?(?P<name>[^\W\d_]+(?:[ \t][^\W\d_]+)?)[ \t.]*",
-                             item.group(0))  # fmt: skip
+            m = re.fullmatch(
+                r"[ \t]*(?:(?:and|und|et|en)[ \t]+)?(?P<name>[^\W\d_]+(?:[ \t][^\W\d_]+)?)[ \t.]*",
+                item.group(0),
+            )
             if m and all(w.lower() in names for w in m.group("name").split()):
-                found.append((line.start() + item.start() + m.start("name"),
-                              line.start() + item.start() + m.end("name")))  # fmt: skip
+                found.append(
+                    (
+                        line.start() + item.start() + m.start("name"),
+                        line.start() + item.start() + m.end("name"),
+                    )
+                )
         if len(found) >= 3 and len(found) * 2 >= len(items):
             yield from found
 

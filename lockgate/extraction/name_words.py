@@ -4,6 +4,9 @@ company's. The name model's clean-up (`person_model.refine`) and the context rul
 (`name_context`) build their patterns from these lists, so a word added here counts for both.
 """
 
+# The word lists below keep several words to a line (`# fmt: skip`): one word a line, as the
+# formatter would have it, makes a list of short words hard to read and review.
+
 from __future__ import annotations
 
 import re

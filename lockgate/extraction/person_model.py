@@ -36,11 +36,31 @@ MIN_PRECISION = 0.90
 # public data, stored inside the model blob at training): a Title Case label, heading or
 # product ("Account Number", "Market News", "Soybean Oil") holds none.
 LEXICON_LOCALES = (
-    "en_US", "en_GB", "fr_FR", "de_DE", "nl_NL", "it_IT", "es_ES", "pt_PT", "pl_PL", "sv_SE",
-    "da_DK", "no_NO", "cs_CZ", "fi_FI", "ru_RU", "tr_TR",
-)  # fmt: skip
-_NAME_LISTS = ("first_names", "last_names", "first_names_male", "first_names_female",
-               "last_names_male", "last_names_female")  # fmt: skip
+    "en_US",
+    "en_GB",
+    "fr_FR",
+    "de_DE",
+    "nl_NL",
+    "it_IT",
+    "es_ES",
+    "pt_PT",
+    "pl_PL",
+    "sv_SE",
+    "da_DK",
+    "no_NO",
+    "cs_CZ",
+    "fi_FI",
+    "ru_RU",
+    "tr_TR",
+)
+_NAME_LISTS = (
+    "first_names",
+    "last_names",
+    "first_names_male",
+    "first_names_female",
+    "last_names_male",
+    "last_names_female",
+)
 _WORDS = re.compile(r"[^\W\d_]+")
 # Longer texts are cut for the model (names further in still come from signature blocks).
 MAX_MODEL_CHARS = 20_000
@@ -165,11 +185,23 @@ def train(
         for batch in spacy.util.minibatch(examples, size=32):
             nlp.update(batch, sgd=optimizer, drop=0.2)
     metrics = score(nlp, holdout)
-    blob = srsly.msgpack_dumps({"config": nlp.config.to_str(), "weights": nlp.to_bytes(),
-                                "names": name_lexicon(), "common": common_words(),
-                                "places": place_names()})  # fmt: skip
-    params = {"epochs": str(epochs), "seed": str(seed), "train_texts": str(len(train_data)),
-              "holdout_texts": str(len(holdout)), "width": "64", "depth": "2"}  # fmt: skip
+    blob = srsly.msgpack_dumps(
+        {
+            "config": nlp.config.to_str(),
+            "weights": nlp.to_bytes(),
+            "names": name_lexicon(),
+            "common": common_words(),
+            "places": place_names(),
+        }
+    )
+    params = {
+        "epochs": str(epochs),
+        "seed": str(seed),
+        "train_texts": str(len(train_data)),
+        "holdout_texts": str(len(holdout)),
+        "width": "64",
+        "depth": "2",
+    }
     return TrainedPersonModel(blob, metrics, params, data_digest(train_data + holdout))
 
 
@@ -248,9 +280,14 @@ class PersonFinder:
     is mostly per call, not per line).
     """
 
-    def __init__(self, nlp, version: str, names: frozenset[str] | None = None,
-                 common: frozenset[str] | None = None,
-                 places: frozenset[str] | None = None):  # fmt: skip
+    def __init__(
+        self,
+        nlp,
+        version: str,
+        names: frozenset[str] | None = None,
+        common: frozenset[str] | None = None,
+        places: frozenset[str] | None = None,
+    ):
         self.nlp = nlp
         self.version = version
         self.names = names
@@ -280,10 +317,14 @@ class PersonFinder:
         if titled or self.common is None:
             return True
         # a word after a particle is a family name, frequent word or not ("van Boven")
-        after_particle = {w for previous, w in zip(lower, lower[1:], strict=False)
-                          if previous in PARTICLE_WORDS}  # fmt: skip
-        return not any(w in self.common and w not in self.names for w in lower
-                       if len(w) > 1 and w not in PARTICLE_WORDS and w not in after_particle)  # fmt: skip
+        after_particle = {
+            w for previous, w in zip(lower, lower[1:], strict=False) if previous in PARTICLE_WORDS
+        }
+        return not any(
+            w in self.common and w not in self.names
+            for w in lower
+            if len(w) > 1 and w not in PARTICLE_WORDS and w not in after_particle
+        )
 
     def _names(self, lines: list[str]) -> dict[str, Names]:
         docs = self.nlp.pipe([_as_title_case(line) for line in lines], batch_size=PIPE_BATCH_LINES)
@@ -304,8 +345,11 @@ class PersonFinder:
         lines = _candidate_lines(text)
         if self.names is None:
             return lines
-        return [(offset, line) for offset, line in lines
-                if any(w.lower() in self.names for w in _WORDS.findall(line))]  # fmt: skip
+        return [
+            (offset, line)
+            for offset, line in lines
+            if any(w.lower() in self.names for w in _WORDS.findall(line))
+        ]
 
     def __call__(self, text: str, source: str) -> list[Entity]:
         lines = self._lines(text)
@@ -331,8 +375,18 @@ class PersonFinder:
                     continue  # a single token, no known name in it, a place or a phrase
                 if any(offset + start < e.end and e.start < offset + end for e in context):
                     continue
-                found.append(Entity("PERSON", name, name, source, offset + start, offset + end,
-                                    True, 0.9 if titled else 0.85))  # fmt: skip
+                found.append(
+                    Entity(
+                        "PERSON",
+                        name,
+                        name,
+                        source,
+                        offset + start,
+                        offset + end,
+                        True,
+                        0.9 if titled else 0.85,
+                    )
+                )
         return sorted(found, key=lambda e: e.start)
 
 
@@ -369,10 +423,16 @@ def refine(line: str, start: int, end: int) -> tuple[int, int, bool] | None:
     gap = re.search(r"[ \t]{2,}|\t", line[start:end])
     if gap:
         end = start + gap.start()
-    while end > start and not line[end - 1].isalpha() and not (
-        line[end - 1] == "." and end - 2 >= start and line[end - 2].isalpha()
-        and (end - 3 < start or not line[end - 3].isalpha())
-    ):  # fmt: skip
+    while (
+        end > start
+        and not line[end - 1].isalpha()
+        and not (
+            line[end - 1] == "."
+            and end - 2 >= start
+            and line[end - 2].isalpha()
+            and (end - 3 < start or not line[end - 3].isalpha())
+        )
+    ):
         end -= 1
     if end <= start:
         return None

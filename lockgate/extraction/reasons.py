@@ -18,8 +18,13 @@ SYMLINK = "symlink"
 NOT_A_FILE = "not_a_file"
 HIDDEN_NAME = "hidden_name"
 UNREADABLE = "unreadable"
-LANDING = {"symlink": SYMLINK, "directory": NOT_A_FILE, "special": NOT_A_FILE,
-           "hidden": HIDDEN_NAME, "unreadable": UNREADABLE}  # fmt: skip
+LANDING = {
+    "symlink": SYMLINK,
+    "directory": NOT_A_FILE,
+    "special": NOT_A_FILE,
+    "hidden": HIDDEN_NAME,
+    "unreadable": UNREADABLE,
+}
 
 ALL = (
     EMPTY,

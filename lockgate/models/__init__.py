@@ -112,8 +112,10 @@ def _spec_of(module_name: str) -> ModelSpec:
         raise InvalidModel(f"{module_name} defines no SPEC = ModelSpec(...)")
     overlap = set(spec.inputs) & {*SNAPSHOT_KEYS, "label", spec.label}
     if overlap or not spec.inputs:
-        raise InvalidModel(f"{module_name}: inputs {spec.inputs} must be non-empty and "
-                           f"must not include {sorted(overlap)}")  # fmt: skip
+        raise InvalidModel(
+            f"{module_name}: inputs {spec.inputs} must be non-empty and "
+            f"must not include {sorted(overlap)}"
+        )
     return spec
 
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 from lockgate.models import Gate, ModelSpec
 
 NUMERIC = (
-    "amount_count", "max_amount", "date_count", "iban_count", "invalid_identifier_count",
-    "isin_count", "person_count", "attachment_count", "has_signature", "text_chars",
-)  # fmt: skip
+    "amount_count",
+    "max_amount",
+    "date_count",
+    "iban_count",
+    "invalid_identifier_count",
+    "isin_count",
+    "person_count",
+    "attachment_count",
+    "has_signature",
+    "text_chars",
+)
 
 
 def featurizer():
@@ -22,7 +30,7 @@ def featurizer():
         [
             ("fields", "passthrough", list(NUMERIC)),
             ("language", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["language"]),
-        ],  # fmt: skip
+        ],
         sparse_threshold=0.0,
     )
 

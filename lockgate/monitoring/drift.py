@@ -40,8 +40,9 @@ def buckets(feature: dict, reference: dict, current: dict) -> tuple[list[str], l
         cur = [*current["histogram"]["counts"], cur_missing]
         return labels, ref, cur
     seen = reference["frequencies"]["counts"]
-    kept = sorted((c for c, n in seen.items() if n >= MIN_CATEGORY_COUNT),
-                  key=lambda c: (-seen[c], c))[:MAX_CATEGORIES]  # fmt: skip
+    kept = sorted(
+        (c for c, n in seen.items() if n >= MIN_CATEGORY_COUNT), key=lambda c: (-seen[c], c)
+    )[:MAX_CATEGORIES]
     counts = current["frequencies"]["counts"]
     ref = [seen[c] for c in kept]
     cur = [counts.get(c, 0) for c in kept]
@@ -74,8 +75,9 @@ def chi_square_p(reference, current) -> float:
     return float(chi2_contingency(table, correction=False).pvalue)
 
 
-def feature_drift(feature: dict, reference: dict, current: dict, psi_max: float,
-                  p_value: float) -> dict:  # fmt: skip
+def feature_drift(
+    feature: dict, reference: dict, current: dict, psi_max: float, p_value: float
+) -> dict:
     """One feature's verdict with the evidence a person needs to read it."""
     labels, ref, cur = buckets(feature, reference, current)
     value, p = psi(ref, cur), chi_square_p(ref, cur)
@@ -95,5 +97,5 @@ def feature_drift(feature: dict, reference: dict, current: dict, psi_max: float,
                 "current": round(float(cur_share[i]), 4),
             }
             for i in moved
-        ],  # fmt: skip
+        ],
     }

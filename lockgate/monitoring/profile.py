@@ -88,8 +88,11 @@ def zero_summary(features: list[Feature]) -> dict[str, dict]:
     return {f.name: {n: s.zero() for n, s in f.statistics().items()} for f in features}
 
 
-def summarise_table(features: list[Feature], table: pa.Table | pa.RecordBatch,
-                    summary: dict[str, dict] | None = None) -> dict[str, dict]:  # fmt: skip
+def summarise_table(
+    features: list[Feature],
+    table: pa.Table | pa.RecordBatch,
+    summary: dict[str, dict] | None = None,
+) -> dict[str, dict]:
     """Fold every row of `table` into `summary` (a zero summary when None): feature -> statistic
     -> state. Vectorised per column; the same code runs on the driver and on the executors."""
     summary = summary or zero_summary(features)

@@ -21,16 +21,18 @@ class NoReference(LookupError):
     """A model version was registered without a monitoring reference (before monitoring)."""
 
 
-def build_reference(features: list[Feature], documents: pa.Table, outputs: pa.Table,
-                    trained_up_to: str) -> dict:  # fmt: skip
+def build_reference(
+    features: list[Feature], documents: pa.Table, outputs: pa.Table, trained_up_to: str
+) -> dict:
     """The reference of a candidate: `documents` holds the input and document columns of every
     document of its training snapshot, `outputs` its prediction, confidence and decision on the
     held-out rows (`monitored_columns` names both)."""
     with_edges = [
         Feature(f.name, f.kind, f.role, _edges(outputs if f.role == "output" else documents, f))
-        if f.kind == "numeric" else f
+        if f.kind == "numeric"
+        else f
         for f in features
-    ]  # fmt: skip
+    ]
     inputs = [f for f in with_edges if f.role != "output"]
     produced = [f for f in with_edges if f.role == "output"]
     summary = summarise_table(inputs, documents) | summarise_table(produced, outputs)
@@ -52,6 +54,8 @@ def reference_of(metadata: dict, model: str, version: str) -> dict:
     """The reference stored with a version's metadata; NoReference names what to do."""
     reference = metadata.get(REFERENCE_KEY)
     if reference is None:
-        raise NoReference(f"{model} v{version} has no monitoring reference (registered before "
-                          "monitoring existed); retrain it to monitor it")  # fmt: skip
+        raise NoReference(
+            f"{model} v{version} has no monitoring reference (registered before "
+            "monitoring existed); retrain it to monitor it"
+        )
     return reference

@@ -211,8 +211,13 @@ class Frequencies(_Batched):
             import pyarrow.compute as pc
 
             counted = pc.value_counts(values.drop_null())
-            batch = dict(zip(counted.field("values").to_pylist(),
-                             counted.field("counts").to_pylist(), strict=True))  # fmt: skip
+            batch = dict(
+                zip(
+                    counted.field("values").to_pylist(),
+                    counted.field("counts").to_pylist(),
+                    strict=True,
+                )
+            )
             return self.merge(state, {"counts": batch})
         if hasattr(values, "to_pylist"):  # other pyarrow: keep the values' Python str() forms
             values = values.to_pylist()

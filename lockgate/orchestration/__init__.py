@@ -39,8 +39,9 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         path.append(str(root / "infra" / "hadoop" / "bin"))
     # Tasks report to the API server's execution API; Airflow assumes port 8080 unless told.
     port = os.environ.get("AIRFLOW__API__PORT", "8080")
-    execution_api = os.environ.get("AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
-                                   f"http://localhost:{port}/execution/")  # fmt: skip
+    execution_api = os.environ.get(
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL", f"http://localhost:{port}/execution/"
+    )
     return cluster | {
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": execution_api,
         "AIRFLOW_HOME": str(settings.home / "airflow"),
@@ -127,9 +128,13 @@ def spark_job(task_id: str, job: str, *args: str, app_name: str | None = None, *
     application = str(repo_root() / "jobs" / f"{job}.py")
     name = app_name or f"lockgate-{job}"
     if profile.spark_master.startswith("local"):
-        return LockgateSparkJobOperator(task_id=task_id, application=application,
-                                        application_args=list(args), name=name,
-                                        **operator_kwargs)  # fmt: skip
+        return LockgateSparkJobOperator(
+            task_id=task_id,
+            application=application,
+            application_args=list(args),
+            name=name,
+            **operator_kwargs,
+        )
     conf = dict(profile.spark_conf)
     on_yarn = profile.spark_master.startswith("yarn")
     if on_yarn:

@@ -50,8 +50,11 @@ def retraining_request(extras: list[dict], params: dict, models: list[str]) -> d
 
 
 def alert_subject(summary: dict) -> str:
-    drifted = [f"{model} ({', '.join(m['drifted'])})"
-               for model, m in summary["models"].items() if m["drifted"]]  # fmt: skip
+    drifted = [
+        f"{model} ({', '.join(m['drifted'])})"
+        for model, m in summary["models"].items()
+        if m["drifted"]
+    ]
     kinds = sorted({a["kind"] for a in summary["anomalies"]})
     parts = ([f"drift in {'; '.join(drifted)}"] if drifted else []) + [
         f"{kind} anomaly" for kind in kinds
@@ -68,8 +71,10 @@ def alert_on_breach(summary: dict) -> str:
     from lockgate.config import settings
 
     body = "<pre>" + html.escape(summary["message"]) + "</pre>"
-    body += ("<p>Reports: <code>lockgate monitor report --environment "
-             f"{html.escape(summary['environment'])}</code>, or Plugins &gt; lockgate &gt; "
-             "Monitoring in the Airflow UI.</p>")  # fmt: skip
+    body += (
+        "<p>Reports: <code>lockgate monitor report --environment "
+        f"{html.escape(summary['environment'])}</code>, or Plugins &gt; lockgate &gt; "
+        "Monitoring in the Airflow UI.</p>"
+    )
     send_email(settings().policy.monitoring.alert_to, alert_subject(summary), body)
     raise AirflowFailException(f"monitoring breach:\n{summary['message']}")

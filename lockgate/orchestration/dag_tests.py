@@ -31,9 +31,14 @@ def parse_runs(argv: list[str] | None = None) -> list[tuple[str, str, str | None
     parser.add_argument("dag_id")
     parser.add_argument("dates", nargs="+")
     parser.add_argument("-c", "--conf", help="the runs' conf, a JSON object")
-    parser.add_argument("--then", nargs="+", action="append", default=[],
-                        metavar="DAG_ID CONF_JSON DATE",
-                        help="after those, runs of another DAG with its conf ('' for none)")  # fmt: skip
+    parser.add_argument(
+        "--then",
+        nargs="+",
+        action="append",
+        default=[],
+        metavar="DAG_ID CONF_JSON DATE",
+        help="after those, runs of another DAG with its conf ('' for none)",
+    )
     args = parser.parse_args(argv)
     runs = [(args.dag_id, day, args.conf) for day in args.dates]
     for then in args.then:

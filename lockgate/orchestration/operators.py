@@ -50,8 +50,9 @@ class LockgateSparkJobOperator(BaseOperator):
     template_fields = ("application_args",)
     ui_color = "#f4a460"
 
-    def __init__(self, *, application: str, application_args: list[str], name: str,
-                 **kwargs) -> None:  # fmt: skip
+    def __init__(
+        self, *, application: str, application_args: list[str], name: str, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.application = application
         self.application_args = application_args
@@ -63,8 +64,12 @@ class LockgateSparkJobOperator(BaseOperator):
         main = job_main(self.application)
         with task_session() as spark:
             self._spark = spark
-            self.log.info("%s %s on a shared Spark application (%s)", self.application,
-                          " ".join(self.application_args), describe(spark))  # fmt: skip
+            self.log.info(
+                "%s %s on a shared Spark application (%s)",
+                self.application,
+                " ".join(self.application_args),
+                describe(spark),
+            )
             try:
                 main(list(self.application_args), spark=spark)
             except SystemExit as exit_:

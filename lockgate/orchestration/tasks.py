@@ -17,16 +17,22 @@ def validate_extraction(ds: str | None = None) -> list[dict]:
 
 
 @task
-def validate_scores(environment: str, ds: str | None = None, run_id: str | None = None,
-                    dag=None) -> list[dict]:  # fmt: skip
+def validate_scores(
+    environment: str, ds: str | None = None, run_id: str | None = None, dag=None
+) -> list[dict]:
     """GX on the scores of every model in `environment`'s release; the outcome is recorded in
     the ledger as a scoring run of that release (soak evidence)."""
     from lockgate.config import settings
     from lockgate.pipeline.validation import validate_release_scores
     from lockgate.storage import Layout
 
-    return validate_release_scores(settings(), Layout(settings().storage_root), environment, ds,
-                                   actor=identity("airflow", dag.dag_id, run_id))  # fmt: skip
+    return validate_release_scores(
+        settings(),
+        Layout(settings().storage_root),
+        environment,
+        ds,
+        actor=identity("airflow", dag.dag_id, run_id),
+    )
 
 
 @task
@@ -39,14 +45,15 @@ def validate_training_set(model: str, run_date: str) -> list[dict]:
 
 
 @task(trigger_rule="none_failed_min_one_success")
-def release_to_test(models: list[str], run_date: str, run_id: str | None = None,
-                    dag=None) -> dict:  # fmt: skip
+def release_to_test(models: list[str], run_date: str, run_id: str | None = None, dag=None) -> dict:
     """One change request deploying to `test` every model of `models` whose gate passed on
     `run_date`; a refused model keeps the version already there. Runs when at least one model
     was trained and none failed (a model the run did not need is skipped, not failed)."""
     from lockgate.pipeline.release import release_trained_models
 
-    return release_trained_models(models, run_date, "test", actor=identity("airflow", dag.dag_id, run_id))
+    return release_trained_models(
+        models, run_date, "test", actor=identity("airflow", dag.dag_id, run_id)
+    )
 
 
 @task(trigger_rule="all_done")
@@ -57,8 +64,9 @@ def report_refusals(release: dict | None) -> str:
     from airflow.sdk.exceptions import AirflowFailException
 
     if release is None:  # an earlier task failed; its own log says why
-        raise AirflowFailException("nothing was released to test: release_to_test did not run "
-                                   "(a task before it failed)")  # fmt: skip
+        raise AirflowFailException(
+            "nothing was released to test: release_to_test did not run (a task before it failed)"
+        )
     refused = release.get("refused") or {}
     if refused:
         raise AirflowFailException(

@@ -40,35 +40,52 @@ def gated_person_model(settings: Settings) -> tuple[str, bytes]:
     """`released_person_model`, or a refusal saying which task registers one."""
     released = released_person_model(settings)
     if released is None:
-        raise StageRefused(f"no gated {MODEL_NAME} in the registry: the pipeline's "
-                            "ensure_person_model task trains and registers it first")  # fmt: skip
+        raise StageRefused(
+            f"no gated {MODEL_NAME} in the registry: the pipeline's "
+            "ensure_person_model task trains and registers it first"
+        )
     return released
 
 
-def extract_day(spark: SparkSession, config: Settings, layout: Layout, run_date: str,
-                person_model: tuple[str, bytes]) -> dict:  # fmt: skip
+def extract_day(
+    spark: SparkSession,
+    config: Settings,
+    layout: Layout,
+    run_date: str,
+    person_model: tuple[str, bytes],
+) -> dict:
     """Extract one run date's landing folder into its documents and quarantine partitions and a
     manifest of the counts: the manifest. Nothing is lost: a run whose counts do not add up to
     what was received writes nothing."""
     landing = layout.landing(run_date)
     listing = list_entries(spark, landing)  # every entry: what is not a file is quarantined
     if not len(listing):
-        raise StageRefused(
-            f"nothing landed in {landing}: no documents to extract for {run_date}"
-        )
+        raise StageRefused(f"nothing landed in {landing}: no documents to extract for {run_date}")
     received = read_landing(spark, landing, listing)
     # Read three times: documents, quarantine, counts.
-    outcomes = kept(extract_outcomes(
-        received, listing, Limits.of(config.policy.extraction), run_date, person_model
-    ))  # fmt: skip
+    outcomes = kept(
+        extract_outcomes(
+            received, listing, Limits.of(config.policy.extraction), run_date, person_model
+        )
+    )
     partition = Layout.partition(run_date)
     # Counted first: a run that loses a file writes nothing, and the counts size the files.
     report = extraction_report(outcomes, len(listing), run_date)
     attachments = report["attachments"]
-    write_partition(documents_of(outcomes), layout.extracted, partition, ["doc_id"],
-                    rows=report["parsed"] + attachments["parsed"])  # fmt: skip
-    write_partition(quarantine_of(outcomes), layout.quarantine, partition, ["source_file"],
-                    rows=report["quarantined"] + attachments["quarantined"])  # fmt: skip
+    write_partition(
+        documents_of(outcomes),
+        layout.extracted,
+        partition,
+        ["doc_id"],
+        rows=report["parsed"] + attachments["parsed"],
+    )
+    write_partition(
+        quarantine_of(outcomes),
+        layout.quarantine,
+        partition,
+        ["source_file"],
+        rows=report["quarantined"] + attachments["quarantined"],
+    )
     report["person_model"] = {"name": MODEL_NAME, "version": person_model[0]}
     write_json_atomic(layout.extraction_manifest(run_date), report)
     outcomes.unpersist()

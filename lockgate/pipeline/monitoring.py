@@ -34,8 +34,9 @@ def _version_reference(settings: Settings, model: str, version: str) -> dict:
     return reference_of(get_version(settings, model, version).metadata, model, version)
 
 
-def compute_statistics(spark, settings: Settings, environment: str, first: str,
-                       last: str) -> dict[str, list[str]]:  # fmt: skip
+def compute_statistics(
+    spark, settings: Settings, environment: str, first: str, last: str
+) -> dict[str, list[str]]:
     """Summarise every scored model's days from `first` to `last`; model -> days written."""
     from pyspark.sql import functions as F
 
@@ -61,10 +62,15 @@ def compute_statistics(spark, settings: Settings, environment: str, first: str,
             for day, summary in sorted(by_day.items()):
                 write_json_atomic(
                     layout.monitoring(environment, model, day, "statistics"),
-                    {"model": model, "version": version, "run_date": day,
-                     "rows": rows_of(summary), "features": reference["features"],
-                     "summary": summary},
-                )  # fmt: skip
+                    {
+                        "model": model,
+                        "version": version,
+                        "run_date": day,
+                        "rows": rows_of(summary),
+                        "features": reference["features"],
+                        "summary": summary,
+                    },
+                )
                 written.setdefault(model, []).append(day)
         frame.unpersist()
     return written
@@ -90,8 +96,7 @@ def judge_model(settings: Settings, environment: str, model: str, days: list[str
     features = [Feature.from_dict(f) for f in reference["features"]]
     training_days = [s["run_date"] for s in stored if s["run_date"] <= reference["trained_up_to"]]
     other_versions = sorted({s["version"] for s in stored} - {version})
-    judged = [s for s in stored
-              if s["version"] == version and s["run_date"] not in training_days]  # fmt: skip
+    judged = [s for s in stored if s["version"] == version and s["run_date"] not in training_days]
     limits = settings.policy.monitoring.drift_thresholds(model)
     report = {
         "environment": environment,
@@ -118,19 +123,35 @@ def judge_model(settings: Settings, environment: str, model: str, days: list[str
     for day in judged[1:]:
         merged = merge_summaries(features, merged, day["summary"])
     report["rows"] = rows_of(merged)
-    verdicts = [feature_drift(f.to_dict(), reference["summary"][f.name], merged[f.name],
-                              limits.psi, limits.p_value) for f in features]  # fmt: skip
+    verdicts = [
+        feature_drift(
+            f.to_dict(), reference["summary"][f.name], merged[f.name], limits.psi, limits.p_value
+        )
+        for f in features
+    ]
     report["features"] = verdicts
     report["daily"] = [
-        {"run_date": s["run_date"], "rows": s["rows"],
-         "psi": {f.name: feature_drift(f.to_dict(), reference["summary"][f.name],
-                                       s["summary"][f.name], limits.psi, limits.p_value)["psi"]
-                 for f in features}}
+        {
+            "run_date": s["run_date"],
+            "rows": s["rows"],
+            "psi": {
+                f.name: feature_drift(
+                    f.to_dict(),
+                    reference["summary"][f.name],
+                    s["summary"][f.name],
+                    limits.psi,
+                    limits.p_value,
+                )["psi"]
+                for f in features
+            },
+        }
         for s in judged
-    ]  # fmt: skip
+    ]
     if report["rows"] < limits.min_rows:
-        report["reason"] = (f"{report['rows']} scored documents in the judged days, fewer than "
-                            f"min_rows={limits.min_rows}: drift not judged")  # fmt: skip
+        report["reason"] = (
+            f"{report['rows']} scored documents in the judged days, fewer than "
+            f"min_rows={limits.min_rows}: drift not judged"
+        )
         return report
     report["judged"] = True
     report["drifted"] = [v["name"] for v in verdicts if v["drifted"]]
@@ -163,16 +184,26 @@ def day_anomalies(settings: Settings, days: list[str]) -> list[dict]:
                 <= manifest["received"]
                 <= usual * policy.volume_ratio
             ):
-                anomalies.append({"run_date": day, "kind": "volume",
-                                  "detail": f"{manifest['received']} documents received; the "
-                                            f"median of the {len(before)} days before is {usual:g}"})  # fmt: skip
+                anomalies.append(
+                    {
+                        "run_date": day,
+                        "kind": "volume",
+                        "detail": f"{manifest['received']} documents received; the "
+                        f"median of the {len(before)} days before is {usual:g}",
+                    }
+                )
         n, k = manifest["received"], manifest["quarantined"]
         if n and k / n > policy.max_quarantine_rate:
             p = binomtest(k, n, policy.max_quarantine_rate, alternative="greater").pvalue
             if p < policy.anomaly_p_value:
-                anomalies.append({"run_date": day, "kind": "quarantine",
-                                  "detail": f"{k} of {n} documents quarantined ({k / n:.1%}), "
-                                            f"above {policy.max_quarantine_rate:.0%} (p={p:.2g})"})  # fmt: skip
+                anomalies.append(
+                    {
+                        "run_date": day,
+                        "kind": "quarantine",
+                        "detail": f"{k} of {n} documents quarantined ({k / n:.1%}), "
+                        f"above {policy.max_quarantine_rate:.0%} (p={p:.2g})",
+                    }
+                )
     return anomalies
 
 
@@ -187,8 +218,9 @@ def judge(settings: Settings, environment: str, first: str, last: str) -> dict:
         if report is None:
             continue
         write_json_atomic(layout.monitoring(environment, model, last, "drift"), report)
-        summary["models"][model] = {k: report[k] for k in
-                                    ("version", "rows", "judged", "drifted", "training_days")}  # fmt: skip
+        summary["models"][model] = {
+            k: report[k] for k in ("version", "rows", "judged", "drifted", "training_days")
+        }
         if "reason" in report:
             summary["models"][model]["reason"] = report["reason"]
     summary["anomalies"] = day_anomalies(settings, days)
@@ -211,8 +243,9 @@ def breach_message(summary: dict) -> str:
     lines = [
         f"{model} v{m['version']} drifted in {summary['environment']} "
         f"({summary['from']}..{summary['to']}, {m['rows']} documents): {', '.join(m['drifted'])}"
-        for model, m in summary["models"].items() if m["drifted"]
-    ]  # fmt: skip
+        for model, m in summary["models"].items()
+        if m["drifted"]
+    ]
     lines += [f"{a['run_date']} {a['kind']} anomaly: {a['detail']}" for a in summary["anomalies"]]
     return "\n".join(lines)
 
@@ -225,7 +258,8 @@ def stored_reports(settings: Settings, environment: str, model: str) -> list[dic
     fs, path = filesystem(layout.monitoring_model(environment, model))
     if not fs.exists(path):
         return []
-    days = sorted(p.rsplit("run_date=", 1)[1] for p in fs.ls(path, detail=False)
-                  if "run_date=" in p)  # fmt: skip
+    days = sorted(
+        p.rsplit("run_date=", 1)[1] for p in fs.ls(path, detail=False) if "run_date=" in p
+    )
     reports = [layout.monitoring(environment, model, day, "drift") for day in days]
     return [read_json(uri) for uri in reports if uri_exists(uri)]

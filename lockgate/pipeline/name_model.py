@@ -27,9 +27,13 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
     """The gated person model in the registry; trains and registers one when there is none."""
     existing = latest_passing_version(settings, person_model.MODEL_NAME)
     if existing is not None:
-        return {"model": existing.name, "version": existing.version, "trained": False,
-                "artifact_sha256": existing.artifact_sha256,
-                "metrics": existing.metadata.get("metrics", {})}  # fmt: skip
+        return {
+            "model": existing.name,
+            "version": existing.version,
+            "trained": False,
+            "artifact_sha256": existing.artifact_sha256,
+            "metrics": existing.metadata.get("metrics", {}),
+        }
     trained, build = _trained()
     f1, precision = trained.metrics["f1"], trained.metrics["precision"]
     passed = f1 >= person_model.MIN_F1 and precision >= person_model.MIN_PRECISION
@@ -38,15 +42,23 @@ def ensure_person_model(settings: Settings, lineage: dict[str, str]) -> dict:
         "kind": "spacy-ner",
         "metrics": trained.metrics,
         "build_key": build,
-        "gate": {"passed": passed, "min_f1": person_model.MIN_F1,
-                 "min_precision": person_model.MIN_PRECISION,
-                 "explain": f"holdout F1 {f1} vs minimum {person_model.MIN_F1}, precision "
-                            f"{precision} vs minimum {person_model.MIN_PRECISION}"},
-    }  # fmt: skip
+        "gate": {
+            "passed": passed,
+            "min_f1": person_model.MIN_F1,
+            "min_precision": person_model.MIN_PRECISION,
+            "explain": f"holdout F1 {f1} vs minimum {person_model.MIN_F1}, precision "
+            f"{precision} vs minimum {person_model.MIN_PRECISION}",
+        },
+    }
     record = register_model(
-        settings, person_model.MODEL_NAME, trained.model_bytes, metadata, trained.params,
-        trained.metrics, {**lineage, "snapshot_digest": trained.data_digest},
-    )  # fmt: skip
+        settings,
+        person_model.MODEL_NAME,
+        trained.model_bytes,
+        metadata,
+        trained.params,
+        trained.metrics,
+        {**lineage, "snapshot_digest": trained.data_digest},
+    )
     if not passed:
         raise RuntimeError(
             f"{person_model.MODEL_NAME} v{record.version} failed its gate: {metadata['gate']['explain']}"

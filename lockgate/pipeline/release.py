@@ -32,15 +32,23 @@ def release_trained_models(
         kept = [r for r in (deployed_version(config, m.name, environment) for m in refused) if r]
     refusals = {r.name: f"v{r.version}: {r.metadata['gate']['explain']}" for r in refused}
     if not passed:
-        return {"environment": environment, "status": "refused_by_gate", "refused": refusals,
-                "release_id": None, "change_id": None}  # fmt: skip
+        return {
+            "environment": environment,
+            "status": "refused_by_gate",
+            "refused": refusals,
+            "release_id": None,
+            "change_id": None,
+        }
     names = ", ".join(f"{r.name} v{r.version}" for r in passed)
     outcome = release_to_environment(
-        config, passed + kept, environment, actor,
+        config,
+        passed + kept,
+        environment,
+        actor,
         reason=f"{names} trained on {run_date} passed their gates"
         + (f"; kept {', '.join(f'{r.name} v{r.version}' for r in kept)}" if kept else ""),
         clock=clock,
-    )  # fmt: skip
+    )
     if outcome.status == "verification_failed":
         raise ReleaseFailed(f"{outcome.release_id} failed verification: {outcome.detail}")
     return outcome.__dict__ | {"refused": refusals}

@@ -48,11 +48,17 @@ def deployed_models(
         day = run_date or "-"
         try:
             if pointer and isinstance(refused, (DigestMismatch, UntrustedModel)):
-                ledger.record_scoring_run(environment, pointer["release_id"], day, False, detail,
-                                          cli_identity())  # fmt: skip
+                ledger.record_scoring_run(
+                    environment, pointer["release_id"], day, False, detail, cli_identity()
+                )
             else:
-                ledger.record_event(cli_identity(), "scoring.refused", environment,
-                                    {"run_date": day, "detail": detail}, environment)  # fmt: skip
+                ledger.record_event(
+                    cli_identity(),
+                    "scoring.refused",
+                    environment,
+                    {"run_date": day, "detail": detail},
+                    environment,
+                )
         except Exception as unrecorded:  # noqa: BLE001 - the refusal is what must surface
             raise ReleaseRefused(
                 f"{refused} (and it could not be recorded in the ledger: "
@@ -67,8 +73,10 @@ def _deployed_models(settings: Settings, ledger, environment: str):
         raise ReleaseRefused(f"no release is deployed in {environment}; deploy one before scoring")
     problems = environment_problems(ledger, environment)
     if problems:
-        raise ReleaseRefused(f"the ledger's record of {environment} is not to be believed; "
-                             "refusing to score: " + "; ".join(problems))  # fmt: skip
+        raise ReleaseRefused(
+            f"the ledger's record of {environment} is not to be believed; "
+            "refusing to score: " + "; ".join(problems)
+        )
     change = ledger.change(pointer["change_id"])
     if change["state"] != "deployed":
         raise ReleaseRefused(
@@ -95,9 +103,12 @@ def _deployed_models(settings: Settings, ledger, environment: str):
 
 
 def score_run(
-    spark: SparkSession, settings: Settings, documents: DataFrame, environment: str,
+    spark: SparkSession,
+    settings: Settings,
+    documents: DataFrame,
+    environment: str,
     deployed: tuple[str, list[tuple[dict, bytes]]] | None = None,
-) -> dict[str, tuple[DataFrame, dict]]:  # fmt: skip
+) -> dict[str, tuple[DataFrame, dict]]:
     """Scores per model of the deployed release, each tagged with the release that made them.
 
     `deployed` is what `deployed_models` returned, for a backfill that checks the release once
@@ -122,8 +133,14 @@ def score_run(
     return scored
 
 
-def score_day(spark: SparkSession, config: Settings, layout: Layout, environment: str, run_date: str,
-              deployed: tuple[str, list[tuple[dict, bytes]]]) -> dict[str, dict]:  # fmt: skip
+def score_day(
+    spark: SparkSession,
+    config: Settings,
+    layout: Layout,
+    environment: str,
+    run_date: str,
+    deployed: tuple[str, list[tuple[dict, bytes]]],
+) -> dict[str, dict]:
     """Score one run date with the checked release and write each model's scores and summary:
     model -> summary. One scoring run writes one release's scores, or fails."""
     summaries = {}
@@ -134,15 +151,16 @@ def score_day(spark: SparkSession, config: Settings, layout: Layout, environment
     rows = documents.count()
     for model, (scores, entry) in scored.items():
         scores = scores.withColumn("run_date", F.lit(run_date))
-        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"],
-                        rows=rows)  # fmt: skip
+        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"], rows=rows)
         written = read_partition(spark, layout.scores(environment, model), partition)
         # One pass over what was written: rows per release and decision.
         counts = written.groupBy("release_id", "decision").count().collect()
         releases = sorted({r["release_id"] for r in counts})
         if len(releases) != 1:
-            raise StageRefused(f"scores of {model} for {run_date} name releases {releases}; "
-                               "one scoring run writes one release's scores")  # fmt: skip
+            raise StageRefused(
+                f"scores of {model} for {run_date} name releases {releases}; "
+                "one scoring run writes one release's scores"
+            )
         by_decision = {r["decision"]: r["count"] for r in counts}
         summary = {
             "model": model,

@@ -42,9 +42,12 @@ from lockgate.training.search import best_trial, run_search
 
 
 def build_training_snapshots(
-    spark: SparkSession, layout: Layout, run_date: str, models: list[str] | None = None,
+    spark: SparkSession,
+    layout: Layout,
+    run_date: str,
+    models: list[str] | None = None,
     max_rows: int | None = None,
-) -> dict[str, dict]:  # fmt: skip
+) -> dict[str, dict]:
     """Each model's content-addressed snapshot for `run_date` (written once per content), of at
     most `max_rows` labelled documents, the newest (the policy's training.max_rows)."""
     extracted = spark.read.parquet(layout.extracted)
@@ -57,12 +60,15 @@ def build_training_snapshots(
         digest = snapshot_digest(snapshot)
         rows = snapshot.count()
         if not uri_exists(layout.training_snapshot(spec.name, digest)):
-            write_partition(snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"],
-                            rows=rows)  # fmt: skip
+            write_partition(
+                snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"], rows=rows
+            )
         # Under the cap the snapshot is every labelled row; only a full one needs counting again.
-        labelled_rows = None if max_rows is None else (
-            rows if rows < max_rows else model_snapshot(labelled, spec).count()
-        )  # fmt: skip
+        labelled_rows = (
+            None
+            if max_rows is None
+            else (rows if rows < max_rows else model_snapshot(labelled, spec).count())
+        )
         manifest = {
             "model": spec.name,
             "run_date": run_date,
@@ -94,9 +100,14 @@ def read_snapshot(
 
 
 def train_and_register(
-    spark: SparkSession, settings: Settings, layout: Layout, model: str, run_date: str,
-    lineage: dict[str, str], params: dict[str, Any] | None = None,
-) -> ModelVersionRecord:  # fmt: skip
+    spark: SparkSession,
+    settings: Settings,
+    layout: Layout,
+    model: str,
+    run_date: str,
+    lineage: dict[str, str],
+    params: dict[str, Any] | None = None,
+) -> ModelVersionRecord:
     """Search (on the executors), fit the best, gate against thresholds and the champion, register.
 
     `params` skips the search and trains with exactly these estimator parameters.
@@ -109,8 +120,9 @@ def train_and_register(
     splits = split_snapshot(read_snapshot(spark, layout, spec, training_set["snapshot"]), spec)
 
     if params is None:
-        trials = run_search(spark, spec, splits.train, splits.validation, seed,
-                            gate, policy.training.max_trials)  # fmt: skip
+        trials = run_search(
+            spark, spec, splits.train, splits.validation, seed, gate, policy.training.max_trials
+        )
         chosen = best_trial(trials)
         params, best = chosen.params, chosen.trial
     else:
@@ -130,27 +142,52 @@ def train_and_register(
     metadata[REFERENCE_KEY] = monitoring_reference(
         spark, layout, spec, splits, trained.estimator, trained.thresholds, run_date
     )
-    metadata["gate"] = result.to_dict() | {"explain": result.explain(),
-                                           "environment": settings.environment,
-                                           "thresholds": asdict(gate),
-                                           "classes": class_routing(trained.test)}  # fmt: skip
+    metadata["gate"] = result.to_dict() | {
+        "explain": result.explain(),
+        "environment": settings.environment,
+        "thresholds": asdict(gate),
+        "classes": class_routing(trained.test),
+    }
     record = register_model(
-        settings, model, model_bytes, metadata, {k: json.dumps(v) for k, v in params.items()},
-        _flat_metrics(trained), {**lineage, "snapshot_digest": training_set["snapshot"],
-                                 "run_date": run_date, "seed": str(seed)},
-        trials=[asdict(t) for t in trials], card=render_card,
-    )  # fmt: skip
+        settings,
+        model,
+        model_bytes,
+        metadata,
+        {k: json.dumps(v) for k, v in params.items()},
+        _flat_metrics(trained),
+        {
+            **lineage,
+            "snapshot_digest": training_set["snapshot"],
+            "run_date": run_date,
+            "seed": str(seed),
+        },
+        trials=[asdict(t) for t in trials],
+        card=render_card,
+    )
     write_json_atomic(
         layout.model_manifest(model, run_date),
-        {"model": model, "version": record.version, "artifact_sha256": record.artifact_sha256,
-         "metrics": record.metadata["metrics"], "gate": record.metadata["gate"],
-         "snapshot": training_set["snapshot"], "params": record.metadata["training"]["params"]},
-    )  # fmt: skip
+        {
+            "model": model,
+            "version": record.version,
+            "artifact_sha256": record.artifact_sha256,
+            "metrics": record.metadata["metrics"],
+            "gate": record.metadata["gate"],
+            "snapshot": training_set["snapshot"],
+            "params": record.metadata["training"]["params"],
+        },
+    )
     return record
 
 
-def monitoring_reference(spark: SparkSession, layout: Layout, spec: ModelSpec, splits, estimator,
-                         thresholds: dict[str, float], trained_up_to: str) -> dict:  # fmt: skip
+def monitoring_reference(
+    spark: SparkSession,
+    layout: Layout,
+    spec: ModelSpec,
+    splits,
+    estimator,
+    thresholds: dict[str, float],
+    trained_up_to: str,
+) -> dict:
     """What "no drift" looks like for a candidate trained on `splits`: its snapshot's documents
     as the document table has them, and its decisions on the held-out rows."""
     from pyspark.sql.pandas.types import to_arrow_type
@@ -210,7 +247,7 @@ def _metadata(
                 "trials": [asdict(t) for t in trials],
                 "best": best,
             },
-        },  # fmt: skip
+        },
     }
 
 
@@ -236,8 +273,13 @@ def reproduce_version(spark: SparkSession, settings: Settings, model: str, versi
         raise FileNotFoundError(f"the snapshot {model} v{version} was trained on is gone: {target}")
     frame = read_snapshot(spark, layout, spec, training["snapshot_digest"])
     splits = split_snapshot(frame, spec)
-    trained = train_candidate(splits, spec, training["params"], training["seed"],
-                              Gate(**record.metadata["gate"]["thresholds"]))  # fmt: skip
+    trained = train_candidate(
+        splits,
+        spec,
+        training["params"],
+        training["seed"],
+        Gate(**record.metadata["gate"]["thresholds"]),
+    )
     digest = sha256_hex(model_to_bytes(trained.estimator))
     return {
         "model": model,

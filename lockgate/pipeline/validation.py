@@ -51,7 +51,7 @@ def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
             "size_bytes",
             "text_chars",
             "sender_domain",
-        ],  # fmt: skip
+        ],
     )
     results.append(_check(documents, "extracted_documents", layout, run_date))
     return results
@@ -84,12 +84,25 @@ def validate_release_scores(
         raise ValueError(f"no release in {environment}; nothing was scored")
     bundle = ledger.release(pointer["release_id"])["bundle"]
     try:
-        results = [validate_scores(layout, environment, m["name"], run_date)
-                   for m in bundle["models"]]  # fmt: skip
+        results = [
+            validate_scores(layout, environment, m["name"], run_date) for m in bundle["models"]
+        ]
     except Exception as exc:
-        ledger.record_scoring_run(environment, pointer["release_id"], run_date, False,
-                                  f"{type(exc).__name__}: {exc}"[:2000], actor)  # fmt: skip
+        ledger.record_scoring_run(
+            environment,
+            pointer["release_id"],
+            run_date,
+            False,
+            f"{type(exc).__name__}: {exc}"[:2000],
+            actor,
+        )
         raise
-    ledger.record_scoring_run(environment, pointer["release_id"], run_date, True,
-                              f"{len(results)} model(s) validated", actor)  # fmt: skip
+    ledger.record_scoring_run(
+        environment,
+        pointer["release_id"],
+        run_date,
+        True,
+        f"{len(results)} model(s) validated",
+        actor,
+    )
     return results

@@ -129,14 +129,21 @@ def register_model(
         child = client.create_run(
             experiment_id,
             run_name=f"trial-{trial['trial']}",
-            tags={"mlflow.parentRunId": run_id, "lockgate.trial": str(trial["trial"]),
-                  "host": trial["host"], **lineage},
-        )  # fmt: skip
+            tags={
+                "mlflow.parentRunId": run_id,
+                "lockgate.trial": str(trial["trial"]),
+                "host": trial["host"],
+                **lineage,
+            },
+        )
         for key, value in trial["params"].items():
             client.log_param(child.info.run_id, key, json.dumps(value))
         for key in ("macro_f1", "manual_review_rate", "accuracy", "seconds"):
-            client.log_metric(child.info.run_id, f"validation_{key}" if key != "seconds" else key,
-                              float(trial[key]))  # fmt: skip
+            client.log_metric(
+                child.info.run_id,
+                f"validation_{key}" if key != "seconds" else key,
+                float(trial[key]),
+            )
         client.set_terminated(child.info.run_id)
     client.set_terminated(run_id)
     try:
@@ -183,11 +190,17 @@ def list_versions(settings: Settings) -> list[dict]:
         versions = client.search_model_versions(f"name='{registered.name}'")
         for mv in sorted(versions, key=lambda v: -int(v.version)):
             metrics = client.get_run(mv.run_id).data.metrics if mv.run_id else {}
-            listed.append({
-                "name": mv.name, "version": str(mv.version), "created_ms": mv.creation_timestamp,
-                "run_id": mv.run_id, "tags": dict(mv.tags), "metrics": dict(metrics),
-                "aliases": sorted(aliases.get(str(mv.version), [])),
-            })  # fmt: skip
+            listed.append(
+                {
+                    "name": mv.name,
+                    "version": str(mv.version),
+                    "created_ms": mv.creation_timestamp,
+                    "run_id": mv.run_id,
+                    "tags": dict(mv.tags),
+                    "metrics": dict(metrics),
+                    "aliases": sorted(aliases.get(str(mv.version), [])),
+                }
+            )
     return listed
 
 
@@ -263,8 +276,10 @@ def alias_drift(settings: Settings, environment: str, models: dict[str, str]) ->
         alias = _aliases(client, registered.name).get(environment)
         wanted = models.get(registered.name)
         if alias != (str(wanted) if wanted is not None else None):
-            drift.append(f"{registered.name}@{environment} is v{alias} in MLflow but "
-                         f"{'v' + str(wanted) if wanted else 'absent'} in the ledger")  # fmt: skip
+            drift.append(
+                f"{registered.name}@{environment} is v{alias} in MLflow but "
+                f"{'v' + str(wanted) if wanted else 'absent'} in the ledger"
+            )
     return drift
 
 

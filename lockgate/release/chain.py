@@ -16,8 +16,10 @@ GENESIS_HASH = "0" * 64
 
 def entry_hash(entry: dict[str, Any]) -> str:
     """sha256 of an audit entry's content and the hash of the entry before it."""
-    fields = {k: entry[k] for k in ("seq", "ts", "actor", "action", "environment", "subject",
-                                      "payload", "prev_hash")}  # fmt: skip
+    fields = {
+        k: entry[k]
+        for k in ("seq", "ts", "actor", "action", "environment", "subject", "payload", "prev_hash")
+    }
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -49,15 +51,19 @@ def check_chain(
     previous_hash, previous_ts = GENESIS_HASH, ""
     for position, entry in enumerate(entries, start=1):
         if entry["seq"] != position:
-            return broken(entry["seq"], f"expected entry {position}, found {entry['seq']} "
-                          "(deleted or reordered)")  # fmt: skip
+            return broken(
+                entry["seq"],
+                f"expected entry {position}, found {entry['seq']} (deleted or reordered)",
+            )
         if entry["prev_hash"] != previous_hash:
             return broken(entry["seq"], "does not link to the entry before it")
         if entry_hash(entry) != entry["hash"]:
             return broken(entry["seq"], "content does not match its hash (edited)")
         if entry["ts"] < previous_ts:
-            return broken(entry["seq"], f"its time {entry['ts']} is before the entry before it "
-                          f"({previous_ts})")  # fmt: skip
+            return broken(
+                entry["seq"],
+                f"its time {entry['ts']} is before the entry before it ({previous_ts})",
+            )
         previous_hash, previous_ts = entry["hash"], entry["ts"]
     if verifier is None:
         if signed or head:
@@ -76,25 +82,39 @@ def check_chain(
         if checkpoint is None:
             return broken(seq, "is not signed (appended without the signing key)", key_id=key)
         if checkpoint["hash"] != by_seq[seq]["hash"]:
-            return broken(seq, "its signed hash is not its hash (rewritten and re-hashed)",
-                          key_id=key)  # fmt: skip
+            return broken(
+                seq, "its signed hash is not its hash (rewritten and re-hashed)", key_id=key
+            )
         problem = verifier.problem(checkpoint)
         if problem:
             return broken(seq, f"its checkpoint is not valid: {problem}", key_id=key)
     beyond = sorted(s for s in signatures if s > count)
     if beyond:
-        return broken(count + 1, f"entries {beyond[0]}..{beyond[-1]} were signed and are gone "
-                      "(the log was truncated)", key_id=key)  # fmt: skip
+        return broken(
+            count + 1,
+            f"entries {beyond[0]}..{beyond[-1]} were signed and are gone (the log was truncated)",
+            key_id=key,
+        )
     head_seq = None
     if head is not None:
         if "unreadable" in head or verifier.problem(head):
-            return broken(None, "the published head is unreadable or not validly signed",
-                          key_id=key)  # fmt: skip
+            return broken(
+                None, "the published head is unreadable or not validly signed", key_id=key
+            )
         head_seq = int(head["seq"])
         if head_seq > count:
-            return broken(count + 1, f"the published head is entry {head_seq} but the log ends "
-                          f"at {count} (the log was truncated)", key_id=key, head_seq=head_seq)  # fmt: skip
+            return broken(
+                count + 1,
+                f"the published head is entry {head_seq} but the log ends "
+                f"at {count} (the log was truncated)",
+                key_id=key,
+                head_seq=head_seq,
+            )
         if by_seq[head_seq]["hash"] != head["hash"]:
-            return broken(head_seq, "the published head does not match this entry (rewritten)",
-                          key_id=key, head_seq=head_seq)  # fmt: skip
+            return broken(
+                head_seq,
+                "the published head does not match this entry (rewritten)",
+                key_id=key,
+                head_seq=head_seq,
+            )
     return ChainReport(True, count, anchored=True, key_id=key, head_seq=head_seq)

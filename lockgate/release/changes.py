@@ -32,16 +32,21 @@ from lockgate.release.ledger import IllegalTransition, Ledger
 from lockgate.release.request import KINDS, ChangeRequest
 
 TRANSITIONS: dict[str, dict[str, str]] = {
-    "open": {"approved": "approvals complete", "rejected": "an approver rejected it",
-             "cancelled": "withdrawn"},
+    "open": {
+        "approved": "approvals complete",
+        "rejected": "an approver rejected it",
+        "cancelled": "withdrawn",
+    },
     "approved": {"deploying": "deployment started", "cancelled": "withdrawn"},
-    "deploying": {"deployed": "verification passed",
-                  "rolled_back": "verification failed; the previous release was restored"},
+    "deploying": {
+        "deployed": "verification passed",
+        "rolled_back": "verification failed; the previous release was restored",
+    },
     "deployed": {"rolled_back": "a rollback change restored an earlier release"},
     "rejected": {},
     "cancelled": {},
     "rolled_back": {},
-}  # fmt: skip
+}
 STATES = tuple(TRANSITIONS)
 
 
@@ -71,11 +76,15 @@ class Soak:
     def problems(self) -> list[str]:
         found = []
         if self.days_soaked < self.days_required:
-            found.append(f"soak: in {self.environment} for {self.days_soaked:.2f} days without a "
-                         f"break; policy needs {self.days_required:g}")  # fmt: skip
+            found.append(
+                f"soak: in {self.environment} for {self.days_soaked:.2f} days without a "
+                f"break; policy needs {self.days_required:g}"
+            )
         if self.runs_passed < self.runs_required:
-            found.append(f"soak: scoring passed on {self.runs_passed} day(s) in "
-                         f"{self.environment}; policy needs {self.runs_required}")  # fmt: skip
+            found.append(
+                f"soak: scoring passed on {self.runs_passed} day(s) in "
+                f"{self.environment}; policy needs {self.runs_required}"
+            )
         found += [f"soak: scoring run failed in {self.environment}: {r}" for r in self.runs_failed]
         return found
 
@@ -100,11 +109,14 @@ class Evidence:
     def snapshot(self) -> dict:
         """The figures a decision was taken on, as recorded in the audit log with its digest."""
         figures = {
-            "approved_roles": sorted(a["role"] for a in self.approvals
-                                     if a["decision"] == "approve"),
-            "roles_now": self.roles_now, "window_open": self.window_open,
-            "blocking": self.blocking, "soak": asdict(self.soak) if self.soak else None,
-        }  # fmt: skip
+            "approved_roles": sorted(
+                a["role"] for a in self.approvals if a["decision"] == "approve"
+            ),
+            "roles_now": self.roles_now,
+            "window_open": self.window_open,
+            "blocking": self.blocking,
+            "soak": asdict(self.soak) if self.soak else None,
+        }
         digest = hashlib.sha256(json.dumps(figures, sort_keys=True).encode()).hexdigest()
         return {"evidence": figures, "evidence_sha256": digest}
 
@@ -150,17 +162,26 @@ class ChangeManager:
         try:
             self.mirror(environment, models)
         except Exception as exc:  # noqa: BLE001 - the ledger is the truth; drift is reported
-            self.ledger.record_event(who, "aliases.mirror_failed", environment,
-                                     {"models": models, "error": f"{type(exc).__name__}: {exc}"},
-                                     environment)  # fmt: skip
+            self.ledger.record_event(
+                who,
+                "aliases.mirror_failed",
+                environment,
+                {"models": models, "error": f"{type(exc).__name__}: {exc}"},
+                environment,
+            )
 
     # -- helpers -------------------------------------------------------------------------------
-    def _refuse(self, who: str, action: str, subject: str, environment: str | None,
-                error: Exception) -> None:  # fmt: skip
+    def _refuse(
+        self, who: str, action: str, subject: str, environment: str | None, error: Exception
+    ) -> None:
         """Audit a refused action, then raise it."""
-        self.ledger.record_event(who, f"refused.{action}", subject,
-                                 {"reason": str(error), "error": type(error).__name__},
-                                 environment)  # fmt: skip
+        self.ledger.record_event(
+            who,
+            f"refused.{action}",
+            subject,
+            {"reason": str(error), "error": type(error).__name__},
+            environment,
+        )
         raise error
 
     def _roles_now(self, kind: str, policy: ReleasePolicy) -> list[str]:
@@ -171,15 +192,19 @@ class ChangeManager:
         return [policy.operations_role]
 
     def roles_allowed(self, kind: str, policy: ReleasePolicy) -> list[str]:
-        return [policy.operations_role] if kind == "rollback" else list(
-            policy.required_approver_roles)  # fmt: skip
+        return (
+            [policy.operations_role] if kind == "rollback" else list(policy.required_approver_roles)
+        )
 
     def _verified_releases(self, environment: str, until: str | None = None) -> list[dict]:
         """Deployments in `environment` whose release verified, newest first."""
         rows = self.ledger.deployments(environment, until)
         failed = {r["previous_change_id"] for r in rows if r["action"] == "auto_rollback"}
-        return [r for r in reversed(rows) if r["action"] in ("deploy", "rollback")
-                and r["change_id"] not in failed]  # fmt: skip
+        return [
+            r
+            for r in reversed(rows)
+            if r["action"] in ("deploy", "rollback") and r["change_id"] not in failed
+        ]
 
     # -- evidence ------------------------------------------------------------------------------
     def soak(self, release_id: str, policy: ReleasePolicy, now: datetime) -> Soak | None:
@@ -221,8 +246,11 @@ class ChangeManager:
     def _recorded(self, change_id: int, action: str) -> dict | None:
         """The payload and time of the last `action` entry about `change_id` that carries
         evidence, or None."""
-        entries = [e for e in self.ledger.entries_about(f"change-{change_id}")
-                   if e["action"] == action and "evidence" in e["payload"]]  # fmt: skip
+        entries = [
+            e
+            for e in self.ledger.entries_about(f"change-{change_id}")
+            if e["action"] == action and "evidence" in e["payload"]
+        ]
         if not entries:
             return None
         return json.loads(entries[-1]["payload"]) | {"at": entries[-1]["ts"]}
@@ -243,8 +271,13 @@ class ChangeManager:
             return now
         figures = recorded["evidence"]
         soak = Soak(**figures["soak"]) if figures["soak"] else None
-        return replace(now, soak=soak, window_open=figures["window_open"], blocking=[],
-                       frozen_at=recorded["at"])  # fmt: skip
+        return replace(
+            now,
+            soak=soak,
+            window_open=figures["window_open"],
+            blocking=[],
+            frozen_at=recorded["at"],
+        )
 
     def _evidence_now(self, change: dict) -> Evidence:
         change_id = change["change_id"]
@@ -255,21 +288,29 @@ class ChangeManager:
         roles_now = [r for r in self._roles_now(change["kind"], policy) if r not in approved]
         roles_due = [r for r in self.roles_allowed(change["kind"], policy) if r not in approved]
         due_at = change["approvals_due_at"]
-        overdue = bool(due_at and roles_due and now > datetime.fromisoformat(due_at)
-                       and ChangeRequest.of(change).takes_late_approvals())  # fmt: skip
+        overdue = bool(
+            due_at
+            and roles_due
+            and now > datetime.fromisoformat(due_at)
+            and ChangeRequest.of(change).takes_late_approvals()
+        )
         soak = self.soak(change["release_id"], policy, now) if change["kind"] == "normal" else None
         window_open = change["kind"] != "normal" or in_window(now, policy.change_windows)
         blocking = [f"approval missing: {role}" for role in roles_now]
         blocking += soak.problems() if soak else []
         if not window_open:
-            blocking.append(f"outside the change windows of {change['environment']} "
-                            f"({', '.join(policy.change_windows)} UTC)")  # fmt: skip
-        return Evidence(change, decided, roles_now, roles_due, due_at, overdue, soak,
-                        window_open, blocking)  # fmt: skip
+            blocking.append(
+                f"outside the change windows of {change['environment']} "
+                f"({', '.join(policy.change_windows)} UTC)"
+            )
+        return Evidence(
+            change, decided, roles_now, roles_due, due_at, overdue, soak, window_open, blocking
+        )
 
     # -- opening -------------------------------------------------------------------------------
-    def open(self, who: str, kind: str, environment: str, reason: str,
-             release_id: str | None = None) -> int:  # fmt: skip
+    def open(
+        self, who: str, kind: str, environment: str, reason: str, release_id: str | None = None
+    ) -> int:
         """Open a change; a rollback without `release_id` goes back to the previous release."""
         try:
             return self._open(who, kind, environment, reason, release_id)
@@ -304,8 +345,14 @@ class ChangeManager:
                 )
             change_id = self.ledger.insert_change(conn, kind, environment, release_id, who, reason)
             if not self._roles_now(kind, policy):
-                self.ledger.set_state(conn, change_id, "open", "approved", who,
-                                      {"rule": f"{environment} requires no approvals"})  # fmt: skip
+                self.ledger.set_state(
+                    conn,
+                    change_id,
+                    "open",
+                    "approved",
+                    who,
+                    {"rule": f"{environment} requires no approvals"},
+                )
         return change_id
 
     def _refuse_known_bad(self, release_id: str) -> None:
@@ -315,8 +362,11 @@ class ChangeManager:
         failures = [(i, r) for i, r in enumerate(moves) if r["failed"]]
         if failures:
             at, last = failures[-1]
-            change = next(m["change_id"] for m in reversed(moves[:at])
-                          if m["environment"] == last["environment"])  # fmt: skip
+            change = next(
+                m["change_id"]
+                for m in reversed(moves[:at])
+                if m["environment"] == last["environment"]
+            )
             raise ChangeRefused(
                 f"{release_id} failed verification in {last['environment']} at {last['at']} "
                 f"(change {change}): {last['reason']}; build a release with a new artifact instead"
@@ -327,8 +377,11 @@ class ChangeManager:
             raise ChangeRefused(
                 f"nothing is deployed in {environment}; there is nothing to roll back"
             )
-        candidates = [r["release_id"] for r in self._verified_releases(environment)
-                      if r["release_id"] != current["release_id"]]  # fmt: skip
+        candidates = [
+            r["release_id"]
+            for r in self._verified_releases(environment)
+            if r["release_id"] != current["release_id"]
+        ]
         if named is None:
             if not candidates:
                 raise ChangeRefused(
@@ -336,8 +389,10 @@ class ChangeManager:
                 )
             return candidates[0]
         if named not in candidates:
-            raise ChangeRefused(f"{named} was never verified in {environment}; a rollback goes back "
-                                "to a release that ran there before")  # fmt: skip
+            raise ChangeRefused(
+                f"{named} was never verified in {environment}; a rollback goes back "
+                "to a release that ran there before"
+            )
         return named
 
     # -- decisions -----------------------------------------------------------------------------
@@ -355,11 +410,13 @@ class ChangeManager:
                 change = self.ledger.change(change_id)
                 self._check_decision(who, change, role, decision, comment)
                 seen = self._evidence_now(change).snapshot() if change["state"] == "open" else {}
-                self.ledger.insert_approval(conn, change_id, who, role, decision, comment,
-                                            change["environment"], seen)  # fmt: skip
+                self.ledger.insert_approval(
+                    conn, change_id, who, role, decision, comment, change["environment"], seen
+                )
                 if decision == "reject":
-                    self.ledger.set_state(conn, change_id, "open", "rejected", who,
-                                          {"role": role, "comment": comment})  # fmt: skip
+                    self.ledger.set_state(
+                        conn, change_id, "open", "rejected", who, {"role": role, "comment": comment}
+                    )
                 elif change["state"] == "open":
                     self._approve_if_complete(conn, change)
         except (ChangeRefused, IllegalTransition) as error:
@@ -371,15 +428,20 @@ class ChangeManager:
         change_id, kind = request.change_id, request.kind
         policy = self.policy_for(request.environment)
         if not request.takes(decision):
-            raise IllegalTransition(f"change {change_id} is {request.state}; it takes no "
-                                    f"{decision} any more")  # fmt: skip
+            raise IllegalTransition(
+                f"change {change_id} is {request.state}; it takes no {decision} any more"
+            )
         allowed = self.roles_allowed(kind, policy)
         if role not in allowed:
-            raise ChangeRefused(f"a {kind} change to {request.environment} is approved by "
-                                f"{allowed or 'nobody (no approvals needed)'}, not {role!r}")  # fmt: skip
+            raise ChangeRefused(
+                f"a {kind} change to {request.environment} is approved by "
+                f"{allowed or 'nobody (no approvals needed)'}, not {role!r}"
+            )
         if not self.access.holds(who, role):
-            raise ChangeRefused(f"{who} does not hold the role {role!r} "
-                                f"(holds {self.access.roles_of(who) or 'none'})")  # fmt: skip
+            raise ChangeRefused(
+                f"{who} does not hold the role {role!r} "
+                f"(holds {self.access.roles_of(who) or 'none'})"
+            )
         refusal = request.maker_checker(who, role, self.ledger.approvals(change_id), decision)
         if refusal:
             raise ChangeRefused(refusal)
@@ -400,8 +462,15 @@ class ChangeManager:
         if change["kind"] == "emergency":
             due = self.ledger.clock() + timedelta(hours=policy.emergency_deadline_hours)
             values["approvals_due_at"] = due.isoformat(timespec="microseconds")
-        self.ledger.set_state(conn, change["change_id"], "open", "approved", identity("lockgate", "policy"),
-                              {"approved_roles": sorted(with_now)} | values, **values)  # fmt: skip
+        self.ledger.set_state(
+            conn,
+            change["change_id"],
+            "open",
+            "approved",
+            identity("lockgate", "policy"),
+            {"approved_roles": sorted(with_now)} | values,
+            **values,
+        )
 
     def cancel(self, who: str, change_id: int, reason: str) -> dict:
         """The author or operations withdraws a change that has not started deploying."""
@@ -412,12 +481,15 @@ class ChangeManager:
                 change = self.ledger.change(change_id)
                 check_transition(change, "cancelled")
                 if who != change["author"] and not self.access.holds(who, policy.operations_role):
-                    raise ChangeRefused(f"only the author ({change['author']}) or "
-                                        f"{policy.operations_role} may cancel change {change_id}")  # fmt: skip
+                    raise ChangeRefused(
+                        f"only the author ({change['author']}) or "
+                        f"{policy.operations_role} may cancel change {change_id}"
+                    )
                 if not reason.strip():
                     raise ChangeRefused("cancelling a change needs a reason")
-                self.ledger.set_state(conn, change_id, change["state"], "cancelled", who,
-                                      {"reason": reason})  # fmt: skip
+                self.ledger.set_state(
+                    conn, change_id, change["state"], "cancelled", who, {"reason": reason}
+                )
         except (ChangeRefused, IllegalTransition) as error:
             self._refuse(who, "cancel", f"change-{change_id}", change["environment"], error)
         return self.ledger.change(change_id)
@@ -449,38 +521,72 @@ class ChangeManager:
         except Exception as exc:  # noqa: BLE001 - whatever fails verification is rolled back
             why = f"verification failed: {type(exc).__name__}: {exc}"
             with self.ledger.transaction() as conn:
-                self.ledger.set_state(conn, change_id, "deploying", "rolled_back", who,
-                                      {"automatic": True, "reason": why} | note)  # fmt: skip
+                self.ledger.set_state(
+                    conn,
+                    change_id,
+                    "deploying",
+                    "rolled_back",
+                    who,
+                    {"automatic": True, "reason": why} | note,
+                )
                 if previous:
-                    self.ledger.point(conn, env, previous["release_id"], previous["change_id"], who,
-                                      "auto_rollback", why)  # fmt: skip
+                    self.ledger.point(
+                        conn,
+                        env,
+                        previous["release_id"],
+                        previous["change_id"],
+                        who,
+                        "auto_rollback",
+                        why,
+                    )
                 else:
                     self.ledger.clear_pointer(conn, env, change_id, who, why)
             self._mirror(who, env)
             restored = previous["release_id"] if previous else "nothing"
-            return DeployResult(change_id, env, change["release_id"], "rolled_back",
-                                f"{why}; {env} is back on {restored}")  # fmt: skip
+            return DeployResult(
+                change_id,
+                env,
+                change["release_id"],
+                "rolled_back",
+                f"{why}; {env} is back on {restored}",
+            )
         with self.ledger.transaction() as conn:
-            self.ledger.set_state(conn, change_id, "deploying", "deployed", who,
-                                  {"verification": "artifacts, digests and canaries match"}
-                                  | note)  # fmt: skip
+            self.ledger.set_state(
+                conn,
+                change_id,
+                "deploying",
+                "deployed",
+                who,
+                {"verification": "artifacts, digests and canaries match"} | note,
+            )
             if change["kind"] == "rollback" and previous:
                 reverted = self.ledger.change(previous["change_id"])
                 if reverted["state"] == "deployed":
-                    self.ledger.set_state(conn, reverted["change_id"], "deployed", "rolled_back",
-                                          who, {"by_change": change_id,
-                                                "reason": change["reason"]})  # fmt: skip
+                    self.ledger.set_state(
+                        conn,
+                        reverted["change_id"],
+                        "deployed",
+                        "rolled_back",
+                        who,
+                        {"by_change": change_id, "reason": change["reason"]},
+                    )
         self._mirror(who, env)
-        return DeployResult(change_id, env, change["release_id"], "deployed",
-                            f"{change['release_id']} deployed to {env} by change {change_id}")  # fmt: skip
+        return DeployResult(
+            change_id,
+            env,
+            change["release_id"],
+            "deployed",
+            f"{change['release_id']} deployed to {env} by change {change_id}",
+        )
 
     def stranded(self, environment: str | None = None) -> list[dict]:
         """Changes left `deploying` by a process that is gone (or whose lease ran out)."""
         return [
-            c for c in self.ledger.changes(environment)
+            c
+            for c in self.ledger.changes(environment)
             if c["state"] == "deploying"
             and not owner.holds(c["deploy_owner"], c["deploy_lease_until"])
-        ]  # fmt: skip
+        ]
 
     def recover(
         self, who: str, environment: str | None = None, remirror: bool = False
@@ -496,20 +602,32 @@ class ChangeManager:
             if policy.required_approver_roles and not self.access.holds(
                 who, policy.operations_role
             ):
-                self._refuse(who, "recover", f"change-{change['change_id']}", change["environment"],
-                             ChangeRefused(f"{who} does not hold {policy.operations_role!r}; only "
-                                           f"{policy.operations_role} recovers a deploy to "
-                                           f"{change['environment']}"))  # fmt: skip
-            moves = [m for m in self.ledger.deployments(change["environment"])
-                     if m["change_id"] == change["change_id"] and m["action"] in ("deploy", "rollback")]  # fmt: skip
+                self._refuse(
+                    who,
+                    "recover",
+                    f"change-{change['change_id']}",
+                    change["environment"],
+                    ChangeRefused(
+                        f"{who} does not hold {policy.operations_role!r}; only "
+                        f"{policy.operations_role} recovers a deploy to "
+                        f"{change['environment']}"
+                    ),
+                )
+            moves = [
+                m
+                for m in self.ledger.deployments(change["environment"])
+                if m["change_id"] == change["change_id"] and m["action"] in ("deploy", "rollback")
+            ]
             last = moves[-1]
             previous = (
-                {"release_id": last["previous_release_id"],
-                 "change_id": last["previous_change_id"]}
-                if last["previous_release_id"] else {}
-            )  # fmt: skip
-            note = {"recovered": f"{owner.describe(change['deploy_owner'])}, which was deploying "
-                                 "it, is gone; its release was verified again by recovery"}  # fmt: skip
+                {"release_id": last["previous_release_id"], "change_id": last["previous_change_id"]}
+                if last["previous_release_id"]
+                else {}
+            )
+            note = {
+                "recovered": f"{owner.describe(change['deploy_owner'])}, which was deploying "
+                "it, is gone; its release was verified again by recovery"
+            }
             results.append(self._verify_and_settle(who, change, previous, note))
         for env in ([environment] if environment else ENVIRONMENTS) if remirror else ():
             self._mirror(who, env)
@@ -520,9 +638,16 @@ class ChangeManager:
         failed verification raises after its automatic rollback, so the run shows failed."""
         change = self.ledger.change(change_id)
         if change["kind"] != kind:
-            self._refuse(who, "deploy", f"change-{change_id}", change["environment"],
-                         ChangeRefused(f"change {change_id} is a {change['kind']} change, "
-                                       f"not {kind}; nothing was executed"))  # fmt: skip
+            self._refuse(
+                who,
+                "deploy",
+                f"change-{change_id}",
+                change["environment"],
+                ChangeRefused(
+                    f"change {change_id} is a {change['kind']} change, "
+                    f"not {kind}; nothing was executed"
+                ),
+            )
         result = self.deploy(who, change_id)
         if result.status != "deployed":
             raise ChangeRefused(f"change {change_id}: {result.detail}")
@@ -538,28 +663,43 @@ class ChangeManager:
             if policy.required_approver_roles and not self.access.holds(
                 who, policy.operations_role
             ):
-                raise ChangeRefused(f"{who} does not hold {policy.operations_role!r}; only "
-                                    f"{policy.operations_role} deploys to {env}")  # fmt: skip
+                raise ChangeRefused(
+                    f"{who} does not hold {policy.operations_role!r}; only "
+                    f"{policy.operations_role} deploys to {env}"
+                )
             evidence = self._evidence_now(change)
             if evidence.blocking:
-                raise ChangeRefused(f"change {change_id} cannot deploy to {env}: "
-                                    + "; ".join(evidence.blocking))  # fmt: skip
+                raise ChangeRefused(
+                    f"change {change_id} cannot deploy to {env}: " + "; ".join(evidence.blocking)
+                )
             busy = self.ledger.active_change(env, states=("deploying",))
             if busy:
                 holder = self.ledger.change(busy)
                 if owner.holds(holder["deploy_owner"], holder["deploy_lease_until"]):
-                    raise ChangeRefused(f"change {busy} is deploying to {env} "
-                                        f"({owner.describe(holder['deploy_owner'])}); one "
-                                        "deployment at a time")  # fmt: skip
-                raise ChangeRefused(f"change {busy} was left deploying to {env}: "
-                                    f"{owner.describe(holder['deploy_owner'])} that deployed it "
-                                    "is gone; run `lockgate change recover` first")  # fmt: skip
+                    raise ChangeRefused(
+                        f"change {busy} is deploying to {env} "
+                        f"({owner.describe(holder['deploy_owner'])}); one "
+                        "deployment at a time"
+                    )
+                raise ChangeRefused(
+                    f"change {busy} was left deploying to {env}: "
+                    f"{owner.describe(holder['deploy_owner'])} that deployed it "
+                    "is gone; run `lockgate change recover` first"
+                )
             current = self.ledger.pointer(env)
             if current and current["release_id"] == change["release_id"]:
                 raise ChangeRefused(f"{change['release_id']} is already deployed in {env}")
-            self.ledger.set_state(conn, change_id, "approved", "deploying", who,
-                                  evidence.snapshot(),
-                                  deploy_owner=owner.token(), deploy_lease_until=owner.lease_until())  # fmt: skip
+            self.ledger.set_state(
+                conn,
+                change_id,
+                "approved",
+                "deploying",
+                who,
+                evidence.snapshot(),
+                deploy_owner=owner.token(),
+                deploy_lease_until=owner.lease_until(),
+            )
             action = "rollback" if change["kind"] == "rollback" else "deploy"
-            return self.ledger.point(conn, env, change["release_id"], change_id, who, action,
-                                     change["reason"])  # fmt: skip
+            return self.ledger.point(
+                conn, env, change["release_id"], change_id, who, action, change["reason"]
+            )

@@ -42,8 +42,11 @@ def open_ledger(settings: Settings, clock: Callable[[], datetime] | None = None)
         Path(settings.ledger_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    return Ledger(settings.database_url(settings.ledger_url), clock=clock,
-                  anchor=Anchor(settings.home / "audit"))  # fmt: skip
+    return Ledger(
+        settings.database_url(settings.ledger_url),
+        clock=clock,
+        anchor=Anchor(settings.home / "audit"),
+    )
 
 
 def change_manager(
@@ -56,8 +59,9 @@ def change_manager(
     (`installation.configured`, with each file's sha256), by whoever runs this."""
     ledger = open_ledger(settings, clock)
     access = load_access(settings)
-    ledger.record_if_changed(cli_identity(), "installation.configured", "roles-and-policy",
-                             installation_digest(settings))  # fmt: skip
+    ledger.record_if_changed(
+        cli_identity(), "installation.configured", "roles-and-policy", installation_digest(settings)
+    )
     return ChangeManager(
         ledger,
         lambda env: load_settings(settings.profile, env, settings.home).policy.release,
@@ -83,8 +87,10 @@ def deployed_version(settings: Settings, model: str, environment: str) -> ModelV
         if entry["name"] == model:
             record = get_version(settings, model, entry["version"])
             if record.artifact_sha256 != entry["artifact_sha256"]:
-                raise RuntimeError(f"{model} v{entry['version']} in {environment} no longer "
-                                   "matches its release's digest")  # fmt: skip
+                raise RuntimeError(
+                    f"{model} v{entry['version']} in {environment} no longer "
+                    "matches its release's digest"
+                )
             return record
     return None
 
@@ -108,8 +114,10 @@ def verify_release(settings: Settings, bundle: dict) -> None:
         record = get_version(settings, entry["name"], entry["version"])
         canary = record.metadata["canary"]
         if digest(canary) != entry["canary_sha256"]:
-            raise VerificationFailed(f"{entry['name']} v{entry['version']}: its canary is not the "
-                                     "one recorded in the release")  # fmt: skip
+            raise VerificationFailed(
+                f"{entry['name']} v{entry['version']}: its canary is not the "
+                "one recorded in the release"
+            )
         proba = estimator.predict_proba(
             pd.DataFrame([c["inputs"] for c in canary], columns=entry["inputs"])
         )
@@ -131,16 +139,29 @@ def record_refusals(
     detail = "; ".join(f"{r.name} v{r.version}: {r.metadata['gate']['explain']}" for r in refused)
     with ledger.transaction() as conn:
         for r in refused:
-            ledger.append_audit(conn, actor, "release.refused_by_gate", r.name,
-                                {"version": r.version, "checks": r.metadata["gate"]["checks"],
-                                 "detail": r.metadata["gate"]["explain"]}, environment)  # fmt: skip
+            ledger.append_audit(
+                conn,
+                actor,
+                "release.refused_by_gate",
+                r.name,
+                {
+                    "version": r.version,
+                    "checks": r.metadata["gate"]["checks"],
+                    "detail": r.metadata["gate"]["explain"],
+                },
+                environment,
+            )
     return detail
 
 
 def release_to_environment(
-    settings: Settings, records: list[ModelVersionRecord], environment: str, actor: str, reason: str,
+    settings: Settings,
+    records: list[ModelVersionRecord],
+    environment: str,
+    actor: str,
+    reason: str,
     clock: Callable[[], datetime] | None = None,
-) -> DeploymentOutcome:  # fmt: skip
+) -> DeploymentOutcome:
     """Bundle gated model versions and deploy them to `environment` under a change request.
 
     Only environments whose policy needs no approvals are deployed at once (test by
@@ -155,13 +176,19 @@ def release_to_environment(
     manager.ledger.record_release(release_id, bundle, actor)
     current = manager.ledger.pointer(environment)
     if current and current["release_id"] == release_id:
-        return DeploymentOutcome(environment, release_id, current["change_id"], "already_deployed",
-                                 f"{release_id} is already in {environment}")  # fmt: skip
+        return DeploymentOutcome(
+            environment,
+            release_id,
+            current["change_id"],
+            "already_deployed",
+            f"{release_id} is already in {environment}",
+        )
     change_id = manager.open(actor, "normal", environment, reason, release_id)
     evidence = manager.evidence(change_id)
     if evidence.change["state"] != "approved":
-        return DeploymentOutcome(environment, release_id, change_id, "awaiting_approval",
-                                 "; ".join(evidence.blocking))  # fmt: skip
+        return DeploymentOutcome(
+            environment, release_id, change_id, "awaiting_approval", "; ".join(evidence.blocking)
+        )
     try:
         result = manager.deploy(actor, change_id)
     except ChangeRefused as refused:
@@ -199,9 +226,13 @@ def failures(ledger: Ledger, environment: str) -> list[str]:
     runs = ledger.scoring_runs(environment, pointer["release_id"])
     if runs and runs[-1]["status"] == "failed":
         found.append(f"the last scoring run ({runs[-1]['run_date']}) failed: {runs[-1]['detail']}")
-    checks = [e for e in ledger.entries_about(pointer["release_id"])
-              if e["action"].startswith("verification.") and e["environment"] == environment
-              and e["ts"] >= pointer["deployed_at"]]  # fmt: skip
+    checks = [
+        e
+        for e in ledger.entries_about(pointer["release_id"])
+        if e["action"].startswith("verification.")
+        and e["environment"] == environment
+        and e["ts"] >= pointer["deployed_at"]
+    ]
     if checks and checks[-1]["action"] == "verification.failed":
         detail = json.loads(checks[-1]["payload"])["detail"]
         found.append(f"verification on demand at {checks[-1]['ts']} failed: {detail}")
@@ -226,8 +257,13 @@ def verify_environment(settings: Settings, environment: str, who: str) -> tuple[
             passed, detail = True, "artifacts, digests and canaries match"
         except Exception as exc:  # noqa: BLE001 - any failure is the finding
             passed, detail = False, f"{type(exc).__name__}: {exc}"
-    ledger.record_event(who, f"verification.{'passed' if passed else 'failed'}", release_id,
-                        {"detail": detail[:2000]}, environment)  # fmt: skip
+    ledger.record_event(
+        who,
+        f"verification.{'passed' if passed else 'failed'}",
+        release_id,
+        {"detail": detail[:2000]},
+        environment,
+    )
     return passed, f"{environment} on {release_id}: {detail}"
 
 
@@ -244,10 +280,15 @@ def environment_status(settings: Settings) -> dict:
         pointer = ledger.pointer(environment)
         problems = environment_problems(ledger, environment, found)
         pending = [
-            {"id": c["change_id"], "kind": c["kind"], "state": c["state"],
-             "release_id": c["release_id"]}
-            for c in ledger.changes(environment) if ChangeRequest.of(c).pending()
-        ]  # fmt: skip
+            {
+                "id": c["change_id"],
+                "kind": c["kind"],
+                "state": c["state"],
+                "release_id": c["release_id"],
+            }
+            for c in ledger.changes(environment)
+            if ChangeRequest.of(c).pending()
+        ]
         if pointer is None and not problems:
             status[environment] = None
             continue
@@ -260,24 +301,34 @@ def environment_status(settings: Settings) -> dict:
             "release_id": pointer and pointer["release_id"],
             "deployed_by": pointer and pointer["deployed_by"],
             "deployed_at": pointer and pointer["deployed_at"],
-            "change": None, "approvals": [], "approvals_due": [], "overdue": False, "models": [],
-            "alias_drift": [], "pending_changes": pending,
+            "change": None,
+            "approvals": [],
+            "approvals_due": [],
+            "overdue": False,
+            "models": [],
+            "alias_drift": [],
+            "pending_changes": pending,
             "health": _health(change, problems, failing),
             "problems": problems or failing,
-        }  # fmt: skip
+        }
         if change is not None and not problems:
             deployed = history(manager, environment)["deployed"] or {}
             entry |= {
-                "change": {"id": change["change_id"], "kind": change["kind"],
-                           "author": change["author"], "reason": change["reason"],
-                           "state": change["state"],
-                           "deploying_process": owner.describe(change["deploy_owner"])
-                           if change["state"] == "deploying" else None},
+                "change": {
+                    "id": change["change_id"],
+                    "kind": change["kind"],
+                    "author": change["author"],
+                    "reason": change["reason"],
+                    "state": change["state"],
+                    "deploying_process": owner.describe(change["deploy_owner"])
+                    if change["state"] == "deploying"
+                    else None,
+                },
                 "approvals": deployed.get("approvals", []),
                 "approvals_due": deployed.get("approvals_due", []),
                 "overdue": deployed.get("overdue", False),
                 "models": deployed.get("models", []),
                 "alias_drift": _drift(settings, environment, manager.deployed_models(environment)),
-            }  # fmt: skip
+            }
         status[environment] = entry
     return status

@@ -36,7 +36,7 @@ def history(manager: ChangeManager, environment: str, at: str | None = None) -> 
                 "reason",
                 "previous_release_id",
             )
-        }  # fmt: skip
+        }
         for r in rows
     ]
     state = {"environment": environment, "at": until, "deployed": None, "timeline": timeline}
@@ -94,11 +94,15 @@ def describe(state: dict) -> str:
         ]
         if deployed["approvals_due"]:
             flag = "OVERDUE" if deployed["overdue"] else "due"
-            lines.append(f"  {flag}: approvals from {', '.join(deployed['approvals_due'])} "
-                         f"by {deployed['approvals_due_at']}")  # fmt: skip
+            lines.append(
+                f"  {flag}: approvals from {', '.join(deployed['approvals_due'])} "
+                f"by {deployed['approvals_due_at']}"
+            )
     lines.append("  timeline:")
     for row in state["timeline"]:
         target = row["release_id"] or "nothing"
-        lines.append(f"    {row['at']}  {row['action']:<13} {target} (change {row['change_id']}, "
-                     f"{row['actor']}) {row['reason']}")  # fmt: skip
+        lines.append(
+            f"    {row['at']}  {row['action']:<13} {target} (change {row['change_id']}, "
+            f"{row['actor']}) {row['reason']}"
+        )
     return "\n".join(lines)

@@ -86,8 +86,10 @@ def _access_file(settings: Settings) -> Path:
         return settings.repo_root / "infra" / "access" / f"{settings.profile}.toml"
     problem = _untrusted(site)
     if problem:
-        raise ConfigError(f"refusing the site's access file: {problem}; roles are granted only "
-                          "by a file this service account owns and no one else can write")  # fmt: skip
+        raise ConfigError(
+            f"refusing the site's access file: {problem}; roles are granted only "
+            "by a file this service account owns and no one else can write"
+        )
     return site
 
 
@@ -113,19 +115,24 @@ def installation_digest(settings: Settings) -> dict:
     """The sha256 of the access file and of each release-policy file in use: a change of roles
     or policy shows as a change of this, and is audited (`ChangeManager.record_installation`)."""
     infra = settings.repo_root / "infra" / "envs"
-    files = {"access": _access_file(settings), **{
-        f"policy:{p.stem}": p for p in sorted(infra.glob("*.toml"))}}  # fmt: skip
+    files = {
+        "access": _access_file(settings),
+        **{f"policy:{p.stem}": p for p in sorted(infra.glob("*.toml"))},
+    }
     return {
-        name: {"path": str(path),
-               "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None}
+        name: {
+            "path": str(path),
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None,
+        }
         for name, path in files.items()
-    }  # fmt: skip
+    }
 
 
 def load_access(settings: Settings) -> Access:
     roles = _read_access(settings).get("roles", {})
-    return Access({role: frozenset(people) for role, people in roles.items()},
-                  str(_access_file(settings)))  # fmt: skip
+    return Access(
+        {role: frozenset(people) for role, people in roles.items()}, str(_access_file(settings))
+    )
 
 
 def airflow_users(settings: Settings) -> dict[str, str]:

@@ -80,9 +80,12 @@ class Ledger:
     """
 
     def __init__(
-        self, url: str, engine: Engine | None = None, clock: Callable[[], datetime] | None = None,
+        self,
+        url: str,
+        engine: Engine | None = None,
+        clock: Callable[[], datetime] | None = None,
         anchor: Anchor | None = None,
-    ):  # fmt: skip
+    ):
         if engine is None:
             engine = _sqlite_engine(url) if url.startswith("sqlite") else create_engine(url)
         self.engine = engine
@@ -160,9 +163,11 @@ class Ledger:
             ):
                 # A key is made once, by an installation's first signed entry; a process that
                 # cannot see it (a container on another host) must not start a chain of its own.
-                raise RuntimeError(f"the audit log is signed but this process has no signing key "
-                                   f"at {self.anchor.directory}; write to the ledger from the "
-                                   "installation's host")  # fmt: skip
+                raise RuntimeError(
+                    f"the audit log is signed but this process has no signing key "
+                    f"at {self.anchor.directory}; write to the ledger from the "
+                    "installation's host"
+                )
             checkpoint = self.anchor.sign(entry["seq"], entry["hash"], entry["ts"])
             conn.execute(insert(checkpoints).values(**checkpoint))
             self._local.head = checkpoint
@@ -181,9 +186,11 @@ class Ledger:
         always nothing changed), then again under it before writing."""
         wanted = json.loads(json.dumps(payload, default=str))
         latest = (
-            select(audit.c.payload).where(audit.c.action == action)
-            .order_by(audit.c.seq.desc()).limit(1)
-        )  # fmt: skip
+            select(audit.c.payload)
+            .where(audit.c.action == action)
+            .order_by(audit.c.seq.desc())
+            .limit(1)
+        )
         rows = self.read(latest)
         if rows and json.loads(rows[0]["payload"]) == wanted:
             return False
@@ -234,16 +241,29 @@ class Ledger:
                     created_by=actor,
                 )
             )
-            self.append_audit(conn, actor, "release.built", release_id,
-                              {"models": bundle["models"], "code": bundle["code"],
-                               "bundle_sha256": hashlib.sha256(text_bundle.encode()).hexdigest()})  # fmt: skip
+            self.append_audit(
+                conn,
+                actor,
+                "release.built",
+                release_id,
+                {
+                    "models": bundle["models"],
+                    "code": bundle["code"],
+                    "bundle_sha256": hashlib.sha256(text_bundle.encode()).hexdigest(),
+                },
+            )
         return True
 
     # -- change requests -----------------------------------------------------------------------
     def insert_change(
-        self, conn: Connection, kind: str, environment: str, release_id: str, author: str,
+        self,
+        conn: Connection,
+        kind: str,
+        environment: str,
+        release_id: str,
+        author: str,
         reason: str,
-    ) -> int:  # fmt: skip
+    ) -> int:
         now = self.now()
         change_id = conn.execute(
             insert(changes).values(
@@ -255,11 +275,16 @@ class Ledger:
                 reason=reason,
                 created_at=now,
                 updated_at=now,
-            )  # fmt: skip
+            )
         ).inserted_primary_key[0]
-        self.append_audit(conn, author, "change.opened", f"change-{change_id}",
-                          {"kind": kind, "release_id": release_id, "reason": reason},
-                          environment)  # fmt: skip
+        self.append_audit(
+            conn,
+            author,
+            "change.opened",
+            f"change-{change_id}",
+            {"kind": kind, "release_id": release_id, "reason": reason},
+            environment,
+        )
         return int(change_id)
 
     def change(self, change_id: int) -> dict:
@@ -287,9 +312,15 @@ class Ledger:
         return rows[0]["change_id"] if rows else None
 
     def set_state(
-        self, conn: Connection, change_id: int, expected: str, new: str, actor: str, detail: dict,
+        self,
+        conn: Connection,
+        change_id: int,
+        expected: str,
+        new: str,
+        actor: str,
+        detail: dict,
         **values: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Move a change from `expected` to `new` inside a transaction (compare and set)."""
         moved = conn.execute(
             update(changes)
@@ -308,30 +339,55 @@ class Ledger:
 
     def approvals(self, change_id: int) -> list[dict]:
         return self.read(
-            select(approvals).where(approvals.c.change_id == change_id)
+            select(approvals)
+            .where(approvals.c.change_id == change_id)
             .order_by(approvals.c.approval_id)
-        )  # fmt: skip
+        )
 
     def insert_approval(
-        self, conn: Connection, change_id: int, approver: str, role: str, decision: str,
-        comment: str, environment: str, seen: dict | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        conn: Connection,
+        change_id: int,
+        approver: str,
+        role: str,
+        decision: str,
+        comment: str,
+        environment: str,
+        seen: dict | None = None,
+    ) -> None:
         """An approval or rejection; `seen` is the evidence the approver decided on (recorded
         with its digest in the audit entry)."""
         now = self.now()
         conn.execute(
-            insert(approvals).values(change_id=change_id, approver=approver, role=role,
-                                     decision=decision, comment=comment, decided_at=now)
-        )  # fmt: skip
-        self.append_audit(conn, approver, f"change.{decision}", f"change-{change_id}",
-                          {"role": role, "comment": comment, "at": now} | (seen or {}),
-                          environment)  # fmt: skip
+            insert(approvals).values(
+                change_id=change_id,
+                approver=approver,
+                role=role,
+                decision=decision,
+                comment=comment,
+                decided_at=now,
+            )
+        )
+        self.append_audit(
+            conn,
+            approver,
+            f"change.{decision}",
+            f"change-{change_id}",
+            {"role": role, "comment": comment, "at": now} | (seen or {}),
+            environment,
+        )
 
     # -- environments --------------------------------------------------------------------------
     def point(
-        self, conn: Connection, environment: str, release_id: str, change_id: int, actor: str,
-        action: str, reason: str,
-    ) -> dict:  # fmt: skip
+        self,
+        conn: Connection,
+        environment: str,
+        release_id: str,
+        change_id: int,
+        actor: str,
+        action: str,
+        reason: str,
+    ) -> dict:
         """Move `environment`'s pointer (one row update) and record the deployment; returns the
         pointer it replaced, or an empty dict when the environment had none."""
         previous = conn.execute(
@@ -350,32 +406,65 @@ class Ledger:
             conn.execute(insert(pointers).values(environment=environment, **values))
         conn.execute(
             insert(deployments).values(
-                environment=environment, release_id=release_id, change_id=change_id, action=action,
+                environment=environment,
+                release_id=release_id,
+                change_id=change_id,
+                action=action,
                 previous_release_id=previous.get("release_id"),
-                previous_change_id=previous.get("change_id"), actor=actor, at=now, reason=reason,
+                previous_change_id=previous.get("change_id"),
+                actor=actor,
+                at=now,
+                reason=reason,
             )
-        )  # fmt: skip
-        self.append_audit(conn, actor, f"deployment.{action}", f"change-{change_id}",
-                          {"release_id": release_id, "previous_release_id": previous.get("release_id"),
-                           "reason": reason, "at": now}, environment)  # fmt: skip
+        )
+        self.append_audit(
+            conn,
+            actor,
+            f"deployment.{action}",
+            f"change-{change_id}",
+            {
+                "release_id": release_id,
+                "previous_release_id": previous.get("release_id"),
+                "reason": reason,
+                "at": now,
+            },
+            environment,
+        )
         return previous
 
-    def clear_pointer(self, conn: Connection, environment: str, change_id: int, actor: str,
-                      reason: str) -> None:  # fmt: skip
+    def clear_pointer(
+        self, conn: Connection, environment: str, change_id: int, actor: str, reason: str
+    ) -> None:
         """Take the environment back to having no release (a first deployment that failed)."""
         previous = conn.execute(select(pointers).where(pointers.c.environment == environment)).one()
         now = self.now()
         conn.execute(delete(pointers).where(pointers.c.environment == environment))
         conn.execute(
             insert(deployments).values(
-                environment=environment, release_id="", change_id=change_id, action="auto_rollback",
-                previous_release_id=previous.release_id, previous_change_id=previous.change_id,
-                actor=actor, at=now, reason=reason,
+                environment=environment,
+                release_id="",
+                change_id=change_id,
+                action="auto_rollback",
+                previous_release_id=previous.release_id,
+                previous_change_id=previous.change_id,
+                actor=actor,
+                at=now,
+                reason=reason,
             )
-        )  # fmt: skip
-        self.append_audit(conn, actor, "deployment.auto_rollback", f"change-{change_id}",
-                          {"release_id": None, "previous_release_id": previous.release_id,
-                           "reason": reason, "at": now}, environment)  # fmt: skip
+        )
+        self.append_audit(
+            conn,
+            actor,
+            "deployment.auto_rollback",
+            f"change-{change_id}",
+            {
+                "release_id": None,
+                "previous_release_id": previous.release_id,
+                "reason": reason,
+                "at": now,
+            },
+            environment,
+        )
 
     def pointer(self, environment: str) -> dict | None:
         rows = self.read(select(pointers).where(pointers.c.environment == environment))
@@ -389,9 +478,10 @@ class Ledger:
     def deployments(self, environment: str, until: str | None = None) -> list[dict]:
         """Every pointer move in `environment`, oldest first (up to `until`, inclusive)."""
         statement = (
-            select(deployments).where(deployments.c.environment == environment)
+            select(deployments)
+            .where(deployments.c.environment == environment)
             .order_by(deployments.c.deployment_id)
-        )  # fmt: skip
+        )
         if until:
             statement = statement.where(deployments.c.at <= until)
         return self.read(statement)
@@ -399,45 +489,72 @@ class Ledger:
     def releases_carrying(self, model: str, version: str) -> list[str]:
         """Ids of the releases whose bundle holds `model` at `version`, oldest first."""
         rows = self.read(select(releases).order_by(releases.c.created_at))
-        return [r["release_id"] for r in rows
-                if any(m["name"] == model and str(m["version"]) == str(version)
-                       for m in json.loads(r["bundle"])["models"])]  # fmt: skip
+        return [
+            r["release_id"]
+            for r in rows
+            if any(
+                m["name"] == model and str(m["version"]) == str(version)
+                for m in json.loads(r["bundle"])["models"]
+            )
+        ]
 
     def release_history(self, release_id: str) -> list[dict]:
         """Every pointer move, in any environment, that put `release_id` in or took it out after
         it failed verification (`failed` marks those), oldest first."""
         rows = self.read(
             select(deployments)
-            .where((deployments.c.release_id == release_id)
-                   | ((deployments.c.previous_release_id == release_id)
-                      & (deployments.c.action == "auto_rollback")))
+            .where(
+                (deployments.c.release_id == release_id)
+                | (
+                    (deployments.c.previous_release_id == release_id)
+                    & (deployments.c.action == "auto_rollback")
+                )
+            )
             .order_by(deployments.c.deployment_id)
-        )  # fmt: skip
-        return [r | {"failed": r["action"] == "auto_rollback" and r["release_id"] != release_id}
-                for r in rows]  # fmt: skip
+        )
+        return [
+            r | {"failed": r["action"] == "auto_rollback" and r["release_id"] != release_id}
+            for r in rows
+        ]
 
     # -- evidence ------------------------------------------------------------------------------
     def record_scoring_run(
-        self, environment: str, release_id: str, run_date: str, passed: bool, detail: str,
+        self,
+        environment: str,
+        release_id: str,
+        run_date: str,
+        passed: bool,
+        detail: str,
         actor: str,
-    ) -> None:  # fmt: skip
+    ) -> None:
         status = "passed" if passed else "failed"
         with self.transaction() as conn:
             now = self.now()
             conn.execute(
                 insert(scoring_runs).values(
-                    environment=environment, release_id=release_id, run_date=run_date,
-                    status=status, detail=detail, recorded_by=actor, recorded_at=now,
+                    environment=environment,
+                    release_id=release_id,
+                    run_date=run_date,
+                    status=status,
+                    detail=detail,
+                    recorded_by=actor,
+                    recorded_at=now,
                 )
-            )  # fmt: skip
-            self.append_audit(conn, actor, f"scoring.{status}", release_id,
-                              {"run_date": run_date, "detail": detail, "at": now},
-                              environment)  # fmt: skip
+            )
+            self.append_audit(
+                conn,
+                actor,
+                f"scoring.{status}",
+                release_id,
+                {"run_date": run_date, "detail": detail, "at": now},
+                environment,
+            )
 
     def scoring_runs(self, environment: str, release_id: str) -> list[dict]:
         return self.read(
             select(scoring_runs)
-            .where(scoring_runs.c.environment == environment,
-                   scoring_runs.c.release_id == release_id)
+            .where(
+                scoring_runs.c.environment == environment, scoring_runs.c.release_id == release_id
+            )
             .order_by(scoring_runs.c.scoring_run_id)
-        )  # fmt: skip
+        )

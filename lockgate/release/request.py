@@ -62,10 +62,14 @@ class ChangeRequest:
             return f"{who} opened change {self.change_id} and cannot also {decision} it"
         same_role = [d for d in decisions if d["role"] == role]
         if same_role:
-            return (f"{role} already decided change {self.change_id} "
-                    f"({same_role[0]['approver']}, {same_role[0]['decision']})")  # fmt: skip
+            return (
+                f"{role} already decided change {self.change_id} "
+                f"({same_role[0]['approver']}, {same_role[0]['decision']})"
+            )
         own = [d for d in decisions if d["approver"] == who]
         if own:
-            return (f"{who} already approved change {self.change_id} as {own[0]['role']}; "
-                    "each role needs a different person")  # fmt: skip
+            return (
+                f"{who} already approved change {self.change_id} as {own[0]['role']}; "
+                "each role needs a different person"
+            )
         return None

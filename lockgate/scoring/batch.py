@@ -21,9 +21,13 @@ SCORE_SCHEMA = StructType(
 )
 # What a scorer's Python side yields per batch, as Arrow.
 SCORE_ARROW_SCHEMA = pa.schema(
-    [("doc_id", pa.string()), ("prediction", pa.string()), ("confidence", pa.float64()),
-     ("decision", pa.string())]
-)  # fmt: skip
+    [
+        ("doc_id", pa.string()),
+        ("prediction", pa.string()),
+        ("confidence", pa.float64()),
+        ("decision", pa.string()),
+    ]
+)
 _ESTIMATORS: dict[str, object] = {}
 
 
@@ -54,9 +58,12 @@ def decide(proba: np.ndarray, classes: np.ndarray, thresholds: dict[str, float])
 
 
 def score_frame(
-    features: DataFrame, model_bytes: bytes, digest: str, inputs: list[str],
+    features: DataFrame,
+    model_bytes: bytes,
+    digest: str,
+    inputs: list[str],
     thresholds: dict[str, float],
-) -> DataFrame:  # fmt: skip
+) -> DataFrame:
     """doc_id, prediction, confidence and decision (see `decide`) for every row of the
     document features."""
     spark = features.sparkSession
@@ -71,9 +78,13 @@ def score_frame(
             proba = estimator.predict_proba(model_input(batch, inputs))
             prediction, confidence, decision = decide(proba, classes, thresholds)
             yield pa.RecordBatch.from_arrays(
-                [batch.column("doc_id"), pa.array(prediction), pa.array(confidence),
-                 pa.array(decision)],
+                [
+                    batch.column("doc_id"),
+                    pa.array(prediction),
+                    pa.array(confidence),
+                    pa.array(decision),
+                ],
                 schema=SCORE_ARROW_SCHEMA,
-            )  # fmt: skip
+            )
 
     return features.select("doc_id", *inputs).mapInArrow(predict, udf_schema(spark, SCORE_SCHEMA))

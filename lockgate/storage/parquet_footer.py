@@ -131,8 +131,9 @@ class _Reader:
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise ValueError(f"parquet footer nests deeper than {MAX_DEPTH}")
-            {_LIST: self.sequence, _SET: self.sequence, _MAP: self.mapping,
-             _STRUCT: self.struct}[kind](path)  # fmt: skip
+            {_LIST: self.sequence, _SET: self.sequence, _MAP: self.mapping, _STRUCT: self.struct}[
+                kind
+            ](path)
             self.depth -= 1
         else:
             raise ValueError(f"unknown compact-protocol type {kind} in a parquet footer")

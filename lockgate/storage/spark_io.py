@@ -95,9 +95,13 @@ def files_for(rows: int | None, rows_per_file: int = ROWS_PER_FILE) -> int:
 
 
 def write_partition(
-    df: DataFrame, dataset_uri: str, partition: str, sort_by: list[str],
-    rows: int | None = None, rows_per_file: int = ROWS_PER_FILE,
-) -> str:  # fmt: skip
+    df: DataFrame,
+    dataset_uri: str,
+    partition: str,
+    sort_by: list[str],
+    rows: int | None = None,
+    rows_per_file: int = ROWS_PER_FILE,
+) -> str:
     """Replace `<dataset_uri>/<partition>` with the rows of `df`; returns the partition URI.
 
     `rows` is how many rows `df` holds (or a bound on it), when the caller knows: the partition
@@ -234,9 +238,15 @@ def _local_listing(directory: str) -> Listing:
             elif _hidden(entry.name):
                 others.append((path, info.st_size, "hidden", HIDDEN_DETAIL))
             elif not os.access(full, os.R_OK):
-                others.append((path, info.st_size, "unreadable",
-                               f"mode {stat.S_IMODE(info.st_mode):04o}, uid {info.st_uid}: "
-                               "this account cannot read it"))  # fmt: skip
+                others.append(
+                    (
+                        path,
+                        info.st_size,
+                        "unreadable",
+                        f"mode {stat.S_IMODE(info.st_mode):04o}, uid {info.st_uid}: "
+                        "this account cannot read it",
+                    )
+                )
             else:
                 files.append((path, info.st_size))
     return Listing(sorted(files), sorted(others))

@@ -22,16 +22,23 @@ def _model_lines(layout: Layout, model: str, run_date: str, environment: str) ->
     ]
     classes = gate.get("classes") or {}
     if classes:
-        auto = [f"{c} {r['auto_lower_bound']:.3f}" for c, r in sorted(classes.items())
-                if r["auto_routed"]]  # fmt: skip
+        auto = [
+            f"{c} {r['auto_lower_bound']:.3f}"
+            for c, r in sorted(classes.items())
+            if r["auto_routed"]
+        ]
         manual = [c for c, r in sorted(classes.items()) if not r["auto_routed"]]
-        lines.append(f"               auto-routed (precision's lower bound): "
-                     f"{', '.join(auto) or 'none'}; to manual review: "
-                     f"{', '.join(manual) or 'none'}")  # fmt: skip
+        lines.append(
+            f"               auto-routed (precision's lower bound): "
+            f"{', '.join(auto) or 'none'}; to manual review: "
+            f"{', '.join(manual) or 'none'}"
+        )
     if uri_exists(scores_path):
         scores = read_json(scores_path)
-        lines.append(f"  scores       {model}: {scores['rows']} rows by {scores['release_id']} "
-                     f"{scores['by_decision']}")  # fmt: skip
+        lines.append(
+            f"  scores       {model}: {scores['rows']} rows by {scores['release_id']} "
+            f"{scores['by_decision']}"
+        )
     return lines
 
 
@@ -129,16 +136,20 @@ def story_skipped(settings: Settings) -> str | None:
 
     access = load_access(settings)
     if not access.holds(PEOPLE["operations"], "operations"):
-        return (f"== the story is skipped: its personas hold no roles in {access.source} "
-                "(the cluster profile's access is the site's own)")  # fmt: skip
+        return (
+            f"== the story is skipped: its personas hold no roles in {access.source} "
+            "(the cluster profile's access is the site's own)"
+        )
     if open_ledger(settings).deployments("prod"):
-        return ("== the story already ran in this home; the ledger remembers it:\n"
-                + describe(history(change_manager(settings), "prod")))  # fmt: skip
+        return "== the story already ran in this home; the ledger remembers it:\n" + describe(
+            history(change_manager(settings), "prod")
+        )
     return None
 
 
-def release_story(settings: Settings, run_date: str, soak_days: list[str], score_days, retrain,
-                  say) -> dict:  # fmt: skip
+def release_story(
+    settings: Settings, run_date: str, soak_days: list[str], score_days, retrain, say
+) -> dict:
     """train -> test -> soak -> approvals -> prod -> a bad release -> automatic rollback.
 
     `score_days(days)` runs the scoring DAG in test for each day (soak evidence), `retrain()` trains
@@ -164,8 +175,10 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     if first is None:
         raise RuntimeError("the pipeline run deployed nothing to test; the story cannot start")
     release = first["release_id"]
-    say(f"== soak: {release} scores {', '.join(soak_days)} in test (lockgate_scoring DAG, a run "
-        "a day)")  # fmt: skip
+    say(
+        f"== soak: {release} scores {', '.join(soak_days)} in test (lockgate_scoring DAG, a run "
+        "a day)"
+    )
     score_days(soak_days)
     prod = load_settings(settings.profile, "prod", settings.home).policy.release
     soaked = datetime.fromisoformat(first["deployed_at"]) + timedelta(
@@ -174,15 +187,20 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     # Three approvals 20 minutes apart, the deploy 30 minutes later: all inside the window.
     story = timedelta(minutes=3 * APPROVAL_MINUTES + DEPLOY_MINUTES)
     clock = SimulatedClock(next_open(max(soaked, datetime.now(UTC)), prod.change_windows, story))
-    say(f"== the ledger's clock jumps to {clock.now.isoformat(timespec='minutes')}: "
+    say(
+        f"== the ledger's clock jumps to {clock.now.isoformat(timespec='minutes')}: "
         f"{prod.soak_days:g} days of soak later, inside a prod change window "
-        f"({', '.join(prod.change_windows) or 'any time'} UTC)")  # fmt: skip
+        f"({', '.join(prod.change_windows) or 'any time'} UTC)"
+    )
     manager = change_manager(settings, clock=clock)
-    change = manager.open(PEOPLE["author"], "normal", "prod",
-                          f"models trained on {run_date}, soaked in test", release)  # fmt: skip
+    change = manager.open(
+        PEOPLE["author"], "normal", "prod", f"models trained on {run_date}, soaked in test", release
+    )
     soak = manager.evidence(change).soak
-    say(f"== change {change} (normal) opened by {PEOPLE['author']}: {release} to prod; soak "
-        f"{soak.days_soaked:.1f} days, {soak.runs_passed} scoring runs passed")  # fmt: skip
+    say(
+        f"== change {change} (normal) opened by {PEOPLE['author']}: {release} to prod; soak "
+        f"{soak.days_soaked:.1f} days, {soak.runs_passed} scoring runs passed"
+    )
     for role in ("model-owner", "risk", "operations"):
         clock.advance(minutes=APPROVAL_MINUTES)
         state = manager.approve(PEOPLE[role], change, role, "reviewed the evidence")["state"]
@@ -195,8 +213,11 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     clock.advance(days=1)
     say("== a second urgency version is trained and released to test")
     retrain()
-    models = [m for m in registered_models()
-              if uri_exists(Layout(settings.storage_root).model_manifest(m, run_date))]  # fmt: skip
+    models = [
+        m
+        for m in registered_models()
+        if uri_exists(Layout(settings.storage_root).model_manifest(m, run_date))
+    ]
     outcome = release_trained_models(models, run_date, "test", PEOPLE["author"], clock=clock)
     bad = outcome["release_id"]
     if outcome["status"] != "deployed":
@@ -206,18 +227,30 @@ def release_story(settings: Settings, run_date: str, soak_days: list[str], score
     clock.advance(hours=2)
     _corrupt_artifact(settings, "urgency", urgency["version"])
     say(f"== incident: urgency v{urgency['version']}'s model file is overwritten in the registry")
-    emergency = manager.open(PEOPLE["author"], "emergency", "prod",
-                             "urgency v2 flags more urgent letters; needed before month end", bad)  # fmt: skip
+    emergency = manager.open(
+        PEOPLE["author"],
+        "emergency",
+        "prod",
+        "urgency v2 flags more urgent letters; needed before month end",
+        bad,
+    )
     clock.advance(minutes=10)
     manager.approve(PEOPLE["operations"], emergency, "operations", "emergency accepted")
-    say(f"== change {emergency} (emergency) approved by operations alone; model-owner and risk "
-        f"are due within {prod.emergency_deadline_hours:g} hours")  # fmt: skip
+    say(
+        f"== change {emergency} (emergency) approved by operations alone; model-owner and risk "
+        f"are due within {prod.emergency_deadline_hours:g} hours"
+    )
     clock.advance(minutes=5)
     failed = manager.deploy(PEOPLE["deployer"], emergency)
     say(f"== deploy by {PEOPLE['deployer']}: {failed.status}: {failed.detail}")
     clock.advance(minutes=15)
-    back = manager.open(PEOPLE["deployer"], "rollback", "test",
-                        f"urgency v{urgency['version']}'s artifact no longer matches its digest", None)  # fmt: skip
+    back = manager.open(
+        PEOPLE["deployer"],
+        "rollback",
+        "test",
+        f"urgency v{urgency['version']}'s artifact no longer matches its digest",
+        None,
+    )
     manager.deploy(PEOPLE["deployer"], back)
     say(f"== change {back} (rollback) puts test back on {ledger.pointer('test')['release_id']}")
     say("\n" + describe(history(manager, "prod")))

@@ -26,5 +26,6 @@ def score_champion(
         )
     proba = estimator.predict_proba(test[inputs])
     classes = [str(c) for c in estimator.classes_]
-    return evaluate(proba, classes, test["label"].to_numpy(), champion.metadata["thresholds"],
-                    extra_metrics)  # fmt: skip
+    return evaluate(
+        proba, classes, test["label"].to_numpy(), champion.metadata["thresholds"], extra_metrics
+    )

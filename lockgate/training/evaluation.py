@@ -68,35 +68,47 @@ def evaluate(
         auto = decided & (predicted == cls)
         right = int(correct[auto].sum())
         per_class[cls] = {
-            "precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
-            "support": int(support[i]), "predicted": int((predicted == cls).sum()),
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+            "predicted": int((predicted == cls).sum()),
             "threshold": float(thresholds.get(cls, NEVER)),
             "auto_routed": bool(thresholds.get(cls, NEVER) < NEVER),
-            "auto_decided": int(auto.sum()), "auto_right": right,
+            "auto_decided": int(auto.sum()),
+            "auto_right": right,
             "auto_precision": right / int(auto.sum()) if auto.any() else float("nan"),
             "auto_lower_bound": float(wilson_lower_bound(right, auto.sum(), level))
-            if auto.any() else float("nan"),
-        }  # fmt: skip
+            if auto.any()
+            else float("nan"),
+        }
     auto_precisions = [c["auto_precision"] for c in per_class.values() if c["auto_decided"]]
     metrics = {
         "accuracy": float(accuracy_score(truth, predicted)),
-        "macro_f1": float(f1_score(truth, predicted, labels=classes, average="macro",
-                                   zero_division=0)),
+        "macro_f1": float(
+            f1_score(truth, predicted, labels=classes, average="macro", zero_division=0)
+        ),
         "auto_route_precision": float(correct[decided].mean()) if decided.any() else float("nan"),
         "min_class_precision": min(auto_precisions) if auto_precisions else float("nan"),
         "manual_review_rate": float(1.0 - decided.mean()) if len(decided) else 1.0,
-    }  # fmt: skip
+    }
     for name, metric in extra_metrics.items():
         metrics[name] = float(metric(truth, predicted))
     matrix = confusion_matrix(truth, predicted, labels=classes)
-    confusion = {t: {p: int(matrix[i, j]) for j, p in enumerate(classes)}
-                 for i, t in enumerate(classes)}  # fmt: skip
+    confusion = {
+        t: {p: int(matrix[i, j]) for j, p in enumerate(classes)} for i, t in enumerate(classes)
+    }
     confidence_bins = {
         "correct": np.histogram(confidence[correct], bins=CONFIDENCE_EDGES)[0].tolist(),
         "wrong": np.histogram(confidence[~correct], bins=CONFIDENCE_EDGES)[0].tolist(),
     }
-    return Evaluation(rows=len(truth), metrics=metrics, per_class=per_class,
-                      confusion=confusion, confidence=confidence_bins)  # fmt: skip
+    return Evaluation(
+        rows=len(truth),
+        metrics=metrics,
+        per_class=per_class,
+        confusion=confusion,
+        confidence=confidence_bins,
+    )
 
 
 def z_score(level: float) -> float:
@@ -202,15 +214,25 @@ def withhold_unproven(
     return kept, why
 
 
-ROUTING_KEYS = ("routing", "auto_routed", "predicted", "threshold", "auto_decided", "auto_right",
-                "auto_precision", "auto_lower_bound")  # fmt: skip
+ROUTING_KEYS = (
+    "routing",
+    "auto_routed",
+    "predicted",
+    "threshold",
+    "auto_decided",
+    "auto_right",
+    "auto_precision",
+    "auto_lower_bound",
+)
 
 
 def class_routing(test: Evaluation) -> dict[str, dict]:
     """Per class: auto-routed or not and why, and the test rows behind its figures; recorded
     with the gate, so the change request shows it beside the checks."""
-    return {cls: {key: scores[key] for key in ROUTING_KEYS if key in scores}
-            for cls, scores in test.per_class.items()}  # fmt: skip
+    return {
+        cls: {key: scores[key] for key in ROUTING_KEYS if key in scores}
+        for cls, scores in test.per_class.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -236,8 +258,11 @@ class GateResult:
     champion: dict | None = field(default=None)
 
     def to_dict(self) -> dict:
-        return {"passed": self.passed, "checks": [asdict(c) for c in self.checks],
-                "champion": self.champion}  # fmt: skip
+        return {
+            "passed": self.passed,
+            "checks": [asdict(c) for c in self.checks],
+            "champion": self.champion,
+        }
 
     def explain(self) -> str:
         failed = [c for c in self.checks if not c.passed]
@@ -259,17 +284,28 @@ def gate_checks(test: Evaluation, gate: Gate) -> list[GateCheck]:
         if not scores["auto_decided"]:  # never decided automatically: cannot be wrong so
             continue
         bound, passed = scores["auto_lower_bound"], scores["auto_lower_bound"] >= gate.min_precision
-        checks.append(GateCheck(
-            f"precision_lower_bound[{cls}]", bound, ">=", gate.min_precision, bool(passed),
-            "" if passed else
-            f"precision[{cls}]: {scores['auto_right']} of {scores['auto_decided']} automatically "
-            f"routed test rows right ({scores['auto_precision']:.4f}), lower bound {bound:.4f} "
-            f"({gate.confidence:.0%} Wilson) is below {gate.min_precision}",
-        ))  # fmt: skip
+        checks.append(
+            GateCheck(
+                f"precision_lower_bound[{cls}]",
+                bound,
+                ">=",
+                gate.min_precision,
+                bool(passed),
+                ""
+                if passed
+                else f"precision[{cls}]: {scores['auto_right']} of {scores['auto_decided']} automatically "
+                f"routed test rows right ({scores['auto_precision']:.4f}), lower bound {bound:.4f} "
+                f"({gate.confidence:.0%} Wilson) is below {gate.min_precision}",
+            )
+        )
     checks.append(
-        _check("manual_review_rate", test.metrics["manual_review_rate"], "<=",
-               gate.max_manual_review_rate)
-    )  # fmt: skip
+        _check(
+            "manual_review_rate",
+            test.metrics["manual_review_rate"],
+            "<=",
+            gate.max_manual_review_rate,
+        )
+    )
     return checks
 
 
@@ -293,9 +329,15 @@ def champion_checks(
             f"{champion_label} ({theirs:.4f}) by {worse_by:.4f}, more than the margin {margin}"
         )
         checks.append(
-            GateCheck(f"champion.{metric}", mine, ">=" if higher_is_better else "<=", limit,
-                      passed, detail)
-        )  # fmt: skip
+            GateCheck(
+                f"champion.{metric}",
+                mine,
+                ">=" if higher_is_better else "<=",
+                limit,
+                passed,
+                detail,
+            )
+        )
     return checks
 
 
@@ -307,6 +349,9 @@ def apply_gate(
     if champion is not None:
         label, champion_eval = champion
         checks += champion_checks(test, champion_eval, label, gate.champion_margin)
-        champion_summary = {"version": label, "metrics": champion_eval.metrics,
-                            "margin": gate.champion_margin}  # fmt: skip
+        champion_summary = {
+            "version": label,
+            "metrics": champion_eval.metrics,
+            "margin": gate.champion_margin,
+        }
     return GateResult(all(c.passed for c in checks), checks, champion_summary)

@@ -97,9 +97,13 @@ def predict_proba(estimator, spec: ModelSpec, frame: pd.DataFrame) -> tuple[np.n
 
 
 def fit_and_validate(
-    spec: ModelSpec, params: dict[str, Any], seed: int, train: pd.DataFrame,
-    validation: pd.DataFrame, gate: Gate,
-) -> tuple[object, list[str], dict[str, float], Evaluation]:  # fmt: skip
+    spec: ModelSpec,
+    params: dict[str, Any],
+    seed: int,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    gate: Gate,
+) -> tuple[object, list[str], dict[str, float], Evaluation]:
     """Fit on `train`; choose each class's threshold on `validation` (the gate's precision at
     its lower bound) and measure it there. The search's trials and the final candidate both go
     through here.
@@ -108,8 +112,12 @@ def fit_and_validate(
     proba, classes = predict_proba(estimator, spec, validation)
     truth = validation["label"].to_numpy()
     thresholds = choose_thresholds(proba, classes, truth, gate.min_precision, gate.confidence)
-    return estimator, classes, thresholds, evaluate(proba, classes, truth, thresholds,
-                                                    spec.extra_metrics, gate.confidence)  # fmt: skip
+    return (
+        estimator,
+        classes,
+        thresholds,
+        evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence),
+    )
 
 
 def train_candidate(
@@ -128,27 +136,42 @@ def train_candidate(
         test = evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence)
     for cls, scores in test.per_class.items():
         scores["routing"] = (
-            "auto-routed" if scores["auto_routed"]
-            else f"manual review: {withheld[cls]}" if cls in withheld
+            "auto-routed"
+            if scores["auto_routed"]
+            else f"manual review: {withheld[cls]}"
+            if cls in withheld
             else f"manual review: no confidence cut of the {validation.per_class[cls]['predicted']}"
             f" validation rows predicted {cls} holds precision >= {gate.min_precision} at the "
             f"{gate.confidence:.0%} lower bound"
-        )  # fmt: skip
+        )
     canary_rows = splits.test.head(CANARY_SIZE)
     canary_proba = proba[: len(canary_rows)]
     canary = [
-        {"doc_id": doc_id, "inputs": inputs, "prediction": classes[int(p.argmax())],
-         "confidence": float(p.max())}
+        {
+            "doc_id": doc_id,
+            "inputs": inputs,
+            "prediction": classes[int(p.argmax())],
+            "confidence": float(p.max()),
+        }
         for doc_id, inputs, p in zip(
-            canary_rows["doc_id"], canary_rows[list(spec.inputs)].to_dict("records"),
-            canary_proba, strict=True,
+            canary_rows["doc_id"],
+            canary_rows[list(spec.inputs)].to_dict("records"),
+            canary_proba,
+            strict=True,
         )
-    ]  # fmt: skip
+    ]
     return TrainedModel(
-        estimator=estimator, classes=classes, params=dict(params), seed=seed,
-        thresholds=thresholds, validation=validation, test=test,
-        train_rows=len(splits.train), canary=canary, withheld=withheld,
-    )  # fmt: skip
+        estimator=estimator,
+        classes=classes,
+        params=dict(params),
+        seed=seed,
+        thresholds=thresholds,
+        validation=validation,
+        test=test,
+        train_rows=len(splits.train),
+        canary=canary,
+        withheld=withheld,
+    )
 
 
 def model_to_bytes(estimator: object) -> bytes:

@@ -66,18 +66,29 @@ def _run_trials(
                 spec, json.loads(params_json), seed, train, validation, gate
             )
             metrics = evaluation.metrics
-            rows.append({
-                "trial": int(trial), "params": params_json, "macro_f1": metrics["macro_f1"],
-                "manual_review_rate": metrics["manual_review_rate"], "accuracy": metrics["accuracy"],
-                "seconds": time.perf_counter() - started, "host": socket.gethostname(),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "trial": int(trial),
+                    "params": params_json,
+                    "macro_f1": metrics["macro_f1"],
+                    "manual_review_rate": metrics["manual_review_rate"],
+                    "accuracy": metrics["accuracy"],
+                    "seconds": time.perf_counter() - started,
+                    "host": socket.gethostname(),
+                }
+            )
         yield pd.DataFrame(rows, columns=[c.split()[0] for c in TRIAL_SCHEMA.split(", ")])
 
 
 def run_search(
-    spark: SparkSession, spec: ModelSpec, train: pd.DataFrame, validation: pd.DataFrame,
-    seed: int, gate: Gate, max_trials: int,
-) -> list[Trial]:  # fmt: skip
+    spark: SparkSession,
+    spec: ModelSpec,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    seed: int,
+    gate: Gate,
+    max_trials: int,
+) -> list[Trial]:
     """Every trial of the grid, run as Spark tasks (one per trial), in trial order."""
     candidates = grid(spec.params, spec.search_space, max_trials)
     data = share(spark, (train, validation))
@@ -93,10 +104,20 @@ def run_search(
     rows = frame.mapInPandas(run, TRIAL_SCHEMA).collect()
     data.unpersist()
     return sorted(
-        (Trial(r["trial"], json.loads(r["params"]), r["macro_f1"], r["manual_review_rate"],
-               r["accuracy"], r["seconds"], r["host"]) for r in rows),
+        (
+            Trial(
+                r["trial"],
+                json.loads(r["params"]),
+                r["macro_f1"],
+                r["manual_review_rate"],
+                r["accuracy"],
+                r["seconds"],
+                r["host"],
+            )
+            for r in rows
+        ),
         key=lambda t: t.trial,
-    )  # fmt: skip
+    )
 
 
 def best_trial(trials: list[Trial]) -> Trial:

@@ -42,10 +42,17 @@ def _manager():
 
 def _page(request: Request, who: Viewer, template: str, code: int = 200, **context) -> HTMLResponse:
     base = request.scope.get("root_path", "")
-    html = _templates().get_template(template).render(
-        base=base, airflow=base.removesuffix("/lockgate"), who=who, environments=ENVIRONMENTS,
-        **context,
-    )  # fmt: skip
+    html = (
+        _templates()
+        .get_template(template)
+        .render(
+            base=base,
+            airflow=base.removesuffix("/lockgate"),
+            who=who,
+            environments=ENVIRONMENTS,
+            **context,
+        )
+    )
     return HTMLResponse(html, status_code=code)
 
 
@@ -78,8 +85,9 @@ def create_app() -> FastAPI:
 
     @app.get("/environments", response_class=HTMLResponse)
     def environments(request: Request, who: Signed):
-        return _page(request, who, "environments.html",
-                     envs=data.environments(settings(), _manager()))  # fmt: skip
+        return _page(
+            request, who, "environments.html", envs=data.environments(settings(), _manager())
+        )
 
     @app.get("/changes", response_class=HTMLResponse)
     def changes(request: Request, who: Signed):
@@ -99,10 +107,14 @@ def create_app() -> FastAPI:
 
     @app.post("/changes/{change_id}/decide")
     def decide(
-        request: Request, who: Signed, change_id: int,
-        decision: Annotated[str, Form()], role: Annotated[str, Form()],
-        token: Annotated[str, Form()], comment: Annotated[str, Form()] = "",
-    ):  # fmt: skip
+        request: Request,
+        who: Signed,
+        change_id: int,
+        decision: Annotated[str, Form()],
+        role: Annotated[str, Form()],
+        token: Annotated[str, Form()],
+        comment: Annotated[str, Form()] = "",
+    ):
         from lockgate.release.changes import ChangeRefused
         from lockgate.release.ledger import IllegalTransition
 
@@ -126,14 +138,28 @@ def create_app() -> FastAPI:
 
     @app.get("/models/{name}/{version}", response_class=HTMLResponse)
     def model(request: Request, who: Signed, name: str, version: str):
-        return _page(request, who, "model.html",
-                     page=data.model_version(settings(), _manager(), name, version))  # fmt: skip
+        return _page(
+            request,
+            who,
+            "model.html",
+            page=data.model_version(settings(), _manager(), name, version),
+        )
 
     @app.get("/audit", response_class=HTMLResponse)
-    def audit(request: Request, who: Signed, environment: str = "", person: str = "",
-              since: str = "", until: str = ""):  # fmt: skip
-        return _page(request, who, "audit.html",
-                     page=data.audit(_manager(), environment, person, since, until))  # fmt: skip
+    def audit(
+        request: Request,
+        who: Signed,
+        environment: str = "",
+        person: str = "",
+        since: str = "",
+        until: str = "",
+    ):
+        return _page(
+            request,
+            who,
+            "audit.html",
+            page=data.audit(_manager(), environment, person, since, until),
+        )
 
     @app.get("/quality", response_class=HTMLResponse)
     def quality(request: Request, who: Signed):
@@ -144,8 +170,7 @@ def create_app() -> FastAPI:
         return _page(request, who, "monitoring.html", reports=data.monitoring(settings()))
 
     @app.get("/quality/docs/{suite}/{scope}/{run_date}/{path:path}")
-    def data_docs(request: Request, who: Signed, suite: str, scope: str, run_date: str,
-                  path: str):  # fmt: skip
+    def data_docs(request: Request, who: Signed, suite: str, scope: str, run_date: str, path: str):
         site = f"{request.scope.get('root_path', '')}/quality/docs/{suite}/{scope}/{run_date}/"
         try:
             body = data.data_docs_file(settings(), suite, scope, run_date, path, site)
@@ -156,7 +181,8 @@ def create_app() -> FastAPI:
 
     @app.get("/runs/{dag_id}/{run_id}", response_class=HTMLResponse)
     def dag_run(request: Request, who: Signed, dag_id: str, run_id: str):
-        return _page(request, who, "run.html",
-                     page=data.dag_run(settings(), _manager(), dag_id, run_id))  # fmt: skip
+        return _page(
+            request, who, "run.html", page=data.dag_run(settings(), _manager(), dag_id, run_id)
+        )
 
     return app

@@ -40,8 +40,14 @@ def confusion_matrix(confusion: dict[str, dict[str, int]], classes: list[str]) -
     axes.set_ylabel("true")
     for i in range(len(classes)):
         for j in range(len(classes)):
-            axes.text(j, i, f"{int(counts[i, j])}", ha="center", va="center",
-                      color="white" if share[i, j] > 0.6 else "black")  # fmt: skip
+            axes.text(
+                j,
+                i,
+                f"{int(counts[i, j])}",
+                ha="center",
+                va="center",
+                color="white" if share[i, j] > 0.6 else "black",
+            )
     axes.set_title("Confusion matrix (test split)")
     return _svg(figure)
 
@@ -72,8 +78,15 @@ def confidence_histogram(confidence: dict[str, list[int]]) -> str:
     width = np.diff(CONFIDENCE_EDGES)
     figure, axes = _figure(4.5, 2.8)
     axes.bar(left, confidence["correct"], width, align="edge", label="right", color="#4c9a2a")
-    axes.bar(left, confidence["wrong"], width, align="edge", bottom=confidence["correct"],
-             label="wrong", color="#c0392b")  # fmt: skip
+    axes.bar(
+        left,
+        confidence["wrong"],
+        width,
+        align="edge",
+        bottom=confidence["correct"],
+        label="wrong",
+        color="#c0392b",
+    )
     axes.set_xlabel("confidence (top class probability)")
     axes.set_ylabel("test rows")
     axes.legend(loc="upper left")
@@ -88,8 +101,13 @@ def drift_over_time(daily: list[dict], threshold: float) -> str:
     figure, axes = _figure(7.5, 3.2)
     for name in daily[0]["psi"]:
         axes.plot(positions, [d["psi"][name] for d in daily], marker="o", markersize=3, label=name)
-    axes.axhline(threshold, color="#b42318", linestyle="--", linewidth=1,
-                 label=f"threshold (PSI {threshold:g})")  # fmt: skip
+    axes.axhline(
+        threshold,
+        color="#b42318",
+        linestyle="--",
+        linewidth=1,
+        label=f"threshold (PSI {threshold:g})",
+    )
     step = max(1, len(days) // 10)
     axes.set_xticks(positions[::step], days[::step], rotation=30, ha="right")
     axes.set_ylim(bottom=0)

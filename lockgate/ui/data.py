@@ -27,8 +27,9 @@ def environments(settings: Settings, manager: ChangeManager) -> list[dict]:
     for environment in ENVIRONMENTS:
         pending = [
             {**c, "blocking": manager.evidence(c["change_id"]).blocking}
-            for c in manager.ledger.changes(environment) if ChangeRequest.of(c).pending()
-        ]  # fmt: skip
+            for c in manager.ledger.changes(environment)
+            if ChangeRequest.of(c).pending()
+        ]
         pages.append({"name": environment, "status": status[environment], "pending": pending})
     return pages
 
@@ -46,8 +47,10 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
     policy = manager.policy_for(record["environment"])
     soak_runs = []
     if evidence.soak is not None and record["release_id"]:
-        soak_runs = [run | {"dag_run": dag_run_of(run["recorded_by"])}
-                     for run in ledger.scoring_runs(policy.soak_environment, record["release_id"])]  # fmt: skip
+        soak_runs = [
+            run | {"dag_run": dag_run_of(run["recorded_by"])}
+            for run in ledger.scoring_runs(policy.soak_environment, record["release_id"])
+        ]
     subject = f"change-{change_id}"
     history = ledger.release_history(record["release_id"]) if record["release_id"] else []
     return {
@@ -60,7 +63,7 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
         "soak_runs": soak_runs,
         "deployments": [
             d for d in ledger.deployments(record["environment"]) if d["change_id"] == change_id
-        ],  # fmt: skip
+        ],
         "audit": [e for e in ledger.audit_entries() if e["subject"] == subject],
         "release_history": history,
         "seen": manager.decisions_seen(change_id),
@@ -81,8 +84,11 @@ def decisions(
         return [], f"the change is {request.state}"
     if not roles_due:
         return [], "every required role has approved"
-    refusals = {role: request.maker_checker(who.identity, role, approvals)
-                for role in roles_due if role in who.roles}  # fmt: skip
+    refusals = {
+        role: request.maker_checker(who.identity, role, approvals)
+        for role in roles_due
+        if role in who.roles
+    }
     may = [role for role, refusal in refusals.items() if refusal is None]
     if may:
         return may, None
@@ -107,14 +113,18 @@ def models(settings: Settings, manager: ChangeManager) -> list[dict]:
     rows = []
     for version in list_versions(settings):
         tags = version["tags"]
-        rows.append(version | {
-            "deployed_in": where.get((version["name"], version["version"]), []),
-            "gate_passed": tags.get("gate_passed") == "True",
-            "macro_f1": version["metrics"].get("test_macro_f1"),
-            "manual_review_rate": version["metrics"].get("test_manual_review_rate"),
-            "dag_run": {"dag_id": "lockgate_pipeline", "run_id": tags["airflow_run_id"]}
-            if tags.get("airflow_run_id", "manual") != "manual" else None,
-        })  # fmt: skip
+        rows.append(
+            version
+            | {
+                "deployed_in": where.get((version["name"], version["version"]), []),
+                "gate_passed": tags.get("gate_passed") == "True",
+                "macro_f1": version["metrics"].get("test_macro_f1"),
+                "manual_review_rate": version["metrics"].get("test_manual_review_rate"),
+                "dag_run": {"dag_id": "lockgate_pipeline", "run_id": tags["airflow_run_id"]}
+                if tags.get("airflow_run_id", "manual") != "manual"
+                else None,
+            }
+        )
     return rows
 
 
@@ -139,8 +149,9 @@ def model_version(settings: Settings, manager: ChangeManager, name: str, version
     releases = []
     for release_id in manager.ledger.releases_carrying(name, version):
         moves = manager.ledger.release_history(release_id)
-        releases.append({"release_id": release_id, "moves": moves,
-                         "failed": any(m["failed"] for m in moves)})  # fmt: skip
+        releases.append(
+            {"release_id": release_id, "moves": moves, "failed": any(m["failed"] for m in moves)}
+        )
     return {
         "record": record,
         "releases": releases,
@@ -153,8 +164,13 @@ def model_version(settings: Settings, manager: ChangeManager, name: str, version
     }
 
 
-def audit(manager: ChangeManager, environment: str = "", person: str = "", since: str = "",
-          until: str = "") -> dict:  # fmt: skip
+def audit(
+    manager: ChangeManager,
+    environment: str = "",
+    person: str = "",
+    since: str = "",
+    until: str = "",
+) -> dict:
     """The chain's verification and its entries, newest first, filtered by environment, person
     (a part of the actor) and date (YYYY-MM-DD, inclusive)."""
     ledger = manager.ledger
@@ -168,11 +184,14 @@ def audit(manager: ChangeManager, environment: str = "", person: str = "", since
             continue
         if (since and day < since) or (until and day > until):
             continue
-        entries.append(entry | {"payload": json.loads(entry["payload"]),
-                                "dag_run": dag_run_of(entry["actor"])})  # fmt: skip
-    return {"report": asdict(report), "entries": entries,
-            "filters": {"environment": environment, "person": person, "since": since,
-                        "until": until}}  # fmt: skip
+        entries.append(
+            entry | {"payload": json.loads(entry["payload"]), "dag_run": dag_run_of(entry["actor"])}
+        )
+    return {
+        "report": asdict(report),
+        "entries": entries,
+        "filters": {"environment": environment, "person": person, "since": since, "until": until},
+    }
 
 
 def data_quality(settings: Settings) -> dict:
@@ -188,22 +207,32 @@ def data_quality(settings: Settings) -> dict:
         suite, scope, run_date = Layout.validation_key(path)
         summary = json.loads(fs.cat_file(path))["summary"]
         docs = f"{path.rsplit('/', 1)[0]}/data_docs/index.html"
-        results.append({
-            "suite": suite, "scope": scope, "run_date": run_date,
-            "success": summary["success"], "evaluated": summary["evaluated"],
-            "critical_failures": summary["critical_failures"], "warnings": summary["warnings"],
-            "data_docs": fs.exists(docs),
-        })  # fmt: skip
+        results.append(
+            {
+                "suite": suite,
+                "scope": scope,
+                "run_date": run_date,
+                "success": summary["success"],
+                "evaluated": summary["evaluated"],
+                "critical_failures": summary["critical_failures"],
+                "warnings": summary["warnings"],
+                "data_docs": fs.exists(docs),
+            }
+        )
     quarantine = []
     fs, pattern = filesystem(layout.extraction_manifests)
     for path in sorted(fs.glob(pattern), reverse=True):
         manifest = json.loads(fs.cat_file(path))
-        quarantine.append({
-            "run_date": Layout.manifest_run_date(path),
-            "received": manifest["received"], "parsed": manifest["parsed"],
-            "duplicates": manifest["duplicates"], "quarantined": manifest["quarantined"],
-            "by_reason": manifest["quarantine_by_reason"],
-        })  # fmt: skip
+        quarantine.append(
+            {
+                "run_date": Layout.manifest_run_date(path),
+                "received": manifest["received"],
+                "parsed": manifest["parsed"],
+                "duplicates": manifest["duplicates"],
+                "quarantined": manifest["quarantined"],
+                "by_reason": manifest["quarantine_by_reason"],
+            }
+        )
     results.sort(key=lambda r: (r["run_date"], r["suite"], r["scope"]), reverse=True)
     return {"results": results, "quarantine": quarantine}
 
@@ -224,13 +253,22 @@ def monitoring(settings: Settings) -> list[dict]:
             latest = reports[-1]
             daily = latest.get("daily", [])
             threshold = latest["thresholds"]["psi"]
-            pages.append({
-                "environment": environment, "model": model, "report": latest,
-                "names": list(daily[0]["psi"]) if daily else [],
-                "chart": charts.drift_over_time(daily, threshold) if daily else None,
-                "earlier": [{k: r.get(k) for k in ("to", "version", "rows", "judged", "drifted",
-                                                   "reason")} for r in reversed(reports[:-1])],
-            })  # fmt: skip
+            pages.append(
+                {
+                    "environment": environment,
+                    "model": model,
+                    "report": latest,
+                    "names": list(daily[0]["psi"]) if daily else [],
+                    "chart": charts.drift_over_time(daily, threshold) if daily else None,
+                    "earlier": [
+                        {
+                            k: r.get(k)
+                            for k in ("to", "version", "rows", "judged", "drifted", "reason")
+                        }
+                        for r in reversed(reports[:-1])
+                    ],
+                }
+            )
     return pages
 
 
@@ -238,8 +276,9 @@ _SAFE_PART = re.compile(r"^[\w.=-]+$")
 _ASSET_PART = re.compile(r"^@?[\w.=-]+$")  # npm scopes (@fortawesome) in vendor/ paths
 
 
-def data_docs_file(settings: Settings, suite: str, scope: str, run_date: str, path: str,
-                   site: str = "") -> bytes:  # fmt: skip
+def data_docs_file(
+    settings: Settings, suite: str, scope: str, run_date: str, path: str, site: str = ""
+) -> bytes:
     """A file of the GX Data Docs site stored beside one validation result. A page comes with
     its CDN addresses replaced by this site's `vendor/` (`site` is the site root's URL), so it
     renders with no internet; `vendor/...` are those installed scripts and styles."""
@@ -276,14 +315,13 @@ def dag_run(settings: Settings, manager: ChangeManager, dag_id: str, run_id: str
     for environment in ENVIRONMENTS:
         pointer_releases = {c["release_id"] for c in ledger.changes(environment) if c["release_id"]}
         for release_id in sorted(pointer_releases):
-            scoring += [r for r in ledger.scoring_runs(environment, release_id)
-                        if r["recorded_by"] == actor]  # fmt: skip
+            scoring += [
+                r for r in ledger.scoring_runs(environment, release_id) if r["recorded_by"] == actor
+            ]
     return {
         "dag_id": dag_id,
         "run_id": run_id,
-        "models": [
-            v for v in list_versions(settings) if v["tags"].get("airflow_run_id") == run_id
-        ],  # fmt: skip
+        "models": [v for v in list_versions(settings) if v["tags"].get("airflow_run_id") == run_id],
         "changes": [c for c in ledger.changes() if c["author"] == actor],
         "scoring_runs": scoring,
         "audit": [e for e in ledger.audit_entries() if e["actor"] == actor],

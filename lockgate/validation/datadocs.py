@@ -19,40 +19,30 @@ from lockgate.config import repo_root
 # the npm package that is the same script or style sheet. bootstrap-table's filter-control
 # style is named at 1.19.0 and 1.19.1 there; the installed 1.19.1 serves both.
 CDN_FILES = {
-    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
-        "@forevolve/bootstrap-dark/dist/css/bootstrap-prefers-dark.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": "@forevolve/bootstrap-dark/dist/css/bootstrap-prefers-dark.css",
     "https://cdn.jsdelivr.net/npm/vega@5": "vega/build/vega.min.js",
     "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite/build/vega-lite.min.js",
     "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed/build/vega-embed.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css":
-        "@fortawesome/fontawesome-free/css/all.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js":
-        "popper.js/dist/umd/popper.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "@fortawesome/fontawesome-free/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.js/dist/umd/popper.min.js",
     "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css":
-        "bootstrap/dist/css/bootstrap.min.css",
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js":
-        "bootstrap/dist/js/bootstrap.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css":
-        "bootstrap-table/dist/bootstrap-table.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js":
-        "bootstrap-table/dist/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
-}  # fmt: skip
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap/dist/js/bootstrap.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table/dist/bootstrap-table.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table/dist/bootstrap-table.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+}
 GX_IMAGES = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
 # Where a page loads a script or a style sheet from, or an image.
 LOADED = re.compile(r"""(?:src|href)\s*=\s*["'](https?://[^"']+)["']""")
-_PACKAGES = {path.split("/")[0] if not path.startswith("@") else "/".join(path.split("/")[:2])
-             for path in CDN_FILES.values()}  # fmt: skip
+_PACKAGES = {
+    path.split("/")[0] if not path.startswith("@") else "/".join(path.split("/")[:2])
+    for path in CDN_FILES.values()
+}
 
 
 def assets_root() -> Path:

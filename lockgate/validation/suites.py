@@ -133,16 +133,25 @@ def validate_frame(frame, suite_name: str) -> ValidationReport:
     with tempfile.TemporaryDirectory() as site:
         # Data Docs through GX's own site builder; the pages are kept, GX's static assets
         # (4 MB of fonts and styles, the same for every result) are served from the package.
-        context.add_data_docs_site(DATA_DOCS_SITE, {
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": site},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        })  # fmt: skip
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"{suite_name}-checkpoint", validation_definitions=[definition_],
-            actions=[UpdateDataDocsAction(name="data-docs", site_names=[DATA_DOCS_SITE])],
-            result_format="SUMMARY",
-        ))  # fmt: skip
+        context.add_data_docs_site(
+            DATA_DOCS_SITE,
+            {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": site,
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"{suite_name}-checkpoint",
+                validation_definitions=[definition_],
+                actions=[UpdateDataDocsAction(name="data-docs", site_names=[DATA_DOCS_SITE])],
+                result_format="SUMMARY",
+            )
+        )
         run = checkpoint.run(batch_parameters={"dataframe": frame})
         pages = {
             str(path.relative_to(site)): path.read_bytes()

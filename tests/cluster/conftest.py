@@ -16,10 +16,16 @@ from support import BIN, run
 
 # Ports of infra/hadoop/env.sh, infra/postgres/postgres and infra/mlflow/server.
 SERVICE_PORTS = {"HDFS": 8020, "WebHDFS": 9870, "YARN": 8088, "PostgreSQL": 5433, "MLflow": 5055}
-START = [["infra/postgres/postgres", "start"], ["infra/hadoop/cluster", "start"],
-         ["infra/mlflow/server", "start"]]  # fmt: skip
-STOP = [["infra/mlflow/server", "stop"], ["infra/hadoop/cluster", "stop"],
-        ["infra/postgres/postgres", "stop"]]  # fmt: skip
+START = [
+    ["infra/postgres/postgres", "start"],
+    ["infra/hadoop/cluster", "start"],
+    ["infra/mlflow/server", "start"],
+]
+STOP = [
+    ["infra/mlflow/server", "stop"],
+    ["infra/hadoop/cluster", "stop"],
+    ["infra/postgres/postgres", "stop"],
+]
 
 
 def _listening(port: int) -> bool:
@@ -83,8 +89,8 @@ def postgres_ledger_urls():
         yield {
             "app": f"postgresql+psycopg2://lockgate:{app}@127.0.0.1:{port}/lockgate_ledger",
             "owner": f"postgresql+psycopg2://lockgate_ledger_owner:{owner.strip()}@127.0.0.1:"
-                     f"{port}/lockgate_ledger",
-        }  # fmt: skip
+            f"{port}/lockgate_ledger",
+        }
     finally:
         run(["infra/postgres/postgres", "stop"], env, check=False, timeout=300)
         shutil.rmtree(home, ignore_errors=True)

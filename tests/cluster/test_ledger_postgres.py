@@ -23,24 +23,29 @@ def test_concurrent_approvals_deployments_and_rollbacks_keep_the_ledger_consiste
     deployed = sum(o["deployed"] for o in outcomes)
     rolled_back = sum(o["rolled_back"] for o in outcomes)
     refused = sum(o["refused"] for o in outcomes)
-    print(f"8 processes x 25 changes: {deployed} deployed, {rolled_back} rolled back automatically, "
-          f"{refused} refused")  # fmt: skip
+    print(
+        f"8 processes x 25 changes: {deployed} deployed, {rolled_back} rolled back automatically, "
+        f"{refused} refused"
+    )
     # How many changes get through depends on how the 8 processes interleave (a loaded machine
     # gave 3 of 200): the race must have deployed and refused some, and the invariants hold.
     assert deployed > 0 and refused > 0
     check_invariants(postgres_ledger_url)
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_log SET actor = 'mallory' WHERE seq = 5",
-    "DELETE FROM audit_log WHERE seq = 5",
-    "TRUNCATE audit_log",
-    "DELETE FROM audit_checkpoints",
-    "ALTER TABLE audit_log DISABLE TRIGGER USER",
-    "DROP TRIGGER audit_log_append_only ON audit_log",
-    "UPDATE alembic_version SET version_num = '0001'",
-    "CREATE TABLE audit_log_copy (x int)",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET actor = 'mallory' WHERE seq = 5",
+        "DELETE FROM audit_log WHERE seq = 5",
+        "TRUNCATE audit_log",
+        "DELETE FROM audit_checkpoints",
+        "ALTER TABLE audit_log DISABLE TRIGGER USER",
+        "DROP TRIGGER audit_log_append_only ON audit_log",
+        "UPDATE alembic_version SET version_num = '0001'",
+        "CREATE TABLE audit_log_copy (x int)",
+    ],
+)
 def test_lockgate_s_own_role_cannot_rewrite_the_audit_log(postgres_ledger_url, statement):
     """lockgate connects as a role that may insert into the audit log, never change it: not
     even with the triggers' help switched off (it does not own the tables)."""

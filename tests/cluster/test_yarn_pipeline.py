@@ -62,8 +62,11 @@ def _manifest(stage: str) -> dict:
 
 def _partition(dataset: str):
     path = f"{LAKE}/{dataset}/run_date={RUN_DATE}"
-    tables = [pq.read_table(io.BytesIO(_read(f"{path}/{name}")))
-              for name in sorted(_listing(path)) if name.endswith(".parquet")]  # fmt: skip
+    tables = [
+        pq.read_table(io.BytesIO(_read(f"{path}/{name}")))
+        for name in sorted(_listing(path))
+        if name.endswith(".parquet")
+    ]
     assert tables, f"no parquet files in {path}"
     return [row for table in tables for row in table.to_pylist()]
 
@@ -75,8 +78,9 @@ def _lockgate(env, *args, check=True, timeout=1800):
 @pytest.fixture(scope="module")
 def yarn_demo(cluster):
     started_ms = int(time.time() * 1000)
-    result = _lockgate(cluster, "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS),
-                       "--no-story")  # fmt: skip
+    result = _lockgate(
+        cluster, "demo", "--run-date", RUN_DATE, "--documents", str(DOCUMENTS), "--no-story"
+    )
     return cluster, result.stdout, started_ms
 
 
@@ -128,8 +132,9 @@ def test_release_ledger_and_scores_on_postgresql(yarn_demo):
 
     home = env["LOCKGATE_HOME"]
     password = open(f"{home}/cluster/secrets/postgres.password").read().strip()
-    with psycopg2.connect(host="127.0.0.1", port=5433, dbname="lockgate_ledger",
-                          user="lockgate", password=password) as conn:  # fmt: skip
+    with psycopg2.connect(
+        host="127.0.0.1", port=5433, dbname="lockgate_ledger", user="lockgate", password=password
+    ) as conn:
         with conn.cursor() as cursor:
             cursor.execute("SELECT release_id FROM environment_pointers WHERE environment = 'test'")
             assert cursor.fetchone() == (release_id,)
@@ -169,10 +174,21 @@ def test_spark_submit_by_hand_in_cluster_mode(yarn_demo):
         "SPARK_CONF_DIR": f"{home}/cluster/spark",
     }
     result = run(
-        [str(BIN / "spark-submit"), "--master", "yarn", "--deploy-mode", "cluster",
-         "jobs/build_training_set.py", "--run-date", RUN_DATE, "--model", "routing"],
-        submit_env, timeout=900,
-    )  # fmt: skip
+        [
+            str(BIN / "spark-submit"),
+            "--master",
+            "yarn",
+            "--deploy-mode",
+            "cluster",
+            "jobs/build_training_set.py",
+            "--run-date",
+            RUN_DATE,
+            "--model",
+            "routing",
+        ],
+        submit_env,
+        timeout=900,
+    )
     assert "final status: SUCCEEDED" in result.stdout + result.stderr
     by_hand = [a for a in _apps(started_ms) if a["name"] == "build_training_set.py"]
     assert [(a["state"], a["finalStatus"]) for a in by_hand] == [("FINISHED", "SUCCEEDED")]
@@ -181,8 +197,16 @@ def test_spark_submit_by_hand_in_cluster_mode(yarn_demo):
 def test_failed_job_fails_its_task_with_yarn_diagnostics(yarn_demo):
     env, _, started_ms = yarn_demo
     empty_day = "2026-01-05"
-    result = _lockgate(env, "airflow", "tasks", "test", "lockgate_pipeline", "extract_documents",
-                       empty_day, check=False)  # fmt: skip
+    result = _lockgate(
+        env,
+        "airflow",
+        "tasks",
+        "test",
+        "lockgate_pipeline",
+        "extract_documents",
+        empty_day,
+        check=False,
+    )
     log = result.stdout + result.stderr
     # `airflow tasks test` exits 0 whatever the task did; the task's state is in its log.
     assert "new_state=failed" in log
@@ -190,8 +214,11 @@ def test_failed_job_fails_its_task_with_yarn_diagnostics(yarn_demo):
     assert "final status FAILED" in log
     # The driver's own error, fetched from its container on the NodeManager.
     assert f"nothing landed in hdfs://127.0.0.1:8020{LAKE}/landing/{empty_day}" in log
-    failed = [a for a in _apps(started_ms) if a["name"] == "lockgate-extract_documents"
-              and a["finalStatus"] == "FAILED"]  # fmt: skip
+    failed = [
+        a
+        for a in _apps(started_ms)
+        if a["name"] == "lockgate-extract_documents" and a["finalStatus"] == "FAILED"
+    ]
     assert failed, "the failing job left no FAILED application in YARN"
 
 
@@ -199,16 +226,30 @@ def test_killing_the_task_kills_the_yarn_application(yarn_demo):
     env, _, _ = yarn_demo
     before = int(time.time() * 1000)
     task = subprocess.Popen(
-        [str(BIN / "lockgate"), "airflow", "tasks", "test", "lockgate_pipeline",
-         "extract_documents", RUN_DATE],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [
+            str(BIN / "lockgate"),
+            "airflow",
+            "tasks",
+            "test",
+            "lockgate_pipeline",
+            "extract_documents",
+            RUN_DATE,
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         app = None
         deadline = time.time() + 300
         while time.time() < deadline and app is None:
-            running = [a for a in _apps(before, states="ACCEPTED,RUNNING")
-                       if a["name"] == "lockgate-extract_documents"]  # fmt: skip
+            running = [
+                a
+                for a in _apps(before, states="ACCEPTED,RUNNING")
+                if a["name"] == "lockgate-extract_documents"
+            ]
             app = running[0] if running else None
             time.sleep(2)
         assert app is not None, "the task never got a YARN application running"
@@ -231,8 +272,20 @@ def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, t
     out = tmp_path / "bench"
     # Scoring alone: extraction benches one core with no Spark, on any profile (its local copy
     # of HDFS is the loop's, checked here); few rows, as YARN's cost per job is CI's here.
-    result = _lockgate(env, "bench", "--only", "scoring", "--run-date", RUN_DATE,
-                       "--score-rows", "5000", "--repeats", "1", "--out", str(out))  # fmt: skip
+    result = _lockgate(
+        env,
+        "bench",
+        "--only",
+        "scoring",
+        "--run-date",
+        RUN_DATE,
+        "--score-rows",
+        "5000",
+        "--repeats",
+        "1",
+        "--out",
+        str(out),
+    )
     figures = json.loads((out / "latest.json").read_text())
     assert figures["profile"] == "yarn" and "Spark master yarn" in result.stdout
     apps = [a for a in _apps(started_ms) if a["name"] == "lockgate-bench-scoring"]

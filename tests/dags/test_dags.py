@@ -37,8 +37,13 @@ def test_dag_files_do_not_import_heavy_libraries(dag_file):
         "heavy = [m for m in ('pyspark', 'sklearn', 'pandas', 'great_expectations', 'mlflow') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(dag_file)], capture_output=True,
-                            text=True, check=True, env=os.environ | {"AIRFLOW__CORE__LOAD_EXAMPLES": "False"})  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(dag_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+    )
     assert result.stdout.strip() == ""
 
 
@@ -75,10 +80,13 @@ def test_pipeline_task_graph(dagbag):
 
 def test_spark_tasks_submit_the_jobs_with_the_run_date(dagbag):
     dag = dagbag.dags["lockgate_pipeline"]
-    for task_id, job in (("extract_documents", "extract_documents"),
-                         ("build_training_set", "build_training_set"),
-                         ("routing.train_model", "train_model"), ("urgency.train_model", "train_model"),
-                         ("score_documents", "score_documents")):  # fmt: skip
+    for task_id, job in (
+        ("extract_documents", "extract_documents"),
+        ("build_training_set", "build_training_set"),
+        ("routing.train_model", "train_model"),
+        ("urgency.train_model", "train_model"),
+        ("score_documents", "score_documents"),
+    ):
         task = dag.get_task(task_id)
         assert task.application == str(REPO / "jobs" / f"{job}.py")
         assert Path(task.application).is_file()
@@ -87,8 +95,10 @@ def test_spark_tasks_submit_the_jobs_with_the_run_date(dagbag):
         assert type(task).__name__ == "LockgateSparkJobOperator"
 
 
-@pytest.mark.parametrize(("profile", "operator"), [("local", "LockgateSparkJobOperator"),
-                                                   ("yarn", "LockgateSparkSubmitOperator")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("profile", "operator"),
+    [("local", "LockgateSparkJobOperator"), ("yarn", "LockgateSparkSubmitOperator")],
+)
 def test_spark_tasks_run_in_the_task_process_locally_and_by_spark_submit_on_yarn(
     monkeypatch, tmp_path, profile, operator
 ):
@@ -117,12 +127,15 @@ def test_scoring_dag_scores_the_chosen_environment_without_training(dagbag):
     assert dag.schedule is None and dag.params["environment"] == "test"
 
 
-@pytest.mark.parametrize("conf,error", [
-    ({"change_id": "7", "kind": "normal"}, "'7' is not of type 'integer'"),
-    ({"change_id": 0, "kind": "normal"}, "0 is less than the minimum of 1"),
-    ({"change_id": 7, "kind": "hotfix"}, "'hotfix' is not one of"),
-    ({"kind": "normal"}, "None is not of type 'integer'"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "conf,error",
+    [
+        ({"change_id": "7", "kind": "normal"}, "'7' is not of type 'integer'"),
+        ({"change_id": 0, "kind": "normal"}, "0 is less than the minimum of 1"),
+        ({"change_id": 7, "kind": "hotfix"}, "'hotfix' is not one of"),
+        ({"kind": "normal"}, "None is not of type 'integer'"),
+    ],
+)
 def test_release_dag_validates_its_params(dagbag, conf, error):
     import copy
 
@@ -166,8 +179,10 @@ def test_retrain_dag_runs_on_the_drift_asset_and_retrains_only_what_drifted(dagb
     assert type(dag.timetable).__name__ == "AssetTriggeredTimetable"
     assert [asset.name for asset in dag.schedule] == ["lockgate_drift"] == sorted(published)
     models = list(registered_models())
-    assert dag.get_task("what_drifted").downstream_task_ids >= {"build_training_set",
-                                                                "release_to_test"}  # fmt: skip
+    assert dag.get_task("what_drifted").downstream_task_ids >= {
+        "build_training_set",
+        "release_to_test",
+    }
     for m in models:
         assert dag.get_task("build_training_set").downstream_task_ids >= {f"{m}.drifted"}
         assert dag.get_task(f"{m}.drifted").downstream_task_ids == {f"{m}.validate_training_set"}

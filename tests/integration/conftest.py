@@ -56,12 +56,24 @@ USUAL = ("2026-12-01", "2026-12-30")
 SHIFTED = ("2026-12-31", "2027-01-29")
 PER_DAY = 36
 SHIFTED_MIX = {
-    "departments": {"complaints": 35, "kyc": 30, "payments": 10, "settlements": 10,
-                    "custody": 8, "corporate_actions": 7},
+    "departments": {
+        "complaints": 35,
+        "kyc": 30,
+        "payments": 10,
+        "settlements": 10,
+        "custody": 8,
+        "corporate_actions": 7,
+    },
     "languages": {"de": 60, "en": 25, "fr": 8, "nl": 7},
-    "correspondents": ["neue-wertpapier.de", "zugspitze-invest.de", "baltic-custody.ee",
-                       "nordlicht-kapital.de", "adriatic-securities.hr", "vistula-brokers.pl"],
-}  # fmt: skip
+    "correspondents": [
+        "neue-wertpapier.de",
+        "zugspitze-invest.de",
+        "baltic-custody.ee",
+        "nordlicht-kapital.de",
+        "adriatic-securities.hr",
+        "vistula-brokers.pl",
+    ],
+}
 
 
 @pytest.fixture(scope="session")
@@ -77,10 +89,25 @@ def monitored_months(story_home, tmp_path_factory) -> dict[str, str]:
     lockgate, submit = str(BIN / "lockgate"), [str(BIN / "spark-submit"), "--master", "local[2]"]
     mix = tmp_path_factory.mktemp("mix") / "shifted.json"
     mix.write_text(json.dumps(SHIFTED_MIX))
-    run([lockgate, "corpus", "--run-date", USUAL[0], "--days", "30", "--documents", str(PER_DAY)],
-        env)  # fmt: skip
-    run([lockgate, "corpus", "--run-date", SHIFTED[0], "--days", "30", "--documents",
-         str(PER_DAY), "--mix", str(mix)], env)  # fmt: skip
+    run(
+        [lockgate, "corpus", "--run-date", USUAL[0], "--days", "30", "--documents", str(PER_DAY)],
+        env,
+    )
+    run(
+        [
+            lockgate,
+            "corpus",
+            "--run-date",
+            SHIFTED[0],
+            "--days",
+            "30",
+            "--documents",
+            str(PER_DAY),
+            "--mix",
+            str(mix),
+        ],
+        env,
+    )
     # Monitoring reads documents, never labels, and a day's labels come long after it is scored;
     # without the months' labels the suites that retrain on this home later train on what the
     # story labelled, not on 2,000 more documents (which cost CI minutes, not coverage).

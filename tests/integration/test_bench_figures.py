@@ -18,9 +18,27 @@ def test_bench_writes_every_figure_and_the_scorers_agree(story_home, tmp_path):
     env = story_home
     out = tmp_path / "bench"
     parts = ["--only", "dags", "--only", "extraction", "--only", "scoring"]
-    result = run([str(BIN / "lockgate"), "bench", *parts, "--home", env["LOCKGATE_HOME"],
-                  "--run-date", STORY_DATE, "--score-rows", "5000", "--repeats", "1",
-                  "--presidio-letters", "30", "--out", str(out)], env, timeout=1800)  # fmt: skip
+    result = run(
+        [
+            str(BIN / "lockgate"),
+            "bench",
+            *parts,
+            "--home",
+            env["LOCKGATE_HOME"],
+            "--run-date",
+            STORY_DATE,
+            "--score-rows",
+            "5000",
+            "--repeats",
+            "1",
+            "--presidio-letters",
+            "30",
+            "--out",
+            str(out),
+        ],
+        env,
+        timeout=1800,
+    )
     figures = json.loads((out / "latest.json").read_text())
     assert (out / "latest.md").read_text() in result.stdout
 

@@ -32,8 +32,22 @@ EXPECTED = {
 
 
 def _monitor(env, first: str, last: str):
-    return run([str(BIN / "lockgate"), "monitor", "run", "--environment", "prod", "--from", first,
-                "--to", last, "--json"], env, check=False)  # fmt: skip
+    return run(
+        [
+            str(BIN / "lockgate"),
+            "monitor",
+            "run",
+            "--environment",
+            "prod",
+            "--from",
+            first,
+            "--to",
+            last,
+            "--json",
+        ],
+        env,
+        check=False,
+    )
 
 
 def _summary(result) -> dict:
@@ -42,8 +56,15 @@ def _summary(result) -> dict:
 
 
 def _report(env, model: str, day: str) -> dict:
-    path = (Path(env["LOCKGATE_HOME"]) / "lake" / "monitoring" / "prod" / model
-            / f"run_date={day}" / "drift.json")  # fmt: skip
+    path = (
+        Path(env["LOCKGATE_HOME"])
+        / "lake"
+        / "monitoring"
+        / "prod"
+        / model
+        / f"run_date={day}"
+        / "drift.json"
+    )
     return json.loads(path.read_text())
 
 
@@ -95,8 +116,20 @@ def test_a_shifted_month_flags_exactly_the_drifted_features(monitored_months, sh
 
 def test_report_reads_the_per_day_table_from_the_cli(monitored_months, shifted):
     env = monitored_months
-    out = run([str(BIN / "lockgate"), "monitor", "report", "--environment", "prod", "--model",
-               "routing", "--days", "5"], env).stdout  # fmt: skip
+    out = run(
+        [
+            str(BIN / "lockgate"),
+            "monitor",
+            "report",
+            "--environment",
+            "prod",
+            "--model",
+            "routing",
+            "--days",
+            "5",
+        ],
+        env,
+    ).stdout
     assert "routing v" in out and f"{SHIFTED[0]}..{SHIFTED[1]}" in out
     assert "DRIFTED" in out and "PSI per day" in out
     days = [line.split()[0] for line in out.splitlines() if line.startswith("   20")]
@@ -148,10 +181,23 @@ def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months
             "AIRFLOW__SMTP__SMTP_MAIL_FROM": "lockgate@lockgate.example",
             "AIRFLOW__SMTP__SMTP_RETRY_LIMIT": "0",
         }
-        result = run([str(BIN / "lockgate"), "airflow", "dags", "test", "lockgate_monitor", day,
-                      "-c", json.dumps({"environment": "prod"})], env | smtp, check=False)  # fmt: skip
-    state = run([str(BIN / "lockgate"), "airflow", "dags", "state", "lockgate_monitor", day],
-                env).stdout  # fmt: skip
+        result = run(
+            [
+                str(BIN / "lockgate"),
+                "airflow",
+                "dags",
+                "test",
+                "lockgate_monitor",
+                day,
+                "-c",
+                json.dumps({"environment": "prod"}),
+            ],
+            env | smtp,
+            check=False,
+        )
+    state = run(
+        [str(BIN / "lockgate"), "airflow", "dags", "state", "lockgate_monitor", day], env
+    ).stdout
     assert "failed" in state, result.stdout[-3000:]
     log = result.stdout + result.stderr
     assert "monitoring breach" in log and "routing v" in log
@@ -162,8 +208,16 @@ def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months
     assert subject.startswith(f"[lockgate] prod {day}: drift in ")
     # The DAG judges its last 7 days (252 documents), not the month: the e-mail names what that
     # judgement flagged, model by model, and the injected shift is always among it.
-    run_summary = json.loads((Path(env["LOCKGATE_HOME"]) / "lake" / "monitoring" / "prod"
-                              / "_runs" / f"run_date={day}.json").read_text())  # fmt: skip
+    run_summary = json.loads(
+        (
+            Path(env["LOCKGATE_HOME"])
+            / "lake"
+            / "monitoring"
+            / "prod"
+            / "_runs"
+            / f"run_date={day}.json"
+        ).read_text()
+    )
     assert run_summary["from"] == "2027-01-23" and run_summary["breach"]
     for model in EXPECTED:
         drifted = run_summary["models"][model]["drifted"]
@@ -174,8 +228,9 @@ def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months
     assert "lockgate_retrain" in _queued_for_the_drift_asset(env)
     extra = json.loads(events[-1])
     assert extra["run_date"] == day and extra["environment"] == "prod"
-    assert extra["drifted"] == {m: v["drifted"] for m, v in run_summary["models"].items()
-                                if v["drifted"]}  # fmt: skip
+    assert extra["drifted"] == {
+        m: v["drifted"] for m, v in run_summary["models"].items() if v["drifted"]
+    }
 
 
 def _drift_events(env) -> list[str]:

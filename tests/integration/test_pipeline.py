@@ -56,8 +56,16 @@ def test_demo_summary_reports_every_stage(demo):
     # The pipeline run's summary is the last thing the demo prints, after the story.
     story, stdout = demo[2].rsplit("\nlockgate demo, run date", 1)
     assert "== change management" in story and "== change management" not in stdout
-    for stage in ("documents", "model        routing v1", "model        urgency v1", "release",
-                  "scores       routing", "scores       urgency", "audit chain", "Airflow UI"):  # fmt: skip
+    for stage in (
+        "documents",
+        "model        routing v1",
+        "model        urgency v1",
+        "release",
+        "scores       routing",
+        "scores       urgency",
+        "audit chain",
+        "Airflow UI",
+    ):
         assert f"  {stage}" in stdout, stage
     assert stdout.count("gate passed") == 2 and "audit chain  intact" in stdout
 
@@ -95,13 +103,15 @@ def test_demo_tells_the_change_management_story_and_history_retells_it(demo):
         "(emergency) approved by operations alone",
         "deploy by demo:mia.operations: rolled_back: verification failed: DigestMismatch: urgency v2",
         "(rollback) puts test back on",
-    ]  # fmt: skip
+    ]
     for line in lines:
         assert line in story, line
     # The soak days ran in one process, as two DAG runs each with its tasks' logs kept.
     with sqlite3.connect(home / "airflow" / "airflow.db") as db:
-        soak = db.execute("SELECT run_id, state FROM dag_run WHERE dag_id = 'lockgate_scoring' "
-                          "ORDER BY logical_date").fetchall()  # fmt: skip
+        soak = db.execute(
+            "SELECT run_id, state FROM dag_run WHERE dag_id = 'lockgate_scoring' "
+            "ORDER BY logical_date"
+        ).fetchall()
     assert [state for _, state in soak[:2]] == ["success", "success"], soak
     for run_id, _ in soak[:2]:
         logs = home / "airflow" / "logs" / "dag_id=lockgate_scoring" / f"run_id={run_id}"
@@ -115,23 +125,50 @@ def test_demo_tells_the_change_management_story_and_history_retells_it(demo):
     deployed = prod["deployed"]
     assert deployed["release_id"] == good and deployed["change"]["kind"] == "normal"
     assert {(a["role"], a["approver"]) for a in deployed["approvals"]} == {
-        ("model-owner", "demo:ana.model-owner"), ("risk", "demo:raj.risk"),
-        ("operations", "demo:olu.operations")}  # fmt: skip
+        ("model-owner", "demo:ana.model-owner"),
+        ("risk", "demo:raj.risk"),
+        ("operations", "demo:olu.operations"),
+    }
     # Any moment: before prod had anything, and while it ran the good release.
     first_at = datetime.fromisoformat(prod["timeline"][0]["at"])
-    before = json.loads(_run([lockgate, "history", "--env", "prod", "--at",
-                              (first_at - timedelta(minutes=1)).isoformat(), "--json"], env).stdout)  # fmt: skip
+    before = json.loads(
+        _run(
+            [
+                lockgate,
+                "history",
+                "--env",
+                "prod",
+                "--at",
+                (first_at - timedelta(minutes=1)).isoformat(),
+                "--json",
+            ],
+            env,
+        ).stdout
+    )
     assert before["deployed"] is None and before["timeline"] == []
-    text = _run([lockgate, "history", "--env", "prod", "--at",
-                 (first_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ")], env).stdout  # fmt: skip
+    text = _run(
+        [
+            lockgate,
+            "history",
+            "--env",
+            "prod",
+            "--at",
+            (first_at + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%MZ"),
+        ],
+        env,
+    ).stdout
     assert f"prod at {(first_at + timedelta(minutes=1)).strftime('%Y-%m-%dT%H:%M')}" in text
     assert f": {good} (routing v1, urgency v1)" in text and "deployed" in text
     assert "approved by demo:raj.risk as risk" in text and "auto_rollback" not in text
     # The ledger and the registry agree; the chain is intact.
     status = json.loads(_run([lockgate, "status", "--json"], env).stdout)
     assert status["prod"]["alias_drift"] == [] and status["test"]["alias_drift"] == []
-    aliases = _mlflow(home, env, "{m: {a: str(v) for a, v in c.get_registered_model(m).aliases"
-                                 ".items()} for m in ('routing', 'urgency')}")  # fmt: skip
+    aliases = _mlflow(
+        home,
+        env,
+        "{m: {a: str(v) for a, v in c.get_registered_model(m).aliases"
+        ".items()} for m in ('routing', 'urgency')}",
+    )
     assert aliases == {"routing": {"test": "1", "prod": "1"}, "urgency": {"test": "1", "prod": "1"}}
     assert "intact" in _run([lockgate, "audit", "verify"], env).stdout
 
@@ -189,8 +226,21 @@ def test_documents_carry_language_names_and_the_person_model_version(demo):
 def test_eval_extraction_and_bench_print_their_figures(demo, tmp_path):
     _, env, _ = demo
     figures = tmp_path / "eval.json"
-    result = _run([str(BIN / "lockgate"), "eval-extraction", "--documents", "400",
-                   "--corpus", "generated", "--workers", "2", "--json", str(figures)], env)  # fmt: skip
+    result = _run(
+        [
+            str(BIN / "lockgate"),
+            "eval-extraction",
+            "--documents",
+            "400",
+            "--corpus",
+            "generated",
+            "--workers",
+            "2",
+            "--json",
+            str(figures),
+        ],
+        env,
+    )
     assert "extraction vs ground truth" in result.stdout and "PERSON" in result.stdout
     report = json.loads(figures.read_text())
     assert set(report["fields"]) == set(ENTITY_TYPES)
@@ -200,8 +250,9 @@ def test_eval_extraction_and_bench_print_their_figures(demo, tmp_path):
     assert report["person_model"]["trained"] is False  # the pipeline's registered model is reused
 
     bench = tmp_path / "bench.json"
-    result = _run([str(BIN / "lockgate"), "bench-extract", "--documents", "80",
-                   "--json", str(bench)], env)  # fmt: skip
+    result = _run(
+        [str(BIN / "lockgate"), "bench-extract", "--documents", "80", "--json", str(bench)], env
+    )
     assert "docs/s per core" in result.stdout and "presidio" in result.stdout
     figures = json.loads(bench.read_text())
     for side in ("lockgate", "presidio"):
@@ -212,10 +263,16 @@ def test_eval_extraction_and_bench_print_their_figures(demo, tmp_path):
 
 def test_validation_results_are_written_for_each_suite(demo):
     home, _, _ = demo
-    for suite, scope in [("extraction_run", "all"), ("extracted_documents", "all"),
-                         ("training_set", "routing"), ("training_set.routing", "routing"),
-                         ("training_set", "urgency"), ("training_set.urgency", "urgency"),
-                         ("scores", "test/routing"), ("scores", "test/urgency")]:  # fmt: skip
+    for suite, scope in [
+        ("extraction_run", "all"),
+        ("extracted_documents", "all"),
+        ("training_set", "routing"),
+        ("training_set.routing", "routing"),
+        ("training_set", "urgency"),
+        ("training_set.urgency", "urgency"),
+        ("scores", "test/routing"),
+        ("scores", "test/urgency"),
+    ]:
         result = json.loads(
             (
                 _lake(home) / "validation" / suite / scope / f"run_date={RUN_DATE}" / "result.json"
@@ -237,8 +294,12 @@ def _mlflow(home: Path, env, expression: str):
 @pytest.mark.parametrize("model", ["routing", "urgency"])
 def test_model_version_is_registered_with_lineage_trials_and_card(demo, model):
     home, env, _ = demo
-    versions = _mlflow(home, env, f"[dict(v.tags, version=v.version, run_id=v.run_id) "
-                                  f"for v in c.search_model_versions(\"name='{model}'\")]")  # fmt: skip
+    versions = _mlflow(
+        home,
+        env,
+        f"[dict(v.tags, version=v.version, run_id=v.run_id) "
+        f"for v in c.search_model_versions(\"name='{model}'\")]",
+    )
     # urgency has a v2 too: the demo's story trained it for its bad release.
     assert sorted(str(v["version"]) for v in versions) == (
         ["1", "2"] if model == "urgency" else ["1"]
@@ -252,9 +313,13 @@ def test_model_version_is_registered_with_lineage_trials_and_card(demo, model):
     assert len(tags["code_version"].removesuffix("-dirty")) == 40
     assert tags["gate_passed"] == "True" and tags["seed"] == "20261120"
     # Every trial of the search is a child run of the training run, with its params and score.
-    trials = _mlflow(home, env, "[dict(r.data.params, **r.data.metrics) for r in c.search_runs("
-                     f"[c.get_run('{tags['run_id']}').info.experiment_id], "
-                     f"\"tags.mlflow.parentRunId = '{tags['run_id']}'\")]")  # fmt: skip
+    trials = _mlflow(
+        home,
+        env,
+        "[dict(r.data.params, **r.data.metrics) for r in c.search_runs("
+        f"[c.get_run('{tags['run_id']}').info.experiment_id], "
+        f"\"tags.mlflow.parentRunId = '{tags['run_id']}'\")]",
+    )
     from lockgate.models import get_model
     from lockgate.training.search import grid
 
@@ -262,8 +327,15 @@ def test_model_version_is_registered_with_lineage_trials_and_card(demo, model):
     assert len(trials) == len(grid(spec.params, spec.search_space, 8)) > 1
     assert all(0 <= t["validation_macro_f1"] <= 1 for t in trials)
     card = _run([str(BIN / "lockgate"), "model-card", model, "1"], env).stdout
-    for section in ("# Model card", "## Data", "## Metrics on the test split", "## Gate (test): PASSED",
-                    "## Limits", tags["snapshot_digest"], tags["artifact_sha256"]):  # fmt: skip
+    for section in (
+        "# Model card",
+        "## Data",
+        "## Metrics on the test split",
+        "## Gate (test): PASSED",
+        "## Limits",
+        tags["snapshot_digest"],
+        tags["artifact_sha256"],
+    ):
         assert section in card, section
 
 
@@ -303,8 +375,10 @@ def test_release_in_test_made_the_scores(demo):
 def _ledger_restored_after(home: Path, tmp_path: Path):
     """The ledger and its published head put back as they were (both, or the restored ledger
     would rightly look truncated against a head written in between)."""
-    saved = [(home / "ledger.db", tmp_path / "ledger.db"),
-             (home / "audit" / "head.json", tmp_path / "head.json")]  # fmt: skip
+    saved = [
+        (home / "ledger.db", tmp_path / "ledger.db"),
+        (home / "audit" / "head.json", tmp_path / "head.json"),
+    ]
     for live, copy in saved:
         shutil.copy(live, copy)
     try:
@@ -350,8 +424,21 @@ def test_extraction_job_survives_a_hostile_corpus(demo):
     """A day where 40% of the files are broken or hostile: the job succeeds and accounts for all."""
     home, env, _ = demo
     day, documents = "2026-11-25", 150
-    _run([str(BIN / "lockgate"), "corpus", "--run-date", day, "--documents", str(documents),
-          "--broken-share", "0.4", "--seed", "5"], env)  # fmt: skip
+    _run(
+        [
+            str(BIN / "lockgate"),
+            "corpus",
+            "--run-date",
+            day,
+            "--documents",
+            str(documents),
+            "--broken-share",
+            "0.4",
+            "--seed",
+            "5",
+        ],
+        env,
+    )
     submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
     _run(submit + ["jobs/extract_documents.py", "--run-date", day], env)
     m = json.loads((_lake(home) / "manifests" / "extraction" / f"run_date={day}.json").read_text())
@@ -395,13 +482,25 @@ def test_a_worse_candidate_is_refused_by_the_champion_comparison(demo):
     # The day's urgency manifest names the story's second version, whose file the story's
     # incident overwrote: training urgency from the day's snapshot again gives v1's bytes and
     # points the manifest back at v1, so the release step below meets routing's refusal alone.
-    again = _run(submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "urgency"],
-                 env)  # fmt: skip
+    again = _run(
+        submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "urgency"], env
+    )
     assert "registered urgency v1 " in again.stdout, again.stdout[-2000:]
     # Strong regularisation: on 10,000 documents C=0.05 is within the margin, C=0.025 is not
     # (macro-F1 0.94 against 0.995; payments also falls below its bound).
-    worse = _run(submit + ["jobs/train_model.py", "--run-date", RUN_DATE, "--model", "routing",
-                           "--params", '{"C": 0.025}'], env)  # fmt: skip
+    worse = _run(
+        submit
+        + [
+            "jobs/train_model.py",
+            "--run-date",
+            RUN_DATE,
+            "--model",
+            "routing",
+            "--params",
+            '{"C": 0.025}',
+        ],
+        env,
+    )
     assert "registered routing v2" in worse.stdout and "gate=refused" in worse.stdout
     assert "champion comparison: macro_f1=" in worse.stdout
     assert "worse than production routing v1 (prod)" in worse.stdout
@@ -413,8 +512,18 @@ def test_a_worse_candidate_is_refused_by_the_champion_comparison(demo):
     status_before = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], env).stdout)[
         "test"
     ]
-    task = _run([str(BIN / "lockgate"), "airflow", "tasks", "test", "lockgate_pipeline",
-                 "release_to_test", RUN_DATE], env)  # fmt: skip
+    task = _run(
+        [
+            str(BIN / "lockgate"),
+            "airflow",
+            "tasks",
+            "test",
+            "lockgate_pipeline",
+            "release_to_test",
+            RUN_DATE,
+        ],
+        env,
+    )
     assert "new_state=success" in task.stdout + task.stderr
     status = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], env).stdout)["test"]
     assert status["release_id"] == status_before["release_id"]
@@ -476,11 +585,18 @@ def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(p
         "macro_f1",
         "manual_review_rate",
     }
-    versions = _mlflow(home, plugin_env, "[dict(v.tags, version=v.version) for v in "
-                                  "c.search_model_versions(\"name='toy_urgency'\")]")  # fmt: skip
+    versions = _mlflow(
+        home,
+        plugin_env,
+        "[dict(v.tags, version=v.version) for v in "
+        "c.search_model_versions(\"name='toy_urgency'\")]",
+    )
     assert [(str(v["version"]), v["gate_passed"]) for v in versions] == [("1", "True")]
-    snapshot = json.loads((_lake(home) / "manifests" / "training_set" / "toy_urgency"
-                           / f"run_date={day}.json").read_text())  # fmt: skip
+    snapshot = json.loads(
+        (
+            _lake(home) / "manifests" / "training_set" / "toy_urgency" / f"run_date={day}.json"
+        ).read_text()
+    )
     assert snapshot["columns"] == ["doc_id", "run_date", "max_amount", "label"]
     assert (_lake(home) / "training" / "toy_urgency" / f"snapshot={snapshot['snapshot']}").is_dir()
     assert (
@@ -499,8 +615,12 @@ def test_rerun_of_the_same_run_date_gives_the_same_partitions(plugin_day):
     # Same rows in the same order, in the same files, of the same bytes: the rerun's Spark
     # application is another JVM, whose parquet-mr lists encodings in another order
     # (lockgate.storage.parquet_footer puts them in one).
-    before = (_rows(extracted), _rows(scores), _partition_digests(extracted),
-              _partition_digests(scores))  # fmt: skip
+    before = (
+        _rows(extracted),
+        _rows(scores),
+        _partition_digests(extracted),
+        _partition_digests(scores),
+    )
     models = ("routing", "urgency", "toy_urgency")
     versions = {m: _manifest(home, f"model/{m}", PLUGIN_DAY)["version"] for m in models}
     release_before = _manifest(home, "scores/test/routing", PLUGIN_DAY)["release_id"]
@@ -523,8 +643,11 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
     home, env, _ = plugin_day
     day = PLUGIN_DAY
     with sqlite3.connect(home / "airflow" / "airflow.db") as db:
-        (run_id,) = db.execute("SELECT run_id FROM dag_run WHERE dag_id = 'lockgate_pipeline' "
-                               "AND date(logical_date) = ?", (day,)).fetchone()  # fmt: skip
+        (run_id,) = db.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = 'lockgate_pipeline' "
+            "AND date(logical_date) = ?",
+            (day,),
+        ).fetchone()
     logs = home / "airflow" / "logs" / "dag_id=lockgate_pipeline" / f"run_id={run_id}"
     for task in ("extract_documents", "score_documents"):
         said = (logs / f"task_id={task}" / "attempt=1.log").read_text()
@@ -537,8 +660,11 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
     _run(submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "test"], env)
     assert (_partition_digests(extracted), _partition_digests(scores)) == fast
     assert _rows(scores).equals(before)
-    nothing = _run(submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "dev"],
-                   env, check=False)  # fmt: skip
+    nothing = _run(
+        submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "dev"],
+        env,
+        check=False,
+    )
     assert nothing.returncode != 0
     assert "no release is deployed in dev" in nothing.stdout + nothing.stderr
     # prod runs an approved release; with an approval gone from the ledger it is refused.
@@ -551,8 +677,11 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
         with sqlite3.connect(home / "ledger.db") as conn:
             conn.execute("DELETE FROM approvals WHERE role = 'risk' AND decision = 'approve'")
         refused = _run(prod, env, check=False)
-        entry = sqlite3.connect(home / "ledger.db").execute(
-            "SELECT action, payload FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()  # fmt: skip
+        entry = (
+            sqlite3.connect(home / "ledger.db")
+            .execute("SELECT action, payload FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetchone()
+        )
     assert refused.returncode != 0
     said = refused.stdout + refused.stderr
     assert "the ledger's record of prod is not to be believed; refusing to score" in said

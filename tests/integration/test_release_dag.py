@@ -53,8 +53,9 @@ manager.deploy("os:ci", int(change_id))
 def _kill_while_verifying(home: Path, change_id: int) -> None:
     """A deploy of `change_id` in a process of its own, killed (SIGKILL) while it verifies."""
     marker = home / "verifying"
-    child = subprocess.Popen([sys.executable, "-c", DEPLOY_AND_DIE, str(home), str(marker),
-                              str(change_id)])  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", DEPLOY_AND_DIE, str(home), str(marker), str(change_id)]
+    )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -67,8 +68,11 @@ def _kill_while_verifying(home: Path, change_id: int) -> None:
 
 def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
     home = tmp_path / "home"
-    env = os.environ | {"LOCKGATE_HOME": str(home), "LOCKGATE_PROFILE": "local",
-                        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}  # fmt: skip
+    env = os.environ | {
+        "LOCKGATE_HOME": str(home),
+        "LOCKGATE_PROFILE": "local",
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
     home.mkdir()
     # `airflow dags test` runs as the user `dag_test`; this site lets it execute changes.
     (home / "access.toml").write_text(
@@ -104,20 +108,37 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
     after = manager.open("demo:lee.data-scientist", "normal", "test", "next", "rel-dag-3")
     assert _trigger(env, "2026-11-24", {"change_id": after, "kind": "normal"}) == "success"
     assert manager.ledger.change(stranded)["state"] == "deployed" and not manager.stranded()
-    finished = [e for e in manager.ledger.entries_about(f"change-{stranded}")
-                if e["action"] == "change.deployed"][-1]  # fmt: skip
+    finished = [
+        e
+        for e in manager.ledger.entries_about(f"change-{stranded}")
+        if e["action"] == "change.deployed"
+    ][-1]
     assert "recovered" in finished["payload"] and finished["actor"] == "airflow:dag_test"
     assert manager.ledger.pointer("test")["release_id"] == "rel-dag-3"
     assert manager.ledger.verify_audit().intact
 
     # A second run for a logical date is refused in one line that says how to rerun the date.
-    trigger = [str(BIN / "lockgate"), "airflow", "dags", "trigger", DAG, "-l",
-               "2026-11-23T00:00:00+00:00", "-c", json.dumps({"change_id": 999, "kind": "normal"})]  # fmt: skip
+    trigger = [
+        str(BIN / "lockgate"),
+        "airflow",
+        "dags",
+        "trigger",
+        DAG,
+        "-l",
+        "2026-11-23T00:00:00+00:00",
+        "-c",
+        json.dumps({"change_id": 999, "kind": "normal"}),
+    ]
     # The run acts as the OS account that triggered it, whatever LOGNAME or USER say.
     assert run(trigger, env | {"LOGNAME": "mia", "USER": "mia", "LNAME": "mia"}).returncode == 0
     with create_engine(load_settings("local", "test", home).airflow_db_url).connect() as db:
-        [who] = db.execute(text("SELECT triggering_user_name FROM dag_run WHERE dag_id = :d "
-                                "AND logical_date LIKE '2026-11-23%'"), {"d": DAG}).scalars()  # fmt: skip
+        [who] = db.execute(
+            text(
+                "SELECT triggering_user_name FROM dag_run WHERE dag_id = :d "
+                "AND logical_date LIKE '2026-11-23%'"
+            ),
+            {"d": DAG},
+        ).scalars()
     assert who == f"os:{pwd.getpwuid(os.getuid()).pw_name}"
     assert airflow_identity({"dag_run": SimpleNamespace(triggering_user_name=who)}) == who
     again = run(trigger, env, check=False)

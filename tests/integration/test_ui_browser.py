@@ -27,11 +27,23 @@ from lockgate.config.secrets import write_secret
 pytestmark = pytest.mark.integration
 
 SCREENSHOTS = REPO / "build" / "ui-screenshots"
-PASSWORDS = {"admin": "admin-pw", "ana": "ana-pw", "raj": "raj-pw", "olu": "olu-pw",
-             "mia": "mia-pw", "vic": "vic-pw"}  # fmt: skip
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"]  # fmt: skip
+PASSWORDS = {
+    "admin": "admin-pw",
+    "ana": "ana-pw",
+    "raj": "raj-pw",
+    "olu": "olu-pw",
+    "mia": "mia-pw",
+    "vic": "vic-pw",
+}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -46,11 +58,31 @@ def home(monitored_months):
     of prod scoring after it, judged by monitoring (the monitoring suite has done so when it ran
     first; on its own, this suite judges the shifted month itself)."""
     env = monitored_months
-    report = (Path(env["LOCKGATE_HOME"]) / "lake" / "monitoring" / "prod" / "routing"
-              / f"run_date={SHIFTED[1]}" / "drift.json")  # fmt: skip
+    report = (
+        Path(env["LOCKGATE_HOME"])
+        / "lake"
+        / "monitoring"
+        / "prod"
+        / "routing"
+        / f"run_date={SHIFTED[1]}"
+        / "drift.json"
+    )
     if not report.exists():
-        run([str(BIN / "lockgate"), "monitor", "run", "--environment", "prod", "--from",
-             SHIFTED[0], "--to", SHIFTED[1]], env, check=False)  # fmt: skip
+        run(
+            [
+                str(BIN / "lockgate"),
+                "monitor",
+                "run",
+                "--environment",
+                "prod",
+                "--from",
+                SHIFTED[0],
+                "--to",
+                SHIFTED[1],
+            ],
+            env,
+            check=False,
+        )
     return env
 
 
@@ -59,14 +91,20 @@ def server(home):
     """`airflow api-server` on a free port with known passwords for the access file's users."""
     airflow_home = Path(home["LOCKGATE_HOME"]) / "airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
-    write_secret(airflow_home / "simple_auth_manager_passwords.json.generated",
-                 json.dumps(PASSWORDS).encode())  # fmt: skip
+    write_secret(
+        airflow_home / "simple_auth_manager_passwords.json.generated",
+        json.dumps(PASSWORDS).encode(),
+    )
     port = _free_port()
     log = open(airflow_home / "ui-test-api-server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [str(BIN / "lockgate"), "airflow", "api-server", "--port", str(port), "--workers", "1"],
-        env=home, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        env=home,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240
@@ -118,13 +156,20 @@ def _shot(page, name: str) -> None:
 
 
 def test_anonymous_requests_are_refused(server, home):
-    page = requests.get(f"{server}/lockgate/environments", headers={"Accept": "text/html"},
-                        allow_redirects=False, timeout=30)  # fmt: skip
+    page = requests.get(
+        f"{server}/lockgate/environments",
+        headers={"Accept": "text/html"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert page.status_code == 303 and "/api/v2/auth/login" in page.headers["location"]
     for path in ("environments", "changes/1", "models", "audit", "quality"):
         assert requests.get(f"{server}/lockgate/{path}", timeout=30).status_code == 401, path
-    post = requests.post(f"{server}/lockgate/changes/1/decide", timeout=30,
-                         data={"decision": "approve", "role": "risk", "token": "x"})  # fmt: skip
+    post = requests.post(
+        f"{server}/lockgate/changes/1/decide",
+        timeout=30,
+        data={"decision": "approve", "role": "risk", "token": "x"},
+    )
     assert post.status_code == 401
     forged = requests.get(
         f"{server}/lockgate/environments", cookies={"_token": "forged"}, timeout=30
@@ -282,14 +327,16 @@ def test_a_person_with_the_role_approves_in_the_browser_and_the_audit_shows_it(
     finally:
         context.close()
 
-    shown = json.loads(run([str(BIN / "lockgate"), "change", "show", str(change_id), "--json"],
-                           home).stdout)  # fmt: skip
+    shown = json.loads(
+        run([str(BIN / "lockgate"), "change", "show", str(change_id), "--json"], home).stdout
+    )
     assert [(a["approver"], a["role"]) for a in shown["approvals"]] == [("airflow:raj", "risk")]
 
 
 def _token_for(server: str, user: str) -> dict:
-    response = requests.post(f"{server}/auth/token", timeout=30,
-                             json={"username": user, "password": PASSWORDS[user]})  # fmt: skip
+    response = requests.post(
+        f"{server}/auth/token", timeout=30, json={"username": user, "password": PASSWORDS[user]}
+    )
     assert response.status_code in (200, 201), response.text
     return {"_token": response.json()["access_token"]}
 
@@ -301,14 +348,21 @@ def test_the_demo_runs_task_logs_open_in_airflow(server, home):
     token = _token_for(server, "vic")["_token"]
     headers = {"Authorization": f"Bearer {token}"}
     api = f"{server}/api/v2/dags/lockgate_pipeline/dagRuns"
-    runs = requests.get(api, headers=headers, timeout=30,
-                        params={"logical_date_gte": f"{RUN_DATE}T00:00:00Z",
-                                "logical_date_lte": f"{RUN_DATE}T00:00:00Z"}).json()["dag_runs"]  # fmt: skip
+    runs = requests.get(
+        api,
+        headers=headers,
+        timeout=30,
+        params={
+            "logical_date_gte": f"{RUN_DATE}T00:00:00Z",
+            "logical_date_lte": f"{RUN_DATE}T00:00:00Z",
+        },
+    ).json()["dag_runs"]
     assert len(runs) == 1, runs
     run_id = runs[0]["dag_run_id"]
     for task in ("extract_documents", "routing.train_model", "release_to_test"):
-        response = requests.get(f"{api}/{run_id}/taskInstances/{task}/logs/1", headers=headers,
-                                timeout=30)  # fmt: skip
+        response = requests.get(
+            f"{api}/{run_id}/taskInstances/{task}/logs/1", headers=headers, timeout=30
+        )
         assert response.status_code == 200, response.text[:500]
         text = json.dumps(response.json())
         assert f"starting task_id={task}" in text, text[:1000]
@@ -327,8 +381,13 @@ def test_mutations_need_the_signed_form_of_that_user_from_the_same_origin(server
     assert forged.status_code == 403 and "token invalid" in forged.text
     stolen = requests.post(url, cookies=raj, data=form, timeout=30)  # raj replays olu's form
     assert stolen.status_code == 403 and "another user" in stolen.text
-    cross = requests.post(url, cookies=olu, data=form, timeout=30,
-                          headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"})  # fmt: skip
+    cross = requests.post(
+        url,
+        cookies=olu,
+        data=form,
+        timeout=30,
+        headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert cross.status_code == 403 and "cross-site" in cross.text
     # None of them reached the ledger.
     after = requests.get(f"{server}/lockgate/changes/{prod_change}", cookies=olu, timeout=30)
@@ -340,13 +399,18 @@ def _runs(database: Path, dag_id: str, run_type: str) -> list[tuple[str, str, st
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
         return db.execute(
             "SELECT run_id, state, date(logical_date) FROM dag_run WHERE dag_id = ? "
-            "AND run_type = ? ORDER BY id", (dag_id, run_type)).fetchall()  # fmt: skip
+            "AND run_type = ? ORDER BY id",
+            (dag_id, run_type),
+        ).fetchall()
 
 
 def _task_states(database: Path, run_id: str) -> dict[str, str]:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
-        return dict(db.execute("SELECT task_id, state FROM task_instance WHERE run_id = ?",
-                               (run_id,)).fetchall())  # fmt: skip
+        return dict(
+            db.execute(
+                "SELECT task_id, state FROM task_instance WHERE run_id = ?", (run_id,)
+            ).fetchall()
+        )
 
 
 def _until_finished(database, dag_id, run_type, processes, minutes=20):
@@ -375,8 +439,20 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
         # This suite run on its own: the monitor publishes the shifted month's drift here.
         run([lockgate, "airflow", "dags", "reserialize"], home)
         run([lockgate, "airflow", "dags", "unpause", "lockgate_retrain"], home)
-        run([lockgate, "airflow", "dags", "test", "lockgate_monitor", SHIFTED[1], "-c",
-             json.dumps({"environment": "prod"})], home, check=False)  # fmt: skip
+        run(
+            [
+                lockgate,
+                "airflow",
+                "dags",
+                "test",
+                "lockgate_monitor",
+                SHIFTED[1],
+                "-c",
+                json.dumps({"environment": "prod"}),
+            ],
+            home,
+            check=False,
+        )
     assert "lockgate_retrain" in _queued(database)
     # A daily schedule's run is due at midnight UTC: today's, or yesterday's just after midnight.
     today = datetime.now(UTC).date()
@@ -388,9 +464,17 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
     # As `make ui` does: the home's Spark Connect server, which every task process connects to.
     run([lockgate, "spark-server", "start"], env)
     log = open(Path(home["LOCKGATE_HOME"]) / "airflow" / "scheduler-test.log", "w")  # noqa: SIM115
-    processes = [subprocess.Popen([lockgate, "airflow", command], env=env, cwd=REPO, stdout=log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-                 for command in ("scheduler", "dag-processor")]  # fmt: skip
+    processes = [
+        subprocess.Popen(
+            [lockgate, "airflow", command],
+            env=env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for command in ("scheduler", "dag-processor")
+    ]
     try:
         retrain = _until_finished(database, "lockgate_retrain", "asset_triggered", processes)
         run([lockgate, "airflow", "dags", "unpause", "lockgate_pipeline"], home)
@@ -410,8 +494,13 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
     # process) is not in the scheduler's DAGs: its tasks are 'removed', not run.
     assert all(t.startswith("toy_urgency.") for t, s in retrained.items() if s == "removed")
     assert {s for s in retrained.values() if s != "removed"} == {"success"}, retrained
-    assert {"what_drifted", "build_training_set", "routing.train_model", "urgency.train_model",
-            "release_to_test"} <= set(retrained)  # fmt: skip
+    assert {
+        "what_drifted",
+        "build_training_set",
+        "routing.train_model",
+        "urgency.train_model",
+        "release_to_test",
+    } <= set(retrained)
     # Retrained as of the day the monitor judged, with that day's snapshot and gate.
     for model in ("routing", "urgency"):
         manifest = lake / "manifests" / "model" / model / f"run_date={SHIFTED[1]}.json"
@@ -431,8 +520,16 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
     assert (lake / "scores" / "test" / "routing" / f"run_date={daily[2]}").is_dir()
     # Each task was a process of its own and none started Spark: they used the home's server.
     for task in ("extract_documents", "score_documents"):
-        said = next((Path(home["LOCKGATE_HOME"]) / "airflow" / "logs" / "dag_id=lockgate_pipeline"
-                     / f"run_id={daily[0]}" / f"task_id={task}").glob("*.log")).read_text()  # fmt: skip
+        said = next(
+            (
+                Path(home["LOCKGATE_HOME"])
+                / "airflow"
+                / "logs"
+                / "dag_id=lockgate_pipeline"
+                / f"run_id={daily[0]}"
+                / f"task_id={task}"
+            ).glob("*.log")
+        ).read_text()
         assert "on a shared Spark application (Spark Connect server" in said, task
 
 

@@ -46,8 +46,9 @@ def test_ledger_time_never_goes_back_even_when_the_clock_does(tmp_path):
     from datetime import UTC, datetime
 
     moments = iter([datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)])
-    ledger = Ledger(f"sqlite:///{tmp_path}/l.db", clock=lambda: next(moments),
-                    anchor=Anchor(tmp_path / "audit"))  # fmt: skip
+    ledger = Ledger(
+        f"sqlite:///{tmp_path}/l.db", clock=lambda: next(moments), anchor=Anchor(tmp_path / "audit")
+    )
     ledger.record_event("os:ci", "first", "x", {})
     ledger.record_event("os:ci", "second", "x", {})
     first, second = ledger.audit_entries()

@@ -36,10 +36,13 @@ def test_growth_exponent_of_fixed_cost_plus_linear_is_below_one_and_needs_two_si
 
 def test_growth_per_stage_uses_every_size_and_the_largest_two():
     runs = [
-        {"documents": n, "seconds": 10 + n / 100,
-         "stages": {"extract": {"seconds": n / 1000}, "train": {"seconds": (n / 1000) ** 1.2}}}
+        {
+            "documents": n,
+            "seconds": 10 + n / 100,
+            "stages": {"extract": {"seconds": n / 1000}, "train": {"seconds": (n / 1000) ** 1.2}},
+        }
         for n in (1_000_000, 10_000, 100_000)
-    ]  # fmt: skip
+    ]
     result = growth(runs)
     assert result["extract"] == {"all_sizes": 1.0, "largest_two": 1.0}
     assert result["train"]["largest_two"] == pytest.approx(1.2, abs=1e-3)
@@ -79,10 +82,24 @@ def _scores(path: Path, rows: list[tuple[str, str, float, str]]) -> str:
 
 
 def test_agreement_counts_every_kind_of_difference(tmp_path):
-    a = _scores(tmp_path / "a", [("1", "kyc", 0.9, "auto_route"), ("2", "custody", 0.5,
-                "manual_review"), ("3", "kyc", 0.7, "auto_route"), ("4", "kyc", 0.7, "auto_route")])  # fmt: skip
-    b = _scores(tmp_path / "b", [("3", "kyc", 0.7 + 1e-12, "manual_review"), ("1", "kyc", 0.9,
-                "auto_route"), ("2", "payments", 0.5, "manual_review"), ("5", "kyc", 0.1, "auto_route")])  # fmt: skip
+    a = _scores(
+        tmp_path / "a",
+        [
+            ("1", "kyc", 0.9, "auto_route"),
+            ("2", "custody", 0.5, "manual_review"),
+            ("3", "kyc", 0.7, "auto_route"),
+            ("4", "kyc", 0.7, "auto_route"),
+        ],
+    )
+    b = _scores(
+        tmp_path / "b",
+        [
+            ("3", "kyc", 0.7 + 1e-12, "manual_review"),
+            ("1", "kyc", 0.9, "auto_route"),
+            ("2", "payments", 0.5, "manual_review"),
+            ("5", "kyc", 0.1, "auto_route"),
+        ],
+    )
     result = agreement(a, b)
     assert result == {
         "rows": 5,
@@ -96,29 +113,43 @@ def test_agreement_counts_every_kind_of_difference(tmp_path):
 
 def _executor(jvm: int, python: int, other: int = 0) -> dict:
     mb = 1024 * 1024
-    return {"peakMemoryMetrics": {"ProcessTreeJVMRSSMemory": jvm * mb, "JVMHeapMemory": 1,
-                                  "ProcessTreePythonRSSMemory": python * mb,
-                                  "ProcessTreeOtherRSSMemory": other * mb}}  # fmt: skip
+    return {
+        "peakMemoryMetrics": {
+            "ProcessTreeJVMRSSMemory": jvm * mb,
+            "JVMHeapMemory": 1,
+            "ProcessTreePythonRSSMemory": python * mb,
+            "ProcessTreeOtherRSSMemory": other * mb,
+        }
+    }
 
 
 def test_executor_peaks_are_taken_per_executor_over_the_groups_stages_only():
     """The shape of Spark's REST answers (`/jobs`, `/stages/<id>?details=true`): a side's
     figure is, per executor, its largest peak over the side's stages, summed over executors;
     another group's stages and attempts without metrics do not count."""
-    jobs = [{"jobId": 0, "jobGroup": "side-a", "stageIds": [0, 1]},
-            {"jobId": 1, "jobGroup": "side-b", "stageIds": [2]},
-            {"jobId": 2, "stageIds": [3]}]  # fmt: skip
+    jobs = [
+        {"jobId": 0, "jobGroup": "side-a", "stageIds": [0, 1]},
+        {"jobId": 1, "jobGroup": "side-b", "stageIds": [2]},
+        {"jobId": 2, "stageIds": [3]},
+    ]
     stages = {
         0: [{"executorSummary": {"1": _executor(900, 300), "2": _executor(800, 100, 5)}}],
-        1: [{"executorSummary": {"1": _executor(950, 200)}},
-            {"executorSummary": {"2": {"peakMemoryMetrics": None}}}],  # a retried attempt
+        1: [
+            {"executorSummary": {"1": _executor(950, 200)}},
+            {"executorSummary": {"2": {"peakMemoryMetrics": None}}},
+        ],  # a retried attempt
         2: [{"executorSummary": {"1": _executor(5000, 5000)}}],
         3: [{"executorSummary": {"3": _executor(7000, 0)}}],
-    }  # fmt: skip
+    }
     peaks = peaks_by_executor(jobs, stages, "side-a")
     assert set(peaks) == {"1", "2"}
-    assert summed(peaks) == {"total_mb": 950 + 300 + 800 + 100 + 5, "jvm_mb": 1750,
-                             "python_workers_mb": 400, "other_mb": 5, "executors": 2}  # fmt: skip
+    assert summed(peaks) == {
+        "total_mb": 950 + 300 + 800 + 100 + 5,
+        "jvm_mb": 1750,
+        "python_workers_mb": 400,
+        "other_mb": 5,
+        "executors": 2,
+    }
     assert summed(peaks_by_executor(jobs, stages, "side-c"))["executors"] == 0
 
 
@@ -158,16 +189,25 @@ def test_executor_peaks_come_from_sparks_own_process_tree_metrics_per_job_group(
 
     script = tmp_path / "sides.py"
     script.write_text(SPARK_SIDES)
-    done = subprocess.run([sys.executable, str(script), str(tmp_path / "out")],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     peaks = json.loads(done.stdout.strip().splitlines()[-1])
     holds, light = peaks["holds"], peaks["light"]
     assert holds["executors"] == 1  # local mode: the driver is the executor
     assert holds["python_workers_mb"] >= 400 and holds["jvm_mb"] > 100, holds
     assert light["python_workers_mb"] < holds["python_workers_mb"] - 200, (light, holds)
-    assert peaks["none"] == {"total_mb": 0.0, "jvm_mb": 0.0, "python_workers_mb": 0.0,
-                             "other_mb": 0.0, "executors": 0}  # fmt: skip
+    assert peaks["none"] == {
+        "total_mb": 0.0,
+        "jvm_mb": 0.0,
+        "python_workers_mb": 0.0,
+        "other_mb": 0.0,
+        "executors": 0,
+    }
 
 
 def test_a_local_copy_of_a_local_uri_is_the_folder_itself(tmp_path):
@@ -181,10 +221,18 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 def test_a_day_generated_in_parallel_parts_is_the_day_generated_in_one(tmp_path):
-    one = generate_corpus(tmp_path / "one/landing", tmp_path / "one/labels", "2026-11-20", 45, 3,
-                          pdf_layout="lines")  # fmt: skip
-    parts = generate_day(tmp_path / "two/landing", tmp_path / "two/labels", "2026-11-20", 45, 3,
-                         workers=2, min_part=10)  # fmt: skip
+    one = generate_corpus(
+        tmp_path / "one/landing", tmp_path / "one/labels", "2026-11-20", 45, 3, pdf_layout="lines"
+    )
+    parts = generate_day(
+        tmp_path / "two/landing",
+        tmp_path / "two/labels",
+        "2026-11-20",
+        45,
+        3,
+        workers=2,
+        min_part=10,
+    )
     assert parts["processes"] == 2 and parts["documents"] == 45
     assert _digest(tmp_path / "one/landing") == _digest(tmp_path / "two/landing")
     assert (tmp_path / "one/labels/ground_truth.jsonl").read_bytes() == (
@@ -226,28 +274,68 @@ def test_pdfs_laid_out_line_by_line_hold_the_same_words(tmp_path):
 
 
 def _figures(vs_mlflow: float, vs_ceiling: float, k: float, parse: float) -> dict:
-    side = {"rows_per_second": 1000, "seconds": [1.0],
-            "peak": {"total_mb": 900.0, "jvm_mb": 500.0, "python_workers_mb": 300.0, "other_mb": 100.0}}  # fmt: skip
-    same = {"rows": 10, "missing_rows": 0, "prediction_mismatches": 0, "decision_mismatches": 0,
-            "max_confidence_difference": 0.0}  # fmt: skip
-    run = {"documents": 0, "seconds": 10.0, "peak": {"total_mb": 2048.0}, "corpus": {"seconds": 1},
-           "stages": {"extract_documents": {"seconds": 5.0}}}  # fmt: skip
+    side = {
+        "rows_per_second": 1000,
+        "seconds": [1.0],
+        "peak": {"total_mb": 900.0, "jvm_mb": 500.0, "python_workers_mb": 300.0, "other_mb": 100.0},
+    }
+    same = {
+        "rows": 10,
+        "missing_rows": 0,
+        "prediction_mismatches": 0,
+        "decision_mismatches": 0,
+        "max_confidence_difference": 0.0,
+    }
+    run = {
+        "documents": 0,
+        "seconds": 10.0,
+        "peak": {"total_mb": 2048.0},
+        "corpus": {"seconds": 1},
+        "stages": {"extract_documents": {"seconds": 5.0}},
+    }
     return {
-        "profile": "local", "finished": "2026-11-24T00:00:00+00:00",
-        "machine": {"cores": 2, "memory_gb": 23.4, "cpu": "test cpu",
-                    "versions": {"pyspark": "4.3.0", "scikit-learn": "1.9", "mlflow": "3"}},
-        "scoring": [{"model": "routing", "version": "1", "rows": 10, "cores": 2, "repeats": 1,
-                     "sides": {"lockgate": side, "mlflow_spark_udf": side, "predict_proba_loop": side},
-                     "lockgate_vs_mlflow_spark_udf": vs_mlflow,
-                     "lockgate_vs_ceiling_times_cores": vs_ceiling,
-                     "spark_floor": side | {"rows_per_second": 4321},
-                     "agreement": {"mlflow_spark_udf": same, "predict_proba_loop": same | {"decision_mismatches": 3}}}],
-        "scale": {"runs": [run | {"documents": 100_000}, run | {"documents": 1_000_000}],
-                  "growth": {"pipeline": {"all_sizes": k, "largest_two": k},
-                             "extract_documents": {"all_sizes": k, "largest_two": k}}},
-        "dags": [{"file": "a.py", "tasks": 3, "parse_seconds": parse, "pre_import_seconds": 0.4,
-                  "warm_seconds": 0.01}],
-    }  # fmt: skip
+        "profile": "local",
+        "finished": "2026-11-24T00:00:00+00:00",
+        "machine": {
+            "cores": 2,
+            "memory_gb": 23.4,
+            "cpu": "test cpu",
+            "versions": {"pyspark": "4.3.0", "scikit-learn": "1.9", "mlflow": "3"},
+        },
+        "scoring": [
+            {
+                "model": "routing",
+                "version": "1",
+                "rows": 10,
+                "cores": 2,
+                "repeats": 1,
+                "sides": {"lockgate": side, "mlflow_spark_udf": side, "predict_proba_loop": side},
+                "lockgate_vs_mlflow_spark_udf": vs_mlflow,
+                "lockgate_vs_ceiling_times_cores": vs_ceiling,
+                "spark_floor": side | {"rows_per_second": 4321},
+                "agreement": {
+                    "mlflow_spark_udf": same,
+                    "predict_proba_loop": same | {"decision_mismatches": 3},
+                },
+            }
+        ],
+        "scale": {
+            "runs": [run | {"documents": 100_000}, run | {"documents": 1_000_000}],
+            "growth": {
+                "pipeline": {"all_sizes": k, "largest_two": k},
+                "extract_documents": {"all_sizes": k, "largest_two": k},
+            },
+        },
+        "dags": [
+            {
+                "file": "a.py",
+                "tasks": 3,
+                "parse_seconds": parse,
+                "pre_import_seconds": 0.4,
+                "warm_seconds": 0.01,
+            }
+        ],
+    }
 
 
 def test_targets_are_judged_against_the_issues_limits():
@@ -317,10 +405,20 @@ def test_the_predict_proba_loop_scores_every_row_on_one_thread(tmp_path):
     (tmp_path / "model.skops").write_bytes(model_to_bytes(model))
     options = {"inputs": ["a", "b"], "thresholds": {"urgent": 0.9, "routine": 0.6}, "batch": 700}
     done = subprocess.run(
-        [sys.executable, "-m", "lockgate.tooling.bench.loop", str(tmp_path / "features"),
-         str(tmp_path / "model.skops"), str(tmp_path / "out"), json.dumps(options)],
-        capture_output=True, text=True, check=True, env={"OMP_NUM_THREADS": "2", "PATH": ""},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "lockgate.tooling.bench.loop",
+            str(tmp_path / "features"),
+            str(tmp_path / "model.skops"),
+            str(tmp_path / "out"),
+            json.dumps(options),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"OMP_NUM_THREADS": "2", "PATH": ""},
+    )
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert figures["rows"] == 3000 and figures["threads"] == 1 and figures["seconds"] > 0
 
@@ -385,19 +483,30 @@ def test_a_tasks_fixed_cost_is_reported_per_job_and_way_with_its_target():
     figures = _figures(1.6, 0.75, 1.04, 0.15)
 
     def row(job, way, fixed, work):
-        return {"job": job, "way": way, "start": fixed - 1, "stop": 1.0, "work": work,
-                "total": fixed + work, "fixed": fixed}  # fmt: skip
+        return {
+            "job": job,
+            "way": way,
+            "start": fixed - 1,
+            "stop": 1.0,
+            "work": work,
+            "total": fixed + work,
+            "fixed": fixed,
+        }
 
     figures["tasks"] = [
-        row("noop", "spark-submit", 13.0, 5.0), row("noop", "spark-submit", 13.4, 5.1),
-        row("noop", "Spark Connect server", 2.3, 1.2), row("noop", "Spark Connect server", 6.5, 5.3),
+        row("noop", "spark-submit", 13.0, 5.0),
+        row("noop", "spark-submit", 13.4, 5.1),
+        row("noop", "Spark Connect server", 2.3, 1.2),
+        row("noop", "Spark Connect server", 6.5, 5.3),
         row("noop", "Spark Connect server", 2.1, 1.1),
         row("extract_documents", "Spark Connect server", 5.5, 13.0),
-    ]  # fmt: skip
+    ]
     found = {t["target"]: (t["figure"], t["met"]) for t in targets(figures)}
     assert found["fixed cost of a Spark task (noop, Spark Connect server)"] == (2.3, True)
     assert found["fixed cost of a Spark task (extract_documents, Spark Connect server)"] == (
-        5.5, False)  # fmt: skip
+        5.5,
+        False,
+    )
     assert not [t for t in found if "spark-submit" in t]
     figures["targets"] = targets(figures)
     text = markdown(figures)

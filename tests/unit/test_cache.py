@@ -45,8 +45,11 @@ def _build(log: Path, text: str = "letters"):
 
 
 def _read(entry: Path) -> dict[str, bytes]:
-    return {p.relative_to(entry).as_posix(): p.read_bytes() for p in sorted(entry.rglob("*"))
-            if p.is_file() and p.name != MANIFEST}  # fmt: skip
+    return {
+        p.relative_to(entry).as_posix(): p.read_bytes()
+        for p in sorted(entry.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
 
 
 def _runs(log: Path) -> int:
@@ -188,8 +191,14 @@ _CHILD = textwrap.dedent("""
 
 
 def _child(mode: str, log: Path, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _CHILD, mode, str(log)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", _CHILD, mode, str(log)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def test_a_killed_build_leaves_nothing_and_the_next_one_completes(root, tmp_path):
@@ -238,7 +247,12 @@ def test_a_kept_corpus_day_is_the_generators_bytes(root, tmp_path):
             assert _read(landing) == _read(tmp_path / "landing")
             assert _read(labels) == _read(tmp_path / "labels")
             assert (summary.documents, summary.by_format) == (30, direct.by_format)
-    inputs = {"run_date": "2026-11-20", "documents": 30, "seed": 5, "broken_share": 0.03,
-              "mix": asdict(CorpusMix())}  # fmt: skip
+    inputs = {
+        "run_date": "2026-11-20",
+        "documents": 30,
+        "seed": 5,
+        "broken_share": 0.03,
+        "mix": asdict(CorpusMix()),
+    }
     entry = root / "corpus" / key_of("corpus", json.loads(json.dumps(inputs)))
     assert entry.is_dir() and damage(entry) is None

@@ -17,15 +17,21 @@ def _prod_change(home) -> int:
     settings = load_settings("local", "prod", home)
     ledger = open_ledger(settings)
     ledger.record_release("rel-cli", {"models": [], "code": {"commit": "cli"}}, "airflow:pipeline")
-    manager = ChangeManager(ledger, lambda env: settings.policy.release, load_access(settings),
-                            lambda bundle: None)  # fmt: skip
+    manager = ChangeManager(
+        ledger, lambda env: settings.policy.release, load_access(settings), lambda bundle: None
+    )
     return manager.open("demo:ana.model-owner", "normal", "prod", "retrain", "rel-cli")
 
 
 def test_the_cli_cannot_approve_as_someone_else(tmp_path):
     change = _prod_change(tmp_path)
-    env = os.environ | {"LOCKGATE_HOME": str(tmp_path), "LOCKGATE_PROFILE": "local",
-                        "LOCKGATE_USER": "demo:raj.risk", "USER": "raj.risk", "LOGNAME": "raj.risk"}  # fmt: skip
+    env = os.environ | {
+        "LOCKGATE_HOME": str(tmp_path),
+        "LOCKGATE_PROFILE": "local",
+        "LOCKGATE_USER": "demo:raj.risk",
+        "USER": "raj.risk",
+        "LOGNAME": "raj.risk",
+    }
     lockgate = str(BIN / "lockgate")
     refused = run([lockgate, "change", "approve", str(change), "--role", "risk"], env, check=False)
     assert refused.returncode == 1

@@ -14,8 +14,11 @@ from lockgate.config import ConfigError, ReleasePolicy
 @pytest.fixture
 def run(tmp_path):
     def invoke(*args):
-        result = CliRunner().invoke(cli, list(args), env={"LOCKGATE_HOME": str(tmp_path / "home"),
-                                                          "LOCKGATE_PROFILE": "local"})  # fmt: skip
+        result = CliRunner().invoke(
+            cli,
+            list(args),
+            env={"LOCKGATE_HOME": str(tmp_path / "home"), "LOCKGATE_PROFILE": "local"},
+        )
         assert result.exception is None or isinstance(result.exception, SystemExit), (
             result.exception
         )
@@ -46,12 +49,12 @@ def run(tmp_path):
             ],
             2,
             "--from 2026-12-05 is after --to 2026-12-01",
-        ),  # fmt: skip
+        ),
         (
             ["monitor", "run", "--environment", "prod", "--from", "x", "--to", "2026-12-01"],
             2,
             "'x' is not a date",
-        ),  # fmt: skip
+        ),
         (
             [
                 "monitor",
@@ -65,7 +68,7 @@ def run(tmp_path):
             ],
             1,
             "nothing to monitor",
-        ),  # fmt: skip
+        ),
         (["model-card", "nomodel", "1"], 1, "no version '1' of model 'nomodel' in the registry"),
         (["reproduce", "nomodel", "1"], 1, "no version '1' of model 'nomodel' in the registry"),
     ],
@@ -76,11 +79,17 @@ def test_bad_input_is_one_line_that_names_it(run, args, code, said):
     assert said in result.output and "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("field, value", [("soak_days", -3), ("min_scoring_runs", -1),
-                                          ("emergency_deadline_hours", 0),
-                                          ("soak_environment", "staging"),
-                                          ("required_approver_roles", ["risk", "risk"]),
-                                          ("soak_dayz", 7)])  # fmt: skip
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("soak_days", -3),
+        ("min_scoring_runs", -1),
+        ("emergency_deadline_hours", 0),
+        ("soak_environment", "staging"),
+        ("required_approver_roles", ["risk", "risk"]),
+        ("soak_dayz", 7),
+    ],
+)
 def test_policy_values_out_of_range_are_refused(field, value):
     with pytest.raises(ValueError, match=field):
         ReleasePolicy(**{field: value})
@@ -104,9 +113,13 @@ def test_a_malformed_access_file_is_one_line_from_the_command_line(tmp_path):
     site = tmp_path / "access.toml"
     site.write_text("[roles\n")
     site.chmod(0o600)
-    done = subprocess.run([str(Path(sys.executable).with_name("lockgate")), "change", "list"],
-                          env={"LOCKGATE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("lockgate")), "change", "list"],
+        env={"LOCKGATE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
     assert f"{site} is not valid TOML" in done.stderr

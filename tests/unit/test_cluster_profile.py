@@ -62,9 +62,13 @@ def test_code_in_the_zip_reads_its_config_and_commit_from_the_zip(tmp_path):
         "print(json.dumps([c.__file__, s.policy.gates['routing'].min_macro_f1, b.code_version()]))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=tmp_path, text=True, capture_output=True, check=True,
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        check=True,
         env={"PYTHONPATH": str(job_zip), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-    )  # fmt: skip
+    )
     module_file, min_f1, version = json.loads(result.stdout)
     assert module_file.startswith(str(job_zip))
     assert min_f1 == 0.90
@@ -80,8 +84,9 @@ def test_spark_connection_submits_to_yarn_in_cluster_mode(tmp_path):
         "yarn_resourcemanager_webapp_address": "http://127.0.0.1:8088",
     }
     assert spark_connection(load_settings("local", "test", tmp_path)) == {
-        "conn_type": "spark", "host": "local[*]"
-    }  # fmt: skip
+        "conn_type": "spark",
+        "host": "local[*]",
+    }
 
 
 def test_airflow_on_yarn_finds_hadoop_and_spark_config(tmp_path, monkeypatch):

@@ -41,8 +41,18 @@ def test_ground_truth_names_every_file_with_its_digest_and_spans(small_corpus):
         for entity in record["entities"]:
             assert entity["end"] - entity["start"] == len(entity["value"])
     types = {e["type"] for t in truth for e in t["entities"]}
-    assert {"IBAN", "BIC", "ISIN", "LEI", "AMOUNT", "DATE", "REFERENCE", "EMAIL", "PHONE",
-            "PERSON"} <= types  # fmt: skip
+    assert {
+        "IBAN",
+        "BIC",
+        "ISIN",
+        "LEI",
+        "AMOUNT",
+        "DATE",
+        "REFERENCE",
+        "EMAIL",
+        "PHONE",
+        "PERSON",
+    } <= types
 
 
 def test_corpus_is_the_same_in_another_process(tmp_path):

@@ -50,8 +50,16 @@ def test_a_run_goes_to_the_log_and_the_screen_gets_one_line_and_the_failed_task(
 
     screen.report(stage)
     shown = out.getvalue().splitlines()
-    assert shown[0].split() == ["lockgate_pipeline", "2026-11-20", "1", "success,", "1",
-                                "failed", shown[0].split()[6], "FAILED"]  # fmt: skip
+    assert shown[0].split() == [
+        "lockgate_pipeline",
+        "2026-11-20",
+        "1",
+        "success,",
+        "1",
+        "failed",
+        shown[0].split()[6],
+        "FAILED",
+    ]
     assert "ValueError: the gate's thresholds are missing" in out.getvalue()
     assert "noise from the JVM" not in out.getvalue()  # the succeeded task's log stays in the file
 
@@ -79,8 +87,10 @@ def test_each_tasks_part_of_the_run_is_kept_where_airflows_ui_reads_task_logs(tm
         / "dag_id=lockgate_pipeline"
         / ("run_id=manual__2026-12-06T10:38:01.377457+00:00")
     )
-    assert written == [run / "task_id=extract" / "attempt=1.log",
-                       run / "task_id=train" / "attempt=2.log"]  # fmt: skip
+    assert written == [
+        run / "task_id=extract" / "attempt=1.log",
+        run / "task_id=train" / "attempt=2.log",
+    ]
     assert "noise from the JVM" in written[0].read_text()
     assert "ValueError" in written[1].read_text() and "JVM" not in written[1].read_text()
 
@@ -92,22 +102,35 @@ def test_runs_of_several_dates_in_one_process_get_a_stage_each(tmp_path):
 
     ok = DAG_TEST.replace("new_state=failed", "new_state=success").replace("sys.exit(1)", "")
     body = ok.replace("import sys", "")
-    failing = DAG_TEST.replace("import sys", "").replace("sys.exit(1)", "").replace(
-        "2026-12-06T10:38:01.377457", "2026-12-06T10:40:00.000000")  # fmt: skip
-    script = "\n".join([
-        "import sys",
-        f"print('{RUN_STARTS} lockgate_scoring 2026-11-21')", body,
-        f"print('{RUN_ENDED} lockgate_scoring 2026-11-21 success')",
-        f"print('{RUN_STARTS} lockgate_scoring 2026-11-22')", failing,
-        f"print('{RUN_ENDED} lockgate_scoring 2026-11-22 failed')",
-        "sys.exit(1)",
-    ])  # fmt: skip
+    failing = (
+        DAG_TEST.replace("import sys", "")
+        .replace("sys.exit(1)", "")
+        .replace("2026-12-06T10:38:01.377457", "2026-12-06T10:40:00.000000")
+    )
+    script = "\n".join(
+        [
+            "import sys",
+            f"print('{RUN_STARTS} lockgate_scoring 2026-11-21')",
+            body,
+            f"print('{RUN_ENDED} lockgate_scoring 2026-11-21 success')",
+            f"print('{RUN_STARTS} lockgate_scoring 2026-11-22')",
+            failing,
+            f"print('{RUN_ENDED} lockgate_scoring 2026-11-22 failed')",
+            "sys.exit(1)",
+        ]
+    )
     screen, out = _screen(tmp_path)
     first, second = screen.runs("lockgate_scoring 2026-11-21", [sys.executable, "-c", script], {})
-    assert (first.label, first.final, first.returncode) == ("lockgate_scoring 2026-11-21",
-                                                            "success", 0)  # fmt: skip
-    assert (second.label, second.final, second.returncode) == ("lockgate_scoring 2026-11-22",
-                                                               "failed", 1)  # fmt: skip
+    assert (first.label, first.final, first.returncode) == (
+        "lockgate_scoring 2026-11-21",
+        "success",
+        0,
+    )
+    assert (second.label, second.final, second.returncode) == (
+        "lockgate_scoring 2026-11-22",
+        "failed",
+        1,
+    )
     assert first.states == {"extract": "success", "train": "success"}
     assert second.failed_tasks == ["train"]
     assert first.run_id == "manual__2026-12-06T10:38:01.377457+00:00"
@@ -126,13 +149,24 @@ def test_the_runs_of_several_dags_are_asked_for_in_order():
     from lockgate.orchestration.dag_tests import parse_runs
 
     conf = '{"environment": "test"}'
-    assert parse_runs(["lockgate_pipeline", "2026-11-20", "--then", "lockgate_scoring", conf,
-                       "2026-11-21", "2026-11-22"]) == [
+    assert parse_runs(
+        [
+            "lockgate_pipeline",
+            "2026-11-20",
+            "--then",
+            "lockgate_scoring",
+            conf,
+            "2026-11-21",
+            "2026-11-22",
+        ]
+    ) == [
         ("lockgate_pipeline", "2026-11-20", None),
         ("lockgate_scoring", "2026-11-21", conf),
         ("lockgate_scoring", "2026-11-22", conf),
-    ]  # fmt: skip
+    ]
     assert parse_runs(["lockgate_scoring", "2026-11-21", "2026-11-22", "-c", conf]) == [
-        ("lockgate_scoring", "2026-11-21", conf), ("lockgate_scoring", "2026-11-22", conf)]  # fmt: skip
+        ("lockgate_scoring", "2026-11-21", conf),
+        ("lockgate_scoring", "2026-11-22", conf),
+    ]
     with pytest.raises(SystemExit):
         parse_runs(["lockgate_pipeline", "2026-11-20", "--then", "lockgate_scoring", conf])

@@ -46,8 +46,7 @@ def template(tmp_path_factory):
     home = tmp_path_factory.mktemp("crash") / "home"
     manager = change_manager(load_settings("local", "test", home))
     for release in ("rel-1", "rel-2"):
-        manager.ledger.record_release(release, {"models": [], "code": {"commit": release}},
-                                      "os:ci")  # fmt: skip
+        manager.ledger.record_release(release, {"models": [], "code": {"commit": release}}, "os:ci")
     manager.deploy("os:ci", manager.open("os:ci", "normal", "test", "first", "rel-1"))
     manager.open("os:ci", "normal", "test", "second", "rel-2")
     return home
@@ -134,8 +133,9 @@ def test_killed_after_it_committed_is_deployed_and_recover_has_nothing_to_do(hom
 
 def test_a_live_deploy_is_not_recovered_from_under_it(home):
     marker = home / "reached"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(home), "during verification",
-                              str(marker), "2"])  # fmt: skip
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(home), "during verification", str(marker), "2"]
+    )
     try:
         while not marker.exists():
             assert child.poll() is None
@@ -154,8 +154,11 @@ def test_a_pointer_inserted_by_sql_is_broken_in_status_and_refused_by_scoring(ho
     import sqlite3
 
     with sqlite3.connect(home / "ledger.db") as db:
-        db.execute("INSERT INTO environment_pointers VALUES ('prod', 'rel-1', ?, 'os:mallory', "
-                   "'2026-12-01T00:00:00.000000+00:00')", (change_id,))  # fmt: skip
+        db.execute(
+            "INSERT INTO environment_pointers VALUES ('prod', 'rel-1', ?, 'os:mallory', "
+            "'2026-12-01T00:00:00.000000+00:00')",
+            (change_id,),
+        )
     settings = _settings(home)
     status = environment_status(settings)
     assert status["prod"]["health"] == "broken" and status["prod"]["change"] is None
@@ -165,9 +168,13 @@ def test_a_pointer_inserted_by_sql_is_broken_in_status_and_refused_by_scoring(ho
         deployed_models(settings, "prod")
     if change_id == 1:
         return  # the command line is asked once
-    cli = subprocess.run([str(Path(sys.executable).with_name("lockgate")), "status"],
-                         env={"LOCKGATE_HOME": str(home), "PATH": "/usr/bin:/bin"},
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    cli = subprocess.run(
+        [str(Path(sys.executable).with_name("lockgate")), "status"],
+        env={"LOCKGATE_HOME": str(home), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cli.returncode == 0, cli.stderr
     assert "prod  BROKEN" in cli.stdout and "no release there" in cli.stdout
 
@@ -183,11 +190,20 @@ def test_a_digest_mismatch_at_scoring_is_a_failed_run_and_the_environment_shows_
 
     settings = _settings(home)
     model = b"a model's bytes"
-    record = register_model(settings, "tiny", model, {"gate": {"passed": True}}, {}, {},
-                            {"snapshot_digest": "s" * 64})  # fmt: skip
-    bundle = {"models": [{"name": "tiny", "version": record.version, "inputs": [],
-                          "artifact_sha256": hashlib.sha256(model).hexdigest()}],
-              "code": {"commit": "tiny"}}  # fmt: skip
+    record = register_model(
+        settings, "tiny", model, {"gate": {"passed": True}}, {}, {}, {"snapshot_digest": "s" * 64}
+    )
+    bundle = {
+        "models": [
+            {
+                "name": "tiny",
+                "version": record.version,
+                "inputs": [],
+                "artifact_sha256": hashlib.sha256(model).hexdigest(),
+            }
+        ],
+        "code": {"commit": "tiny"},
+    }
     manager = change_manager(settings, verify=lambda bundle: None)  # verified when it deployed
     manager.ledger.record_release("rel-tiny", bundle, "os:ci")
     manager.deploy("os:ci", manager.open("os:ci", "emergency", "dev", "tiny", "rel-tiny"))
@@ -205,9 +221,13 @@ def test_a_digest_mismatch_at_scoring_is_a_failed_run_and_the_environment_shows_
 
     manager.ledger.record_scoring_run("dev", "rel-tiny", "2026-11-25", True, "ok", "os:ci")
     assert environment_status(settings)["dev"]["health"] == "healthy"
-    cli = subprocess.run([str(Path(sys.executable).with_name("lockgate")), "verify", "--env", "dev"],
-                         env={"LOCKGATE_HOME": str(home), "PATH": "/usr/bin:/bin"},
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    cli = subprocess.run(
+        [str(Path(sys.executable).with_name("lockgate")), "verify", "--env", "dev"],
+        env={"LOCKGATE_HOME": str(home), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cli.returncode == 1 and "FAILED: dev on rel-tiny" in cli.stderr, cli.stderr
     assert manager.ledger.audit_entries()[-1]["action"] == "verification.failed"
     assert environment_status(settings)["dev"]["health"] == "failing"

@@ -115,7 +115,7 @@ def _many_attachments(n: int) -> bytes:
         ("bomb.zip", _zip(), reasons.UNSUPPORTED_FORMAT),
         ("blank.html", b"<html><body>   </body></html>", reasons.NO_TEXT),
     ],
-)  # fmt: skip
+)
 def test_hand_made_hostile_files_get_their_reason(name, data, reason):
     row = extract_record(name, data, LIMITS)
     assert row["quarantine_reason"] == reason, row["quarantine_detail"]
@@ -153,13 +153,24 @@ def test_a_parser_crash_is_a_quarantine_record(monkeypatch):
 
 def test_attachments_become_child_documents_linked_to_their_parent():
     msg = _message("See the attached files.\n\nKind regards,\nJane Doe\n")
-    msg.add_attachment(_pdf("ISIN US0378331005 due 12 March 2026"), maintype="application",
-                       subtype="pdf", filename="details.pdf")  # fmt: skip
+    msg.add_attachment(
+        _pdf("ISIN US0378331005 due 12 March 2026"),
+        maintype="application",
+        subtype="pdf",
+        filename="details.pdf",
+    )
     msg.add_attachment("Pay into GB82 WEST 1234 5698 7654 32 today.", filename="a.txt")
-    msg.add_attachment("<html><body><p>LEI 5493001KJTIIGC8Y1R12</p></body></html>",
-                       subtype="html", filename="b.html")  # fmt: skip
-    msg.add_attachment(b"\x00\x01 not a document", maintype="application",
-                       subtype="octet-stream", filename="blob.bin")  # fmt: skip
+    msg.add_attachment(
+        "<html><body><p>LEI 5493001KJTIIGC8Y1R12</p></body></html>",
+        subtype="html",
+        filename="b.html",
+    )
+    msg.add_attachment(
+        b"\x00\x01 not a document",
+        maintype="application",
+        subtype="octet-stream",
+        filename="blob.bin",
+    )
     data = bytes(msg)
     parent, *children = extract_records("m.eml", data, LIMITS)
     assert parent["doc_id"] == hashlib.sha256(data).hexdigest() and parent["parent_doc_id"] is None
@@ -168,8 +179,12 @@ def test_attachments_become_child_documents_linked_to_their_parent():
     assert {c["parent_doc_id"] for c in children} == {parent["doc_id"]}
     assert children[3]["quarantine_reason"] == reasons.UNSUPPORTED_FORMAT
     by_source = {(e["type"], e["source"]) for e in parent["entities"]}
-    assert {("ISIN", "attachment"), ("IBAN", "attachment"), ("LEI", "attachment"),
-            ("REFERENCE", "subject")} <= by_source  # fmt: skip
+    assert {
+        ("ISIN", "attachment"),
+        ("IBAN", "attachment"),
+        ("LEI", "attachment"),
+        ("REFERENCE", "subject"),
+    } <= by_source
     assert "GB82" not in parent["masked_text"] and "<IBAN>" in parent["masked_text"]
     assert {e["type"] for e in children[0]["entities"]} == {"ISIN", "DATE"}
 
@@ -243,8 +258,10 @@ def test_remembered_headers_are_the_headers_policy_default_parses(small_corpus):
     from lockgate.extraction.mime import _EML_POLICY, _parsed_header
 
     def headers(message):
-        return [[(k, str(v), getattr(v, "params", None), v.defects) for k, v in part.items()]
-                for part in message.walk()]  # fmt: skip
+        return [
+            [(k, str(v), getattr(v, "params", None), v.defects) for k, v in part.items()]
+            for part in message.walk()
+        ]
 
     root, _ = small_corpus
     mails = sorted((root / "landing").rglob("*.eml"))

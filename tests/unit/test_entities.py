@@ -84,8 +84,10 @@ def test_phone_matches_are_libphonenumbers_own():
             ours = [
                 (m.start, m.raw_string, m.number) for m in _Matcher(text, region, Leniency.VALID)
             ]
-            stock = [(m.start, m.raw_string, m.number)
-                     for m in PhoneNumberMatcher(text, region, Leniency.VALID)]  # fmt: skip
+            stock = [
+                (m.start, m.raw_string, m.number)
+                for m in PhoneNumberMatcher(text, region, Leniency.VALID)
+            ]
             dates = [m for m in stock if _NUMERIC_DATE.fullmatch(m[1])]
             assert ours == [m for m in stock if m not in dates]  # the stock's, less its dates
             found += len(ours)
@@ -157,8 +159,15 @@ BH67BMAG00001299123456 JO94CBJO0010000000000131000302 LB620999000000010019012291
 PK36SCBL0000001123456702 BR1800360305000010009795493C1 MU17BOMM0101101030300200000MUR
 TN5910006035183598478831 SC18SSCB11010000000000001497USD
 """.split()
-SEPARATORS = {"space": " ", "no-break space": "\u00a0", "tab": "\t", "hyphen": "-", "dot": ".",
-              "two spaces": "  ", "line break": "\n"}  # fmt: skip
+SEPARATORS = {
+    "space": " ",
+    "no-break space": "\u00a0",
+    "tab": "\t",
+    "hyphen": "-",
+    "dot": ".",
+    "two spaces": "  ",
+    "line break": "\n",
+}
 
 
 def _grouped(iban: str, separator: str) -> str:
@@ -169,8 +178,11 @@ def _grouped(iban: str, separator: str) -> str:
 def test_ibans_of_every_registry_country_in_every_usual_writing(style):
     missed = []
     for iban in SWIFT_REGISTRY_EXAMPLES:
-        written = {"compact": iban, "lower": iban.lower(),
-                   "lower grouped": _grouped(iban.lower(), " ")}.get(style)  # fmt: skip
+        written = {
+            "compact": iban,
+            "lower": iban.lower(),
+            "lower grouped": _grouped(iban.lower(), " "),
+        }.get(style)
         written = written or _grouped(iban, SEPARATORS[style])
         text = f"Please transfer the amount to {written}, thank you."
         entities = [e for e in extract_entities(text, "body") if e.type == "IBAN"]
@@ -189,8 +201,10 @@ def test_words_after_a_country_code_and_two_digits_are_not_an_iban():
 def test_an_iban_split_across_html_cells_is_one_iban():
     from lockgate.extraction import extract_record
 
-    page = ("<html><body><table><tr><td>IBAN</td><td>DE89 <b>3704</b> 0044</td>"
-            "<td>0532 0130 00</td></tr></table></body></html>")  # fmt: skip
+    page = (
+        "<html><body><table><tr><td>IBAN</td><td>DE89 <b>3704</b> 0044</td>"
+        "<td>0532 0130 00</td></tr></table></body></html>"
+    )
     row = extract_record("statement.html", page.encode())
     ibans = [(e["normalized"], e["valid"]) for e in row["entities"] if e["type"] == "IBAN"]
     assert ibans == [("DE89370400440532013000", True)] and "3704" not in row["masked_text"]
@@ -227,7 +241,7 @@ def test_bic_isin_and_lei_in_lower_case_count_only_when_their_check_holds():
         ("Amount\nEUR\n1.234,56", "1234.56 EUR"),
         ("Amount\n1.234,56\nEUR", "1234.56 EUR"),
     ],
-)  # fmt: skip
+)
 def test_amounts_keep_their_sign_and_currency_words(text, amount):
     assert [n for t, n, v in _found(text) if t == "AMOUNT"] == [amount]
 
@@ -257,8 +271,11 @@ def test_a_currency_on_the_next_line_does_not_steal_a_same_line_amount():
 
 
 def _dates(text, **kwargs):
-    return [(e.normalized, e.confidence) for e in extract_entities(text, "body", **kwargs)
-            if e.type == "DATE" and e.valid]  # fmt: skip
+    return [
+        (e.normalized, e.confidence)
+        for e in extract_entities(text, "body", **kwargs)
+        if e.type == "DATE" and e.valid
+    ]
 
 
 def test_a_numeric_date_only_one_order_makes_valid_is_read_in_that_order():
@@ -277,8 +294,9 @@ def test_a_sender_in_a_month_first_country_gets_month_first_dates():
 
     mail = b"From: ops@bank.us\nSubject: Wire\n\nThe wire of 03/04/2026 settled.\n"
     row = extract_record("us.eml", mail)
-    assert [(e["normalized"], e["confidence"]) for e in row["entities"]
-            if e["type"] == "DATE"] == [("2026-03-04", 0.6)]  # fmt: skip
+    assert [(e["normalized"], e["confidence"]) for e in row["entities"] if e["type"] == "DATE"] == [
+        ("2026-03-04", 0.6)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -307,10 +325,16 @@ def test_a_word_that_is_no_month_is_no_date():
 
 def test_a_national_number_is_read_in_the_senders_country_before_the_languages():
     text = "Appelez-nous au 06 1234 5678."
-    italian = {(e.normalized, e.confidence) for e in extract_entities(text, "body", "fr", country="IT")
-               if e.type == "PHONE"}  # fmt: skip
-    by_language = {(e.normalized, e.confidence) for e in extract_entities(text, "body", "fr")
-                   if e.type == "PHONE"}  # fmt: skip
+    italian = {
+        (e.normalized, e.confidence)
+        for e in extract_entities(text, "body", "fr", country="IT")
+        if e.type == "PHONE"
+    }
+    by_language = {
+        (e.normalized, e.confidence)
+        for e in extract_entities(text, "body", "fr")
+        if e.type == "PHONE"
+    }
     assert italian == {("+390612345678", 0.9)}
     assert by_language == {("+33612345678", 0.6)}  # the language alone: a lower confidence
     uk = extract_entities("Call 020 7946 0958.", "body", "en", country="DE")
@@ -320,9 +344,11 @@ def test_a_national_number_is_read_in_the_senders_country_before_the_languages()
 
 
 def _phones(text, language="de", country=None):
-    return [(e.value, e.normalized, e.valid, e.confidence)
-            for e in extract_entities(text, "body", language, country=country)
-            if e.type == "PHONE"]  # fmt: skip
+    return [
+        (e.value, e.normalized, e.valid, e.confidence)
+        for e in extract_entities(text, "body", language, country=country)
+        if e.type == "PHONE"
+    ]
 
 
 def test_a_national_number_without_a_phone_label_is_masked_but_no_phone():
@@ -424,14 +450,19 @@ def test_any_language_is_detected(text, language):
 def test_a_text_no_language_is_sure_of_is_unknown():
     from lockgate.extraction.language import UNKNOWN, detect_language
 
-    assert detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk") == (UNKNOWN,
-        detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk")[1])  # fmt: skip
+    assert detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk") == (
+        UNKNOWN,
+        detect_language("ID 4471 / ref AB12 / x9 zz qq 7781 kk")[1],
+    )
     assert detect_language("1234 5678") == (None, 0.0)
 
 
 def test_a_unit_price_keeps_its_decimals_and_three_decimals_group_thousands():
-    found = {n for t, n, v in _found("Preis 41,1765 € je Stück, gesamt 1.234,56 EUR; 139,454 USD")
-             if t == "AMOUNT"}  # fmt: skip
+    found = {
+        n
+        for t, n, v in _found("Preis 41,1765 € je Stück, gesamt 1.234,56 EUR; 139,454 USD")
+        if t == "AMOUNT"
+    }
     assert found == {"41.1765 EUR", "1234.56 EUR", "139454.00 USD"}
 
 
@@ -471,7 +502,7 @@ def test_the_month_first_countries_are_the_environments_policy(tmp_path):
         (":60F:C200101EUR444,29\n", "2020-01-01"),
         ("DATE DE LIVRAISON : 20181230", "2018-12-30"),  # a labelled compact date
     ],
-)  # fmt: skip
+)
 def test_two_digit_years_swift_fields_and_dates_that_pdf_text_breaks(text, iso):
     assert iso in [n for n, _ in _dates(text)]
 
@@ -509,7 +540,7 @@ def test_versions_addresses_and_bare_digit_runs_are_no_dates(text):
         ("Capitale sociale euro 347.256.998,80 i.v.", None, "347256998.80 EUR"),  # "euro" first
         ("Settlement 103314.37 (EUR )", None, "103314.37 EUR"),  # a code in spaced brackets
     ],
-)  # fmt: skip
+)
 def test_amounts_in_statements_swift_fields_qr_bills_and_with_scale_words(text, country, amount):
     found = extract_entities(text, "body", country=country)
     assert [e.normalized for e in found if e.type == "AMOUNT"] == ([amount] if amount else [])
@@ -521,19 +552,27 @@ def test_codes_that_are_words_or_company_numbers_are_no_currency():
 
 
 def test_ids_on_message_id_and_uid_lines_are_no_addresses():
-    text = ("Message-ID: <CAKK3O5@mail.gmail.com>\nFrom: REDACTED <REDACTED@DOMAIN.COM>\n"
-            "UID:1utaf3e@google.com\n> In-Reply-To: <x@y.com>\nmail me at a@b.de\n"
-            "  Message-id: <0GK5@cougar.example.edu>\nOriginal-envelope-id: 0GK6@cougar.example.edu\n"
-            "Received: by mx with ESMTP id <5A1F@mx.example.org> for <c@d.de>;\n"
-            "my e-mail id <e@f.de>")  # fmt: skip
+    text = (
+        "Message-ID: <CAKK3O5@mail.gmail.com>\nFrom: REDACTED <REDACTED@DOMAIN.COM>\n"
+        "UID:1utaf3e@google.com\n> In-Reply-To: <x@y.com>\nmail me at a@b.de\n"
+        "  Message-id: <0GK5@cougar.example.edu>\nOriginal-envelope-id: 0GK6@cougar.example.edu\n"
+        "Received: by mx with ESMTP id <5A1F@mx.example.org> for <c@d.de>;\n"
+        "my e-mail id <e@f.de>"
+    )
     assert {n for t, n, v in _found(text) if t == "EMAIL"} == {
-        "redacted@domain.com", "a@b.de", "c@d.de", "e@f.de"}  # fmt: skip
+        "redacted@domain.com",
+        "a@b.de",
+        "c@d.de",
+        "e@f.de",
+    }
 
 
 def test_an_iban_and_a_bic_with_their_labels_glued_on_by_pdf_text():
     found = _found("NL810433941B01BTW \nNL50INGB0683251309IBAN \nINGBNL2ABIC \nPino")
     assert {(t, n) for t, n, v in found if t in ("IBAN", "BIC") and v} == {
-        ("IBAN", "NL50INGB0683251309"), ("BIC", "INGBNL2A")}  # fmt: skip
+        ("IBAN", "NL50INGB0683251309"),
+        ("BIC", "INGBNL2A"),
+    }
     # a word glued on is allowed only when the check digits hold
     assert not [n for t, n, v in _found("NL50INGB0683251308IBAN") if t == "IBAN"]
 
@@ -559,6 +598,6 @@ def test_bics_in_swift_option_a_party_fields():
         ("Euro 2016 in France", []),  # "euro" first needs decimals or groups
         ("Message-id: <002001c144a6$8752e060$56104586@oxy.edu>", []),  # an id, not dollars
     ],
-)  # fmt: skip
+)
 def test_quantities_rates_codes_and_page_numbers_beside_a_currency_are_no_amounts(text, found):
     assert [n for t, n, v in sorted(_found(text)) if t == "AMOUNT"] == found

@@ -31,8 +31,12 @@ def _letter() -> bytes:
         "Please pay gb82 west 1234 5698 7654 32 by 1 March 2026.\n\nKind regards,\nJane Doe\n"
     )
     msg.add_attachment("Refund -198,90 USD.", filename="note.txt")
-    msg.add_attachment(b"\x00\x01 not a document", maintype="application",
-                       subtype="octet-stream", filename="blob.bin")  # fmt: skip
+    msg.add_attachment(
+        b"\x00\x01 not a document",
+        maintype="application",
+        subtype="octet-stream",
+        filename="blob.bin",
+    )
     return bytes(msg)
 
 
@@ -51,8 +55,11 @@ def landing(tmp_path_factory):
 
 
 def _cli_rows(home, *paths) -> dict[str, list[dict]]:
-    result = CliRunner().invoke(cli, ["extract", "--json", *map(str, paths)],
-                                env={"LOCKGATE_HOME": str(home), "LOCKGATE_PROFILE": "local"})  # fmt: skip
+    result = CliRunner().invoke(
+        cli,
+        ["extract", "--json", *map(str, paths)],
+        env={"LOCKGATE_HOME": str(home), "LOCKGATE_PROFILE": "local"},
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     return {line["path"]: line["rows"] for line in lines}
@@ -63,8 +70,9 @@ def test_extract_gives_the_rows_of_the_spark_job_for_every_file(spark, landing, 
 
     limits = Limits.of(load_settings("local", "dev", tmp_path).policy.extraction)
     listing = list_files(spark, landing.as_uri())
-    outcomes = extract_outcomes(read_landing(spark, landing.as_uri(), len(listing)), listing,
-                                limits, "2026-11-20").collect()  # fmt: skip
+    outcomes = extract_outcomes(
+        read_landing(spark, landing.as_uri(), len(listing)), listing, limits, "2026-11-20"
+    ).collect()
     by_file: dict[str, list[dict]] = {}
     for row in outcomes:
         record = row.asDict(recursive=True)
@@ -89,14 +97,26 @@ def test_extract_on_one_file_prints_what_lockgate_sees(landing, tmp_path):
     letter = landing / "letter with spaces.eml"
     [(path, rows)] = _cli_rows(tmp_path, letter).items()
     assert path == str(letter) and [r["source_file"] for r in rows] == [
-        "letter with spaces.eml", "letter with spaces.eml#1/note.txt",
+        "letter with spaces.eml",
+        "letter with spaces.eml#1/note.txt",
         "letter with spaces.eml#2/blob.bin",
-    ]  # fmt: skip
+    ]
     found = {(e["type"], e["normalized"]) for e in rows[0]["entities"] if e["valid"]}
-    assert {("IBAN", "GB82WEST12345698765432"), ("AMOUNT", "-198.90 USD"),
-            ("DATE", "2026-03-01"), ("PERSON", "Jane Doe")} <= found  # fmt: skip
-    text = CliRunner().invoke(cli, ["extract", str(letter), str(landing / "deep_multipart.eml")],
-                              env={"LOCKGATE_HOME": str(tmp_path)}).stdout  # fmt: skip
+    assert {
+        ("IBAN", "GB82WEST12345698765432"),
+        ("AMOUNT", "-198.90 USD"),
+        ("DATE", "2026-03-01"),
+        ("PERSON", "Jane Doe"),
+    } <= found
+    text = (
+        CliRunner()
+        .invoke(
+            cli,
+            ["extract", str(letter), str(landing / "deep_multipart.eml")],
+            env={"LOCKGATE_HOME": str(tmp_path)},
+        )
+        .stdout
+    )
     assert "IBAN" in text and "-> GB82WEST12345698765432" in text
     assert "deep_multipart.eml: quarantined, too_deep" in text
 
@@ -108,6 +128,7 @@ def test_a_folder_link_is_not_followed_and_a_missing_path_is_an_error(landing, t
     (folder / "outside").symlink_to(landing, target_is_directory=True)
     (folder / "loop").symlink_to(folder, target_is_directory=True)
     assert files_under([folder]) == [folder / "a.txt"]
-    result = CliRunner().invoke(cli, ["extract", str(tmp_path / "missing.eml")],
-                                env={"LOCKGATE_HOME": str(tmp_path)})  # fmt: skip
+    result = CliRunner().invoke(
+        cli, ["extract", str(tmp_path / "missing.eml")], env={"LOCKGATE_HOME": str(tmp_path)}
+    )
     assert result.exit_code == 2 and "does not exist" in result.output

@@ -22,11 +22,17 @@ def test_policy_comes_from_the_installation_whatever_lockgate_repo_says(tmp_path
     (copied / "infra" / "envs" / "prod.toml").write_text(
         "[release]\nrequired_approver_roles = []\n"
     )
-    code = ("from lockgate.config import load_settings, repo_root; "
-            "print(repo_root(), load_settings('local', 'prod').policy.release.required_approver_roles)")  # fmt: skip
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=os.environ | {"LOCKGATE_REPO": str(copied),
-                                           "LOCKGATE_HOME": str(tmp_path / "home")}).stdout  # fmt: skip
+    code = (
+        "from lockgate.config import load_settings, repo_root; "
+        "print(repo_root(), load_settings('local', 'prod').policy.release.required_approver_roles)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"LOCKGATE_REPO": str(copied), "LOCKGATE_HOME": str(tmp_path / "home")},
+    ).stdout
     assert out.split()[0] == str(repo_root()) and "operations" in out
 
 
@@ -78,9 +84,13 @@ def test_airflow_s_password_file_is_made_private_and_refused_once_others_can_rea
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600  # before Airflow writes a password
     secret.chmod(0o644)
     lockgate = str(Path(sys.executable).with_name("lockgate"))
-    done = subprocess.run([lockgate, "airflow", "version"], capture_output=True, text=True,
-                          env={"LOCKGATE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
-                          timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [lockgate, "airflow", "version"],
+        capture_output=True,
+        text=True,
+        env={"LOCKGATE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert done.returncode == 2 and done.stdout == ""
     assert f"refusing to use a secret: {secret} has mode 0644" in done.stderr
 

@@ -44,16 +44,22 @@ def test_every_entry_is_received_and_nothing_outside_the_folder_is_read(spark, l
     limits = Limits.of(load_settings("local", "dev", landing.parent / "home").policy.extraction)
     listing = list_entries(spark, landing.as_uri())
     assert len(listing) == 8 and len(listing.files) == 2
-    frame = extract_outcomes(read_landing(spark, landing.as_uri(), listing), listing, limits,
-                             "2026-11-20")  # fmt: skip
+    frame = extract_outcomes(
+        read_landing(spark, landing.as_uri(), listing), listing, limits, "2026-11-20"
+    )
     outcomes = frame.collect()
     by_file = {r["source_file"]: r for r in outcomes if r["parent_doc_id"] is None}
     reasons = {name: r["quarantine_reason"] for name, r in by_file.items()}
     assert reasons == {
-        "plain.eml": None, "plus+[x]{1}*?.eml": None, "passwd.eml": "symlink",
-        "etc.eml": "symlink", "folder.eml": "not_a_file", "pipe.eml": "not_a_file",
-        ".upload.eml": "hidden_name", "_SUCCESS": "hidden_name",
-    }  # fmt: skip
+        "plain.eml": None,
+        "plus+[x]{1}*?.eml": None,
+        "passwd.eml": "symlink",
+        "etc.eml": "symlink",
+        "folder.eml": "not_a_file",
+        "pipe.eml": "not_a_file",
+        ".upload.eml": "hidden_name",
+        "_SUCCESS": "hidden_name",
+    }
     assert "a link to /etc/passwd" in by_file["passwd.eml"]["quarantine_detail"]
     assert not any("root:" in (r["masked_text"] or "") for r in outcomes)
     assert not any(r["source_file"] == "inside.eml" for r in outcomes)
@@ -68,8 +74,9 @@ def test_a_day_of_nothing_but_hazards_is_all_quarantined(spark, landing):
         (landing / entry).unlink()
     limits = Limits.of(load_settings("local", "dev", landing.parent / "home").policy.extraction)
     listing = list_entries(spark, landing.as_uri())
-    outcomes = extract_outcomes(read_landing(spark, landing.as_uri(), listing), listing, limits,
-                                "2026-11-20")  # fmt: skip
+    outcomes = extract_outcomes(
+        read_landing(spark, landing.as_uri(), listing), listing, limits, "2026-11-20"
+    )
     report = extraction_report(outcomes, len(listing), "2026-11-20")
     assert report["parsed"] == 0 and report["quarantined"] == len(listing) == 6
 
@@ -92,7 +99,11 @@ def test_a_file_this_account_cannot_read_is_listed_as_unreadable(tmp_path):
     drop = (
         ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.getuid() == 0 else []
     )
-    done = subprocess.run([*drop, sys.executable, "-c", LIST, str(tmp_path)], capture_output=True,
-                          text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        [*drop, sys.executable, "-c", LIST, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     others, files = done.stdout.splitlines()
     assert others == "[('secret.eml', 'unreadable')]" and files == "['open.eml']"

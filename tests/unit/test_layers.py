@@ -21,14 +21,20 @@ def _lint(root: Path) -> subprocess.CompletedProcess:
     """lint-imports on the copy of lockgate under `root` (its own sys.path entry comes first)."""
     return subprocess.run(
         [str(LINT), "--config", str(root / "pyproject.toml"), "--no-cache"],
-        cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
-    )  # fmt: skip
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )
 
 
 @pytest.fixture
 def copy(tmp_path) -> Path:
-    shutil.copytree(repo_root() / "lockgate", tmp_path / "lockgate",
-                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(
+        repo_root() / "lockgate",
+        tmp_path / "lockgate",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy(repo_root() / "pyproject.toml", tmp_path)
     return tmp_path
 

@@ -38,8 +38,13 @@ def test_intact_chain_verifies(ledger):
     report = led.verify_audit()
     assert report.intact and report.entries == 6
     assert [e["action"] for e in led.audit_entries()] == [
-        "release.built", "change.opened", "change.approved", "change.deploying",
-        "deployment.deploy", "change.deployed"]  # fmt: skip
+        "release.built",
+        "change.opened",
+        "change.approved",
+        "change.deploying",
+        "deployment.deploy",
+        "change.deployed",
+    ]
     assert led.pointer("test")["release_id"] == "rel-1"
 
 
@@ -106,8 +111,9 @@ def _open_without_alembic(url: str) -> subprocess.CompletedProcess:
         "from lockgate.release.ledger import Ledger\n"
         f"print(len(Ledger({url!r}).audit_entries()))\n"
     )
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_a_migrated_ledger_opens_where_alembic_is_missing(ledger):

@@ -200,7 +200,7 @@ def test_one_invalid_byte_in_a_utf8_body_keeps_the_declared_charset():
         ("您好，附件是本月的账单。", "gb2312", "gb18030", None),  # gb2312 read as its superset
         ("Smart “quotes” – and €", "iso-8859-1", "cp1252", None),  # as mail clients label it
     ],
-)  # fmt: skip
+)
 def test_declared_charsets_win_when_the_bytes_bear_them_out(text, declared, codec, defect):
     defects: list[str] = []
     assert decode_text(text.encode(codec), declared, defects) == text
@@ -210,14 +210,22 @@ def test_declared_charsets_win_when_the_bytes_bear_them_out(text, declared, code
 @pytest.mark.parametrize(
     ("name", "head", "fmt"),
     [
-        ("message", b"Received: from mx (mx [10.0.0.1])\n\tby x; Mon, 1 Jan 2026\nFrom: a@b\n", "eml"),
+        (
+            "message",
+            b"Received: from mx (mx [10.0.0.1])\n\tby x; Mon, 1 Jan 2026\nFrom: a@b\n",
+            "eml",
+        ),
         ("1234.", b"Delivered-To: a@b.example\nReturn-Path: <x@y>\nSubject: hi\n\nbody", "eml"),
         ("msg.txt", b"X-Mailer: Outlook\nX-Priority: 1\nTo: a@b.example\n\nbody", "eml"),
-        ("inbox", b"From alice@example.com Mon Jan  1 00:00:00 2026\nFrom: a@b\nSubject: x\n\nhi\n", "mbox"),
+        (
+            "inbox",
+            b"From alice@example.com Mon Jan  1 00:00:00 2026\nFrom: a@b\nSubject: x\n\nhi\n",
+            "mbox",
+        ),
         ("notes.txt", b"Minutes of the meeting: nothing decided.\nNext: Monday\n", "txt"),
         ("notes.txt", b"Subject line without a header block", "txt"),
     ],
-)  # fmt: skip
+)
 def test_messages_and_mailboxes_are_recognised_by_content(name, head, fmt):
     assert sniff_format(head, name) == fmt
 

@@ -89,8 +89,13 @@ def test_a_million_rows_are_summarised_in_one_job_of_one_stage(spark):
 
 
 def test_summaries_are_kept_apart_by_group_and_merge_to_the_whole(spark):
-    data = pd.DataFrame({"run_date": ["d1"] * 300 + ["d2"] * 200,
-                         "v": np.linspace(0, 10, 500), "c": ["a", "b"] * 250})  # fmt: skip
+    data = pd.DataFrame(
+        {
+            "run_date": ["d1"] * 300 + ["d2"] * 200,
+            "v": np.linspace(0, 10, 500),
+            "c": ["a", "b"] * 250,
+        }
+    )
     features = [Feature("v", "numeric", "input", (2.0, 5.0)), Feature("c", "categorical", "input")]
     by_day = summarise_frame(spark.createDataFrame(data).repartition(3), features, "run_date")
     assert {d: rows_of(s) for d, s in by_day.items()} == {"d1": 300, "d2": 200}
@@ -152,18 +157,29 @@ def lake(tmp_path, monkeypatch):
 def _store_day(layout, day, values, version="1"):
     feature = Feature("f", "categorical", "input")
     summary = summarise_table([feature], pa.table({"f": pa.array(values, pa.string())}))
-    write_json_atomic(layout.monitoring("prod", "m", day, "statistics"),
-                      {"model": "m", "version": version, "run_date": day,
-                       "rows": len(values), "features": [feature.to_dict()],
-                       "summary": summary})  # fmt: skip
+    write_json_atomic(
+        layout.monitoring("prod", "m", day, "statistics"),
+        {
+            "model": "m",
+            "version": version,
+            "run_date": day,
+            "rows": len(values),
+            "features": [feature.to_dict()],
+            "summary": summary,
+        },
+    )
 
 
 def test_training_days_are_named_and_left_out_of_the_judgement(lake, monkeypatch):
     settings, layout = lake
     feature = Feature("f", "categorical", "input")
-    reference = {"trained_up_to": "2026-12-02", "documents": 400, "held_out_rows": 100,
-                 "features": [feature.to_dict()],
-                 "summary": summarise_table([feature], pa.table({"f": ["x"] * 200 + ["y"] * 200}))}  # fmt: skip
+    reference = {
+        "trained_up_to": "2026-12-02",
+        "documents": 400,
+        "held_out_rows": 100,
+        "features": [feature.to_dict()],
+        "summary": summarise_table([feature], pa.table({"f": ["x"] * 200 + ["y"] * 200})),
+    }
     monkeypatch.setattr(stage, "_version_reference", lambda *a: reference)
     _store_day(layout, "2026-12-01", ["x"] * 150)  # the training data itself: all "x"
     _store_day(layout, "2026-12-02", ["x"] * 150)
@@ -186,9 +202,13 @@ def test_training_days_are_named_and_left_out_of_the_judgement(lake, monkeypatch
 def test_too_few_rows_are_not_judged(lake, monkeypatch):
     settings, layout = lake
     feature = Feature("f", "categorical", "input")
-    reference = {"trained_up_to": "2026-11-20", "documents": 10, "held_out_rows": 4,
-                 "features": [feature.to_dict()],
-                 "summary": summarise_table([feature], pa.table({"f": ["x"] * 10}))}  # fmt: skip
+    reference = {
+        "trained_up_to": "2026-11-20",
+        "documents": 10,
+        "held_out_rows": 4,
+        "features": [feature.to_dict()],
+        "summary": summarise_table([feature], pa.table({"f": ["x"] * 10})),
+    }
     monkeypatch.setattr(stage, "_version_reference", lambda *a: reference)
     _store_day(layout, "2026-12-01", ["y"] * 30)
     verdict = stage.judge(settings, "prod", "2026-12-01", "2026-12-01")["models"]["m"]
@@ -202,8 +222,9 @@ def test_volume_and_quarantine_anomalies_per_day(lake):
     days["2026-12-09"] = (40, 14)  # 35% quarantined
     days["2026-12-10"] = (40, 4)  # 10%: at the maximum, not above it significantly
     for day, (received, quarantined) in days.items():
-        write_json_atomic(layout.extraction_manifest(day),
-                          {"received": received, "quarantined": quarantined})  # fmt: skip
+        write_json_atomic(
+            layout.extraction_manifest(day), {"received": received, "quarantined": quarantined}
+        )
     anomalies = stage.day_anomalies(settings, sorted(days))
     assert [(a["run_date"], a["kind"]) for a in anomalies] == [
         ("2026-12-08", "volume"),
@@ -215,10 +236,16 @@ def test_volume_and_quarantine_anomalies_per_day(lake):
 def test_alert_subject_names_each_models_drifted_features_and_the_anomalies():
     from lockgate.orchestration.alerts import alert_subject, drift_event
 
-    summary = {"environment": "prod", "from": "2027-01-23", "to": "2027-01-29",
-               "models": {"routing": {"version": "2", "drifted": ["language", "prediction"]},
-                          "urgency": {"version": "1", "drifted": []}},
-               "anomalies": [{"run_date": "2027-01-29", "kind": "volume", "detail": ""}]}  # fmt: skip
+    summary = {
+        "environment": "prod",
+        "from": "2027-01-23",
+        "to": "2027-01-29",
+        "models": {
+            "routing": {"version": "2", "drifted": ["language", "prediction"]},
+            "urgency": {"version": "1", "drifted": []},
+        },
+        "anomalies": [{"run_date": "2027-01-29", "kind": "volume", "detail": ""}],
+    }
     assert alert_subject(summary) == (
         "[lockgate] prod 2027-01-29: drift in routing (language, prediction), volume anomaly"
     )
@@ -242,8 +269,10 @@ def test_a_retraining_request_takes_the_latest_day_and_every_registered_model_na
     from lockgate.orchestration.alerts import retraining_request
 
     models = ["routing", "urgency"]
-    events = [{"run_date": "2027-01-28", "drifted": {"routing": ["language"]}},
-              {"run_date": "2027-01-29", "drifted": {"urgency": ["amount"], "gone": ["x"]}}]  # fmt: skip
+    events = [
+        {"run_date": "2027-01-28", "drifted": {"routing": ["language"]}},
+        {"run_date": "2027-01-29", "drifted": {"urgency": ["amount"], "gone": ["x"]}},
+    ]
     request = retraining_request(events, {"run_date": None, "models": []}, models)
     assert request["run_date"] == "2027-01-29"
     assert request["models"] == ["routing", "urgency"]
@@ -251,8 +280,9 @@ def test_a_retraining_request_takes_the_latest_day_and_every_registered_model_na
     # By hand: the params; an event, when there is one, wins over them.
     by_hand = retraining_request([], {"run_date": "2026-12-01", "models": ["urgency"]}, models)
     assert (by_hand["run_date"], by_hand["models"]) == ("2026-12-01", ["urgency"])
-    assert retraining_request(events[:1], {"run_date": "2026-12-01", "models": ["urgency"]},
-                              models)["models"] == ["routing"]  # fmt: skip
+    assert retraining_request(
+        events[:1], {"run_date": "2026-12-01", "models": ["urgency"]}, models
+    )["models"] == ["routing"]
     with pytest.raises(AirflowFailException, match="no lockgate_drift event triggered this run"):
         retraining_request([], {"run_date": None, "models": []}, models)
     with pytest.raises(AirflowFailException, match="named no registered model: gone"):
@@ -283,8 +313,9 @@ def test_corpus_mix_shifts_languages_and_senders(tmp_path):
     with pytest.raises(ValueError, match="klingon"):
         CorpusMix.from_dict({"languages": {"klingon": 1}})
     mix = CorpusMix.from_dict({"languages": {"de": 1}, "correspondents": ["new-firm.de"]})
-    summary = generate_corpus(tmp_path / "l", tmp_path / "t", "2026-12-01", 40, mix=mix,
-                              broken_share=0.0)  # fmt: skip
+    summary = generate_corpus(
+        tmp_path / "l", tmp_path / "t", "2026-12-01", 40, mix=mix, broken_share=0.0
+    )
     assert set(summary.by_language) == {"de"}
     truth = [json.loads(line) for line in (tmp_path / "t" / "ground_truth.jsonl").open()]
     emails = {e["normalized"] for t in truth for e in t["entities"] if e["type"] == "EMAIL"}

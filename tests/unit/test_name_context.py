@@ -22,25 +22,39 @@ def _names(text, lists):
         ("Hallo Herr Specht,\nentschuldigen Sie", [("Specht", "honorific")]),
         ("Sehr geehrte Frau Dr. Anna Weber, vielen Dank", [("Anna Weber", "honorific")]),
         ("Hello Allan! Did you ask", [("Allan", "greeting")]),
-        ("Vorstand: Roland Boekhout (Vorsitzender), Bernd Geilen,\nZeljko Kaurin   Sitz: Frankfurt",
-         [("Roland Boekhout", "role"), ("Bernd Geilen", "role"), ("Zeljko Kaurin", "role")]),
+        (
+            "Vorstand: Roland Boekhout (Vorsitzender), Bernd Geilen,\nZeljko Kaurin   Sitz: Frankfurt",
+            [("Roland Boekhout", "role"), ("Bernd Geilen", "role"), ("Zeljko Kaurin", "role")],
+        ),
         ("Geschäftsführer: Martin Hetzner Tel.: 09831 5050", [("Martin Hetzner", "role")]),
         ("thanks!\n-- \r\nEv Kontsevoy,\r\nCo-founder and CEO", [("Ev Kontsevoy", "party")]),
         ("Zahlbar durch\nPeter Muster\nMusterstrasse 1", [("Peter Muster", "party")]),
         ("Ansprechpartner: Tim Kleine\nAnschrift", [("Tim Kleine", "label")]),
         ("Besteller: Hr. Mayer, Personalnr. 4488", [("Mayer", "honorific")]),
         ("Sent: Friday\nTo: Dan Le\nSubject: The manager", [("Dan Le", "header")]),
-        ("Bei Spiel GmbH\nTheodor Est\nBahnstr. 42\n88802 Spielkreis\n", [("Theodor Est", "address")]),
-        ("ALEXINUX\nde Lattre Alexis\n27 rue Henri Rolland\n69100 Villeurbanne",
-         [("de Lattre Alexis", "address")]),
+        (
+            "Bei Spiel GmbH\nTheodor Est\nBahnstr. 42\n88802 Spielkreis\n",
+            [("Theodor Est", "address")],
+        ),
+        (
+            "ALEXINUX\nde Lattre Alexis\n27 rue Henri Rolland\n69100 Villeurbanne",
+            [("de Lattre Alexis", "address")],
+        ),
         ("> On Tuesday, 1 May 2012 at 4:19 PM, bob wrote:\n> > Hi", [("bob", "wrote")]),
         ("Mitglieder der Geschäftsleitung\nT. Müller Prokurist\n", [("T. Müller", "initial")]),
-        ("The GnuPG hackers,\n\n   Andre, dkg, gniibe, Justus, Marcus, Neal, and Werner\n\n",
-         [("Andre", "list"), ("Justus", "list"), ("Marcus", "list"), ("Neal", "list"),
-          ("Werner", "list")]),
+        (
+            "The GnuPG hackers,\n\n   Andre, dkg, gniibe, Justus, Marcus, Neal, and Werner\n\n",
+            [
+                ("Andre", "list"),
+                ("Justus", "list"),
+                ("Marcus", "list"),
+                ("Neal", "list"),
+                ("Werner", "list"),
+            ],
+        ),
         ("Hopefully this works...\n\nJeff\n\n", [("Jeff", "sign-off")]),
     ],
-)  # fmt: skip
+)
 def test_names_given_away_by_their_context(text, found, lists):
     assert _names(text, lists) == found
 

@@ -44,8 +44,11 @@ def test_image_only_pdf_is_read_by_ocr(tesseract):
     row = extract_record("scan.pdf", _scanned_pdf(), Limits())
     assert row["quarantine_reason"] is None, row["quarantine_detail"]
     found = {(e["type"], e["normalized"]) for e in row["entities"] if e["valid"]}
-    assert {("IBAN", "GB82WEST12345698765432"), ("AMOUNT", "1250.00 EUR"),
-            ("DATE", "2026-03-12")} <= found  # fmt: skip
+    assert {
+        ("IBAN", "GB82WEST12345698765432"),
+        ("AMOUNT", "1250.00 EUR"),
+        ("DATE", "2026-03-12"),
+    } <= found
     assert row["language"] == "fr"
 
 

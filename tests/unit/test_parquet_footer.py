@@ -50,8 +50,9 @@ def spark_file(spark, tmp_path_factory):
     return part
 
 
-def test_a_file_from_another_jvm_gets_the_same_bytes_and_stays_readable(spark, spark_file,
-                                                                        tmp_path):  # fmt: skip
+def test_a_file_from_another_jvm_gets_the_same_bytes_and_stays_readable(
+    spark, spark_file, tmp_path
+):
     other = tmp_path / "other"
     shutil.copytree(spark_file.parent, other)
     part = other / spark_file.name
@@ -81,10 +82,13 @@ def test_a_stale_checksum_is_caught_by_spark_so_the_update_matters(spark, spark_
 
 @pytest.mark.parametrize(
     ("content", "error"),
-    [(b"", "no parquet file"), (b"PAR1" + b"x" * 20, "no plain parquet footer"),
-     (b"PAR1" + b"\x00" * 4 + (9999).to_bytes(4, "little") + b"PAR1", "does not fit"),
-     (b"PAR1" + b"\x00" * 4 + (4).to_bytes(4, "little") + b"PARE", "no plain parquet footer")],
-)  # fmt: skip
+    [
+        (b"", "no parquet file"),
+        (b"PAR1" + b"x" * 20, "no plain parquet footer"),
+        (b"PAR1" + b"\x00" * 4 + (9999).to_bytes(4, "little") + b"PAR1", "does not fit"),
+        (b"PAR1" + b"\x00" * 4 + (4).to_bytes(4, "little") + b"PARE", "no plain parquet footer"),
+    ],
+)
 def test_what_is_not_a_plain_parquet_file_is_refused(tmp_path, content, error):
     path = tmp_path / "f.parquet"
     path.write_bytes(content)

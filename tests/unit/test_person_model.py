@@ -76,8 +76,9 @@ def test_extract_batch_gives_each_file_the_rows_it_gets_alone(trained, tmp_path)
     generate_corpus(tmp_path / "landing", tmp_path / "labels", "2026-11-20", 40, seed=5)
     files = [(p.name, p.read_bytes()) for p in sorted((tmp_path / "landing").iterdir())]
     finder = pm.PersonFinder(pm.load(trained.model_bytes), "test")
-    one_by_one = [row for name, data in files
-                  for row in extract_records(name, data, Limits(), finder)]  # fmt: skip
+    one_by_one = [
+        row for name, data in files for row in extract_records(name, data, Limits(), finder)
+    ]
     assert extract_batch(files, Limits(), finder) == one_by_one
     assert {row["format"] for row in one_by_one} >= {"eml", "pdf", "txt"}
     assert any(row["parent_doc_id"] for row in one_by_one)  # attachments are in the batch too
@@ -113,16 +114,26 @@ def test_a_find_without_a_known_given_or_family_name_is_dropped(trained):
         ("(Felix von Leitner) wrote", "Felix von Leitner)", "Felix von Leitner", False),
         ("by Justin R. Miller and", "Justin R.", "Justin R. Miller", False),
         ("by Justin R. Miller and", "Justin", "Justin R. Miller", False),
-        ("Pia-Maria Rutschmann-Schnyder", "Maria Rutschmann", "Pia-Maria Rutschmann-Schnyder", False),
+        (
+            "Pia-Maria Rutschmann-Schnyder",
+            "Maria Rutschmann",
+            "Pia-Maria Rutschmann-Schnyder",
+            False,
+        ),
         ("M. de Lattre Alexis", "Lattre Alexis", "de Lattre Alexis", True),
         ("Ansprechpartner: Hans Test", "Hans Test", "Hans Test", True),
-        ("service@bank.de Christian Bacherl, Oliver", "Christian Bacherl", "Christian Bacherl", False),
+        (
+            "service@bank.de Christian Bacherl, Oliver",
+            "Christian Bacherl",
+            "Christian Bacherl",
+            False,
+        ),
         # forms of address the context rules knew and the clean-up did not (one list now)
         ("Gentile Dott.ssa Maria Rossi,", "Dott.ssa Maria Rossi", "Maria Rossi", True),
         ("Ciao Giulia Neri", "Ciao Giulia Neri", "Giulia Neri", False),
         ("Kontaktperson: Jan Berg", "Jan Berg", "Jan Berg", True),
     ],
-)  # fmt: skip
+)
 def test_a_find_is_made_the_name_as_written(line, found, name, titled):
     start = line.index(found)
     refined = pm.refine(line, start, start + len(found))
@@ -131,10 +142,14 @@ def test_a_find_is_made_the_name_as_written(line, found, name, titled):
 
 @pytest.mark.parametrize(
     ("line", "found"),
-    [("Robert Schneider AG", "Robert Schneider"), ("27 rue Henri Rolland", "Henri Rolland"),
-     ("Anna Weber Straße 4", "Anna Weber"), ("Herr )", "Herr )"),
-     ("Walter Meier & Co. KG", "Walter Meier")],
-)  # fmt: skip
+    [
+        ("Robert Schneider AG", "Robert Schneider"),
+        ("27 rue Henri Rolland", "Henri Rolland"),
+        ("Anna Weber Straße 4", "Anna Weber"),
+        ("Herr )", "Herr )"),
+        ("Walter Meier & Co. KG", "Walter Meier"),
+    ],
+)
 def test_a_company_a_street_or_a_bare_title_is_no_name(line, found):
     start = line.index(found)
     assert pm.refine(line, start, start + len(found)) is None
@@ -152,8 +167,10 @@ class _WholeLines:
 
 def test_places_phrases_and_labels_are_no_names_unless_a_title_says_so(trained):
     finder = pm.PersonFinder(_WholeLines(), "test", *pm._load(trained.model_bytes)[1:])
-    text = ("North Carolina\nPrice Total\nLinn Electronics\nBasismenge Steuer\n"
-            "Janet Collins\nPeter Muster\nHerr Peter Muster\nKarl Müller")  # fmt: skip
+    text = (
+        "North Carolina\nPrice Total\nLinn Electronics\nBasismenge Steuer\n"
+        "Janet Collins\nPeter Muster\nHerr Peter Muster\nKarl Müller"
+    )
     assert [e.value for e in finder(text, "body")] == [
         "Janet Collins",
         "Peter Muster",

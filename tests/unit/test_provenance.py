@@ -31,10 +31,16 @@ print(json.dumps({"jobs": loaded, "from": sys.modules["lockgate"].__file__}))
 def _import_jobs(job_zip: Path, jobs: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-S", "-c", _PROBE, str(jobs)],
-        cwd=tmp_path, text=True, capture_output=True,
-        env={"PYTHONPATH": f"{job_zip}:{site.getsitepackages()[0]}", "PATH": "/usr/bin:/bin",
-             "HOME": str(tmp_path), "LOCKGATE_HOME": str(tmp_path / "home")},
-    )  # fmt: skip
+        cwd=tmp_path,
+        text=True,
+        capture_output=True,
+        env={
+            "PYTHONPATH": f"{job_zip}:{site.getsitepackages()[0]}",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "LOCKGATE_HOME": str(tmp_path / "home"),
+        },
+    )
 
 
 @pytest.fixture(scope="module")

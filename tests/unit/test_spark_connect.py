@@ -38,8 +38,9 @@ print(json.dumps({"connect": is_connect(spark), "sum": rows, "parallelism": para
 
 
 def _client(env, target="shared", check=True):
-    done = subprocess.run([sys.executable, "-c", CLIENT, target], env=env, text=True,
-                          capture_output=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT, target], env=env, text=True, capture_output=True, timeout=300
+    )
     if check:
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -49,8 +50,11 @@ def _client(env, target="shared", check=True):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     home = tmp_path_factory.mktemp("connect-home")
-    env = os.environ | {"LOCKGATE_HOME": str(home), "LOCKGATE_PROFILE": "local",
-                        "PYSPARK_PYTHON": sys.executable}  # fmt: skip
+    env = os.environ | {
+        "LOCKGATE_HOME": str(home),
+        "LOCKGATE_PROFILE": "local",
+        "PYSPARK_PYTHON": sys.executable,
+    }
     env.pop("PYTHONPATH", None)
     settings = load_settings("local", home=home)
     endpoint, started = start(settings, env)
@@ -70,8 +74,9 @@ def _listening_addresses(group: int) -> list[tuple[str, int]]:
     """(address, port) of every socket that a process of process group `group` listens on, read
     from /proc: the server's JVM and its Python workers."""
     inodes = set()
-    for pid in subprocess.run(["pgrep", "-g", str(group)], capture_output=True,
-                              text=True).stdout.split():  # fmt: skip
+    for pid in subprocess.run(
+        ["pgrep", "-g", str(group)], capture_output=True, text=True
+    ).stdout.split():
         for fd in Path(f"/proc/{pid}/fd").iterdir():
             target = os.readlink(fd) if fd.is_symlink() else ""
             if target.startswith("socket:["):
@@ -85,8 +90,9 @@ def _listening_addresses(group: int) -> list[tuple[str, int]]:
                 address, port = local.split(":")
                 raw = bytes.fromhex(address)
                 words = [raw[i : i + 4][::-1] for i in range(0, len(raw), 4)]  # host order
-                ip = socket.inet_ntop(socket.AF_INET if table == "tcp" else socket.AF_INET6,
-                                      b"".join(words))  # fmt: skip
+                ip = socket.inet_ntop(
+                    socket.AF_INET if table == "tcp" else socket.AF_INET6, b"".join(words)
+                )
                 found.append((ip, int(port, 16)))
     return found
 
@@ -174,8 +180,9 @@ def test_a_server_that_cannot_start_says_why(tmp_path):
     from lockgate.spark_connect import ServerError
 
     settings = load_settings("local", home=tmp_path)
-    broken = settings.model_copy(update={"spark_conf": settings.spark_conf
-                                         | {"spark.driver.memory": "1k"}})  # fmt: skip
+    broken = settings.model_copy(
+        update={"spark_conf": settings.spark_conf | {"spark.driver.memory": "1k"}}
+    )
     with pytest.raises(ServerError, match="did not start"):
         start(broken, os.environ | {"LOCKGATE_HOME": str(tmp_path)})
     assert Path(state_dir(settings) / "server.log").exists()
@@ -199,8 +206,13 @@ def test_one_jobs_settings_never_reach_the_next_on_the_processs_session(served):
     """The tasks of one process share its session on the server (warm workers), not what a job
     set: the second job sees the profile's settings, whatever the first changed."""
     _, env, _ = served
-    done = subprocess.run([sys.executable, "-c", SETTINGS_OF_TWO_JOBS], env=env, text=True,
-                          capture_output=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", SETTINGS_OF_TWO_JOBS],
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {"same_session": True, "default": "4", "shuffle": "4", "max": None}
@@ -247,12 +259,19 @@ def test_a_partition_written_through_the_server_has_the_bytes_of_a_classic_write
     written = {}
     for way, run_env in (("server", env), ("classic", env | {"PYTHONPATH": str(tmp_path)})):
         out = tmp_path / way
-        done = subprocess.run([sys.executable, "-c", WRITE, str(out)], env=run_env, text=True,
-                              capture_output=True, timeout=300)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", WRITE, str(out)],
+            env=run_env,
+            text=True,
+            capture_output=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         assert done.stdout.split()[-1] == str(way == "server")
-        written[way] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-                        for p in (out / "run_date=2026-11-20").glob("part-*")}  # fmt: skip
+        written[way] = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in (out / "run_date=2026-11-20").glob("part-*")
+        }
     assert written["server"] == written["classic"] and written["server"]
 
 

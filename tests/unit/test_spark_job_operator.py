@@ -53,8 +53,9 @@ def job(tmp_path):
 def _operator(job, *args):
     from lockgate.orchestration.operators import LockgateSparkJobOperator
 
-    return LockgateSparkJobOperator(task_id="probe", application=str(job),
-                                    application_args=list(args), name="lockgate-probe")  # fmt: skip
+    return LockgateSparkJobOperator(
+        task_id="probe", application=str(job), application_args=list(args), name="lockgate-probe"
+    )
 
 
 def test_jobs_share_the_application_but_not_their_settings(spark, job, tmp_path):

@@ -17,8 +17,16 @@ session.stop()
 def test_spark_submits_master_and_conf_win_over_the_profiles(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text(PROBE)
-    submit = [str(BIN / "spark-submit"), "--master", "local[1]", "--conf", "spark.ui.enabled=false",
-              "--conf", "spark.sql.shuffle.partitions=7", str(probe)]  # fmt: skip
+    submit = [
+        str(BIN / "spark-submit"),
+        "--master",
+        "local[1]",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        "spark.sql.shuffle.partitions=7",
+        str(probe),
+    ]
     printed = run(submit, local_env(tmp_path / "home"), timeout=300).stdout
     # local.toml says local[*] and 4 partitions; what spark-submit was not told, the profile says
     assert "session local[1] 7 UTC" in printed

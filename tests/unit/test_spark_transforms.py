@@ -90,8 +90,7 @@ def test_report_refuses_a_run_that_lost_documents(spark):
 
 
 @pytest.mark.parametrize("rows, files", [(None, 1), (50, 3)])
-def test_partition_rewrite_replaces_with_the_same_rows_and_file_names(spark, tmp_path, rows,
-                                                                      files):  # fmt: skip
+def test_partition_rewrite_replaces_with_the_same_rows_and_file_names(spark, tmp_path, rows, files):
     """Whatever order and partitioning the rows come in, a rewrite gives the same files: one,
     or with a row count a file per `rows_per_file` (here 20), each sorted by its key."""
     dataset = f"file://{tmp_path}/ds"
@@ -102,8 +101,9 @@ def test_partition_rewrite_replaces_with_the_same_rows_and_file_names(spark, tmp
     written = []
     for seed, partitions in ((1, 7), (2, 3)):
         shuffled = keys.repartition(partitions).orderBy(F.rand(seed))
-        write_partition(shuffled, dataset, "run_date=2026-11-20", ["k"], rows=rows,
-                        rows_per_file=20)  # fmt: skip
+        write_partition(
+            shuffled, dataset, "run_date=2026-11-20", ["k"], rows=rows, rows_per_file=20
+        )
         written.append({p.name: p.read_bytes() for p in sorted(folder.glob("part-*"))})
     assert written[0] == written[1]
     assert list(written[0]) == [f"part-{i:05d}.parquet" for i in range(files)]
@@ -133,8 +133,15 @@ def test_listing_sees_empty_files(spark, tmp_path):
 def test_a_local_listing_names_files_as_hadoop_and_spark_do(spark, tmp_path):
     from lockgate.storage.spark_io import _hadoop_fs, _hadoop_listing
 
-    names = ["plain.eml", "with space.pdf", "ünïcode é.txt", "hash#1.html", "pct%20.txt",
-             "plus+[x].txt", "empty.txt"]  # fmt: skip
+    names = [
+        "plain.eml",
+        "with space.pdf",
+        "ünïcode é.txt",
+        "hash#1.html",
+        "pct%20.txt",
+        "plus+[x].txt",
+        "empty.txt",
+    ]
     for name in names:
         (tmp_path / name).write_bytes(b"" if name == "empty.txt" else name.encode())
     (tmp_path / ".hidden").write_bytes(b"x")
@@ -145,7 +152,10 @@ def test_a_local_listing_names_files_as_hadoop_and_spark_do(spark, tmp_path):
     entries = list_entries(spark, uri)
     assert entries == _hadoop_listing(*_hadoop_fs(spark, uri))  # the Hadoop API's own answer
     assert [(p.rsplit("/", 1)[1], kind) for p, _, kind, _ in entries.others] == [
-        (".hidden", "hidden"), ("_SUCCESS", "hidden"), ("sub", "directory")]  # fmt: skip
+        (".hidden", "hidden"),
+        ("_SUCCESS", "hidden"),
+        ("sub", "directory"),
+    ]
     listed = list_files(spark, uri)
     assert sorted(p.rsplit("/", 1)[1] for p, _ in listed) == sorted(names)
     read = {r.path: r.length for r in spark.read.format("binaryFile").load(uri).collect()}
@@ -173,11 +183,23 @@ def _extracted(spark, rows):
 
     fields = {f.name: f for f in OUTCOME_SCHEMA.fields}
     schema = StructType(
-        [fields[c] for c in ("doc_id", "parent_doc_id", "language", "attachment_count",
-                             "has_signature", "text_chars", "masked_text")]
-        + [StructField("entities", ArrayType(ENTITY_TYPE, False), False),
-           StructField("run_date", fields["doc_id"].dataType, False)]
-    )  # fmt: skip
+        [
+            fields[c]
+            for c in (
+                "doc_id",
+                "parent_doc_id",
+                "language",
+                "attachment_count",
+                "has_signature",
+                "text_chars",
+                "masked_text",
+            )
+        ]
+        + [
+            StructField("entities", ArrayType(ENTITY_TYPE, False), False),
+            StructField("run_date", fields["doc_id"].dataType, False),
+        ]
+    )
     # Every extracted row also says its format and sender domain (document attributes).
     return spark.createDataFrame(rows, schema).select(
         "*", F.lit("eml").alias("format"), F.lit(None).cast("string").alias("sender_domain")
@@ -191,19 +213,52 @@ def _entity(kind, normalized, valid=True):
 def test_document_features_count_the_fields_of_received_documents(spark):
     from lockgate.training.features import document_features
 
-    extracted = _extracted(spark, [
-        ("d1", None, "fr", 1, True, 120, "text <IBAN>",
-         [_entity("AMOUNT", "1200.50 EUR"), _entity("AMOUNT", "3000000.00 USD"),
-          _entity("IBAN", "FR76..."), _entity("IBAN", "XX00", valid=False), _entity("DATE", "2026-11-20")],
-         "2026-11-20"),
-        ("d1-child", "d1", "fr", 0, False, 30, "attachment", [_entity("AMOUNT", "5.00 EUR")], "2026-11-20"),
-        ("d2", None, None, 0, False, 10, None, [], "2026-11-20"),
-    ])  # fmt: skip
+    extracted = _extracted(
+        spark,
+        [
+            (
+                "d1",
+                None,
+                "fr",
+                1,
+                True,
+                120,
+                "text <IBAN>",
+                [
+                    _entity("AMOUNT", "1200.50 EUR"),
+                    _entity("AMOUNT", "3000000.00 USD"),
+                    _entity("IBAN", "FR76..."),
+                    _entity("IBAN", "XX00", valid=False),
+                    _entity("DATE", "2026-11-20"),
+                ],
+                "2026-11-20",
+            ),
+            (
+                "d1-child",
+                "d1",
+                "fr",
+                0,
+                False,
+                30,
+                "attachment",
+                [_entity("AMOUNT", "5.00 EUR")],
+                "2026-11-20",
+            ),
+            ("d2", None, None, 0, False, 10, None, [], "2026-11-20"),
+        ],
+    )
     rows = {r.doc_id: r for r in document_features(extracted).collect()}
     assert set(rows) == {"d1", "d2"}  # attachments are not scored or trained on alone
     d1, d2 = rows["d1"], rows["d2"]
-    assert (d1.amount_count, d1.max_amount, d1.iban_count, d1.invalid_identifier_count,
-            d1.date_count, d1.has_signature, d1.language) == (2.0, 3_000_000.0, 1.0, 1.0, 1.0, 1.0, "fr")  # fmt: skip
+    assert (
+        d1.amount_count,
+        d1.max_amount,
+        d1.iban_count,
+        d1.invalid_identifier_count,
+        d1.date_count,
+        d1.has_signature,
+        d1.language,
+    ) == (2.0, 3_000_000.0, 1.0, 1.0, 1.0, 1.0, "fr")
     assert (d2.max_amount, d2.language, d2.masked_text) == (0.0, "unknown", "")
 
 
@@ -212,15 +267,21 @@ def test_snapshot_digest_depends_on_content_not_order(spark):
     from lockgate.training.dataset import model_snapshot, snapshot_digest
     from lockgate.training.features import labelled_documents
 
-    extracted = _extracted(spark, [
-        (d, None, "en", 0, True, 10, f"text {d}", [], day)
-        for d, day in (("d1", "2026-11-19"), ("d2", "2026-11-20"), ("d3", "2026-11-21"))
-    ])  # fmt: skip
+    extracted = _extracted(
+        spark,
+        [
+            (d, None, "en", 0, True, 10, f"text {d}", [], day)
+            for d, day in (("d1", "2026-11-19"), ("d2", "2026-11-20"), ("d3", "2026-11-21"))
+        ],
+    )
     labels = spark.createDataFrame(
-        [("d1", "kyc", "routine", None, "2026-11-19"), ("d2", "payments", None, None, "2026-11-20"),
-         ("d3", "kyc", "urgent", None, "2026-11-21")],
+        [
+            ("d1", "kyc", "routine", None, "2026-11-19"),
+            ("d2", "payments", None, None, "2026-11-20"),
+            ("d3", "kyc", "urgent", None, "2026-11-21"),
+        ],
         "doc_id string, department string, urgency string, broken_reason string, run_date string",
-    )  # fmt: skip
+    )
     labelled = labelled_documents(extracted, labels, "2026-11-20")
     routing = model_snapshot(labelled, get_model("routing"))
     assert routing.columns == ["doc_id", "run_date", "masked_text", "label"]
@@ -250,11 +311,13 @@ def test_score_frame_applies_each_classs_threshold(spark):
     texts = ["pay the invoice", "payment sent", "complaint about fees", "I want to complain"] * 5
     labels = ["payments", "payments", "complaints", "complaints"] * 5
     frame = pd.DataFrame({"masked_text": texts})
-    model = make_pipeline(ColumnTransformer([("t", TfidfVectorizer(), "masked_text")]),
-                          LogisticRegression()).fit(frame, labels)  # fmt: skip
+    model = make_pipeline(
+        ColumnTransformer([("t", TfidfVectorizer(), "masked_text")]), LogisticRegression()
+    ).fit(frame, labels)
     data = model_to_bytes(model)
-    docs = spark.createDataFrame([("a", "payment of the invoice"), ("b", "complaint")],
-                                 "doc_id string, masked_text string")  # fmt: skip
+    docs = spark.createDataFrame(
+        [("a", "payment of the invoice"), ("b", "complaint")], "doc_id string, masked_text string"
+    )
     expected = model.predict_proba(
         pd.DataFrame({"masked_text": ["payment of the invoice", "complaint"]})
     )

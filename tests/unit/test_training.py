@@ -102,8 +102,11 @@ def _evaluated(parts: list[tuple[int, float, str]], thresholds: dict, level: flo
         rows, labels = _rows(n, p_a, label)
         proba += rows
         truth += labels
-    return _proba(proba), np.array(truth), evaluate(_proba(proba), ["a", "b"], np.array(truth),
-                                                    thresholds, level=level)  # fmt: skip
+    return (
+        _proba(proba),
+        np.array(truth),
+        evaluate(_proba(proba), ["a", "b"], np.array(truth), thresholds, level=level),
+    )
 
 
 def test_each_class_gets_its_own_threshold_holding_its_precision_at_the_bound():
@@ -114,7 +117,11 @@ def test_each_class_gets_its_own_threshold_holding_its_precision_at_the_bound():
     result = evaluate(proba, ["a", "b"], truth, thresholds)
     b = result.per_class["b"]
     assert (b["predicted"], b["auto_decided"], b["auto_right"], b["auto_precision"]) == (
-        160, 120, 120, 1.0)  # fmt: skip
+        160,
+        120,
+        120,
+        1.0,
+    )
     assert b["auto_lower_bound"] == pytest.approx(wilson_lower_bound(120, 120, 0.95))
     assert result.metrics["manual_review_rate"] == pytest.approx(40 / 460)
 
@@ -127,20 +134,26 @@ def test_a_class_with_too_few_test_rows_goes_to_manual_review_and_the_model_is_r
     assert not apply_gate(test, gate).passed  # judged as it stands, b's bound is 0.912
     thresholds, withheld = withhold_unproven(test, {"a": 0.9, "b": 0.95}, gate)
     assert thresholds == {"a": 0.9, "b": NEVER}
-    assert withheld == {"b": "40 automatically decided test rows, fewer than the 73 that could "
-                             "show precision >= 0.95 at the 95% lower bound"}  # fmt: skip
+    assert withheld == {
+        "b": "40 automatically decided test rows, fewer than the 73 that could "
+        "show precision >= 0.95 at the 95% lower bound"
+    }
     released = apply_gate(evaluate(proba, ["a", "b"], truth, thresholds), gate)
     assert released.passed, released.explain()
     assert [c.metric for c in released.checks] == [
-        "macro_f1", "precision_lower_bound[a]", "manual_review_rate"]  # fmt: skip
+        "macro_f1",
+        "precision_lower_bound[a]",
+        "manual_review_rate",
+    ]
     assert released.checks[-1].value == pytest.approx(40 / 240)  # what withholding b costs
 
 
 def test_a_class_whose_lower_bound_is_below_the_minimum_refuses_the_model_by_name():
     gate = Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.5)
     # b: 100 automatically routed rows, 97 right: 0.97 as a point, 0.9155 at the bound.
-    _, _, test = _evaluated([(200, 0.9, "a"), (97, 0.05, "b"), (3, 0.05, "a")],
-                            {"a": 0.9, "b": 0.95})  # fmt: skip
+    _, _, test = _evaluated(
+        [(200, 0.9, "a"), (97, 0.05, "b"), (3, 0.05, "a")], {"a": 0.9, "b": 0.95}
+    )
     thresholds, withheld = withhold_unproven(test, {"a": 0.9, "b": 0.95}, gate)
     assert withheld == {}  # 100 rows are evidence enough: the bound is judged
     result = apply_gate(test, gate)
@@ -161,11 +174,14 @@ def test_a_rare_class_is_left_to_manual_review_when_a_real_model_is_trained():
     assert trained.thresholds["kyc"] == NEVER and kyc["auto_decided"] == 0
     assert kyc["routing"].startswith("manual review: no confidence cut of the ")
     assert {cls: s["routing"] for cls, s in trained.test.per_class.items() if cls != "kyc"} == {
-        "payments": "auto-routed", "custody": "auto-routed"}  # fmt: skip
+        "payments": "auto-routed",
+        "custody": "auto-routed",
+    }
     result = apply_gate(trained.test, gate)
     assert result.passed, result.explain()
     assert trained.test.metrics["manual_review_rate"] == pytest.approx(
-        kyc["support"] / trained.test.rows, abs=0.01)  # fmt: skip
+        kyc["support"] / trained.test.rows, abs=0.01
+    )
 
 
 def test_evaluation_records_the_confusion_matrix_and_confidence_histogram():
@@ -182,8 +198,7 @@ def test_evaluation_records_the_confusion_matrix_and_confidence_histogram():
 
 
 def test_gate_names_the_failing_class_and_metric():
-    _, _, test = _evaluated([(100, 0.9, "a"), (80, 0.1, "b"), (20, 0.1, "a")],
-                            {"a": 0.5, "b": 0.5})  # fmt: skip
+    _, _, test = _evaluated([(100, 0.9, "a"), (80, 0.1, "b"), (20, 0.1, "a")], {"a": 0.5, "b": 0.5})
     result = apply_gate(
         test, Gate(min_precision=0.95, max_manual_review_rate=0.3, min_macro_f1=0.9)
     )
@@ -196,10 +211,18 @@ def test_gate_names_the_failing_class_and_metric():
 def test_champion_comparison_refuses_a_worse_candidate_naming_metric_and_margin():
     classes = ["a", "b"]
     truth = np.array(["a", "b", "a", "b"])
-    good = evaluate(_proba([(0.9, 0.1), (0.1, 0.9), (0.8, 0.2), (0.2, 0.8)]), classes, truth,
-                    {"a": 0.5, "b": 0.5})  # fmt: skip
-    worse = evaluate(_proba([(0.9, 0.1), (0.6, 0.4), (0.8, 0.2), (0.2, 0.8)]), classes, truth,
-                     {"a": 0.5, "b": 0.5})  # fmt: skip
+    good = evaluate(
+        _proba([(0.9, 0.1), (0.1, 0.9), (0.8, 0.2), (0.2, 0.8)]),
+        classes,
+        truth,
+        {"a": 0.5, "b": 0.5},
+    )
+    worse = evaluate(
+        _proba([(0.9, 0.1), (0.6, 0.4), (0.8, 0.2), (0.2, 0.8)]),
+        classes,
+        truth,
+        {"a": 0.5, "b": 0.5},
+    )
     # Two rows a class: only a low bar on precision's bound (2 of 2 right: 0.34) leaves the
     # champion comparison as the only check that can fail.
     gate = Gate(
@@ -207,8 +230,10 @@ def test_champion_comparison_refuses_a_worse_candidate_naming_metric_and_margin(
     )
     refused = apply_gate(worse, gate, ("routing v1 (prod)", good))
     assert not refused.passed
-    assert ("champion comparison: macro_f1=0.7333 is worse than production routing v1 (prod) "
-            "(1.0000) by 0.2667, more than the margin 0.02") in refused.explain()  # fmt: skip
+    assert (
+        "champion comparison: macro_f1=0.7333 is worse than production routing v1 (prod) "
+        "(1.0000) by 0.2667, more than the margin 0.02"
+    ) in refused.explain()
     assert refused.to_dict()["champion"]["version"] == "routing v1 (prod)"
     assert apply_gate(good, gate, ("routing v1 (prod)", good)).passed  # equal is fine
 
@@ -223,8 +248,11 @@ def test_split_is_stable_by_content():
 
 def _text_snapshot(n: int = 1500, kyc_every: int = 3):
     rng = np.random.default_rng(0)
-    words = {"payments": "pay transfer iban wire", "custody": "holding safekeeping isin certificate",
-             "kyc": "owner passport address onboarding"}  # fmt: skip
+    words = {
+        "payments": "pay transfer iban wire",
+        "custody": "holding safekeeping isin certificate",
+        "kyc": "owner passport address onboarding",
+    }
     rows = []
     for i in range(n):
         label = "kyc" if i % kyc_every == 2 else ["payments", "custody"][i % 2]
@@ -238,8 +266,11 @@ def _tabular_snapshot():
     rows = []
     for i in range(1500):
         row = {c: float(rng.integers(0, 4)) for c in NUMERIC}
-        row |= {"doc_id": _doc_id(i), "max_amount": float(rng.uniform(0, 5e6)),
-                "language": str(rng.choice(["en", "fr", "nl", "de"]))}  # fmt: skip
+        row |= {
+            "doc_id": _doc_id(i),
+            "max_amount": float(rng.uniform(0, 5e6)),
+            "language": str(rng.choice(["en", "fr", "nl", "de"])),
+        }
         row["label"] = "urgent" if row["max_amount"] > 3e6 else "routine"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -260,16 +291,24 @@ def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model)
     )
     shuffled = SNAPSHOTS[model]().sample(frac=1, random_state=1)
     second = train_candidate(
-        split_snapshot(shuffled, spec), spec, dict(spec.params), 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85)
+        split_snapshot(shuffled, spec),
+        spec,
+        dict(spec.params),
+        7,
+        Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85),
     )
     assert sha256_hex(model_to_bytes(first.estimator)) == sha256_hex(
         model_to_bytes(second.estimator)
     )
     assert first.test.metrics == second.test.metrics
     assert first.test.metrics["macro_f1"] > 0.9 and first.canary
-    other_seed = train_candidate(split_snapshot(SNAPSHOTS[model](), spec), spec,
-                                 {**spec.params, **{k: v[0] for k, v in spec.search_space.items()}},
-                                 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85))  # fmt: skip
+    other_seed = train_candidate(
+        split_snapshot(SNAPSHOTS[model](), spec),
+        spec,
+        {**spec.params, **{k: v[0] for k, v in spec.search_space.items()}},
+        7,
+        Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85),
+    )
     assert sha256_hex(model_to_bytes(other_seed.estimator)) != sha256_hex(
         model_to_bytes(first.estimator)
     )  # other parameters are another model: the digest is not blind to them
@@ -279,7 +318,13 @@ def test_training_twice_from_the_same_snapshot_gives_the_same_model_bytes(model)
 def test_model_bytes_load_back_through_the_allow_list(model):
     spec = get_model(model)
     splits = split_snapshot(SNAPSHOTS[model](), spec)
-    trained = train_candidate(splits, spec, dict(spec.params), 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85))
+    trained = train_candidate(
+        splits,
+        spec,
+        dict(spec.params),
+        7,
+        Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85),
+    )
     loaded = load_model(model_to_bytes(trained.estimator))
     inputs = splits.test[list(spec.inputs)]
     assert (loaded.predict_proba(inputs) == trained.estimator.predict_proba(inputs)).all()
@@ -294,7 +339,11 @@ def test_the_featurizer_is_swapped_without_touching_the_estimator():
 
     spec = dataclasses.replace(get_model("routing"), featurizer=hashed)
     trained = train_candidate(
-        split_snapshot(_text_snapshot(), spec), spec, dict(spec.params), 7, Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85)
+        split_snapshot(_text_snapshot(), spec),
+        spec,
+        dict(spec.params),
+        7,
+        Gate(min_precision=0.9, max_manual_review_rate=0.4, min_macro_f1=0.85),
     )
     assert (
         type(trained.estimator.named_steps["features"].transformers_[0][1]).__name__
@@ -317,8 +366,12 @@ def test_search_grid_is_the_defaults_overlaid_with_each_combination_in_order():
 def test_best_trial_prefers_macro_f1_then_fewer_reviews_then_the_earliest():
     from lockgate.training.search import Trial
 
-    trials = [Trial(0, {}, 0.90, 0.1, 0.9, 1, "h"), Trial(1, {}, 0.95, 0.2, 0.9, 1, "h"),
-              Trial(2, {}, 0.95, 0.1, 0.9, 1, "h"), Trial(3, {}, 0.95, 0.1, 0.9, 1, "h")]  # fmt: skip
+    trials = [
+        Trial(0, {}, 0.90, 0.1, 0.9, 1, "h"),
+        Trial(1, {}, 0.95, 0.2, 0.9, 1, "h"),
+        Trial(2, {}, 0.95, 0.1, 0.9, 1, "h"),
+        Trial(3, {}, 0.95, 0.1, 0.9, 1, "h"),
+    ]
     assert best_trial(trials).trial == 2
 
 
@@ -352,9 +405,16 @@ SPEC = ModelSpec(name="toy_length", description="Department from the length of t
 def test_an_installed_plugin_is_registered_by_its_entry_point(tmp_path):
     env = install_plugin(tmp_path, "toy_length", PLUGIN)
     out = subprocess.run(
-        [sys.executable, "-c", "from lockgate.models import registered_models as r; print(sorted(r()))"],
-        capture_output=True, text=True, env=env, check=True,
-    ).stdout  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "from lockgate.models import registered_models as r; print(sorted(r()))",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     assert out.strip() == "['routing', 'toy_length', 'urgency']"
 
 
@@ -362,8 +422,10 @@ def test_a_module_without_a_spec_is_refused_with_its_name(tmp_path):
     env = install_plugin(tmp_path, "broken", "VALUE = 1\n")
     result = subprocess.run(
         [sys.executable, "-c", "from lockgate.models import registered_models as r; r()"],
-        capture_output=True, text=True, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode != 0
     assert "team_models.broken defines no SPEC = ModelSpec(...)" in result.stderr
     assert InvalidModel.__name__ in result.stderr
@@ -417,8 +479,9 @@ model = HistGradientBoostingClassifier(max_iter=5).fit(x, x[:, 0] > 0)
 assert (load_model(model_to_bytes(model)).predict(x) == model.predict(x)).all()
 print("saved and loaded")
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "saved and loaded" in done.stdout
     said = done.stdout + done.stderr

@@ -41,7 +41,9 @@ def test_the_page_says_why_a_person_gets_no_buttons():
 
 def test_dag_run_actors_become_links_and_people_do_not():
     assert data.dag_run_of("airflow:lockgate_scoring:manual__2026-11-21T00:00:00+00:00") == {
-        "dag_id": "lockgate_scoring", "run_id": "manual__2026-11-21T00:00:00+00:00"}  # fmt: skip
+        "dag_id": "lockgate_scoring",
+        "run_id": "manual__2026-11-21T00:00:00+00:00",
+    }
     assert data.dag_run_of("airflow:raj") is None and data.dag_run_of("os:root") is None
 
 
@@ -56,11 +58,17 @@ def test_data_docs_paths_outside_the_site_are_refused(path, tmp_path):
 def test_data_docs_serve_the_installed_cdn_files():
     from lockgate.config import settings
 
-    body = data.data_docs_file(settings(), "scores", "test", "2026-11-20",
-                               "vendor/@fortawesome/fontawesome-free/css/all.min.css")  # fmt: skip
+    body = data.data_docs_file(
+        settings(),
+        "scores",
+        "test",
+        "2026-11-20",
+        "vendor/@fortawesome/fontawesome-free/css/all.min.css",
+    )
     assert b"Font Awesome" in body[:500]
-    script = data.data_docs_file(settings(), "scores", "test", "2026-11-20",
-                                 "vendor/jquery/dist/jquery.min.js")  # fmt: skip
+    script = data.data_docs_file(
+        settings(), "scores", "test", "2026-11-20", "vendor/jquery/dist/jquery.min.js"
+    )
     assert b"jQuery v3.7.1" in script[:200]
 
 
@@ -68,8 +76,16 @@ def _post(origin=None, site=None) -> Request:
     headers = [(b"host", b"lockgate.bank:8080")]
     headers += [(b"origin", origin.encode())] if origin else []
     headers += [(b"sec-fetch-site", site.encode())] if site else []
-    return Request({"type": "http", "method": "POST", "scheme": "http", "path": "/x",
-                    "headers": headers, "server": ("lockgate.bank", 8080)})  # fmt: skip
+    return Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/x",
+            "headers": headers,
+            "server": ("lockgate.bank", 8080),
+        }
+    )
 
 
 def test_a_form_token_is_good_only_for_its_user_action_and_change_from_our_origin():
@@ -102,21 +118,45 @@ def test_a_form_token_is_good_only_for_its_user_action_and_change_from_our_origi
 def _report(to: str, version: str = "2") -> dict:
     psi = [{"language": 0.05, "prediction": 0.02}, {"language": 0.9, "prediction": 0.31}]
     return {
-        "environment": "prod", "model": "routing", "version": version, "from": "2027-01-01",
-        "to": to, "days": ["2027-01-01", "2027-01-02"], "training_days": [], "other_versions": [],
+        "environment": "prod",
+        "model": "routing",
+        "version": version,
+        "from": "2027-01-01",
+        "to": to,
+        "days": ["2027-01-01", "2027-01-02"],
+        "training_days": [],
+        "other_versions": [],
         "thresholds": {"psi": 0.2, "p_value": 0.01, "min_rows": 100},
-        "reference_documents": 290, "reference_held_out_rows": 116, "rows": 240, "judged": True,
+        "reference_documents": 290,
+        "reference_held_out_rows": 116,
+        "rows": 240,
+        "judged": True,
         "drifted": ["language", "prediction"],
         "features": [
-            {"name": "language", "role": "document", "kind": "categorical", "psi": 0.91,
-             "p_value": 1e-40, "drifted": True,
-             "moved": [{"bucket": "de", "reference": 0.15, "current": 0.6}]},
-            {"name": "prediction", "role": "output", "kind": "categorical", "psi": 0.3,
-             "p_value": 1e-5, "drifted": True, "moved": []},
+            {
+                "name": "language",
+                "role": "document",
+                "kind": "categorical",
+                "psi": 0.91,
+                "p_value": 1e-40,
+                "drifted": True,
+                "moved": [{"bucket": "de", "reference": 0.15, "current": 0.6}],
+            },
+            {
+                "name": "prediction",
+                "role": "output",
+                "kind": "categorical",
+                "psi": 0.3,
+                "p_value": 1e-5,
+                "drifted": True,
+                "moved": [],
+            },
         ],
-        "daily": [{"run_date": d, "rows": 120, "psi": p}
-                  for d, p in zip(["2027-01-01", "2027-01-02"], psi, strict=True)],
-    }  # fmt: skip
+        "daily": [
+            {"run_date": d, "rows": 120, "psi": p}
+            for d, p in zip(["2027-01-01", "2027-01-02"], psi, strict=True)
+        ],
+    }
 
 
 @pytest.fixture
@@ -214,8 +254,10 @@ def test_the_environments_page_shows_a_pointer_the_audit_log_does_not_know_as_br
     manager.ledger.record_release("rel-1", {"models": [], "code": {"commit": "x"}}, "os:ci")
     manager.deploy("os:ci", manager.open("os:ci", "normal", "test", "first", "rel-1"))
     with sqlite3.connect(settings.home / "ledger.db") as db:
-        db.execute("INSERT INTO environment_pointers VALUES ('prod', 'rel-1', 1, 'os:mallory', "
-                   "'2026-12-01T00:00:00.000000+00:00')")  # fmt: skip
+        db.execute(
+            "INSERT INTO environment_pointers VALUES ('prod', 'rel-1', 1, 'os:mallory', "
+            "'2026-12-01T00:00:00.000000+00:00')"
+        )
     page = ui.get("/environments").text
     assert 'id="health-prod"' in page and "BROKEN" in page and "no release there" in page
     assert 'id="health-test"' not in page

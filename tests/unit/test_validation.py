@@ -7,9 +7,15 @@ from lockgate.validation import ExpectationFailed, SuiteError, suites, validate_
 
 
 def _scores(**overrides):
-    frame = pd.DataFrame({"doc_id": ["a", "b"], "release_id": ["rel-1", "rel-1"],
-                          "confidence": [0.9, 0.8], "decision": ["auto_route", "manual_review"],
-                          "prediction": ["kyc", "payments"]})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "doc_id": ["a", "b"],
+            "release_id": ["rel-1", "rel-1"],
+            "confidence": [0.9, 0.8],
+            "decision": ["auto_route", "manual_review"],
+            "prediction": ["kyc", "payments"],
+        }
+    )
     return frame.assign(**overrides)
 
 
@@ -85,9 +91,16 @@ def test_data_docs_pages_load_nothing_from_outside_once_served(tmp_path, monkeyp
     assert datadocs.vendor_file("@fortawesome/fontawesome-free/webfonts/fa-solid-900.woff2")
 
 
-@pytest.mark.parametrize("path", ["bootstrap/../../../etc/passwd", "left-pad/index.js",
-                                  "../package.json", "bootstrap/dist/css/nothing.css",
-                                  "jquery/link/passwd"])  # fmt: skip
+@pytest.mark.parametrize(
+    "path",
+    [
+        "bootstrap/../../../etc/passwd",
+        "left-pad/index.js",
+        "../package.json",
+        "bootstrap/dist/css/nothing.css",
+        "jquery/link/passwd",
+    ],
+)
 def test_data_docs_assets_are_only_files_of_the_installed_packages(path, tmp_path, monkeypatch):
     from lockgate.validation import datadocs
 

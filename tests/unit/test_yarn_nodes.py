@@ -24,8 +24,12 @@ FULL_DISK = (
 
 
 def _node(state: str, report: str = "") -> dict:
-    return {"id": "127.0.0.1:8041", "nodeHostName": "127.0.0.1", "state": state,
-            "healthReport": report}  # fmt: skip
+    return {
+        "id": "127.0.0.1:8041",
+        "nodeHostName": "127.0.0.1",
+        "state": state,
+        "healthReport": report,
+    }
 
 
 @pytest.fixture
@@ -80,9 +84,11 @@ def test_the_spark_task_fails_at_once_instead_of_submitting(resource_manager):
     url, set_nodes, calls = resource_manager
     set_nodes([_node("LOST")])
     task = LockgateSparkSubmitOperator(
-        task_id="extract", application="jobs/extract_documents.py", yarn_rm_url=url,
+        task_id="extract",
+        application="jobs/extract_documents.py",
+        yarn_rm_url=url,
         conn_id="spark_default",
-    )  # fmt: skip
+    )
     with pytest.raises(AirflowFailException, match="not submitted: .* 127.0.0.1 is LOST"):
         task.execute({})
     assert task._hook is None, "spark-submit must not have been started"

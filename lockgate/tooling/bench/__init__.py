@@ -25,8 +25,15 @@ from pathlib import Path
 PARTS = ("dags", "scale", "extraction", "scoring", "tasks")
 
 
-def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, workers: int,
-                   runs: list[dict], say: Callable[[str], None]) -> Path:  # fmt: skip
+def _smallest_home(
+    root: Path,
+    sizes: list[int],
+    run_date: str,
+    seed: int,
+    workers: int,
+    runs: list[dict],
+    say: Callable[[str], None],
+) -> Path:
     from lockgate.config import load_settings
     from lockgate.storage import Layout, uri_exists
     from lockgate.tooling.bench.scale import run_size
@@ -42,10 +49,19 @@ def _smallest_home(root: Path, sizes: list[int], run_date: str, seed: int, worke
     return home
 
 
-def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int, out: Path,
-              run_date: str = "2026-11-20", seed: int = 11, presidio_letters: int = 1000,
-              home: Path | None = None, earlier: list[Path] = (),
-              say: Callable[[str], None] = print) -> dict:  # fmt: skip
+def run_bench(
+    parts: list[str],
+    sizes: list[int],
+    score_rows: int,
+    repeats: int,
+    out: Path,
+    run_date: str = "2026-11-20",
+    seed: int = 11,
+    presidio_letters: int = 1000,
+    home: Path | None = None,
+    earlier: list[Path] = (),
+    say: Callable[[str], None] = print,
+) -> dict:
     """The parts' figures; `earlier` bench files lend their scale runs of other sizes to the
     growth fit (same code and machine only, see `scale.earlier_runs`)."""
     from lockgate.config import load_settings
@@ -56,13 +72,19 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
     settings = load_settings()
     on_disk = settings.storage_root.startswith("file://")
     if not on_disk and "scale" in parts:
-        raise ValueError("the scale bench builds a fresh home per size on the local disk; run it "
-                         "with the local profile")  # fmt: skip
+        raise ValueError(
+            "the scale bench builds a fresh home per size on the local disk; run it "
+            "with the local profile"
+        )
     info = machine()
     workers = info["cores"]
     code = code_digest()
-    figures: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
-                     "profile": settings.profile, "machine": info, "code": code}  # fmt: skip
+    figures: dict = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "profile": settings.profile,
+        "machine": info,
+        "code": code,
+    }
     root = out
     runs: list[dict] = []
     if "dags" in parts:
@@ -82,8 +104,10 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
         every = sorted(runs + lent, key=lambda r: r["documents"])
         figures["scale"] = {"runs": every, "growth": growth(every)}
     if "tasks" in parts and not on_disk:
-        raise ValueError("the tasks bench compares the local profile's ways to run a Spark task "
-                         "(on YARN every task is spark-submit)")  # fmt: skip
+        raise ValueError(
+            "the tasks bench compares the local profile's ways to run a Spark task "
+            "(on YARN every task is spark-submit)"
+        )
     if {"extraction", "scoring", "tasks"} & set(parts):
         if on_disk:
             home = home or _smallest_home(root, sizes, run_date, seed, workers, runs, say)
@@ -92,11 +116,13 @@ def run_bench(parts: list[str], sizes: list[int], score_rows: int, repeats: int,
         figures["home"] = str(home)
         home_settings = load_settings(home=home)
     if "extraction" in parts:
-        figures["extraction"] = _extraction(home_settings, run_date, presidio_letters,
-                                            root / "extraction", say)  # fmt: skip
+        figures["extraction"] = _extraction(
+            home_settings, run_date, presidio_letters, root / "extraction", say
+        )
     if "scoring" in parts:
-        figures["scoring"] = _scoring(home_settings, run_date, score_rows, repeats,
-                                      root / "scoring", say)  # fmt: skip
+        figures["scoring"] = _scoring(
+            home_settings, run_date, score_rows, repeats, root / "scoring", say
+        )
     if "tasks" in parts:
         from lockgate.tooling.bench.tasks import fixed_costs
 
@@ -123,16 +149,16 @@ def _extraction(settings, run_date: str, letters: int, scratch: Path, say) -> di
     person_model = released_person_model(settings)
     landing = local_copy(Layout(settings.storage_root).landing(run_date), scratch / "landing")
     say("== extraction per format, one core")
-    result = {"by_format": format_throughput(landing, Limits.of(settings.policy.extraction),
-                                             person_model)}  # fmt: skip
+    result = {
+        "by_format": format_throughput(landing, Limits.of(settings.policy.extraction), person_model)
+    }
     if letters:
         say(f"== extraction vs Presidio on {letters} letters")
         result["vs_presidio"] = bench_letters(letters, 202, person_model)
     return result
 
 
-def _scoring(settings, run_date: str, rows: int, repeats: int, scratch: Path, say
-             ) -> list[dict]:  # fmt: skip
+def _scoring(settings, run_date: str, rows: int, repeats: int, scratch: Path, say) -> list[dict]:
     """Every model in test, three ways; the Spark sides' data under the lake's sibling `bench`
     folder (HDFS on the cluster), the rest in `scratch`."""
     from lockgate.spark import driver_session
@@ -152,11 +178,14 @@ def _scoring(settings, run_date: str, rows: int, repeats: int, scratch: Path, sa
         results = []
         for case in cases(spark, settings, "test", run_date, rows, work):
             say(f"== scoring {case.model} v{case.version}: {case.rows:,} rows, three ways")
-            results.append(bench_case(spark, case, f"{work}/{case.model}",
-                                      scratch / case.model, repeats))  # fmt: skip
+            results.append(
+                bench_case(spark, case, f"{work}/{case.model}", scratch / case.model, repeats)
+            )
             sides = results[-1]["sides"]
-            say("   " + ", ".join(f"{name} {s['rows_per_second']:,} rows/s"
-                                  for name, s in sides.items()))  # fmt: skip
+            say(
+                "   "
+                + ", ".join(f"{name} {s['rows_per_second']:,} rows/s" for name, s in sides.items())
+            )
         return results
     finally:
         spark.stop()
@@ -166,5 +195,9 @@ def disagreements(figures: dict) -> list[str]:
     """Scorers whose scores differ from lockgate's, by model."""
     from lockgate.tooling.bench.scoring import differs
 
-    return [f"{case['model']}: {side} {agreement}" for case in figures.get("scoring", [])
-            for side, agreement in case["agreement"].items() if differs(agreement)]  # fmt: skip
+    return [
+        f"{case['model']}: {side} {agreement}"
+        for case in figures.get("scoring", [])
+        for side, agreement in case["agreement"].items()
+        if differs(agreement)
+    ]

@@ -61,17 +61,24 @@ def parse_times(settings: Settings, repeats: int = 3) -> list[dict]:
     for path in dag_files():
         runs = []
         for _ in range(repeats):
-            done = subprocess.run([sys.executable, "-c", _PARSE, str(path)], env=env,
-                                  capture_output=True, text=True, check=False)  # fmt: skip
+            done = subprocess.run(
+                [sys.executable, "-c", _PARSE, str(path)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode != 0:
                 raise RuntimeError(f"parsing {path.name} failed:\n{done.stderr[-2000:]}")
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        results.append({
-            "file": path.name,
-            "dags": runs[0]["dags"],
-            "tasks": runs[0]["tasks"],
-            "pre_import_seconds": round(statistics.median(r["pre_import"] for r in runs), 4),
-            "parse_seconds": round(statistics.median(r["parse"] for r in runs), 4),
-            "warm_seconds": round(statistics.median(r["warm"] for r in runs), 4),
-        })  # fmt: skip
+        results.append(
+            {
+                "file": path.name,
+                "dags": runs[0]["dags"],
+                "tasks": runs[0]["tasks"],
+                "pre_import_seconds": round(statistics.median(r["pre_import"] for r in runs), 4),
+                "parse_seconds": round(statistics.median(r["parse"] for r in runs), 4),
+                "warm_seconds": round(statistics.median(r["warm"] for r in runs), 4),
+            }
+        )
     return results

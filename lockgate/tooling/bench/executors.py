@@ -25,8 +25,9 @@ ROLE_METRICS = {
 MB = 1024 * 1024
 
 
-def peaks_by_executor(jobs: list[dict], stages: dict[int, list[dict]], group: str
-                      ) -> dict[str, dict[str, int]]:  # fmt: skip
+def peaks_by_executor(
+    jobs: list[dict], stages: dict[int, list[dict]], group: str
+) -> dict[str, dict[str, int]]:
     """Per executor, the peak bytes of each role over the stages of `group`'s jobs; `stages`
     maps a stage id to its attempts as the REST API returns them (with `executorSummary`)."""
     wanted = {stage for job in jobs if job.get("jobGroup") == group for stage in job["stageIds"]}
@@ -43,8 +44,9 @@ def peaks_by_executor(jobs: list[dict], stages: dict[int, list[dict]], group: st
 
 def summed(peaks: dict[str, dict[str, int]]) -> dict[str, float]:
     """MB per role and in total, summed over executors, with how many there were."""
-    roles = {f"{role}_mb": round(sum(p[role] for p in peaks.values()) / MB, 1)
-             for role in ROLE_METRICS}  # fmt: skip
+    roles = {
+        f"{role}_mb": round(sum(p[role] for p in peaks.values()) / MB, 1) for role in ROLE_METRICS
+    }
     return {"total_mb": round(sum(roles.values()), 1), **roles, "executors": len(peaks)}
 
 
@@ -65,8 +67,10 @@ def job_group_peaks(spark, group: str) -> dict[str, float]:
             last = store.lastStageAttempt(stage).attemptId()
         except Py4JJavaError:  # never ran: skipped, its output reused
             continue
-        stages[stage] = [{"executorSummary": _executor_summary(store, stage, attempt)}
-                         for attempt in range(last + 1)]  # fmt: skip
+        stages[stage] = [
+            {"executorSummary": _executor_summary(store, stage, attempt)}
+            for attempt in range(last + 1)
+        ]
     return summed(peaks_by_executor(jobs, stages, group))
 
 
@@ -82,7 +86,11 @@ def _executor_summary(store, stage: int, attempt: int) -> dict[str, dict]:
     while entries.hasNext():
         entry = entries.next()
         peaks = entry._2().peakMemoryMetrics()
-        summary[entry._1()] = {"peakMemoryMetrics": {
-            name: peaks.get().getMetricValue(name) for name in ROLE_METRICS.values()
-        } if peaks.isDefined() else None}  # fmt: skip
+        summary[entry._1()] = {
+            "peakMemoryMetrics": {
+                name: peaks.get().getMetricValue(name) for name in ROLE_METRICS.values()
+            }
+            if peaks.isDefined()
+            else None
+        }
     return summary

@@ -100,15 +100,20 @@ def run_bench(texts: list[str], truth: list[Spans], person_model: tuple[str, byt
 
     def lockgate_side(text: str) -> Spans:
         language, _ = detect_language(text)
-        return {(e.start, e.end, e.type) for e in extract_entities(text, "body", language, finder)
-                if e.valid}  # fmt: skip
+        return {
+            (e.start, e.end, e.type)
+            for e in extract_entities(text, "body", language, finder)
+            if e.valid
+        }
 
     analyzer = presidio_analyzer()
     wanted = list(SHARED_TYPES)
 
     def presidio_side(text: str) -> Spans:
-        return {(r.start, r.end, SHARED_TYPES[r.entity_type])
-                for r in analyzer.analyze(text, language="en", entities=wanted)}  # fmt: skip
+        return {
+            (r.start, r.end, SHARED_TYPES[r.entity_type])
+            for r in analyzer.analyze(text, language="en", entities=wanted)
+        }
 
     mine = _timed("lockgate", texts, lockgate_side, truth)
     rss_after_lockgate = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -131,20 +136,27 @@ def bench_letters(count: int, seed: int, person_model: tuple[str, bytes] | None)
 
     shared = set(SHARED_TYPES.values())
     letters = labelled_texts(count, seed)
-    return run_bench([text for _, text, _ in letters],
-                     [{s for s in spans if s[2] in shared} for *_, spans in letters],
-                     person_model)  # fmt: skip
+    return run_bench(
+        [text for _, text, _ in letters],
+        [{s for s in spans if s[2] in shared} for *_, spans in letters],
+        person_model,
+    )
 
 
 def bench_table(result: dict):
     from rich.table import Table
 
-    table = Table(title=f"lockgate vs Presidio AnalyzerEngine: {result['documents']} letters "
-                  f"({result['characters']:,} characters), exact spans")  # fmt: skip
+    table = Table(
+        title=f"lockgate vs Presidio AnalyzerEngine: {result['documents']} letters "
+        f"({result['characters']:,} characters), exact spans"
+    )
     for column in ("", "lockgate", "presidio"):
         table.add_column(column, justify="left" if not column else "right")
-    table.add_row("docs/s per core", f"{result['lockgate']['docs_per_second_per_core']:.1f}",
-                  f"{result['presidio']['docs_per_second_per_core']:.1f}")  # fmt: skip
+    table.add_row(
+        "docs/s per core",
+        f"{result['lockgate']['docs_per_second_per_core']:.1f}",
+        f"{result['presidio']['docs_per_second_per_core']:.1f}",
+    )
     for kind in sorted(SHARED_TYPES.values()):
         mine, theirs = result["lockgate"]["fields"][kind], result["presidio"]["fields"][kind]
         for metric in ("precision", "recall", "f1"):
@@ -152,8 +164,9 @@ def bench_table(result: dict):
     return table
 
 
-def format_throughput(landing, limits, person_model: tuple[str, bytes] | None,
-                      per_format: int = 300) -> dict[str, dict]:  # fmt: skip
+def format_throughput(
+    landing, limits, person_model: tuple[str, bytes] | None, per_format: int = 300
+) -> dict[str, dict]:
     """Documents per second on one core for each format: up to `per_format` files of each from
     `landing` through `extract_batch`, in the job's batches of FILES_PER_MODEL_PASS files."""
     from pathlib import Path
@@ -178,8 +191,9 @@ def format_throughput(landing, limits, person_model: tuple[str, bytes] | None,
             for row in extract_batch(data[first : first + FILES_PER_MODEL_PASS], limits, finder)
         ]
         seconds = time.process_time() - started
-        quarantined = sum(r["parent_doc_id"] is None and r["quarantine_reason"] is not None
-                          for r in rows)  # fmt: skip
+        quarantined = sum(
+            r["parent_doc_id"] is None and r["quarantine_reason"] is not None for r in rows
+        )
         result[fmt] = {
             "files": len(data),
             "quarantined": quarantined,

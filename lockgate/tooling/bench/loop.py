@@ -46,14 +46,30 @@ def main(argv: list[str]) -> None:
             continue
         proba = estimator.predict_proba(model_input(batch, inputs))
         prediction, confidence, decision = decide(proba, classes, options["thresholds"])
-        parts.append(pa.table({"doc_id": batch.column("doc_id"), "prediction": prediction,
-                               "confidence": confidence, "decision": decision}))  # fmt: skip
+        parts.append(
+            pa.table(
+                {
+                    "doc_id": batch.column("doc_id"),
+                    "prediction": prediction,
+                    "confidence": confidence,
+                    "decision": decision,
+                }
+            )
+        )
     table = pa.concat_tables(parts)
     Path(out).mkdir(parents=True, exist_ok=True)
     pq.write_table(table, Path(out) / "part-0.parquet")
     threads = max((pool["num_threads"] for pool in threadpool_info()), default=1)
-    print(json.dumps({"rows": table.num_rows, "seconds": time.perf_counter() - started,
-                      "cpu_seconds": time.process_time() - cpu, "threads": threads}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "rows": table.num_rows,
+                "seconds": time.perf_counter() - started,
+                "cpu_seconds": time.process_time() - cpu,
+                "threads": threads,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

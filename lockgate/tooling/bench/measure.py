@@ -41,26 +41,40 @@ def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info
-                        if line.startswith("model name")), cpu)  # fmt: skip
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")),
+                cpu,
+            )
     except OSError:
         pass
     return {
-        "cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
         "cpu": cpu,
         "os": platform.platform(),
         "python": platform.python_version(),
-        "versions": {name: version(name) for name in
-                     ("pyspark", "scikit-learn", "mlflow", "apache-airflow", "pyarrow", "pandas")}
+        "versions": {
+            name: version(name)
+            for name in ("pyspark", "scikit-learn", "mlflow", "apache-airflow", "pyarrow", "pandas")
+        }
         | {"sklearn_runtime": sklearn.__version__},
-    }  # fmt: skip
+    }
 
 
 # What a bench measures: the library, its jobs and DAGs, their configuration and pins; not
 # the bench's own code, which measures it (its sampler and report may change between runs).
-CODE_PATHS = ("lockgate", "jobs", "dags", "plugins", "expectations", "infra", "pyproject.toml",
-              "constraints.txt")  # fmt: skip
+CODE_PATHS = (
+    "lockgate",
+    "jobs",
+    "dags",
+    "plugins",
+    "expectations",
+    "infra",
+    "pyproject.toml",
+    "constraints.txt",
+)
 NOT_MEASURED = ("lockgate/tooling/bench/", "lockgate/cli/bench.py")
 
 
@@ -69,24 +83,34 @@ def code_digest(root: Path | None = None) -> dict:
     NOT_MEASURED) and the commit it sits on, if any. Two runs with one digest ran the same
     code."""
     root = root or repo_root()
-    listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", *CODE_PATHS],
-                            capture_output=True, check=False)  # fmt: skip
+    listed = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--", *CODE_PATHS],
+        capture_output=True,
+        check=False,
+    )
     if listed.returncode == 0:
         files = sorted(name for name in listed.stdout.decode().split("\0") if name)
     else:  # not a checkout: every file under the paths but caches
-        files = sorted(str(f.relative_to(root)) for name in CODE_PATHS for f in
-                       ([root / name] if (root / name).is_file() else (root / name).rglob("*"))
-                       if f.is_file() and "__pycache__" not in f.parts)  # fmt: skip
+        files = sorted(
+            str(f.relative_to(root))
+            for name in CODE_PATHS
+            for f in ([root / name] if (root / name).is_file() else (root / name).rglob("*"))
+            if f.is_file() and "__pycache__" not in f.parts
+        )
     files = [name for name in files if not name.startswith(NOT_MEASURED)]
     digest = hashlib.sha256()
     for name in files:
         path = root / name
         if path.is_file():
             digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                          text=True, check=False)  # fmt: skip
-    return {"digest": digest.hexdigest()[:16], "files": len(files),
-            "commit": head.stdout.strip() if head.returncode == 0 else None}  # fmt: skip
+    head = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    return {
+        "digest": digest.hexdigest()[:16],
+        "files": len(files),
+        "commit": head.stdout.strip() if head.returncode == 0 else None,
+    }
 
 
 def _role(process: psutil.Process) -> str:
@@ -129,8 +153,11 @@ class TreeSampler:
     def _sample(self) -> None:
         try:
             root = psutil.Process(self.pid)
-            tree = [root, *root.children(recursive=True)] if self.include_root else \
-                root.children(recursive=True)  # fmt: skip
+            tree = (
+                [root, *root.children(recursive=True)]
+                if self.include_root
+                else root.children(recursive=True)
+            )
         except psutil.NoSuchProcess:
             return
         rss = dict.fromkeys(ROLES, 0)
@@ -161,8 +188,11 @@ class TreeSampler:
 
     def peak(self, start: float | None = None, end: float | None = None) -> dict[str, float]:
         """Peak MB in [start, end] (wall clock): of the whole tree, and of each role alone."""
-        window = [s for s in self.samples
-                  if (start is None or s.at >= start) and (end is None or s.at <= end)]  # fmt: skip
+        window = [
+            s
+            for s in self.samples
+            if (start is None or s.at >= start) and (end is None or s.at <= end)
+        ]
         if not window:
             return {"total_mb": 0.0, **{f"{role}_mb": 0.0 for role in ROLES}}
         return {
@@ -179,13 +209,15 @@ class Measured:
     sampler: TreeSampler
 
 
-def run_measured(command: list[str], env: dict[str, str] | None = None, log=None,
-                 interval: float = 0.2) -> Measured:  # fmt: skip
+def run_measured(
+    command: list[str], env: dict[str, str] | None = None, log=None, interval: float = 0.2
+) -> Measured:
     """Run `command` to its end, sampling its process tree; output goes to `log` (a file)."""
     started = time.time()
     clock = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=log or subprocess.DEVNULL,
-                               stderr=subprocess.STDOUT)  # fmt: skip
+    process = subprocess.Popen(
+        command, env=env, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     with TreeSampler(process.pid, interval) as sampler:
         returncode = process.wait()
     return Measured(returncode, time.perf_counter() - clock, started, sampler)

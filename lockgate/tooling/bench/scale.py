@@ -31,23 +31,38 @@ def _generate_part(job: tuple[str, str, str, int, int, int]) -> dict:
     from lockgate.tooling.corpus import generate_corpus
 
     landing, labels, run_date, first, count, seed = job
-    summary = generate_corpus(landing, labels, run_date, count, seed, first=first,
-                              pdf_layout="lines")  # fmt: skip
+    summary = generate_corpus(
+        landing, labels, run_date, count, seed, first=first, pdf_layout="lines"
+    )
     return {"broken": summary.broken, "by_format": summary.by_format}
 
 
-def generate_day(landing: Path, labels: Path, run_date: str, documents: int, seed: int,
-                 workers: int, min_part: int = 1000) -> dict:  # fmt: skip
+def generate_day(
+    landing: Path,
+    labels: Path,
+    run_date: str,
+    documents: int,
+    seed: int,
+    workers: int,
+    min_part: int = 1000,
+) -> dict:
     """`documents` files for `run_date` in up to `workers` processes of at least `min_part`
     files each; one ground truth file, in file order."""
     parts = max(1, min(workers, documents // min_part))
     size = -(-documents // parts)
     scratch = labels.parent / f".parts-{run_date}"
     jobs = [
-        (str(landing), str(scratch / str(i)), run_date, i * size,
-         min(size, documents - i * size), seed)
-        for i in range(parts) if i * size < documents
-    ]  # fmt: skip
+        (
+            str(landing),
+            str(scratch / str(i)),
+            run_date,
+            i * size,
+            min(size, documents - i * size),
+            seed,
+        )
+        for i in range(parts)
+        if i * size < documents
+    ]
     started = time.perf_counter()
     with ProcessPoolExecutor(len(jobs)) as pool:
         results = list(pool.map(_generate_part, jobs))
@@ -69,8 +84,9 @@ def generate_day(landing: Path, labels: Path, run_date: str, documents: int, see
     }
 
 
-def kept_corpus(root: Path, run_date: str, documents: int, seed: int, workers: int
-                ) -> tuple[Path, dict]:  # fmt: skip
+def kept_corpus(
+    root: Path, run_date: str, documents: int, seed: int, workers: int
+) -> tuple[Path, dict]:
     """The generated day of `documents` documents, kept under `root` and generated once: a
     million documents take about an hour to generate on two cores, and a size is rerun more
     often than its input changes. Returns its folder (landing/, labels/) and what generating
@@ -129,13 +145,16 @@ def run_size(root: Path, documents: int, run_date: str, seed: int, workers: int)
     instances = _task_instances(env, run_date)
     failed = [ti["task_id"] for ti in instances if ti["state"] != "success"]
     if run.returncode != 0 or failed:
-        raise RuntimeError(f"{DAG_ID} at {documents} documents failed ({failed}); see "
-                           f"{home / 'dags-test.log'}")  # fmt: skip
+        raise RuntimeError(
+            f"{DAG_ID} at {documents} documents failed ({failed}); see {home / 'dags-test.log'}"
+        )
     stages = {}
     for ti in sorted(instances, key=lambda t: t["start_date"]):
         start, end = _epoch(ti["start_date"]), _epoch(ti["end_date"])
-        stages[ti["task_id"]] = {"seconds": round(end - start, 2),
-                                 "peak": run.sampler.peak(start, end)}  # fmt: skip
+        stages[ti["task_id"]] = {
+            "seconds": round(end - start, 2),
+            "peak": run.sampler.peak(start, end),
+        }
     extraction = read_json(layout.extraction_manifest(run_date))
     return {
         "documents": documents,
@@ -187,13 +206,16 @@ def growth(runs: list[dict]) -> dict:
         return {}
 
     def both(points: list[tuple[float, float]]) -> dict:
-        return {"all_sizes": round(growth_exponent(points), 3),
-                "largest_two": round(growth_exponent(points[-2:]), 3)}  # fmt: skip
+        return {
+            "all_sizes": round(growth_exponent(points), 3),
+            "largest_two": round(growth_exponent(points[-2:]), 3),
+        }
 
     result = {"pipeline": both([(r["documents"], r["seconds"]) for r in ordered])}
     for stage in ordered[-1]["stages"]:
-        points = [(r["documents"], r["stages"][stage]["seconds"]) for r in ordered
-                  if stage in r["stages"]]  # fmt: skip
+        points = [
+            (r["documents"], r["stages"][stage]["seconds"]) for r in ordered if stage in r["stages"]
+        ]
         if len(points) == len(ordered):
             result[stage] = both(points)
     return result

@@ -90,11 +90,13 @@ def save_mlflow_model(spark, case: Case, directory: Path) -> Path:
     if directory.exists():
         shutil.rmtree(directory)
     mlflow.sklearn.save_model(
-        estimator, str(directory), serialization_format="skops",
+        estimator,
+        str(directory),
+        serialization_format="skops",
         skops_trusted_types=sio.get_untrusted_types(data=case.model_bytes),
         pyfunc_predict_fn="predict_proba",
         signature=infer_signature(sample, estimator.predict_proba(sample)),
-    )  # fmt: skip
+    )
     return directory
 
 
@@ -110,14 +112,18 @@ def _mlflow_udf(spark, case: Case, model_dir: Path, out: str) -> None:
     import mlflow.pyfunc
     from pyspark.sql import functions as F
 
-    udf = mlflow.pyfunc.spark_udf(spark, str(model_dir), result_type="array<double>",
-                                  env_manager="local")  # fmt: skip
+    udf = mlflow.pyfunc.spark_udf(
+        spark, str(model_dir), result_type="array<double>", env_manager="local"
+    )
     classes = F.array(*[F.lit(c) for c in case.classes])
     cuts = F.array(*[F.lit(float(case.thresholds.get(c, 1.01))) for c in case.classes])
     frame = spark.read.parquet(case.features)
     proba = frame.select("doc_id", udf(F.struct(*case.inputs)).alias("p"))
-    best = proba.select("doc_id", F.array_max("p").alias("confidence"),
-                        F.array_position("p", F.array_max("p")).alias("i"))  # fmt: skip
+    best = proba.select(
+        "doc_id",
+        F.array_max("p").alias("confidence"),
+        F.array_position("p", F.array_max("p")).alias("i"),
+    )
     scored = best.select(
         "doc_id",
         F.element_at(classes, F.col("i").cast("int")).alias("prediction"),
@@ -140,8 +146,14 @@ def _spark_floor(spark, case: Case, out: str) -> None:
         for batch in batches:
             n = batch.num_rows
             yield pa.RecordBatch.from_arrays(
-                [batch.column("doc_id"), pa.repeat("none", n), pa.repeat(0.0, n),
-                 pa.repeat("manual_review", n)], schema=SCORE_ARROW_SCHEMA)  # fmt: skip
+                [
+                    batch.column("doc_id"),
+                    pa.repeat("none", n),
+                    pa.repeat(0.0, n),
+                    pa.repeat("manual_review", n),
+                ],
+                schema=SCORE_ARROW_SCHEMA,
+            )
 
     frame = spark.read.parquet(case.features).select("doc_id", *case.inputs)
     frame.mapInArrow(constant, SCORE_SCHEMA).write.mode("overwrite").parquet(out)
@@ -169,14 +181,21 @@ def local_copy(uri: str, directory: Path) -> Path:
     return directory
 
 
-def _loop(case: Case, features: Path, model_file: Path, out: Path, sampler_interval: float
-          ) -> dict:  # fmt: skip
+def _loop(case: Case, features: Path, model_file: Path, out: Path, sampler_interval: float) -> dict:
     """The per-core ceiling, in its own process so that its memory is its own; `features` is
     a local copy of the case's."""
     model_file.write_bytes(case.model_bytes)
-    command = [sys.executable, "-m", "lockgate.tooling.bench.loop", str(features), str(model_file),
-               str(out), json.dumps({"inputs": list(case.inputs), "thresholds": case.thresholds,
-                                     "batch": ARROW_BATCH})]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "lockgate.tooling.bench.loop",
+        str(features),
+        str(model_file),
+        str(out),
+        json.dumps(
+            {"inputs": list(case.inputs), "thresholds": case.thresholds, "batch": ARROW_BATCH}
+        ),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     with TreeSampler(process.pid, sampler_interval) as sampler:
         stdout, _ = process.communicate()
@@ -210,8 +229,11 @@ def agreement(reference: str, other: str) -> dict:
 
 def differs(agreement: dict) -> bool:
     """Whether an `agreement` found any row scored differently or missing."""
-    return bool(agreement["missing_rows"] or agreement["prediction_mismatches"]
-                or agreement["decision_mismatches"])  # fmt: skip
+    return bool(
+        agreement["missing_rows"]
+        or agreement["prediction_mismatches"]
+        or agreement["decision_mismatches"]
+    )
 
 
 def _run_side(spark, run, out: str, group: str, interval: float) -> tuple[float, dict]:
@@ -228,8 +250,10 @@ def _run_side(spark, run, out: str, group: str, interval: float) -> tuple[float,
     peak = sampler.peak()
     if context.master.startswith("yarn"):
         executors = job_group_peaks(spark, group)
-        peak = {key: round(peak[key] + executors[key], 1)
-                for key in ("total_mb", *(f"{role}_mb" for role in ROLES))}  # fmt: skip
+        peak = {
+            key: round(peak[key] + executors[key], 1)
+            for key in ("total_mb", *(f"{role}_mb" for role in ROLES))
+        }
         peak["executors"] = executors["executors"]
         if not executors["python_workers_mb"]:
             # Every Spark side runs Python, so none seen means that no poll of the executors
@@ -238,8 +262,9 @@ def _run_side(spark, run, out: str, group: str, interval: float) -> tuple[float,
     return seconds, peak
 
 
-def bench_case(spark, case: Case, work: str, scratch: Path, repeats: int = 3,
-               interval: float = 0.2) -> dict:  # fmt: skip
+def bench_case(
+    spark, case: Case, work: str, scratch: Path, repeats: int = 3, interval: float = 0.2
+) -> dict:
     """Time every side on `case` (`repeats` alternating runs after a warm-up each) and compare
     their scores; figures are medians. Spark sides write under the URI `work`; the loop and
     the MLflow model use the local folder `scratch`."""
@@ -265,8 +290,10 @@ def bench_case(spark, case: Case, work: str, scratch: Path, repeats: int = 3,
             timings[side].append(seconds)
             peaks[side].append(peak)
     features = local_copy(case.features, scratch / "features")
-    loops = [_loop(case, features, scratch / "model.skops", scratch / "predict_proba_loop",
-                   interval) for _ in range(repeats)]  # fmt: skip
+    loops = [
+        _loop(case, features, scratch / "model.skops", scratch / "predict_proba_loop", interval)
+        for _ in range(repeats)
+    ]
 
     def figures(seconds: list[float], peak: list[dict]) -> dict:
         median = statistics.median(seconds)
@@ -275,7 +302,7 @@ def bench_case(spark, case: Case, work: str, scratch: Path, repeats: int = 3,
             "rows_per_second": round(case.rows / median),
             "peak": {
                 k: max((p[k] for p in peak if p[k] is not None), default=None) for k in peak[0]
-            },  # fmt: skip
+            },
         }
 
     sides = {side: figures(timings[side], peaks[side]) for side in spark_sides}
@@ -284,8 +311,11 @@ def bench_case(spark, case: Case, work: str, scratch: Path, repeats: int = 3,
     sides["predict_proba_loop"]["threads"] = max(r["threads"] for r in loops)
     ceiling = sides["predict_proba_loop"]["rows_per_second"] * cores
     ours = sides["lockgate"]["rows_per_second"]
-    outputs = {"lockgate": f"{work}/lockgate", "mlflow_spark_udf": f"{work}/mlflow_spark_udf",
-               "predict_proba_loop": f"file://{(scratch / 'predict_proba_loop').resolve()}"}  # fmt: skip
+    outputs = {
+        "lockgate": f"{work}/lockgate",
+        "mlflow_spark_udf": f"{work}/mlflow_spark_udf",
+        "predict_proba_loop": f"file://{(scratch / 'predict_proba_loop').resolve()}",
+    }
     return {
         "model": case.model,
         "version": case.version,
@@ -318,8 +348,9 @@ def cases(spark, settings, environment: str, run_date: str, rows: int, work: str
 
     layout = Layout(settings.storage_root)
     _, models = deployed_models(settings, environment)
-    features = document_features(read_partition(spark, layout.extracted,
-                                                Layout.partition(run_date)))  # fmt: skip
+    features = document_features(
+        read_partition(spark, layout.extracted, Layout.partition(run_date))
+    )
     files = max(2, spark.sparkContext.defaultParallelism * 2)
     result = []
     for entry, data in models:
@@ -327,6 +358,17 @@ def cases(spark, settings, environment: str, run_date: str, rows: int, work: str
         path = f"{work}/features-{entry['name']}-{rows}"
         written = replicate_features(spark, features, inputs, rows, path, files)
         classes = tuple(str(c) for c in load_model(data).classes_)
-        result.append(Case(entry["name"], str(entry["version"]), inputs, entry["thresholds"],
-                           classes, data, entry["artifact_sha256"], path, written))  # fmt: skip
+        result.append(
+            Case(
+                entry["name"],
+                str(entry["version"]),
+                inputs,
+                entry["thresholds"],
+                classes,
+                data,
+                entry["artifact_sha256"],
+                path,
+                written,
+            )
+        )
     return result

@@ -66,14 +66,18 @@ def main(argv: list[str]) -> None:
     served = way == "Spark Connect server"
     with task_session() if served else nullcontext(build_session(f"bench-{name}")) as spark:
         if served and not is_connect(spark):  # a figure of its own application under this label
-            raise SystemExit("the home's Spark Connect server does not serve this environment "
-                             "(lockgate spark-server status)")  # fmt: skip
+            raise SystemExit(
+                "the home's Spark Connect server does not serve this environment "
+                "(lockgate spark-server status)"
+            )
         ready = time.time()
         job(args, spark=spark)
         done = time.time()
     spark.stop()
-    print(MARK + json.dumps({"start": ready - spawned, "work": done - ready, "done": done}),
-          flush=True)  # fmt: skip
+    print(
+        MARK + json.dumps({"start": ready - spawned, "work": done - ready, "done": done}),
+        flush=True,
+    )
 
 
 def measure(settings: Settings, job: str, args: list[str], way: str) -> dict:
@@ -83,22 +87,35 @@ def measure(settings: Settings, job: str, args: list[str], way: str) -> dict:
     env = airflow_process_env(settings) | {"LOCKGATE_TASK_WAY": way}
     command = [sys.executable, "-m", "lockgate.tooling.bench.tasks", job, *args]
     if way == "spark-submit":
-        command = [str(Path(sys.executable).parent / "spark-submit"), "--master", "local[*]",
-                   str(Path(__file__)), job, *args]  # fmt: skip
+        command = [
+            str(Path(sys.executable).parent / "spark-submit"),
+            "--master",
+            "local[*]",
+            str(Path(__file__)),
+            job,
+            *args,
+        ]
     env["LOCKGATE_TASK_T0"] = repr(time.time())
     started = time.time()
     done = subprocess.run(command, env=env, text=True, capture_output=True, check=False)
     ended = time.time()
     if done.returncode != 0:
         raise RuntimeError(f"{job} by {way} exited {done.returncode}: {done.stderr[-2000:]}")
-    phases = json.loads(next(line[len(MARK):] for line in done.stdout.splitlines()
-                             if line.startswith(MARK)))  # fmt: skip
+    phases = json.loads(
+        next(line[len(MARK) :] for line in done.stdout.splitlines() if line.startswith(MARK))
+    )
     total = ended - started
     # `noop` has no work of its own: its query is all workers' start and the JVM's warming.
     fixed = total if job == "noop" else total - phases["work"]
-    return {"job": job, "way": way, "start": round(phases["start"], 2),
-            "work": round(phases["work"], 2), "stop": round(ended - phases["done"], 2),
-            "total": round(total, 2), "fixed": round(fixed, 2)}  # fmt: skip
+    return {
+        "job": job,
+        "way": way,
+        "start": round(phases["start"], 2),
+        "work": round(phases["work"], 2),
+        "stop": round(ended - phases["done"], 2),
+        "total": round(total, 2),
+        "fixed": round(fixed, 2),
+    }
 
 
 def fixed_costs(settings: Settings, run_date: str, repeats: int, say=print) -> list[dict]:
@@ -115,8 +132,10 @@ def fixed_costs(settings: Settings, run_date: str, repeats: int, say=print) -> l
                 for _ in range(repeats):
                     results.append(measure(settings, job, args, way))
                     r = results[-1]
-                    say(f"   {job:<18} {way:<21} fixed {r['fixed']:6.1f} s (start {r['start']:.1f}, "
-                        f"stop {r['stop']:.1f})  work {r['work']:6.1f} s")  # fmt: skip
+                    say(
+                        f"   {job:<18} {way:<21} fixed {r['fixed']:6.1f} s (start {r['start']:.1f}, "
+                        f"stop {r['stop']:.1f})  work {r['work']:6.1f} s"
+                    )
     return results
 
 

@@ -28,14 +28,31 @@ FORMAT_WEIGHTS = {"eml": 45, "pdf": 25, "txt": 20, "html": 10}
 # The counterparties who write in, by their e-mail domain: a back office hears from the same
 # firms day after day, which is what makes a new one worth noticing.
 CORRESPONDENTS = (
-    "northbridge-capital.com", "alder-custody.co.uk", "banque-lumiere.fr", "kanaal-vermogen.nl",
-    "rheinwert-bank.de", "harbourline-securities.com", "saint-clair-gestion.fr",
-    "polder-pensioen.nl", "isar-treuhand.de", "greyfriars-trust.co.uk", "meridian-funds.lu",
-    "valmont-partners.ch", "eastgate-asset.com", "atlantique-titres.fr", "delta-clearing.nl",
-    "hanse-depot.de", "thistle-investments.co.uk", "orion-fiduciary.ie", "brabant-beheer.be",
-    "moselle-privatbank.lu", "kingsway-brokers.com", "fjord-capital.com",
-    "tuileries-patrimoine.fr", "elbe-finanz.de",
-)  # fmt: skip
+    "northbridge-capital.com",
+    "alder-custody.co.uk",
+    "banque-lumiere.fr",
+    "kanaal-vermogen.nl",
+    "rheinwert-bank.de",
+    "harbourline-securities.com",
+    "saint-clair-gestion.fr",
+    "polder-pensioen.nl",
+    "isar-treuhand.de",
+    "greyfriars-trust.co.uk",
+    "meridian-funds.lu",
+    "valmont-partners.ch",
+    "eastgate-asset.com",
+    "atlantique-titres.fr",
+    "delta-clearing.nl",
+    "hanse-depot.de",
+    "thistle-investments.co.uk",
+    "orion-fiduciary.ie",
+    "brabant-beheer.be",
+    "moselle-privatbank.lu",
+    "kingsway-brokers.com",
+    "fjord-capital.com",
+    "tuileries-patrimoine.fr",
+    "elbe-finanz.de",
+)
 
 
 @dataclass(frozen=True)
@@ -54,8 +71,10 @@ class CorpusMix:
         unknown = set(self.departments) - set(DEPARTMENTS)
         unknown |= set(self.languages) - set(LANGUAGE_WEIGHTS)
         if unknown:
-            raise ValueError(f"corpus mix names {sorted(unknown)}; departments are "
-                             f"{sorted(DEPARTMENTS)}, languages {sorted(LANGUAGE_WEIGHTS)}")  # fmt: skip
+            raise ValueError(
+                f"corpus mix names {sorted(unknown)}; departments are "
+                f"{sorted(DEPARTMENTS)}, languages {sorted(LANGUAGE_WEIGHTS)}"
+            )
         if not self.correspondents:
             raise ValueError("corpus mix needs at least one correspondent domain")
 

@@ -26,12 +26,18 @@ def generated_day(
     """The day's landing and labels folders (read them inside the `with`, never write to them)
     and its summary, as `generate_corpus` would write and return them."""
     mix = mix or CorpusMix()
-    inputs = {"run_date": run_date, "documents": documents, "seed": seed,
-              "broken_share": broken_share, "mix": asdict(mix)}  # fmt: skip
+    inputs = {
+        "run_date": run_date,
+        "documents": documents,
+        "seed": seed,
+        "broken_share": broken_share,
+        "mix": asdict(mix),
+    }
 
     def build(out: Path) -> None:
-        summary = generate_corpus(out / "landing", out / "labels", run_date, documents, seed,
-                                  broken_share, mix)  # fmt: skip
+        summary = generate_corpus(
+            out / "landing", out / "labels", run_date, documents, seed, broken_share, mix
+        )
         (out / "summary.json").write_text(json.dumps(asdict(summary), sort_keys=True))
 
     with cached("corpus", json.loads(json.dumps(inputs)), build) as entry:

@@ -63,8 +63,9 @@ def _body_charset(rng: random.Random, text: str) -> str:
     return "utf-8"
 
 
-def eml_message(letter: Letter, rng: random.Random, run_date: date, seq: int,
-                 pdf_layout: str = "flowed") -> EmailMessage:  # fmt: skip
+def eml_message(
+    letter: Letter, rng: random.Random, run_date: date, seq: int, pdf_layout: str = "flowed"
+) -> EmailMessage:
     msg = EmailMessage()
     sender = letter.sender.value if letter.sender else "Operations"
     address = letter.sender_email.value if letter.sender_email else "noreply@client.example"

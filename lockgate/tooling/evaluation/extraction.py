@@ -19,10 +19,17 @@ from lockgate.extraction.entities import ENTITY_TYPES
 
 # What an operations team was promised (issue 4), per field type and for language detection.
 TARGETS = {
-    "IBAN": 0.99, "ISIN": 0.99, "LEI": 0.99, "EMAIL": 0.99,
-    "BIC": 0.97, "AMOUNT": 0.97, "DATE": 0.97, "PHONE": 0.97, "REFERENCE": 0.97,
+    "IBAN": 0.99,
+    "ISIN": 0.99,
+    "LEI": 0.99,
+    "EMAIL": 0.99,
+    "BIC": 0.97,
+    "AMOUNT": 0.97,
+    "DATE": 0.97,
+    "PHONE": 0.97,
+    "REFERENCE": 0.97,
     "PERSON": 0.90,
-}  # fmt: skip
+}
 LANGUAGE_TARGET = 0.98
 
 
@@ -42,8 +49,13 @@ class FieldScore:
 
     def cells(self) -> list[str]:
         """Planted (or labelled), found, precision, recall and F1: a table row's cells."""
-        return [str(self.planted), str(self.found), f"{self.precision:.4f}",
-                f"{self.recall:.4f}", f"{self.f1:.4f}"]  # fmt: skip
+        return [
+            str(self.planted),
+            str(self.found),
+            f"{self.precision:.4f}",
+            f"{self.recall:.4f}",
+            f"{self.f1:.4f}",
+        ]
 
     @property
     def precision(self) -> float:
@@ -120,18 +132,35 @@ class ExtractionEval:
 
     def table(self):
         """A rich table: one row per field type, then language and signature."""
-        table = score_table(f"extraction vs ground truth: {self.documents} files, "
-                            f"{self.docs_per_second_per_core:.0f} docs/s/core", "planted")  # fmt: skip
+        table = score_table(
+            f"extraction vs ground truth: {self.documents} files, "
+            f"{self.docs_per_second_per_core:.0f} docs/s/core",
+            "planted",
+        )
         for kind, s in sorted(self.fields.items()):
             target = TARGETS.get(kind)
             mark = "" if target is None else f"{target} {'ok' if s.f1 >= target else 'MISSED'}"
             table.add_row(kind, *s.cells(), mark)
         ok = "ok" if self.language_accuracy >= LANGUAGE_TARGET else "MISSED"
-        table.add_row("language (accuracy)", str(self.language_total), "", "", "",
-                      f"{self.language_accuracy:.4f}", f"{LANGUAGE_TARGET} {ok}")  # fmt: skip
+        table.add_row(
+            "language (accuracy)",
+            str(self.language_total),
+            "",
+            "",
+            "",
+            f"{self.language_accuracy:.4f}",
+            f"{LANGUAGE_TARGET} {ok}",
+        )
         table.add_row("signature block", *self.signature.cells(), "")
-        table.add_row("quarantine reason", str(self.quarantine_expected), "", "", "",
-                      f"{self.quarantine_correct}/{self.quarantine_expected}", "")  # fmt: skip
+        table.add_row(
+            "quarantine reason",
+            str(self.quarantine_expected),
+            "",
+            "",
+            "",
+            f"{self.quarantine_correct}/{self.quarantine_expected}",
+            "",
+        )
         return table
 
     def as_dict(self) -> dict:

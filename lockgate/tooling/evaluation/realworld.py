@@ -24,9 +24,15 @@ from lockgate.tooling.evaluation.extraction import FieldScore, finder, load_find
 # The targets of issue 25 on the hand-labelled files: F1 per type, and the name model's
 # precision and recall on their own.
 TARGETS = {
-    "IBAN": 0.98, "BIC": 0.98, "ISIN": 0.98, "LEI": 0.98, "EMAIL": 0.98,
-    "AMOUNT": 0.95, "DATE": 0.95, "PHONE": 0.95,
-}  # fmt: skip
+    "IBAN": 0.98,
+    "BIC": 0.98,
+    "ISIN": 0.98,
+    "LEI": 0.98,
+    "EMAIL": 0.98,
+    "AMOUNT": 0.95,
+    "DATE": 0.95,
+    "PHONE": 0.95,
+}
 PERSON_PRECISION, PERSON_RECALL = 0.90, 0.80
 READ_TARGET = 0.95  # of the messages, the share that reaches a parsed row with text
 LABELLED_TYPES = (*TARGETS, "PERSON")
@@ -50,7 +56,7 @@ def _outcome(job: tuple[str, str, Limits]) -> dict:
             r["source_file"]
             for r in (top, *children)
             if r["quarantine_reason"] == reasons.PARSER_ERROR
-        ],  # fmt: skip
+        ],
         "found": sorted({(e["type"], e["normalized"]) for e in top["entities"] if e["valid"]}),
     }
 
@@ -83,13 +89,17 @@ class RealWorldEval:
         return {kind: dict(sorted(c.items())) for kind, c in sorted(counts.items())}
 
     def shortfalls(self) -> list[str]:
-        missed = [f"{kind} F1 {self.fields[kind].f1:.4f} < {target}"
-                  for kind, target in TARGETS.items()
-                  if self.fields[kind].planted and self.fields[kind].f1 < target]  # fmt: skip
+        missed = [
+            f"{kind} F1 {self.fields[kind].f1:.4f} < {target}"
+            for kind, target in TARGETS.items()
+            if self.fields[kind].planted and self.fields[kind].f1 < target
+        ]
         person = self.fields["PERSON"]
         if person.precision < PERSON_PRECISION or person.recall < PERSON_RECALL:
-            missed.append(f"PERSON precision {person.precision:.4f} recall {person.recall:.4f} "
-                          f"< {PERSON_PRECISION}/{PERSON_RECALL}")  # fmt: skip
+            missed.append(
+                f"PERSON precision {person.precision:.4f} recall {person.recall:.4f} "
+                f"< {PERSON_PRECISION}/{PERSON_RECALL}"
+            )
         if self.read_share < READ_TARGET:
             missed.append(f"messages read {self.read_share:.4f} < {READ_TARGET}")
         crashed = [p for _, o in self.outcomes for p in o["parser_errors"]]
@@ -99,8 +109,11 @@ class RealWorldEval:
 
     def table(self):
         """A rich table: one row per labelled field type, then the messages read."""
-        table = score_table(f"real-world corpus: {self.files} files lockgate did not write, "
-                            f"{self.labelled} labelled by hand", "labelled")  # fmt: skip
+        table = score_table(
+            f"real-world corpus: {self.files} files lockgate did not write, "
+            f"{self.labelled} labelled by hand",
+            "labelled",
+        )
         for kind in LABELLED_TYPES:
             s = self.fields[kind]
             if kind == "PERSON":
@@ -112,8 +125,15 @@ class RealWorldEval:
                 target = "no labelled value"
             table.add_row(kind, *s.cells(), target)
         ok = "ok" if self.read_share >= READ_TARGET else "MISSED"
-        table.add_row("messages read", str(len(self.messages)), "", "", "",
-                      f"{self.read_share:.4f}", f"{READ_TARGET} {ok}")  # fmt: skip
+        table.add_row(
+            "messages read",
+            str(len(self.messages)),
+            "",
+            "",
+            "",
+            f"{self.read_share:.4f}",
+            f"{READ_TARGET} {ok}",
+        )
         return table
 
     def as_dict(self) -> dict:
@@ -142,9 +162,14 @@ def _score(report: RealWorldEval, label: dict, outcome: dict) -> None:
         score.false_positives += len(mine - theirs)
         score.false_negatives += len(theirs - mine)
         if mine != theirs:
-            report.misses.append({"id": label["id"], "type": kind,
-                                  "missed": sorted(v for _, v in theirs - mine),
-                                  "extra": sorted(v for _, v in mine - theirs)})  # fmt: skip
+            report.misses.append(
+                {
+                    "id": label["id"],
+                    "type": kind,
+                    "missed": sorted(v for _, v in theirs - mine),
+                    "extra": sorted(v for _, v in mine - theirs),
+                }
+            )
 
 
 def evaluate_real_world(
@@ -155,19 +180,27 @@ def evaluate_real_world(
     `person_model` is (version, bytes) of the registered name model; without it, names come
     from signature blocks only.
     """
-    entries = [json.loads(line) for line in (corpus / "manifest.jsonl").read_text().splitlines()
-               if line.strip()]  # fmt: skip
+    entries = [
+        json.loads(line)
+        for line in (corpus / "manifest.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     jobs = [(str(corpus / e["path"]), Path(e["path"]).name, limits) for e in entries]
     started = time.perf_counter()
     if workers > 1:
-        with ProcessPoolExecutor(workers, initializer=load_finder,
-                                 initargs=(person_model,)) as pool:  # fmt: skip
+        with ProcessPoolExecutor(
+            workers, initializer=load_finder, initargs=(person_model,)
+        ) as pool:
             results = list(pool.map(_outcome, jobs, chunksize=8))
     else:
         load_finder(person_model)
         results = [_outcome(job) for job in jobs]
-    report = RealWorldEval(len(entries), time.perf_counter() - started, workers,
-                           list(zip(entries, results, strict=True)))  # fmt: skip
+    report = RealWorldEval(
+        len(entries),
+        time.perf_counter() - started,
+        workers,
+        list(zip(entries, results, strict=True)),
+    )
     report.fields = {kind: FieldScore() for kind in LABELLED_TYPES}
     by_path = {e["path"]: o for e, o in report.outcomes}
     labels_file = corpus / "labels.jsonl"

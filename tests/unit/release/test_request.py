@@ -6,8 +6,17 @@ from lockgate.release.request import LATE_APPROVAL_STATES, ChangeRequest
 
 
 def _request(**overrides) -> ChangeRequest:
-    row = {"change_id": 3, "kind": "normal", "environment": "prod", "release_id": "rel-1",
-           "state": "open", "author": "os:ana", "reason": "r", "created_at": "t", "updated_at": "t"}  # fmt: skip
+    row = {
+        "change_id": 3,
+        "kind": "normal",
+        "environment": "prod",
+        "release_id": "rel-1",
+        "state": "open",
+        "author": "os:ana",
+        "reason": "r",
+        "created_at": "t",
+        "updated_at": "t",
+    }
     return ChangeRequest.of(row | overrides)
 
 

@@ -59,15 +59,25 @@ def upgrade() -> None:
         sa.text(
             "SELECT environment, release_id, change_id, deployed_by, deployed_at "
             "FROM environment_pointers ORDER BY deployed_at"
-        )  # fmt: skip
+        )
     )
-    op.bulk_insert(deployments, [
-        {"environment": r.environment, "release_id": r.release_id, "change_id": r.change_id,
-         "action": "deploy", "previous_release_id": None, "previous_change_id": None,
-         "actor": r.deployed_by, "at": r.deployed_at,
-         "reason": "deployed before the ledger kept deployment history"}
-        for r in existing
-    ])  # fmt: skip
+    op.bulk_insert(
+        deployments,
+        [
+            {
+                "environment": r.environment,
+                "release_id": r.release_id,
+                "change_id": r.change_id,
+                "action": "deploy",
+                "previous_release_id": None,
+                "previous_change_id": None,
+                "actor": r.deployed_by,
+                "at": r.deployed_at,
+                "reason": "deployed before the ledger kept deployment history",
+            }
+            for r in existing
+        ],
+    )
 
 
 def downgrade() -> None:

@@ -1,5 +1,8 @@
 """French correspondence templates; `{TYPE}` slots are filled with planted entities."""
 
+# The word lists below keep several words to a line (`# fmt: skip`): one word a line, as the
+# formatter would have it, makes a list of short words hard to read and review.
+
 from __future__ import annotations
 
 SUBJECTS: dict[str, list[str]] = {
