@@ -74,7 +74,7 @@ def references(text: str, source: str) -> list[Entity]:
 
 
 # The fewest digits any region's numbers have (libphonenumber's metadata: 4, e.g. in DE and
-# AT); tests/unit/test_entities.py checks it against the metadata of the installed version.
+# AT); tests/unit/extraction/test_entities.py checks it against the metadata of the installed version.
 SHORTEST_NUMBER_DIGITS = 4
 
 

@@ -1,4 +1,4 @@
-"""The lake layout of DESIGN.md, one method per dataset."""
+"""The lake's layout (docs/architecture.md, Data flow), one method per dataset."""
 
 from __future__ import annotations
 

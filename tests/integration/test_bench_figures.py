@@ -5,7 +5,7 @@ that every scorer gave the same scores.
 
 The scale part (the pipeline DAG on a fresh home per size) is not run here: one size costs
 what a demo costs, and CI's time is spent on the demo once. Its pieces are unit-tested
-(tests/unit/test_bench.py) and `make bench` runs it."""
+(tests/unit/tooling/test_bench.py) and `make bench` runs it."""
 
 from __future__ import annotations
 

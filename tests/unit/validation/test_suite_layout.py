@@ -5,7 +5,7 @@ whole run at collection. Running one folder at a time hides that; this does not.
 from collections import defaultdict
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parents[2]
 
 
 def test_test_module_basenames_are_unique_across_folders():

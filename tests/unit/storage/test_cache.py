@@ -21,7 +21,7 @@ from lockgate.storage import cache
 from lockgate.storage.cache import MANIFEST, cached, damage, key_of
 from lockgate.tooling.corpus import CorpusMix, generate_corpus, generated_day
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
