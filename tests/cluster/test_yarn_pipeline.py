@@ -290,7 +290,7 @@ def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, t
     assert figures["profile"] == "yarn" and "Spark master yarn" in result.stdout
     apps = [a for a in _apps(started_ms) if a["name"] == "lockgate-bench-scoring"]
     assert [(a["state"], a["finalStatus"]) for a in apps] == [("FINISHED", "SUCCEEDED")], apps
-    assert {"routing", "urgency"} <= set(_listing("/lockgate/tooling/bench/scoring"))
+    assert {"routing", "urgency"} <= set(_listing("/lockgate/bench/scoring"))
 
     assert {c["model"] for c in figures["scoring"]} == {"routing", "urgency"}
     python_workers = []
