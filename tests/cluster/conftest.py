@@ -5,6 +5,7 @@ when a test fails."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sys
@@ -58,7 +59,11 @@ def cluster():
     try:
         for command in START:
             run(command, env, timeout=900)
-        run([str(BIN / "lockgate"), "cluster", "publish"], env, timeout=900)
+        published = run([str(BIN / "lockgate"), "cluster", "publish"], env, timeout=900).stdout
+        # It prints the job zip's size: the zip's own, as built under the home.
+        built = list((home / "cluster" / "dist").glob("lockgate-*.zip"))
+        printed = re.search(r'"job_zip_bytes": (\d+)', published)
+        assert printed and [int(printed[1])] == [z.stat().st_size for z in built], published
         yield env
     finally:
         for command in STOP:
