@@ -67,7 +67,8 @@ class ModelSpec:
         params: the estimator's default hyper-parameters.
         search_space: hyper-parameter grid searched on the cluster before every training
             (name -> candidate values); empty means train with `params` only.
-        gate: this model's default gate thresholds.
+        gate: this model's gate thresholds, the one place they are set (an environment may
+            override one in infra/envs/<env>.toml); a model without a gate is refused.
         extra_metrics: name -> f(truth, predicted) -> float, reported (and shown in the
             model card) beside the platform's per-class and business metrics.
         classes: the label values the training snapshot may hold (checked by validation);
@@ -83,7 +84,7 @@ class ModelSpec:
     estimator: Callable[[Mapping[str, Any], int], Any]
     params: Mapping[str, Any] = field(default_factory=dict)
     search_space: Mapping[str, tuple] = field(default_factory=dict)
-    gate: Gate = field(default_factory=Gate)
+    gate: Gate | None = None  # required: a model without one is refused when it is loaded
     extra_metrics: Mapping[str, Callable[[Any, Any], float]] = field(default_factory=dict)
     classes: tuple[str, ...] = ()
     limitations: str = ""
@@ -110,6 +111,11 @@ def _spec_of(module_name: str) -> ModelSpec:
     spec = getattr(module, "SPEC", None)
     if not isinstance(spec, ModelSpec):
         raise InvalidModel(f"{module_name} defines no SPEC = ModelSpec(...)")
+    if not isinstance(spec.gate, Gate):
+        raise InvalidModel(
+            f"{module_name}: {spec.name} sets no gate; every model sets its thresholds, e.g. "
+            "gate=Gate(min_precision=0.95, max_manual_review_rate=0.4, min_macro_f1=0.85)"
+        )
     overlap = set(spec.inputs) & {*SNAPSHOT_KEYS, "label", spec.label}
     if overlap or not spec.inputs:
         raise InvalidModel(
