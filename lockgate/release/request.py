@@ -52,13 +52,21 @@ class ChangeRequest:
         an emergency one that went ahead takes late approvals only."""
         return self.state == "open" or (decision == "approve" and self.takes_late_approvals())
 
+    def authored_by(self, who: str) -> bool:
+        return who == self.author
+
+    @staticmethod
+    def decided_by(who: str, decisions: Sequence[Mapping]) -> bool:
+        """Whether `who` already decided the request (a person decides it once)."""
+        return any(d["approver"] == who for d in decisions)
+
     def maker_checker(
         self, who: str, role: str, decisions: Sequence[Mapping], decision: str = "approve"
     ) -> str | None:
         """Why `who` may not take `decision` on this request in `role`, given the `decisions`
         taken so far (the ledger's approvals), or None: its author never decides it, each role
         decides once, and each person once (a second role needs a second person)."""
-        if who == self.author:
+        if self.authored_by(who):
             return f"{who} opened change {self.change_id} and cannot also {decision} it"
         same_role = [d for d in decisions if d["role"] == role]
         if same_role:
@@ -66,10 +74,10 @@ class ChangeRequest:
                 f"{role} already decided change {self.change_id} "
                 f"({same_role[0]['approver']}, {same_role[0]['decision']})"
             )
-        own = [d for d in decisions if d["approver"] == who]
-        if own:
+        if self.decided_by(who, decisions):
+            own = next(d for d in decisions if d["approver"] == who)
             return (
-                f"{who} already approved change {self.change_id} as {own[0]['role']}; "
+                f"{who} already approved change {self.change_id} as {own['role']}; "
                 "each role needs a different person"
             )
         return None

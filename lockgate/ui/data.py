@@ -78,22 +78,23 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
 def decisions(
     request: ChangeRequest, who: Viewer, roles_due: list[str], approvals: list[dict]
 ) -> tuple[list[str], str | None]:
-    """The roles `who` may approve `request` in now, and when none, why: the request's own rules
-    (`ChangeRequest.takes`, `maker_checker`), or that it needs none of their roles."""
+    """The roles `who` may approve `request` in now, and when none, why, said to them: the rules
+    are the request's (`ChangeRequest.takes`, `maker_checker`)."""
     if not request.takes("approve"):
         return [], f"the change is {request.state}"
+    if request.authored_by(who.identity):
+        return [], "you opened this change; its author cannot approve it"
+    if request.decided_by(who.identity, approvals):
+        return [], "you have already decided on this change"
     if not roles_due:
         return [], "every required role has approved"
-    refusals = {
-        role: request.maker_checker(who.identity, role, approvals)
+    may = [
+        role
         for role in roles_due
-        if role in who.roles
-    }
-    may = [role for role, refusal in refusals.items() if refusal is None]
+        if role in who.roles and request.maker_checker(who.identity, role, approvals) is None
+    ]
     if may:
         return may, None
-    if refusals:
-        return [], next(iter(refusals.values()))
     held = ", ".join(who.roles) or "no approver role"
     return [], f"you hold {held}; this change still needs {', '.join(roles_due)}"
 

@@ -30,9 +30,9 @@ def test_the_page_says_why_a_person_gets_no_buttons():
         assert may == []
         return reason
 
-    assert "cannot also approve it" in why(_change(author="airflow:raj"), RAJ, ["risk"])
+    assert "author cannot approve" in why(_change(author="airflow:raj"), RAJ, ["risk"])
     decided = [{"approver": "airflow:raj", "role": "operations", "decision": "approve"}]
-    assert "already approved change 7 as operations" in why(_change(), RAJ, ["risk"], decided)
+    assert "already decided" in why(_change(), RAJ, ["risk"], decided)
     assert why(_change(), OLU, ["risk"]) == "you hold operations; this change still needs risk"
     assert why(_change(state="cancelled"), RAJ, ["risk"]) == "the change is cancelled"
     assert why(_change(state="approved"), RAJ, ["risk"]) == "the change is approved"
