@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from lockgate.config import Settings, repo_root
+from lockgate.storage.files import sha256_file
 
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 CONFIG_DIRS = ("infra/profiles", "infra/envs")
@@ -51,14 +52,6 @@ def _git(root: Path, *args: str) -> str:
 def digest(payload: object) -> str:
     """sha256 of a JSON-able value, keys sorted: the same content gives the same digest."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    hashed = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            hashed.update(block)
-    return hashed.hexdigest()
 
 
 def deterministic_zip(target: Path, entries: list[tuple[str, bytes]], compress: bool) -> None:

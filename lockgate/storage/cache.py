@@ -34,10 +34,11 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+from lockgate.storage.files import sha256_file
+
 log = logging.getLogger(__name__)
 
 MANIFEST = "MANIFEST.json"
-_CHUNK = 1 << 20
 
 
 def cache_root() -> Path | None:
@@ -93,14 +94,6 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _files(root: Path) -> dict[str, os.stat_result]:
     """Every entry under `root` but the manifest, by relative path, not following links."""
     found = {}
@@ -119,7 +112,7 @@ def _write_manifest(root: Path, kind: str, inputs: dict) -> None:
     for name, info in sorted(_files(root).items()):
         if not stat.S_ISREG(info.st_mode):
             raise ValueError(f"a cache entry holds regular files only: {name} is not one")
-        files[name] = {"size": info.st_size, "sha256": _sha256(root / name)}
+        files[name] = {"size": info.st_size, "sha256": sha256_file(root / name)}
     manifest = {"kind": kind, "inputs": inputs, "code_key": code_key(), "files": files}
     (root / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
 
@@ -138,7 +131,7 @@ def damage(entry: Path) -> str | None:
         info = present[name]
         if not stat.S_ISREG(info.st_mode):
             return f"{name} is not a regular file"
-        if info.st_size != expected["size"] or _sha256(entry / name) != expected["sha256"]:
+        if info.st_size != expected["size"] or sha256_file(entry / name) != expected["sha256"]:
             return f"{name} differs from its manifest"
     return None
 

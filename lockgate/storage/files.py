@@ -7,10 +7,12 @@ no libhdfs, no Hadoop client on the Airflow host.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import uuid
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -114,3 +116,12 @@ def read_parquet(uri: str, columns: list[str] | None = None):
         raise FileNotFoundError(f"{uri} does not exist; has the stage that writes it run?")
     table = pq.read_table(path, filesystem=fs, columns=columns)
     return table.to_pandas()
+
+
+def sha256_file(path: Path) -> str:
+    """sha256 of a local file, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
