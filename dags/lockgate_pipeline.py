@@ -33,7 +33,7 @@ import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import TaskGroup, dag, task
 
 from lockgate.models import registered_models
-from lockgate.orchestration import dag_settings, spark_job
+from lockgate.orchestration import dag_settings, spark_job, train_job
 from lockgate.orchestration.tasks import (
     release_to_test,
     report_refusals,
@@ -79,17 +79,7 @@ def lockgate_pipeline():
     release = release_to_test(MODELS, RUN_DATE)
     for model in MODELS:
         with TaskGroup(group_id=model, tooltip=f"validate, search, train and gate {model}"):
-            train = spark_job(
-                "train_model",
-                "train_model",
-                "--run-date",
-                RUN_DATE,
-                "--model",
-                model,
-                "--airflow-run-id",
-                "{{ run_id }}",
-                app_name=f"lockgate-train_model-{model}",
-            )
+            train = train_job(model, RUN_DATE)
             training_sets >> validate_training_set(model, RUN_DATE) >> train >> release
     release >> score >> validate_scores(ENVIRONMENT) >> report_refusals(release)
 

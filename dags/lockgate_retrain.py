@@ -29,7 +29,7 @@ import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import Asset, Param, TaskGroup, dag, task
 
 from lockgate.models import registered_models
-from lockgate.orchestration import dag_settings, spark_job
+from lockgate.orchestration import dag_settings, spark_job, train_job
 from lockgate.orchestration.tasks import release_to_test, report_refusals, validate_training_set
 
 DRIFT = Asset("lockgate_drift")
@@ -75,17 +75,7 @@ def lockgate_retrain():
             def drifted(name: str, request: dict) -> bool:
                 return name in request["models"]
 
-            train = spark_job(
-                "train_model",
-                "train_model",
-                "--run-date",
-                RUN_DATE,
-                "--model",
-                model,
-                "--airflow-run-id",
-                "{{ run_id }}",
-                app_name=f"lockgate-train_model-{model}",
-            )
+            train = train_job(model, RUN_DATE)
             checked = validate_training_set(model, request["run_date"])
             training_sets >> drifted(model, request) >> checked >> train >> release
 

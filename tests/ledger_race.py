@@ -7,7 +7,10 @@ from __future__ import annotations
 import multiprocessing
 import random
 
+from support import release_bundle
+
 from lockgate.config import ReleasePolicy
+from lockgate.release.bundle import ReleaseBundle
 from lockgate.release.changes import ChangeManager, ChangeRefused
 from lockgate.release.identity import Access
 from lockgate.release.ledger import IllegalTransition, Ledger
@@ -26,15 +29,15 @@ def _access(workers: int) -> Access:
     return Access({role: frozenset(f"w{w}:{role}" for w in range(workers)) for role in ROLES})
 
 
-def _verify(bundle: dict) -> None:
-    if bundle["code"]["commit"] == BROKEN:
+def _verify(bundle: ReleaseBundle) -> None:
+    if bundle.code["commit"] == BROKEN:
         raise RuntimeError("canary mismatch")
 
 
 def seed(url: str) -> None:
     ledger = Ledger(url)
     for release in RELEASES:
-        ledger.record_release(release, {"models": [], "code": {"commit": release}}, "seed")
+        ledger.record_release(release, release_bundle(release), "seed")
 
 
 def worker(url: str, number: int, workers: int, rounds: int) -> dict:
@@ -79,13 +82,13 @@ def check_invariants(url: str) -> None:
             assert after["previous_release_id"] == (before["release_id"] or None), (before, after)
         pointer = ledger.pointer(env)
         if moves and moves[-1]["release_id"]:
-            assert pointer["release_id"] == moves[-1]["release_id"]
-            assert pointer["change_id"] == moves[-1]["change_id"]
+            assert pointer.release_id == moves[-1]["release_id"]
+            assert pointer.change_id == moves[-1]["change_id"]
         else:
             assert pointer is None
         assert BROKEN not in {m["release_id"] for m in moves if m["action"] != "deploy"}
         if pointer:
-            assert pointer["release_id"] != BROKEN
+            assert pointer.release_id != BROKEN
     changes = ledger.changes()
     assert not [c for c in changes if c["state"] == "deploying"]
     for change in changes:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from support import release_bundle
 
 from lockgate.config import ReleasePolicy
 from lockgate.release.anchor import Anchor, Verifier
@@ -39,7 +40,7 @@ class Tamper:
         self.engine = create_engine(url)
         manager = ChangeManager(self.ledger, POLICIES.__getitem__, ACCESS, lambda bundle: None)
         for release in ("rel-1", "rel-2"):
-            self.ledger.record_release(release, {"models": [], "code": {"commit": release}}, "ci")
+            self.ledger.record_release(release, release_bundle(release), "ci")
         manager.deploy("os:ci", manager.open("os:ci", "normal", "test", "first", "rel-1"))
         self.ledger.record_scoring_run("test", "rel-1", "2026-11-20", True, "1 model", "os:ci")
         prod = manager.open("os:ci", "normal", "prod", "to prod", "rel-1")
@@ -214,8 +215,7 @@ STATE_EDITS: dict[str, tuple[str, str]] = {
         "scoring_runs: a passed run of rel-1 in test on 2026-11-21",
     ),
     "bundle edited": (
-        'UPDATE releases SET bundle = \'{"models": [], "code": {"commit": "evil"}}\' '
-        "WHERE release_id = 'rel-2'",
+        "UPDATE releases SET bundle = 'release_bundle(\"evil\")' WHERE release_id = 'rel-2'",
         "releases: the bundle of rel-2 is not the one built",
     ),
 }

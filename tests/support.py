@@ -69,3 +69,18 @@ def assert_scorers_agree(case: dict, rows: int) -> None:
         assert agreement["prediction_mismatches"] == 0, side
         assert agreement["decision_mismatches"] == 0, side
         assert agreement["max_confidence_difference"] < 1e-9, side
+
+
+def release_bundle(commit: str, *models: tuple[str, str]):
+    """A release bundle for the ledger's and change manager's tests: code `commit`, and each
+    (name, version) in `models` with placeholder digests (those tests never load a model)."""
+    from lockgate.release.bundle import BundledModel, ReleaseBundle
+
+    return ReleaseBundle(
+        models=tuple(
+            BundledModel(name, str(version), "", "", (), {}, {}, "") for name, version in models
+        ),
+        code={"commit": commit},
+        suites={},
+        config_sha256="",
+    )

@@ -52,11 +52,11 @@ def show(change_id: int, as_json: bool) -> None:
     manager = _manager()
     evidence = _act(lambda: manager.evidence(change_id))
     record = evidence.change
-    bundle = manager.ledger.release(record["release_id"])["bundle"]
+    bundle = manager.ledger.bundle(record["release_id"])
     report = {
         "change": record,
         "release_id": record["release_id"],
-        "code": bundle["code"],
+        "code": dict(bundle.code),
         "approvals": evidence.approvals,
         "roles_now": evidence.roles_now,
         "roles_due": evidence.roles_due,
@@ -66,8 +66,11 @@ def show(change_id: int, as_json: bool) -> None:
         "soak": evidence.soak.__dict__ if evidence.soak else None,
         "blocking": evidence.blocking,
         "models": [
-            {k: m[k] for k in ("name", "version", "artifact_sha256", "snapshot_digest", "gate")}
-            for m in bundle["models"]
+            {
+                k: getattr(m, k)
+                for k in ("name", "version", "artifact_sha256", "snapshot_digest", "gate")
+            }
+            for m in bundle.models
         ],
     }
     if as_json:
@@ -142,7 +145,7 @@ def open_change(
         pointer = manager.ledger.pointer(source) if source else None
         if pointer is None:
             raise click.UsageError("give --release, or --from an environment with a release")
-        release_id = pointer["release_id"]
+        release_id = pointer.release_id
     change_id = _act(lambda: manager.open(_who(), kind, environment, reason, release_id))
     click.echo(f"change {change_id} opened: {release_id} to {environment} ({kind})")
 

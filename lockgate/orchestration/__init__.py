@@ -154,3 +154,20 @@ def spark_job(task_id: str, job: str, *args: str, app_name: str | None = None, *
         yarn_rm_url=profile.yarn_rm_url if on_yarn else None,
         **operator_kwargs,
     )
+
+
+def train_job(model: str, run_date: str):
+    """The Spark task that searches, trains, gates and registers `model` from its training
+    snapshot of `run_date` (a template): an application per model, named for it, with the Airflow
+    run in the version's lineage."""
+    return spark_job(
+        "train_model",
+        "train_model",
+        "--run-date",
+        run_date,
+        "--model",
+        model,
+        "--airflow-run-id",
+        "{{ run_id }}",
+        app_name=f"lockgate-train_model-{model}",
+    )

@@ -12,6 +12,7 @@ from lockgate.config import Settings
 from lockgate.pipeline import StageRefused
 from lockgate.registry import fetch_verified_model
 from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
+from lockgate.release.bundle import BundledModel
 from lockgate.release.deploy import open_ledger, unapproved
 from lockgate.release.identity import cli_identity
 from lockgate.release.integrity import environment_problems
@@ -30,7 +31,7 @@ class ReleaseRefused(RuntimeError):
 
 def deployed_models(
     settings: Settings, environment: str, run_date: str | None = None
-) -> tuple[str, list[tuple[dict, bytes]]]:
+) -> tuple[str, list[tuple[BundledModel, bytes]]]:
     """The release in `environment` and each of its models' verified bytes; refuses what may not
     run: nothing deployed, a change that is not deployed (still verifying, rolled back), a
     change without the approvals its environment requires, a record that disagrees with the
@@ -49,7 +50,7 @@ def deployed_models(
         try:
             if pointer and isinstance(refused, (DigestMismatch, UntrustedModel)):
                 ledger.record_scoring_run(
-                    environment, pointer["release_id"], day, False, detail, cli_identity()
+                    environment, pointer.release_id, day, False, detail, cli_identity()
                 )
             else:
                 ledger.record_event(
@@ -77,29 +78,23 @@ def _deployed_models(settings: Settings, ledger, environment: str):
             f"the ledger's record of {environment} is not to be believed; "
             "refusing to score: " + "; ".join(problems)
         )
-    change = ledger.change(pointer["change_id"])
+    change = ledger.change(pointer.change_id)
     if change["state"] != "deployed":
         raise ReleaseRefused(
-            f"{environment} points at {pointer['release_id']} through change "
+            f"{environment} points at {pointer.release_id} through change "
             f"{change['change_id']} in state {change['state']!r}; refusing to score"
         )
     missing = unapproved(settings, ledger, change)
     if missing:
         raise ReleaseRefused(
-            f"{environment} points at {pointer['release_id']} through change "
+            f"{environment} points at {pointer.release_id} through change "
             f"{change['change_id']}, which lacks approvals from {missing}; refusing to score"
         )
-    bundle = ledger.release(pointer["release_id"])["bundle"]
     models = [
-        (
-            entry,
-            fetch_verified_model(
-                settings, entry["name"], entry["version"], entry["artifact_sha256"]
-            ),
-        )
-        for entry in bundle["models"]
+        (entry, fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256))
+        for entry in ledger.bundle(pointer.release_id).models
     ]
-    return pointer["release_id"], models
+    return pointer.release_id, models
 
 
 def score_run(
@@ -107,7 +102,7 @@ def score_run(
     settings: Settings,
     documents: DataFrame,
     environment: str,
-    deployed: tuple[str, list[tuple[dict, bytes]]] | None = None,
+    deployed: tuple[str, list[tuple[BundledModel, bytes]]] | None = None,
 ) -> dict[str, tuple[DataFrame, dict]]:
     """Scores per model of the deployed release, each tagged with the release that made them.
 
@@ -122,14 +117,14 @@ def score_run(
     scored = {}
     for entry, data in models:
         frame = score_frame(
-            features, data, entry["artifact_sha256"], entry["inputs"], entry["thresholds"]
+            features, data, entry.artifact_sha256, list(entry.inputs), dict(entry.thresholds)
         ).select(
             "*",
-            F.lit(entry["name"]).alias("model"),
-            F.lit(entry["version"]).alias("model_version"),
+            F.lit(entry.name).alias("model"),
+            F.lit(entry.version).alias("model_version"),
             F.lit(release_id).alias("release_id"),
         )
-        scored[entry["name"]] = (frame, entry)
+        scored[entry.name] = (frame, entry)
     return scored
 
 
@@ -139,7 +134,7 @@ def score_day(
     layout: Layout,
     environment: str,
     run_date: str,
-    deployed: tuple[str, list[tuple[dict, bytes]]],
+    deployed: tuple[str, list[tuple[BundledModel, bytes]]],
 ) -> dict[str, dict]:
     """Score one run date with the checked release and write each model's scores and summary:
     model -> summary. One scoring run writes one release's scores, or fails."""
@@ -164,7 +159,7 @@ def score_day(
         by_decision = {r["decision"]: r["count"] for r in counts}
         summary = {
             "model": model,
-            "model_version": entry["version"],
+            "model_version": entry.version,
             "release_id": releases[0],
             "rows": sum(by_decision.values()),
             "by_decision": by_decision,

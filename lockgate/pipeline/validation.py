@@ -82,15 +82,13 @@ def validate_release_scores(
     pointer = ledger.pointer(environment)
     if pointer is None:
         raise ValueError(f"no release in {environment}; nothing was scored")
-    bundle = ledger.release(pointer["release_id"])["bundle"]
+    bundle = ledger.bundle(pointer.release_id)
     try:
-        results = [
-            validate_scores(layout, environment, m["name"], run_date) for m in bundle["models"]
-        ]
+        results = [validate_scores(layout, environment, m.name, run_date) for m in bundle.models]
     except Exception as exc:
         ledger.record_scoring_run(
             environment,
-            pointer["release_id"],
+            pointer.release_id,
             run_date,
             False,
             f"{type(exc).__name__}: {exc}"[:2000],
@@ -99,7 +97,7 @@ def validate_release_scores(
         raise
     ledger.record_scoring_run(
         environment,
-        pointer["release_id"],
+        pointer.release_id,
         run_date,
         True,
         f"{len(results)} model(s) validated",

@@ -1,6 +1,11 @@
-"""Release bundles: the exact models, code, suites and config a release is made of, each with a digest."""
+"""Release bundles: the exact models, code, suites and config a release is made of, each with a
+digest. A bundle is a value (`ReleaseBundle`); the ledger stores it as JSON (`as_dict`), and
+the release id is the digest of that JSON, so equal content is an equal id."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 from lockgate.config import Settings
 from lockgate.provenance import code_version, digest, job_zip_sha256
@@ -10,32 +15,106 @@ from lockgate.validation import suite_digest, suite_exists
 SUITES = ("extracted_documents", "extraction_run", "training_set", "scores")
 
 
+@dataclass(frozen=True)
+class BundledModel:
+    """One model version as a release carries it: what scoring loads, checks and decides with."""
+
+    name: str
+    version: str
+    artifact_sha256: str
+    snapshot_digest: str
+    inputs: tuple[str, ...]
+    thresholds: Mapping[str, float]
+    gate: Mapping
+    canary_sha256: str
+
+    @classmethod
+    def of(cls, entry: Mapping) -> BundledModel:
+        return cls(
+            **{f.name: entry[f.name] for f in fields(cls)} | {"inputs": tuple(entry["inputs"])}
+        )
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"inputs": list(self.inputs)}
+
+    @property
+    def label(self) -> str:
+        """`routing v1`."""
+        return f"{self.name} v{self.version}"
+
+
+@dataclass(frozen=True)
+class ReleaseBundle:
+    models: tuple[BundledModel, ...]
+    code: Mapping[str, str]
+    suites: Mapping[str, str]
+    config_sha256: str
+
+    @classmethod
+    def of(cls, data: Mapping) -> ReleaseBundle:
+        """The bundle of its stored JSON (the ledger's `releases.bundle`)."""
+        return cls(
+            models=tuple(BundledModel.of(m) for m in data["models"]),
+            code=dict(data["code"]),
+            suites=dict(data["suites"]),
+            config_sha256=data["config_sha256"],
+        )
+
+    def as_dict(self) -> dict:
+        """The JSON the ledger stores and the release id is the digest of."""
+        return {
+            "models": [m.as_dict() for m in self.models],
+            "code": dict(self.code),
+            "suites": dict(self.suites),
+            "config_sha256": self.config_sha256,
+        }
+
+    @property
+    def release_id(self) -> str:
+        return f"rel-{digest(self.as_dict())[:16]}"
+
+    def model(self, name: str) -> BundledModel | None:
+        """The version of `name` the release carries, or None."""
+        return next((m for m in self.models if m.name == name), None)
+
+    def carries(self, name: str, version: str) -> bool:
+        found = self.model(name)
+        return found is not None and str(found.version) == str(version)
+
+    def versions(self) -> dict[str, str]:
+        """{model: version}."""
+        return {m.name: str(m.version) for m in self.models}
+
+    def describe(self) -> str:
+        """`routing v1, urgency v1`."""
+        return ", ".join(m.label for m in self.models)
+
+
 def model_suites(models: list[str]) -> list[str]:
     """Suites that exist for some models only: `training_set.<model>` (e.g. its label values)."""
     return [f"training_set.{m}" for m in models if suite_exists(f"training_set.{m}")]
 
 
-def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> tuple[str, dict]:
-    """(release_id, bundle); the id is the digest of the content, so equal content = equal id."""
-    bundle = {
-        "models": [
-            {
-                "name": m.name,
-                "version": m.version,
-                "artifact_sha256": m.artifact_sha256,
-                "snapshot_digest": m.metadata["snapshot_digest"],
-                "inputs": m.metadata["inputs"],
-                "thresholds": m.metadata["thresholds"],
-                "gate": m.metadata["gate"],
-                "canary_sha256": digest(m.metadata["canary"]),
-            }
+def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> ReleaseBundle:
+    """The bundle of gated model versions with this code, these suites and this policy."""
+    return ReleaseBundle(
+        models=tuple(
+            BundledModel(
+                name=m.name,
+                version=m.version,
+                artifact_sha256=m.artifact_sha256,
+                snapshot_digest=m.metadata["snapshot_digest"],
+                inputs=tuple(m.metadata["inputs"]),
+                thresholds=m.metadata["thresholds"],
+                gate=m.metadata["gate"],
+                canary_sha256=digest(m.metadata["canary"]),
+            )
             for m in sorted(models, key=lambda m: m.name)
-        ],
-        "code": {"commit": code_version(), "job_zip_sha256": job_zip_sha256(settings)},
-        "suites": {
+        ),
+        code={"commit": code_version(), "job_zip_sha256": job_zip_sha256(settings)},
+        suites={
             name: suite_digest(name)
             for name in (*SUITES, *model_suites(sorted(m.name for m in models)))
         },
-        "config_sha256": digest(settings.policy.model_dump()),
-    }
-    return f"rel-{digest(bundle)[:16]}", bundle
+        config_sha256=digest(settings.policy.model_dump()),
+    )

@@ -27,6 +27,8 @@ from datetime import datetime, timedelta
 from lockgate.config import ENVIRONMENTS, ReleasePolicy
 from lockgate.config.windows import in_window
 from lockgate.release import owner
+from lockgate.release.bundle import ReleaseBundle
+from lockgate.release.deployment import Deployment
 from lockgate.release.identity import Access, identity
 from lockgate.release.ledger import IllegalTransition, Ledger
 from lockgate.release.request import KINDS, ChangeRequest
@@ -144,7 +146,7 @@ class ChangeManager:
         ledger: Ledger,
         policy_for: Callable[[str], ReleasePolicy],
         access: Access,
-        verify: Callable[[dict], None],
+        verify: Callable[[ReleaseBundle], None],
         mirror: Callable[[str, dict[str, str]], None] | None = None,
     ):
         self.ledger, self.policy_for, self.access, self.verify = ledger, policy_for, access, verify
@@ -153,7 +155,7 @@ class ChangeManager:
     def deployed_models(self, environment: str) -> dict[str, str]:
         """{model: version} of the release `environment` points at."""
         bundle = self.ledger.deployed_bundle(environment)
-        return {m["name"]: str(m["version"]) for m in bundle["models"]} if bundle else {}
+        return bundle.versions() if bundle else {}
 
     def _mirror(self, who: str, environment: str) -> None:
         if self.mirror is None:
@@ -336,7 +338,7 @@ class ChangeManager:
                 raise ChangeRefused(f"no release {release_id!r} in the ledger")
             else:
                 self._refuse_known_bad(release_id)
-            if current and current["release_id"] == release_id:
+            if current and current.runs(release_id):
                 raise ChangeRefused(f"{release_id} is already deployed in {environment}")
             active = self.ledger.active_change(environment, release_id)
             if active:
@@ -372,7 +374,9 @@ class ChangeManager:
                 f"(change {change}): {last['reason']}; build a release with a new artifact instead"
             )
 
-    def _rollback_target(self, environment: str, current: dict | None, named: str | None) -> str:
+    def _rollback_target(
+        self, environment: str, current: Deployment | None, named: str | None
+    ) -> str:
         if current is None:
             raise ChangeRefused(
                 f"nothing is deployed in {environment}; there is nothing to roll back"
@@ -380,7 +384,7 @@ class ChangeManager:
         candidates = [
             r["release_id"]
             for r in self._verified_releases(environment)
-            if r["release_id"] != current["release_id"]
+            if not current.runs(r["release_id"])
         ]
         if named is None:
             if not candidates:
@@ -515,7 +519,7 @@ class ChangeManager:
     ) -> DeployResult:
         """Verify a deploying change's release; finish it or roll it back, and say so."""
         change_id, env = change["change_id"], change["environment"]
-        bundle = self.ledger.release(change["release_id"])["bundle"]
+        bundle = self.ledger.bundle(change["release_id"])
         try:
             self.verify(bundle)
         except Exception as exc:  # noqa: BLE001 - whatever fails verification is rolled back
@@ -687,7 +691,7 @@ class ChangeManager:
                     "is gone; run `lockgate change recover` first"
                 )
             current = self.ledger.pointer(env)
-            if current and current["release_id"] == change["release_id"]:
+            if current and current.runs(change["release_id"]):
                 raise ChangeRefused(f"{change['release_id']} is already deployed in {env}")
             self.ledger.set_state(
                 conn,

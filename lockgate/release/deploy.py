@@ -22,7 +22,7 @@ from lockgate.registry import (
 from lockgate.registry.mlflow_registry import get_version
 from lockgate.release import owner
 from lockgate.release.anchor import Anchor
-from lockgate.release.bundle import build_bundle
+from lockgate.release.bundle import ReleaseBundle, build_bundle
 from lockgate.release.changes import ChangeManager, ChangeRefused
 from lockgate.release.history import history
 from lockgate.release.identity import Access, cli_identity, installation_digest, load_access
@@ -83,16 +83,13 @@ class DeploymentOutcome:
 def deployed_version(settings: Settings, model: str, environment: str) -> ModelVersionRecord | None:
     """The version of `model` in the release deployed in `environment`, if there is one."""
     bundle = open_ledger(settings).deployed_bundle(environment)
-    for entry in bundle["models"] if bundle else []:
-        if entry["name"] == model:
-            record = get_version(settings, model, entry["version"])
-            if record.artifact_sha256 != entry["artifact_sha256"]:
-                raise RuntimeError(
-                    f"{model} v{entry['version']} in {environment} no longer "
-                    "matches its release's digest"
-                )
-            return record
-    return None
+    entry = bundle.model(model) if bundle else None
+    if entry is None:
+        return None
+    record = get_version(settings, model, entry.version)
+    if record.artifact_sha256 != entry.artifact_sha256:
+        raise RuntimeError(f"{entry.label} in {environment} no longer matches its release's digest")
+    return record
 
 
 def unapproved(settings: Settings, ledger: Ledger, change: dict) -> list[str]:
@@ -103,30 +100,27 @@ def unapproved(settings: Settings, ledger: Ledger, change: dict) -> list[str]:
     return manager.evidence(change["change_id"]).roles_now
 
 
-def verify_release(settings: Settings, bundle: dict) -> None:
+def verify_release(settings: Settings, bundle: ReleaseBundle) -> None:
     """Artifacts load and match their digests; canary documents score as when the release was built."""
-    for entry in bundle["models"]:
+    for entry in bundle.models:
         estimator = load_model(
-            fetch_verified_model(
-                settings, entry["name"], entry["version"], entry["artifact_sha256"]
-            )
+            fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256)
         )
-        record = get_version(settings, entry["name"], entry["version"])
+        record = get_version(settings, entry.name, entry.version)
         canary = record.metadata["canary"]
-        if digest(canary) != entry["canary_sha256"]:
+        if digest(canary) != entry.canary_sha256:
             raise VerificationFailed(
-                f"{entry['name']} v{entry['version']}: its canary is not the "
-                "one recorded in the release"
+                f"{entry.label}: its canary is not the one recorded in the release"
             )
         proba = estimator.predict_proba(
-            pd.DataFrame([c["inputs"] for c in canary], columns=entry["inputs"])
+            pd.DataFrame([c["inputs"] for c in canary], columns=list(entry.inputs))
         )
         classes = np.asarray([str(c) for c in estimator.classes_])
         predicted, confidence = classes[proba.argmax(axis=1)], proba.max(axis=1)
         for expected, got, conf in zip(canary, predicted, confidence, strict=True):
             if got != expected["prediction"] or abs(conf - expected["confidence"]) > 1e-9:
                 raise VerificationFailed(
-                    f"{entry['name']} v{entry['version']}: canary {expected['doc_id'][:12]} scored "
+                    f"{entry.label}: canary {expected['doc_id'][:12]} scored "
                     f"{got}/{conf:.6f}, recorded {expected['prediction']}/{expected['confidence']:.6f}"
                 )
 
@@ -172,14 +166,15 @@ def release_to_environment(
         detail = record_refusals(settings, refused, environment, actor)
         return DeploymentOutcome(environment, "", None, "refused_by_gate", detail)
     manager = change_manager(settings, clock)
-    release_id, bundle = build_bundle(settings, records)
+    bundle = build_bundle(settings, records)
+    release_id = bundle.release_id
     manager.ledger.record_release(release_id, bundle, actor)
     current = manager.ledger.pointer(environment)
-    if current and current["release_id"] == release_id:
+    if current and current.runs(release_id):
         return DeploymentOutcome(
             environment,
             release_id,
-            current["change_id"],
+            current.change_id,
             "already_deployed",
             f"{release_id} is already in {environment}",
         )
@@ -223,15 +218,15 @@ def failures(ledger: Ledger, environment: str) -> list[str]:
     if pointer is None:
         return []
     found = []
-    runs = ledger.scoring_runs(environment, pointer["release_id"])
+    runs = ledger.scoring_runs(environment, pointer.release_id)
     if runs and runs[-1]["status"] == "failed":
         found.append(f"the last scoring run ({runs[-1]['run_date']}) failed: {runs[-1]['detail']}")
     checks = [
         e
-        for e in ledger.entries_about(pointer["release_id"])
+        for e in ledger.entries_about(pointer.release_id)
         if e["action"].startswith("verification.")
         and e["environment"] == environment
-        and e["ts"] >= pointer["deployed_at"]
+        and pointer.since(e["ts"])
     ]
     if checks and checks[-1]["action"] == "verification.failed":
         detail = json.loads(checks[-1]["payload"])["detail"]
@@ -248,12 +243,12 @@ def verify_environment(settings: Settings, environment: str, who: str) -> tuple[
     problems = environment_problems(ledger, environment)
     if pointer is None and not problems:
         return False, f"nothing is deployed in {environment}"
-    release_id = pointer["release_id"] if pointer else "-"
+    release_id = pointer.release_id if pointer else "-"
     if problems:
         passed, detail = False, "the ledger's record is not to be believed: " + "; ".join(problems)
     else:
         try:
-            verify_release(settings, ledger.release(release_id)["bundle"])
+            verify_release(settings, ledger.bundle(release_id))
             passed, detail = True, "artifacts, digests and canaries match"
         except Exception as exc:  # noqa: BLE001 - any failure is the finding
             passed, detail = False, f"{type(exc).__name__}: {exc}"
@@ -293,14 +288,14 @@ def environment_status(settings: Settings) -> dict:
             status[environment] = None
             continue
         try:
-            change = ledger.change(pointer["change_id"]) if pointer else None
+            change = ledger.change(pointer.change_id) if pointer else None
         except KeyError:
             change = None
         failing = failures(ledger, environment)
         entry = {
-            "release_id": pointer and pointer["release_id"],
-            "deployed_by": pointer and pointer["deployed_by"],
-            "deployed_at": pointer and pointer["deployed_at"],
+            "release_id": pointer and pointer.release_id,
+            "deployed_by": pointer and pointer.deployed_by,
+            "deployed_at": pointer and pointer.deployed_at,
             "change": None,
             "approvals": [],
             "approvals_due": [],

@@ -53,16 +53,17 @@ def history(manager: ChangeManager, environment: str, at: str | None = None) -> 
     policy = manager.policy_for(environment)
     due = [r for r in manager.roles_allowed(change["kind"], policy) if r not in approved]
     due_at = change["approvals_due_at"]
-    bundle = ledger.release(last["release_id"])["bundle"]
+    bundle = ledger.bundle(last["release_id"])
     state["deployed"] = {
         "release_id": last["release_id"],
         "since": last["at"],
         "by": last["actor"],
         "how": last["action"],
         "models": [
-            {k: m[k] for k in ("name", "version", "artifact_sha256")} for m in bundle["models"]
+            {"name": m.name, "version": m.version, "artifact_sha256": m.artifact_sha256}
+            for m in bundle.models
         ],
-        "code": bundle["code"],
+        "code": dict(bundle.code),
         "change": {k: change[k] for k in ("change_id", "kind", "author", "reason", "created_at")},
         "approvals": approvals,
         "approvals_due": due if change["kind"] == "emergency" else [],

@@ -314,8 +314,8 @@ def environment_problems(
     disagreement with the audit log about the environment, its change or its release, or a
     pointer whose change does not exist or carries another environment or release."""
     pointer = ledger.pointer(environment)
-    change_id = pointer["change_id"] if pointer else None
-    release_id = pointer["release_id"] if pointer else None
+    change_id = pointer.change_id if pointer else None
+    release_id = pointer.release_id if pointer else None
     found = [
         str(item)
         for item in (disagreements(ledger) if found is None else found)

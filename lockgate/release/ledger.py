@@ -29,7 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 
 from lockgate.release.anchor import Anchor, Verifier
+from lockgate.release.bundle import ReleaseBundle
 from lockgate.release.chain import GENESIS_HASH, ChainReport, check_chain, entry_hash
+from lockgate.release.deployment import Deployment
 from lockgate.release.request import ACTIVE_STATES
 from lockgate.release.schema import migrate
 from lockgate.release.tables import (
@@ -221,10 +223,20 @@ class Ledger:
 
     # -- releases ------------------------------------------------------------------------------
     def release(self, release_id: str) -> dict | None:
+        """The release's row, its `bundle` a `ReleaseBundle`; None when there is no such release."""
         rows = self.read(select(releases).where(releases.c.release_id == release_id))
-        return rows[0] | {"bundle": json.loads(rows[0]["bundle"])} if rows else None
+        return (
+            rows[0] | {"bundle": ReleaseBundle.of(json.loads(rows[0]["bundle"]))} if rows else None
+        )
 
-    def record_release(self, release_id: str, bundle: dict, actor: str) -> bool:
+    def bundle(self, release_id: str) -> ReleaseBundle:
+        """The bundle of a release the ledger holds (KeyError when it holds none of that id)."""
+        release = self.release(release_id)
+        if release is None:
+            raise KeyError(f"no release {release_id} in the ledger")
+        return release["bundle"]
+
+    def record_release(self, release_id: str, bundle: ReleaseBundle, actor: str) -> bool:
         """Store an immutable bundle; False if it was already there (same id = same content)."""
         with self.transaction() as conn:
             exists = conn.execute(
@@ -232,7 +244,8 @@ class Ledger:
             ).first()
             if exists:
                 return False
-            text_bundle = json.dumps(bundle, sort_keys=True)
+            stored = bundle.as_dict()
+            text_bundle = json.dumps(stored, sort_keys=True)
             conn.execute(
                 insert(releases).values(
                     release_id=release_id,
@@ -247,8 +260,8 @@ class Ledger:
                 "release.built",
                 release_id,
                 {
-                    "models": bundle["models"],
-                    "code": bundle["code"],
+                    "models": stored["models"],
+                    "code": stored["code"],
                     "bundle_sha256": hashlib.sha256(text_bundle.encode()).hexdigest(),
                 },
             )
@@ -466,14 +479,15 @@ class Ledger:
             environment,
         )
 
-    def pointer(self, environment: str) -> dict | None:
+    def pointer(self, environment: str) -> Deployment | None:
+        """What `environment` runs now, or None when nothing is deployed there."""
         rows = self.read(select(pointers).where(pointers.c.environment == environment))
-        return rows[0] if rows else None
+        return Deployment.of(rows[0]) if rows else None
 
-    def deployed_bundle(self, environment: str) -> dict | None:
+    def deployed_bundle(self, environment: str) -> ReleaseBundle | None:
         """The bundle of the release `environment` points at, or None when nothing is deployed."""
         pointer = self.pointer(environment)
-        return self.release(pointer["release_id"])["bundle"] if pointer else None
+        return self.bundle(pointer.release_id) if pointer else None
 
     def deployments(self, environment: str, until: str | None = None) -> list[dict]:
         """Every pointer move in `environment`, oldest first (up to `until`, inclusive)."""
@@ -492,10 +506,7 @@ class Ledger:
         return [
             r["release_id"]
             for r in rows
-            if any(
-                m["name"] == model and str(m["version"]) == str(version)
-                for m in json.loads(r["bundle"])["models"]
-            )
+            if ReleaseBundle.of(json.loads(r["bundle"])).carries(model, version)
         ]
 
     def release_history(self, release_id: str) -> list[dict]:

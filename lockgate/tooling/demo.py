@@ -174,7 +174,7 @@ def release_story(
     first = ledger.pointer("test")
     if first is None:
         raise RuntimeError("the pipeline run deployed nothing to test; the story cannot start")
-    release = first["release_id"]
+    release = first.release_id
     say(
         f"== soak: {release} scores {', '.join(soak_days)} in test (lockgate_scoring DAG, a run "
         "a day)"
@@ -222,11 +222,11 @@ def release_story(
     bad = outcome["release_id"]
     if outcome["status"] != "deployed":
         raise RuntimeError(f"the second release did not reach test: {outcome}")
-    urgency = next(m for m in ledger.release(bad)["bundle"]["models"] if m["name"] == "urgency")
-    say(f"   {bad} (urgency v{urgency['version']}) verified and deployed in test")
+    urgency = ledger.bundle(bad).model("urgency")
+    say(f"   {bad} ({urgency.label}) verified and deployed in test")
     clock.advance(hours=2)
-    _corrupt_artifact(settings, "urgency", urgency["version"])
-    say(f"== incident: urgency v{urgency['version']}'s model file is overwritten in the registry")
+    _corrupt_artifact(settings, "urgency", urgency.version)
+    say(f"== incident: {urgency.label}'s model file is overwritten in the registry")
     emergency = manager.open(
         PEOPLE["author"],
         "emergency",
@@ -252,7 +252,7 @@ def release_story(
         None,
     )
     manager.deploy(PEOPLE["deployer"], back)
-    say(f"== change {back} (rollback) puts test back on {ledger.pointer('test')['release_id']}")
+    say(f"== change {back} (rollback) puts test back on {ledger.pointer('test').release_id}")
     say("\n" + describe(history(manager, "prod")))
     after = in_prod + timedelta(minutes=1)
     return {"good": release, "bad": bad, "in_prod_at": after.isoformat(timespec="minutes")}

@@ -41,7 +41,8 @@ def change(manager: ChangeManager, change_id: int, who: Viewer) -> dict:
     evidence = manager.evidence(change_id)
     record = evidence.change
     release = ledger.release(record["release_id"]) if record["release_id"] else None
-    bundle = release["bundle"] if release else {}
+    bundle = release["bundle"].as_dict() if release else {}
+    release = release and release | {"bundle": bundle}
     request = ChangeRequest.of(record)
     may_decide, why_not = decisions(request, who, evidence.roles_due, evidence.approvals)
     policy = manager.policy_for(record["environment"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import create_engine, text
-from support import run
+from support import release_bundle, run
 
 from lockgate.config import load_settings
 from lockgate.release.deploy import change_manager
@@ -80,7 +80,7 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
     )
     manager = change_manager(load_settings("local", "prod", home))
     for release in ("rel-dag-1", "rel-dag-2"):
-        manager.ledger.record_release(release, {"models": [], "code": {"commit": release}}, "t")
+        manager.ledger.record_release(release, release_bundle(release), "t")
     to_test = manager.open("demo:lee.data-scientist", "normal", "test", "dag", "rel-dag-1")
     run([str(BIN / "lockgate"), "airflow", "db", "migrate"], env)
 
@@ -92,16 +92,16 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
 
     assert _trigger(env, "2026-11-21", {"change_id": to_test, "kind": "normal"}) == "success"
     pointer = manager.ledger.pointer("test")
-    assert pointer["release_id"] == "rel-dag-1" and pointer["deployed_by"] == "airflow:dag_test"
+    assert pointer.release_id == "rel-dag-1" and pointer.deployed_by == "airflow:dag_test"
 
     emergency = manager.open("demo:lee.data-scientist", "emergency", "prod", "hotfix", "rel-dag-2")
     manager.approve("demo:olu.operations", emergency, "operations")
     assert _trigger(env, "2026-11-22", {"change_id": emergency, "kind": "emergency"}) == "success"
-    assert manager.ledger.pointer("prod")["release_id"] == "rel-dag-2"
+    assert manager.ledger.pointer("prod").release_id == "rel-dag-2"
     assert manager.ledger.verify_audit().intact
 
     # A deploy whose process died is recovered by the next run, before it executes its change.
-    manager.ledger.record_release("rel-dag-3", {"models": [], "code": {"commit": "rel-dag-3"}}, "t")
+    manager.ledger.record_release("rel-dag-3", release_bundle("rel-dag-3"), "t")
     stranded = manager.open("demo:lee.data-scientist", "normal", "dev", "dies", "rel-dag-3")
     _kill_while_verifying(home, stranded)
     assert [c["change_id"] for c in manager.stranded()] == [stranded]
@@ -114,7 +114,7 @@ def test_release_dag_executes_approved_changes_as_the_triggering_user(tmp_path):
         if e["action"] == "change.deployed"
     ][-1]
     assert "recovered" in finished["payload"] and finished["actor"] == "airflow:dag_test"
-    assert manager.ledger.pointer("test")["release_id"] == "rel-dag-3"
+    assert manager.ledger.pointer("test").release_id == "rel-dag-3"
     assert manager.ledger.verify_audit().intact
 
     # A second run for a logical date is refused in one line that says how to rerun the date.

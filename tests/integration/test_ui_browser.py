@@ -268,8 +268,8 @@ def prod_change(home) -> int:
     new release: the demo's second release failed verification and may not be carried again
     (the change page says so), and its first is in prod already."""
     script = (
+        "from dataclasses import replace\n"
         "from lockgate.config import settings\n"
-        "from lockgate.provenance import digest\n"
         "from lockgate.release.deploy import change_manager\n"
         "from lockgate.release.changes import ChangeRefused\n"
         "m = change_manager(settings())\n"
@@ -279,10 +279,10 @@ def prod_change(home) -> int:
         "    raise SystemExit('a release that failed verification was carried again')\n"
         "except ChangeRefused as refused:\n"
         "    assert 'failed verification in prod' in str(refused), refused\n"
-        "good = m.ledger.pointer('prod')['release_id']\n"
-        "bundle = m.ledger.release(good)['bundle'] | {'note': 'UI test'}\n"
-        "release = f'rel-{digest(bundle)[:16]}'\n"
-        "m.ledger.record_release(release, bundle, 'airflow:ana')\n"
+        "good = m.ledger.bundle(m.ledger.pointer('prod').release_id)\n"
+        "bundle = replace(good, code=dict(good.code, note='UI test'))\n"
+        "m.ledger.record_release(bundle.release_id, bundle, 'airflow:ana')\n"
+        "release = bundle.release_id\n"
         "print(m.open('airflow:ana', 'normal', 'prod', 'UI test: promote', release))\n"
     )
     return int(run([sys.executable, "-c", script], home).stdout.strip())

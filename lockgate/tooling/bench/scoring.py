@@ -354,19 +354,19 @@ def cases(spark, settings, environment: str, run_date: str, rows: int, work: str
     files = max(2, spark.sparkContext.defaultParallelism * 2)
     result = []
     for entry, data in models:
-        inputs = tuple(entry["inputs"])
-        path = f"{work}/features-{entry['name']}-{rows}"
+        inputs = entry.inputs
+        path = f"{work}/features-{entry.name}-{rows}"
         written = replicate_features(spark, features, inputs, rows, path, files)
         classes = tuple(str(c) for c in load_model(data).classes_)
         result.append(
             Case(
-                entry["name"],
-                str(entry["version"]),
+                entry.name,
+                str(entry.version),
                 inputs,
-                entry["thresholds"],
+                dict(entry.thresholds),
                 classes,
                 data,
-                entry["artifact_sha256"],
+                entry.artifact_sha256,
                 path,
                 written,
             )

@@ -3,7 +3,7 @@
 import os
 import pwd
 
-from support import BIN, run
+from support import BIN, release_bundle, run
 
 from lockgate.config import load_settings
 from lockgate.release.changes import ChangeManager
@@ -16,7 +16,7 @@ ME = f"os:{pwd.getpwuid(os.getuid()).pw_name}"
 def _prod_change(home) -> int:
     settings = load_settings("local", "prod", home)
     ledger = open_ledger(settings)
-    ledger.record_release("rel-cli", {"models": [], "code": {"commit": "cli"}}, "airflow:pipeline")
+    ledger.record_release("rel-cli", release_bundle("cli"), "airflow:pipeline")
     manager = ChangeManager(
         ledger, lambda env: settings.policy.release, load_access(settings), lambda bundle: None
     )

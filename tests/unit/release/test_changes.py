@@ -1,6 +1,6 @@
 """The change state machine and its rules, on a real SQLite ledger with a simulated clock.
 
-Verification here is a function of the bundle (a bundle marked bad fails); the real verifier
+Verification here is a function of the bundle (the bundle of code rel-bad fails); the real verifier
 (MLflow artifacts, digests, canaries) runs in the integration suite.
 """
 
@@ -8,8 +8,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from support import release_bundle
 
 from lockgate.config import ReleasePolicy
+from lockgate.release.bundle import ReleaseBundle
 from lockgate.release.changes import (
     STATES,
     TRANSITIONS,
@@ -52,8 +54,8 @@ ACCESS = Access(
 )
 
 
-def verify(bundle: dict) -> None:
-    if bundle.get("bad"):
+def verify(bundle: ReleaseBundle) -> None:
+    if bundle.code["commit"] == "rel-bad":
         raise RuntimeError("canary doc-1 scored custody/0.41, recorded payments/0.97")
 
 
@@ -66,11 +68,7 @@ def clock():
 def manager(tmp_path, clock):
     ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db", clock=clock)
     for name in ("rel-a", "rel-b", "rel-bad"):
-        ledger.record_release(
-            name,
-            {"models": [], "code": {"commit": name}, "bad": name == "rel-bad"},
-            "airflow:pipeline",
-        )
+        ledger.record_release(name, release_bundle(name), "airflow:pipeline")
     return ChangeManager(ledger, POLICIES.__getitem__, ACCESS, verify)
 
 
@@ -128,7 +126,7 @@ def test_every_transition_is_allowed_or_refused_by_the_table(state, new):
 
 def test_normal_change_reaches_prod_with_evidence_and_approvals(manager, clock):
     change, result = to_prod(manager, clock)
-    assert result.status == "deployed" and manager.ledger.pointer("prod")["release_id"] == "rel-a"
+    assert result.status == "deployed" and manager.ledger.pointer("prod").release_id == "rel-a"
     states = [
         e["action"] for e in manager.ledger.audit_entries() if e["subject"] == f"change-{change}"
     ]
@@ -304,13 +302,11 @@ def test_failed_verification_rolls_back_on_its_own(manager, clock):
     clock.advance(days=7)  # Monday again
     change = manager.open(AUTHOR, "normal", "prod", "retrain", "rel-b")
     approve_all(manager, change)
-    manager.verify = lambda bundle: verify({"bad": True})  # its artifacts changed since test
+    manager.verify = lambda bundle: verify(release_bundle("rel-bad"))  # changed since test
     result = manager.deploy(OPS2, change)
     assert result.status == "rolled_back" and "canary doc-1 scored custody" in result.detail
-    assert manager.ledger.pointer("prod") == manager.ledger.pointer("prod") | {
-        "release_id": "rel-a",
-        "change_id": first,
-    }
+    prod = manager.ledger.pointer("prod")
+    assert (prod.release_id, prod.change_id) == ("rel-a", first)
     assert manager.ledger.change(change)["state"] == "rolled_back"
     assert manager.ledger.change(first)["state"] == "deployed"
     moves = [(d["action"], d["release_id"]) for d in manager.ledger.deployments("prod")]
@@ -340,7 +336,7 @@ def test_manual_rollback_to_the_previous_release(manager, clock):
         manager.approve(RISK, rollback, "risk")
     manager.approve(OPS2, rollback, "operations")
     assert manager.deploy(OPS2, rollback).status == "deployed"
-    assert manager.ledger.pointer("prod")["release_id"] == "rel-a"
+    assert manager.ledger.pointer("prod").release_id == "rel-a"
     assert manager.ledger.change(second)["state"] == "rolled_back"
     assert manager.ledger.change(first)["state"] == "deployed"
 
@@ -420,11 +416,7 @@ def test_history_answers_for_any_moment(manager, clock):
 def test_aliases_follow_the_ledger_and_a_failed_mirror_is_audited_not_fatal(manager, clock):
     mirrored = []
     manager.mirror = lambda env, models: mirrored.append((env, models))
-    manager.ledger.record_release(
-        "rel-m",
-        {"models": [{"name": "routing", "version": 3}], "code": {"commit": "m"}},
-        "airflow:pipeline",
-    )
+    manager.ledger.record_release("rel-m", release_bundle("m", ("routing", 3)), "airflow:pipeline")
     to_test(manager, "rel-m")
     assert mirrored == [("test", {"routing": "3"})]
 
@@ -435,7 +427,7 @@ def test_aliases_follow_the_ledger_and_a_failed_mirror_is_audited_not_fatal(mana
     assert to_test(manager, "rel-a").status == "deployed"
     failed = [e for e in manager.ledger.audit_entries() if e["action"] == "aliases.mirror_failed"]
     assert len(failed) == 1 and "MLflow is down" in failed[0]["payload"]
-    assert manager.ledger.pointer("test")["release_id"] == "rel-a"
+    assert manager.ledger.pointer("test").release_id == "rel-a"
 
 
 @pytest.mark.parametrize(
@@ -476,7 +468,7 @@ def test_execute_runs_only_the_kind_it_was_told_and_fails_loudly_after_a_rollbac
     manager.verify = lambda bundle: verify({"bad": True})
     with pytest.raises(ChangeRefused, match="verification failed"):
         manager.execute(OPS2, change, "normal")
-    assert manager.ledger.pointer("prod")["change_id"] == first
+    assert manager.ledger.pointer("prod").change_id == first
 
 
 def test_a_release_that_failed_verification_cannot_be_carried_again(manager, clock):

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import release_bundle
 
 from lockgate.config import load_settings
 from lockgate.pipeline.scoring import ReleaseRefused, deployed_models
@@ -46,7 +47,7 @@ def template(tmp_path_factory):
     home = tmp_path_factory.mktemp("crash") / "home"
     manager = change_manager(load_settings("local", "test", home))
     for release in ("rel-1", "rel-2"):
-        manager.ledger.record_release(release, {"models": [], "code": {"commit": release}}, "os:ci")
+        manager.ledger.record_release(release, release_bundle(release), "os:ci")
     manager.deploy("os:ci", manager.open("os:ci", "normal", "test", "first", "rel-1"))
     manager.open("os:ci", "normal", "test", "second", "rel-2")
     return home
@@ -119,7 +120,7 @@ def test_a_stranded_release_that_no_longer_verifies_is_rolled_back_by_recovery(h
     manager.verify = broken
     [result] = manager.recover("os:ops")
     assert result.status == "rolled_back" and "back on rel-1" in result.detail
-    assert manager.ledger.pointer("test")["release_id"] == "rel-1"
+    assert manager.ledger.pointer("test").release_id == "rel-1"
     assert environment_status(_settings(home))["test"]["health"] == "healthy"
 
 
@@ -184,6 +185,7 @@ def test_a_digest_mismatch_at_scoring_is_a_failed_run_and_the_environment_shows_
     and the refusal is a failed scoring run in the ledger (soak evidence), an audit entry, and
     FAILING in status; `lockgate verify --env` finds the same on demand."""
     import hashlib
+    from dataclasses import replace
 
     from lockgate.registry.mlflow_registry import register_model
     from lockgate.tooling.demo import _corrupt_artifact
@@ -193,17 +195,9 @@ def test_a_digest_mismatch_at_scoring_is_a_failed_run_and_the_environment_shows_
     record = register_model(
         settings, "tiny", model, {"gate": {"passed": True}}, {}, {}, {"snapshot_digest": "s" * 64}
     )
-    bundle = {
-        "models": [
-            {
-                "name": "tiny",
-                "version": record.version,
-                "inputs": [],
-                "artifact_sha256": hashlib.sha256(model).hexdigest(),
-            }
-        ],
-        "code": {"commit": "tiny"},
-    }
+    bundle = release_bundle("tiny", ("tiny", record.version))
+    tiny = replace(bundle.models[0], artifact_sha256=hashlib.sha256(model).hexdigest())
+    bundle = replace(bundle, models=(tiny,))
     manager = change_manager(settings, verify=lambda bundle: None)  # verified when it deployed
     manager.ledger.record_release("rel-tiny", bundle, "os:ci")
     manager.deploy("os:ci", manager.open("os:ci", "emergency", "dev", "tiny", "rel-tiny"))

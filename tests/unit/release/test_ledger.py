@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from support import release_bundle
 
 from lockgate.release.ledger import Ledger
 from lockgate.release.schema import SCHEMA_REVISION
@@ -27,7 +28,7 @@ def _unprotect(db) -> None:
 @pytest.fixture
 def ledger(tmp_path):
     ledger = Ledger(f"sqlite:///{tmp_path}/ledger.db")
-    ledger.record_release("rel-1", {"models": [], "code": {"commit": "abc"}}, "alice")
+    ledger.record_release("rel-1", release_bundle("abc"), "alice")
     manager = _manager(ledger)
     manager.deploy("bob", manager.open("alice", "normal", "test", "first", "rel-1"))
     return ledger, tmp_path / "ledger.db"
@@ -45,7 +46,7 @@ def test_intact_chain_verifies(ledger):
         "deployment.deploy",
         "change.deployed",
     ]
-    assert led.pointer("test")["release_id"] == "rel-1"
+    assert led.pointer("test").release_id == "rel-1"
 
 
 def test_edited_entry_is_named(ledger):
@@ -79,7 +80,7 @@ def test_reordered_entries_are_detected(ledger):
 
 def test_recording_the_same_release_twice_is_a_no_op(ledger):
     led, _ = ledger
-    assert led.record_release("rel-1", {"models": [], "code": {}}, "carol") is False
+    assert led.record_release("rel-1", release_bundle(""), "carol") is False
     assert led.release("rel-1")["created_by"] == "alice"
 
 
@@ -147,7 +148,7 @@ def test_a_ledger_from_before_migrations_is_upgraded_with_its_history(tmp_path):
                 actor VARCHAR(200) NOT NULL, action VARCHAR(60) NOT NULL, environment VARCHAR(20),
                 subject VARCHAR(200) NOT NULL, payload TEXT NOT NULL, prev_hash VARCHAR(64) NOT NULL,
                 hash VARCHAR(64) NOT NULL);
-            INSERT INTO releases VALUES ('rel-old', '{"models": [], "code": {}}', 't0', 'alice');
+            INSERT INTO releases VALUES ('rel-old', 'release_bundle("")', 't0', 'alice');
             INSERT INTO change_requests VALUES (1, 'normal', 'test', 'rel-old', 'deployed', 'alice',
                 'old', 't0', 't0');
             INSERT INTO environment_pointers VALUES ('test', 'rel-old', 1, 'bob',
@@ -161,4 +162,4 @@ def test_a_ledger_from_before_migrations_is_upgraded_with_its_history(tmp_path):
     assert [(d["release_id"], d["actor"]) for d in ledger.deployments("test")] == [
         ("rel-old", "bob")
     ]
-    assert ledger.change(1)["approvals_due_at"] is None and ledger.pointer("test")["change_id"] == 1
+    assert ledger.change(1)["approvals_due_at"] is None and ledger.pointer("test").change_id == 1

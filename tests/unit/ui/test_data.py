@@ -3,6 +3,7 @@
 import pytest
 from fastapi import HTTPException
 from starlette.requests import Request
+from support import release_bundle
 
 from lockgate.release.request import ChangeRequest
 from lockgate.ui import data
@@ -218,7 +219,7 @@ def test_the_change_page_says_its_release_failed_verification_before(client):
     ui, settings = client
     manager = change_manager(settings)
     manager.verify = lambda bundle: (_ for _ in ()).throw(RuntimeError("canary moved"))
-    manager.ledger.record_release("rel-bad", {"models": [], "code": {"commit": "x"}}, "os:ci")
+    manager.ledger.record_release("rel-bad", release_bundle("x"), "os:ci")
     failed = manager.open("os:ci", "normal", "test", "first", "rel-bad")
     assert manager.deploy("os:ci", failed).status == "rolled_back"
     page = ui.get(f"/changes/{failed}")
@@ -232,7 +233,7 @@ def test_the_change_page_shows_what_each_approver_saw_and_a_deployed_change_as_i
 
     ui, settings = client
     manager = change_manager(settings)
-    manager.ledger.record_release("rel-1", {"models": [], "code": {"commit": "x"}}, "os:ci")
+    manager.ledger.record_release("rel-1", release_bundle("x"), "os:ci")
     test = manager.open("os:ci", "normal", "test", "first", "rel-1")
     manager.deploy("os:ci", test)
     prod = manager.open("os:ana", "emergency", "prod", "hotfix", "rel-1")
@@ -251,7 +252,7 @@ def test_the_environments_page_shows_a_pointer_the_audit_log_does_not_know_as_br
 
     ui, settings = client
     manager = change_manager(settings)
-    manager.ledger.record_release("rel-1", {"models": [], "code": {"commit": "x"}}, "os:ci")
+    manager.ledger.record_release("rel-1", release_bundle("x"), "os:ci")
     manager.deploy("os:ci", manager.open("os:ci", "normal", "test", "first", "rel-1"))
     with sqlite3.connect(settings.home / "ledger.db") as db:
         db.execute(
