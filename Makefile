@@ -30,7 +30,13 @@ help:
 $(VENV)/.installed: pyproject.toml constraints.txt infra/bootstrap.sh infra/datadocs/package-lock.json
 	infra/bootstrap.sh
 
-install: $(VENV)/.installed
+# Every JVM Spark starts from the venv (a spark-submit typed by hand too) gets the local
+# profile's settings: lockgate.spark.install_local_defaults.
+$(VENV)/.spark-defaults: $(VENV)/.installed infra/profiles/local.toml
+	$(VENV)/bin/python -c "from lockgate.spark import install_local_defaults; print('spark defaults:', install_local_defaults())"
+	touch $@
+
+install: $(VENV)/.installed $(VENV)/.spark-defaults
 
 demo: install
 	lockgate demo --run-date $(RUN_DATE) --documents $(DOCS)

@@ -13,7 +13,7 @@ from pyspark import SparkConf, SparkContext, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType
 
-from lockgate.config import settings
+from lockgate.config import read_toml_file, repo_root, settings
 from lockgate.spark_connect import client_url
 
 
@@ -238,6 +238,38 @@ def published_conf(conf_dir: Path) -> dict[str, str]:
         if len(parts) == 2 and not parts[0].startswith("#"):
             found[parts[0]] = parts[1].strip()
     return found
+
+
+def local_defaults() -> dict[str, str]:
+    """The local profile's Spark settings (`infra/profiles/local.toml` `[spark_conf]`)."""
+    return dict(read_toml_file(repo_root() / "infra" / "profiles" / "local.toml")["spark_conf"])
+
+
+def local_defaults_file() -> Path:
+    """Where this environment's Spark installation keeps its defaults (SPARK_HOME/conf)."""
+    import pyspark
+
+    return Path(pyspark.__file__).parent / "conf" / "spark-defaults.conf"
+
+
+def install_local_defaults() -> Path:
+    """Write the local profile's Spark settings into this environment's Spark installation
+    (`pyspark/conf/spark-defaults.conf`, `make install` does), so that every JVM Spark starts
+    from it gets them: a `spark-submit` typed by hand, a test's own session. The sessions
+    lockgate builds pass them anyway; a JVM that spark-submit starts before any Python runs
+    cannot take its heap, JIT and GC flags from anywhere else. Where SPARK_CONF_DIR is set (the
+    cluster profile's published settings) Spark reads that directory instead. Returns the file."""
+    target = local_defaults_file()
+    target.parent.mkdir(exist_ok=True)
+    lines = [
+        "# Written by `make install` (lockgate.spark.install_local_defaults) from",
+        "# infra/profiles/local.toml [spark_conf]: edit that file, then run make install.",
+        *(f"{key} {value}" for key, value in sorted(local_defaults().items())),
+    ]
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial.replace(target)
+    return target
 
 
 # Spark logs one INFO line per file it reads; a local session's JVM runs the executors, so a
