@@ -181,9 +181,7 @@ def release_story(
     )
     score_days(soak_days)
     prod = load_settings(settings.profile, "prod", settings.home).policy.release
-    soaked = datetime.fromisoformat(first["deployed_at"]) + timedelta(
-        days=prod.soak_days, minutes=1
-    )
+    soaked = datetime.fromisoformat(first.deployed_at) + timedelta(days=prod.soak_days, minutes=1)
     # Three approvals 20 minutes apart, the deploy 30 minutes later: all inside the window.
     story = timedelta(minutes=3 * APPROVAL_MINUTES + DEPLOY_MINUTES)
     clock = SimulatedClock(next_open(max(soaked, datetime.now(UTC)), prod.change_windows, story))
@@ -248,7 +246,7 @@ def release_story(
         PEOPLE["deployer"],
         "rollback",
         "test",
-        f"urgency v{urgency['version']}'s artifact no longer matches its digest",
+        f"{urgency.label}'s artifact no longer matches its digest",
         None,
     )
     manager.deploy(PEOPLE["deployer"], back)
