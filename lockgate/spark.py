@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyspark
 from pyspark import SparkConf, SparkContext, StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructField, StructType
 
 from lockgate.config import read_toml_file, repo_root, settings
 from lockgate.spark_connect import client_url
+from lockgate.storage import write_bytes_atomic
 
 
 def build_session(
@@ -247,8 +249,6 @@ def local_defaults() -> dict[str, str]:
 
 def local_defaults_file() -> Path:
     """Where this environment's Spark installation keeps its defaults (SPARK_HOME/conf)."""
-    import pyspark
-
     return Path(pyspark.__file__).parent / "conf" / "spark-defaults.conf"
 
 
@@ -260,15 +260,12 @@ def install_local_defaults() -> Path:
     cannot take its heap, JIT and GC flags from anywhere else. Where SPARK_CONF_DIR is set (the
     cluster profile's published settings) Spark reads that directory instead. Returns the file."""
     target = local_defaults_file()
-    target.parent.mkdir(exist_ok=True)
     lines = [
         "# Written by `make install` (lockgate.spark.install_local_defaults) from",
         "# infra/profiles/local.toml [spark_conf]: edit that file, then run make install.",
         *(f"{key} {value}" for key, value in sorted(local_defaults().items())),
     ]
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    partial.replace(target)
+    write_bytes_atomic(str(target), ("\n".join(lines) + "\n").encode())
     return target
 
 

@@ -123,13 +123,9 @@ def test_a_spark_submit_typed_by_hand_gets_the_local_profiles_jvm_settings(tmp_p
     """A JVM spark-submit starts before any Python runs, so the heap, JIT and GC flags of the
     local profile reach it only through the venv's Spark installation (make install writes it):
     without them a job by hand cost 40% more CPU (48 s against 28 s for a small day)."""
-    from lockgate.spark import local_defaults, local_defaults_file
+    from lockgate.spark import local_defaults, local_defaults_file, published_conf
 
-    written = dict(
-        line.split(" ", 1)
-        for line in local_defaults_file().read_text().splitlines()
-        if line[:1] != "#"
-    )
+    written = published_conf(local_defaults_file().parent)
     assert written == local_defaults()
     assert "-XX:TieredStopAtLevel=1" in written["spark.driver.defaultJavaOptions"]
 
