@@ -29,7 +29,7 @@ from lockgate.extraction.language import detect_language
 from lockgate.extraction.names import has_signature_block
 from lockgate.extraction.spans import mask_text
 
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 # Files parsed together before the person model reads all their candidate lines in one pass
 # (`extract_batch`): enough lines to fill the model's batches, few enough parsed files held.
 FILES_PER_MODEL_PASS = 256

@@ -4,6 +4,7 @@ cannot tell with confidence."""
 from __future__ import annotations
 
 from functools import cache
+from itertools import islice
 
 UNKNOWN = "unknown"
 # Below this probability the guess is not reported (short texts, code, tables of numbers).
@@ -21,8 +22,8 @@ def _identifier():
 def detect_language(text: str) -> tuple[str | None, float]:
     """(ISO 639-1 code or `unknown`, probability); (None, 0.0) when there are no letters."""
     sample = text[:5000]
-    if sum(ch.isalpha() for ch in sample) < 10:
-        return None, 0.0
+    if next(islice((ch for ch in sample if ch.isalpha()), 9, None), None) is None:
+        return None, 0.0  # fewer than ten letters (counted up to the tenth, not to the end)
     language, probability = _identifier().classify(sample)
     probability = round(float(probability), 4)
     sure = probability >= MIN_PROBABILITY and language not in _NO_LANGUAGE
