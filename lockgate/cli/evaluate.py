@@ -133,12 +133,13 @@ def bench_extract(documents: int, seed: int, json_path: Path | None) -> None:
     """lockgate's extractor vs Presidio's AnalyzerEngine on the same letters: docs/s/core and F1."""
     from rich.console import Console
 
-    from lockgate.tooling.bench.extraction import bench_letters, bench_table
+    from lockgate.tooling.bench.extraction import bench_letters, bench_table, stage_markdown
 
     settings = load_settings()
     _, person_model = _person_model(settings)
     result = bench_letters(documents, seed, person_model)
     Console(width=110).print(bench_table(result))
+    click.echo(stage_markdown(result))
     _write_figures(
         json_path or settings.home / "eval" / f"bench-extract-{documents}-{seed}.json", result
     )

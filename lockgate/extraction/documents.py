@@ -28,6 +28,7 @@ from lockgate.extraction.formats import (
 from lockgate.extraction.language import detect_language
 from lockgate.extraction.names import has_signature_block
 from lockgate.extraction.spans import mask_text
+from lockgate.extraction.stopwatch import stage
 
 EXTRACTOR_VERSION = "4"
 # Files parsed together before the person model reads all their candidate lines in one pass
@@ -97,8 +98,10 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections, limits: 
         raise Quarantined(reasons.NO_TEXT, "no text found")
     body = "\n".join(s.text for s in sections if s.source != "attachment")
     body = body or "\n".join(s.text for s in sections)
-    language, confidence = detect_language(body)
-    country = country_of_domain(doc.sender_domain) or document_country(body)
+    with stage("language"):
+        language, confidence = detect_language(body)
+    with stage("country"):
+        country = country_of_domain(doc.sender_domain) or document_country(body)
     entities, masked = [], []
     for section in sections:
         found = extract_entities(
@@ -110,7 +113,8 @@ def _fields(row: dict, doc: Parsed, person_finder, attachment_sections, limits: 
             country in limits.month_first_countries,
         )
         entities.extend(found)
-        masked.append(mask_text(section.text, found))
+        with stage("mask"):
+            masked.append(mask_text(section.text, found))
     return row | {
         "format": doc.format,
         "language": language,
@@ -247,7 +251,10 @@ def extract_batch(
             stopped = str(exc)
         parsed.append((file_name, data, doc_id, read, stopped, time.process_time() - started))
     if person_finder is not None:
-        person_finder.prepare(text for *_, read, _, _ in parsed if read for text in _texts(read))
+        with stage("names.model.batch"):
+            person_finder.prepare(
+                text for *_, read, _, _ in parsed if read for text in _texts(read)
+            )
     rows: list[dict] = []
     for file_name, data, doc_id, read, stopped, elapsed in parsed:
         if stopped is not None:

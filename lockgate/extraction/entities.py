@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lockgate.extraction import amounts, contacts, dates, identifiers, names
 from lockgate.extraction.spans import Entity, resolve_overlaps
+from lockgate.extraction.stopwatch import stage
 
 ENTITY_TYPES = (
     "IBAN",
@@ -38,18 +39,23 @@ def extract_entities(
     `person_finder(text, source)` is the trained name model, added to the names under a
     signature's closing formula.
     """
-    candidates = (
-        identifiers.ibans(text, source)
-        + identifiers.bics(text, source)
-        + identifiers.isins(text, source)
-        + identifiers.leis(text, source)
-        + amounts.amounts(text, source, country)
-        + dates.dates(text, source, month_first)
-        + contacts.references(text, source)
-        + contacts.emails(text, source)
-        + contacts.phones(text, source, language, country)
-        + names.signature_names(text, source)
+    finds = (
+        ("IBAN", identifiers.ibans, (text, source)),
+        ("BIC", identifiers.bics, (text, source)),
+        ("ISIN", identifiers.isins, (text, source)),
+        ("LEI", identifiers.leis, (text, source)),
+        ("AMOUNT", amounts.amounts, (text, source, country)),
+        ("DATE", dates.dates, (text, source, month_first)),
+        ("REFERENCE", contacts.references, (text, source)),
+        ("EMAIL", contacts.emails, (text, source)),
+        ("PHONE", contacts.phones, (text, source, language, country)),
+        ("PERSON", names.signature_names, (text, source)),
     )
+    candidates: list[Entity] = []
+    for kind, find, arguments in finds:
+        with stage(f"field.{kind}"):
+            candidates += find(*arguments)
     if person_finder is not None:
-        candidates += person_finder(text, source)
+        with stage("names.model"):
+            candidates += person_finder(text, source)
     return resolve_overlaps(candidates)

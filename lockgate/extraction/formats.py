@@ -19,6 +19,7 @@ from lockgate.extraction.charsets import decode_text
 from lockgate.extraction.markup import html_text
 from lockgate.extraction.mime import looks_like_mbox, looks_like_message, read_mailbox, read_message
 from lockgate.extraction.parsed import Limits, Parsed, Part, Quarantined, Section
+from lockgate.extraction.stopwatch import stage
 
 __all__ = [
     "Limits",
@@ -219,6 +220,11 @@ def _ocr_pages(reader, pages: list[str]) -> list[str]:
 def parse_document(data: bytes, file_name: str, limits: Limits) -> Parsed:
     """Text sections (and email attachments) of one document; raises `Quarantined` when unreadable."""
     fmt = sniff_format(data, file_name)
+    with stage(f"parse.{fmt or 'unknown'}"):
+        return _parse(data, fmt, limits)
+
+
+def _parse(data: bytes, fmt: str, limits: Limits) -> Parsed:
     defects: list[str] = []
     if fmt == "pdf":
         text = _pdf_text(data, limits, defects)

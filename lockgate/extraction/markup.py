@@ -11,6 +11,8 @@ text and a browser does not show (every <title> is taken out here, not only the 
 
 from __future__ import annotations
 
+from lockgate.extraction.stopwatch import stage
+
 # Elements whose text is not shown: a page's head (its title comes back on its own), scripts,
 # styles, and a title wherever the parser put it.
 _HIDDEN = "head, script, style, title"
@@ -21,7 +23,11 @@ def html_text(markup: str) -> tuple[str, str]:
     line per text line, stripped, no empty lines."""
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(markup)
+    with stage("html_to_text"):
+        return _text(LexborHTMLParser(markup))
+
+
+def _text(tree) -> tuple[str, str]:
     title = tree.css_first("title")
     title = title.text(strip=True) if title is not None else ""
     for node in tree.css(_HIDDEN):

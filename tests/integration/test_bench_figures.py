@@ -54,6 +54,10 @@ def test_bench_writes_every_figure_and_the_scorers_agree(story_home, tmp_path):
     assert set(parsed) >= {"eml", "pdf", "html", "txt"}
     assert all(f["docs_per_second_per_core"] > 0 for f in parsed.values())
     assert figures["extraction"]["vs_presidio"]["documents"] == 30
+    stages = figures["extraction"]["stages"]
+    assert {"parse.pdf", "parse.eml", "language", "field.PHONE", "names.model"} <= set(stages)
+    floor = figures["extraction"]["floor"]
+    assert floor["re"] > 0 and floor["hyperscan"] > 0 and 0 < floor["lockgate_share"] < 1
 
     assert {c["model"] for c in figures["scoring"]} == {"routing", "urgency"}
     for case in figures["scoring"]:

@@ -149,9 +149,7 @@ def _extraction(settings, run_date: str, letters: int, scratch: Path, say) -> di
     person_model = released_person_model(settings)
     landing = local_copy(Layout(settings.storage_root).landing(run_date), scratch / "landing")
     say("== extraction per format, one core")
-    result = {
-        "by_format": format_throughput(landing, Limits.of(settings.policy.extraction), person_model)
-    }
+    result = format_throughput(landing, Limits.of(settings.policy.extraction), person_model)
     if letters:
         say(f"== extraction vs Presidio on {letters} letters")
         result["vs_presidio"] = bench_letters(letters, 202, person_model)

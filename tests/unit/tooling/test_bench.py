@@ -512,3 +512,34 @@ def test_a_tasks_fixed_cost_is_reported_per_job_and_way_with_its_target():
     text = markdown(figures)
     assert "| noop | spark-submit | 2 | 13.2 | 12.2 | 1.0 | 5.0 |" in text
     assert "| noop | Spark Connect server | 3 | 2.3 | 1.3 | 1.0 | 1.2 |" in text
+
+
+def test_the_scan_floor_reads_every_text_once_with_each_engine_installed():
+    import importlib.util
+
+    from lockgate.tooling.bench.extraction import FLOOR_PATTERNS, scan_floor
+
+    floor = scan_floor(["IBAN DE89 3704 0044 0532 0130 00, 1.234,56 EUR, anna@example.de"] * 50)
+    assert len(FLOOR_PATTERNS) == 10 and floor["re"] > 0
+    if importlib.util.find_spec("hyperscan") is not None:
+        assert floor["hyperscan"] > 0
+    else:
+        assert floor["hyperscan"] is None
+
+
+def test_markdown_shows_where_extraction_time_went_and_the_floor():
+    from lockgate.tooling.bench.report import extraction_stage_lines
+
+    lines = extraction_stage_lines(
+        {
+            "documents": 1000,
+            "docs_per_second_per_core": 250.0,
+            "stages": {"parse.pdf": {"ms_per_doc": 1.25, "share": 0.3125}},
+            "floor": {"re": 8000.0, "hyperscan": 70000.0, "lockgate_share": 0.0036},
+        },
+        "the mix",
+    )
+    text = "\n".join(lines)
+    assert "| parse.pdf | 1.250 | 31.2% |" in text
+    assert "8,000.0 docs/s per core with Python's `re`, 70,000.0 with Hyperscan" in text
+    assert "lockgate runs at 0.4% of the fastest" in text
