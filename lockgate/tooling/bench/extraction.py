@@ -220,7 +220,7 @@ def format_throughput(
     """Documents per second on one core for each format (`by_format`): up to `per_format` files
     of each from `landing` through `extract_batch`, in the job's batches of FILES_PER_MODEL_PASS
     files; where the CPU time of them all went (`stages`), and the scan floor of the same files
-    read as text (`floor`, with lockgate's share of it)."""
+    read as text up to the longest text lockgate reads (`floor`, with lockgate's share of it)."""
     from pathlib import Path
 
     from lockgate.extraction.documents import FILES_PER_MODEL_PASS, extract_batch
@@ -257,7 +257,8 @@ def format_throughput(
             "docs_per_second_per_core": round(len(data) / seconds, 1) if seconds else None,
         }
     seconds = sum(f["cpu_seconds"] for f in result.values())
-    floor = scan_floor([payload.decode("latin-1") for _, payload in every])
+    # A file's text as far as lockgate ever reads one (a longer text is quarantined unread).
+    floor = scan_floor([payload[: limits.max_text_chars].decode("latin-1") for _, payload in every])
     mine = len(every) / seconds if seconds else 0.0
     return {
         "by_format": result,
