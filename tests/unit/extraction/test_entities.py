@@ -72,6 +72,8 @@ def test_phone_matches_are_libphonenumbers_own():
     from phonenumbers import Leniency, PhoneNumberMatcher
 
     from lockgate.extraction.contacts import _NUMERIC_DATE, _Matcher
+
+    leniency = Leniency.VALID
     from lockgate.tooling.corpus.compose import labelled_texts
 
     texts = [text for _, text, _ in labelled_texts(150, 7)] + [
@@ -81,12 +83,10 @@ def test_phone_matches_are_libphonenumbers_own():
     found = dates_read_as_numbers = 0
     for text in texts:
         for region in ("GB", "FR", "NL", "DE"):
-            ours = [
-                (m.start, m.raw_string, m.number) for m in _Matcher(text, region, Leniency.VALID)
-            ]
+            ours = [(m.start, m.raw_string, m.number) for m in _Matcher(text, region, leniency)]
             stock = [
                 (m.start, m.raw_string, m.number)
-                for m in PhoneNumberMatcher(text, region, Leniency.VALID)
+                for m in PhoneNumberMatcher(text, region, leniency)
             ]
             dates = [m for m in stock if _NUMERIC_DATE.fullmatch(m[1])]
             assert ours == [m for m in stock if m not in dates]  # the stock's, less its dates
@@ -94,6 +94,51 @@ def test_phone_matches_are_libphonenumbers_own():
             dates_read_as_numbers += len(dates)
     assert found > 100  # the texts hold numbers, not only near misses
     assert dates_read_as_numbers > 0  # 06.06.2027 is a valid German number to the stock matcher
+
+
+def test_a_candidate_parsed_before_gives_what_parsing_it_again_gives():
+    """At POSSIBLE, what `phones` asks for, a candidate seen before in a region comes from the
+    parse cache: the same matches as parsing every candidate, each text read twice (the second
+    time every candidate is in the cache); a stricter leniency reads the characters around a
+    candidate, so it is never cached."""
+    from phonenumbers import Leniency
+
+    from lockgate.extraction import contacts
+    from lockgate.extraction.contacts import _Matcher
+    from lockgate.tooling.corpus.compose import labelled_texts
+
+    class Uncached(_Matcher):
+        def _parse_and_verify(self, candidate, offset):
+            return self._parsed(candidate, offset)
+
+    texts = [text for _, text, _ in labelled_texts(150, 8)]
+    POSSIBLE = Leniency.POSSIBLE  # noqa: N806 - the library's name
+    contacts._PARSED.clear()
+    found = 0
+    for text in texts + texts:
+        for region in ("GB", "DE", "US"):
+            cached = [(m.start, m.raw_string, m.number) for m in _Matcher(text, region, POSSIBLE)]
+            parsed = [(m.start, m.raw_string, m.number) for m in Uncached(text, region, POSSIBLE)]
+            assert cached == parsed
+            found += len(cached)
+    assert found > 200 and len(contacts._PARSED) > 100
+    contacts._PARSED.clear()
+    list(_Matcher(texts[0], "DE", Leniency.VALID))
+    assert not contacts._PARSED
+
+
+def test_a_number_written_twice_is_found_at_each_place_from_one_parse():
+    from lockgate.extraction import contacts
+
+    contacts._PARSED.clear()
+    text = "Tel.: +49 30 901820\nFax: 0049 30 901821\nTel.: +49 30 901820\n"
+    phones = [e for e in extract_entities(text, "body") if e.type == "PHONE"]
+    assert [(e.start, e.normalized) for e in phones] == [
+        (6, "+4930901820"),
+        (25, "+4930901821"),
+        (46, "+4930901820"),
+    ]
+    assert sum(1 for candidate, _ in contacts._PARSED if "901820" in candidate) == 1
 
 
 def test_bic_needs_to_be_named_and_iban_may_wrap_a_line():
