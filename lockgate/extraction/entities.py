@@ -40,20 +40,20 @@ def extract_entities(
     signature's closing formula.
     """
     finds = (
-        ("IBAN", identifiers.ibans, (text, source)),
-        ("BIC", identifiers.bics, (text, source)),
-        ("ISIN", identifiers.isins, (text, source)),
-        ("LEI", identifiers.leis, (text, source)),
-        ("AMOUNT", amounts.amounts, (text, source, country)),
-        ("DATE", dates.dates, (text, source, month_first)),
-        ("REFERENCE", contacts.references, (text, source)),
-        ("EMAIL", contacts.emails, (text, source)),
-        ("PHONE", contacts.phones, (text, source, language, country)),
-        ("PERSON", names.signature_names, (text, source)),
+        ("field.IBAN", identifiers.ibans, (text, source)),
+        ("field.BIC", identifiers.bics, (text, source)),
+        ("field.ISIN", identifiers.isins, (text, source)),
+        ("field.LEI", identifiers.leis, (text, source)),
+        ("field.AMOUNT", amounts.amounts, (text, source, country)),
+        ("field.DATE", dates.dates, (text, source, month_first)),
+        ("field.REFERENCE", contacts.references, (text, source)),
+        ("field.EMAIL", contacts.emails, (text, source)),
+        ("field.PHONE", contacts.phones, (text, source, language, country)),
+        ("field.PERSON", names.signature_names, (text, source)),
     )
     candidates: list[Entity] = []
-    for kind, find, arguments in finds:
-        with stage(f"field.{kind}"):
+    for stage_name, find, arguments in finds:
+        with stage(stage_name):
             candidates += find(*arguments)
     if person_finder is not None:
         with stage("names.model"):

@@ -220,9 +220,11 @@ def _ocr_pages(reader, pages: list[str]) -> list[str]:
 def parse_document(data: bytes, file_name: str, limits: Limits) -> Parsed:
     """Text sections (and email attachments) of one document; raises `Quarantined` when unreadable."""
     fmt = sniff_format(data, file_name)
-    known = fmt in ("pdf", *TEXT_FORMATS, *ARCHIVE_FORMATS)
-    with stage(f"parse.{fmt if known else 'other'}"):  # a stage per format, not per extension
+    with stage(_PARSE_STAGES.get(fmt, "parse.other")):  # a stage per format, not per extension
         return _parse(data, fmt, limits)
+
+
+_PARSE_STAGES = {fmt: f"parse.{fmt}" for fmt in ("pdf", *TEXT_FORMATS, *ARCHIVE_FORMATS)}
 
 
 def _parse(data: bytes, fmt: str, limits: Limits) -> Parsed:
