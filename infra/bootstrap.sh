@@ -37,4 +37,6 @@ if command -v npm >/dev/null; then
 else
   echo "bootstrap: npm not found: Data Docs pages will need the internet for their styles (apt-get install npm)" >&2
 fi
+# A release compiles tree models to native code with the C compiler (lockgate.release.compile).
+command -v gcc >/dev/null || echo "bootstrap: gcc not found: releases will score tree models through skops, not compiled (apt-get install gcc)" >&2
 touch .venv/.installed

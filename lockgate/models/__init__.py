@@ -98,6 +98,27 @@ class ModelSpec:
         )
 
 
+def tree_ensemble(pipeline):
+    """The fitted pipeline's estimator if it is a tree ensemble that a release may compile to
+    native code (`lockgate.release.compile`), else None."""
+    from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+    )
+
+    steps = getattr(pipeline, "steps", None)
+    last = steps[-1][1] if steps else pipeline
+    supported = (
+        HistGradientBoostingClassifier,
+        RandomForestClassifier,
+        ExtraTreesClassifier,
+        GradientBoostingClassifier,
+    )
+    return last if isinstance(last, supported) else None
+
+
 class UnknownModel(KeyError):
     pass
 

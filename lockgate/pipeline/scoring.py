@@ -4,15 +4,17 @@ day's documents scored with it (scores and a summary per model, all of one relea
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lockgate.config import Settings
 from lockgate.pipeline import StageRefused
-from lockgate.registry import fetch_verified_model
+from lockgate.registry import fetch_verified_artifact, fetch_verified_model
 from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
 from lockgate.release.bundle import BundledModel
+from lockgate.release.compile import library_name
 from lockgate.release.deploy import open_ledger, unapproved
 from lockgate.release.identity import cli_identity
 from lockgate.release.integrity import environment_problems
@@ -25,14 +27,23 @@ from lockgate.training.features import document_features
 log = logging.getLogger(__name__)
 
 
+class ModelFiles(NamedTuple):
+    """A deployed model's files, each checked against the digest its release recorded: the
+    skops bytes and, where the release compiled its trees, the library."""
+
+    entry: BundledModel
+    skops: bytes
+    library: bytes | None
+
+
 class ReleaseRefused(RuntimeError):
     """Scoring cannot run with what is deployed (nothing deployed, not approved, bad artifact)."""
 
 
 def deployed_models(
     settings: Settings, environment: str, run_date: str | None = None
-) -> tuple[str, list[tuple[BundledModel, bytes]]]:
-    """The release in `environment` and each of its models' verified bytes; refuses what may not
+) -> tuple[str, list[ModelFiles]]:
+    """The release in `environment` and each of its models' verified files; refuses what may not
     run: nothing deployed, a change that is not deployed (still verifying, rolled back), a
     change without the approvals its environment requires, a record that disagrees with the
     audit log, or an artifact whose digest moved.
@@ -91,7 +102,19 @@ def _deployed_models(settings: Settings, ledger, environment: str):
             f"{change['change_id']}, which lacks approvals from {missing}; refusing to score"
         )
     models = [
-        (entry, fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256))
+        ModelFiles(
+            entry,
+            fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256),
+            None
+            if entry.compiled is None
+            else fetch_verified_artifact(
+                settings,
+                entry.name,
+                entry.version,
+                library_name(entry.compiled["sha256"]),
+                entry.compiled["sha256"],
+            ),
+        )
         for entry in ledger.bundle(pointer.release_id).models
     ]
     return pointer.release_id, models
@@ -102,7 +125,7 @@ def score_run(
     settings: Settings,
     documents: DataFrame,
     environment: str,
-    deployed: tuple[str, list[tuple[BundledModel, bytes]]] | None = None,
+    deployed: tuple[str, list[ModelFiles]] | None = None,
 ) -> dict[str, tuple[DataFrame, dict]]:
     """Scores per model of the deployed release, each tagged with the release that made them.
 
@@ -115,9 +138,15 @@ def score_run(
     release_id, models = deployed or deployed_models(settings, environment)
     features = kept(document_features(documents))
     scored = {}
-    for entry, data in models:
+    for entry, data, library in models:
         frame = score_frame(
-            features, data, entry.artifact_sha256, list(entry.inputs), dict(entry.thresholds)
+            features,
+            data,
+            entry.artifact_sha256,
+            list(entry.inputs),
+            dict(entry.thresholds),
+            library,
+            entry.compiled["sha256"] if library is not None else None,
         ).select(
             "*",
             F.lit(entry.name).alias("model"),
@@ -134,7 +163,7 @@ def score_day(
     layout: Layout,
     environment: str,
     run_date: str,
-    deployed: tuple[str, list[tuple[BundledModel, bytes]]],
+    deployed: tuple[str, list[ModelFiles]],
 ) -> dict[str, dict]:
     """Score one run date with the checked release and write each model's scores and summary:
     model -> summary. One scoring run writes one release's scores, or fails."""

@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lockgate.config import Settings
-from lockgate.models import Gate, ModelSpec, get_model, registered_models
+from lockgate.models import Gate, ModelSpec, get_model, registered_models, tree_ensemble
 from lockgate.monitoring.profile import DOCUMENT_COLUMNS, monitored_columns
 from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
 from lockgate.provenance import code_version
@@ -31,7 +31,9 @@ from lockgate.training.dataset import model_snapshot, snapshot_digest
 from lockgate.training.evaluation import apply_gate, class_routing
 from lockgate.training.features import document_features, labelled_documents
 from lockgate.training.fit import (
+    TEST_ROWS_FILE,
     TrainedModel,
+    held_out_parquet,
     model_to_bytes,
     predict_proba,
     sha256_hex,
@@ -148,6 +150,14 @@ def train_and_register(
         "thresholds": asdict(gate),
         "classes": class_routing(trained.test),
     }
+    artifacts = {}
+    if tree_ensemble(trained.estimator) is not None:
+        artifacts[TEST_ROWS_FILE] = held_out_parquet(splits.test, spec)
+        metadata["test_rows"] = {
+            "file": TEST_ROWS_FILE,
+            "sha256": sha256_hex(artifacts[TEST_ROWS_FILE]),
+            "rows": len(splits.test),
+        }
     record = register_model(
         settings,
         model,
@@ -163,6 +173,7 @@ def train_and_register(
         },
         trials=[asdict(t) for t in trials],
         card=render_card,
+        artifacts=artifacts,
     )
     write_json_atomic(
         layout.model_manifest(model, run_date),

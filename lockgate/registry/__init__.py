@@ -4,6 +4,7 @@ from lockgate.registry.mlflow_registry import (
     DigestMismatch,
     ModelVersionRecord,
     alias_drift,
+    fetch_verified_artifact,
     fetch_verified_model,
     find_version,
     get_version,
@@ -13,12 +14,14 @@ from lockgate.registry.mlflow_registry import (
     mirror_aliases,
     model_card,
     register_model,
+    store_artifact,
 )
 
 __all__ = [
     "DigestMismatch",
     "ModelVersionRecord",
     "alias_drift",
+    "fetch_verified_artifact",
     "fetch_verified_model",
     "find_version",
     "get_version",
@@ -28,4 +31,5 @@ __all__ = [
     "mirror_aliases",
     "model_card",
     "register_model",
+    "store_artifact",
 ]

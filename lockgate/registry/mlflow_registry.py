@@ -98,11 +98,14 @@ def register_model(
     lineage: dict[str, str],
     trials: list[dict] | None = None,
     card: Callable[[str, dict], str] | None = None,
+    artifacts: dict[str, bytes] | None = None,
 ) -> ModelVersionRecord:
     """Log a training run (its search trials as child runs) and register its model; a retry with
     identical inputs reuses the version.
 
-    `card(version, metadata)` renders the version's model card, stored beside the model file.
+    `card(version, metadata)` renders the version's model card, stored beside the model file;
+    `artifacts` are more files stored beside it (name -> bytes; their digests belong in
+    `metadata`, and they are read back with `fetch_verified_artifact`).
     """
     from mlflow.exceptions import MlflowException
 
@@ -121,6 +124,8 @@ def register_model(
         client.log_metric(run_id, key, float(value))
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / MODEL_FILE).write_bytes(model_bytes)
+        for name, data in (artifacts or {}).items():
+            (Path(tmp) / name).write_bytes(data)
         (Path(tmp) / METADATA_FILE).write_text(
             json.dumps({**metadata, "artifact_sha256": digest}, indent=2, sort_keys=True)
         )
@@ -222,15 +227,39 @@ def fetch_verified_model(
     settings: Settings, model: str, version: str, expected_sha256: str
 ) -> bytes:
     """The model file's bytes, after checking them against the digest the release recorded."""
+    return fetch_verified_artifact(settings, model, version, MODEL_FILE, expected_sha256)
+
+
+def fetch_verified_artifact(
+    settings: Settings,
+    model: str,
+    version: str,
+    name: str,
+    expected_sha256: str,
+    recorder: str = "the release's",
+) -> bytes:
+    """One file stored beside a version's model, after checking it against the digest that
+    `recorder` (the release, by default) recorded for it."""
     record = get_version(settings, model, version)
-    data = _artifact(record.source, MODEL_FILE)
+    data = _artifact(record.source, name)
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
+        label = "artifact" if name == MODEL_FILE else name
         raise DigestMismatch(
-            f"{model} v{version}: artifact sha256 {actual} does not match the release's "
+            f"{model} v{version}: {label} sha256 {actual} does not match {recorder} "
             f"{expected_sha256}; refusing to use it"
         )
     return data
+
+
+def store_artifact(settings: Settings, model: str, version: str, name: str, data: bytes) -> None:
+    """Store a file beside a registered version's model (e.g. a release's compiled library,
+    named by its digest); readers check it with `fetch_verified_artifact`."""
+    client = _client(settings)
+    run_id = client.get_model_version(model, version).run_id
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / name).write_bytes(data)
+        client.log_artifact(run_id, str(Path(tmp) / name), artifact_path="model")
 
 
 def load_model(data: bytes):

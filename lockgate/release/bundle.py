@@ -27,15 +27,24 @@ class BundledModel:
     thresholds: Mapping[str, float]
     gate: Mapping
     canary_sha256: str
+    # The tree model compiled to native code (`lockgate.release.compile`): its library's
+    # sha256, engine and how it compared with the skops model; None: the skops model scores.
+    compiled: Mapping | None = None
 
     @classmethod
     def of(cls, entry: Mapping) -> BundledModel:
         return cls(
-            **{f.name: entry[f.name] for f in fields(cls)} | {"inputs": tuple(entry["inputs"])}
+            **{f.name: entry[f.name] for f in fields(cls) if f.name in entry}
+            | {"inputs": tuple(entry["inputs"])}
         )
 
     def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)} | {"inputs": list(self.inputs)}
+        """Its JSON; `compiled` only when there is one, so a release made before compilation
+        existed keeps its id."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        if data["compiled"] is None:
+            del data["compiled"]
+        return data | {"inputs": list(self.inputs)}
 
     @property
     def label(self) -> str:
@@ -95,8 +104,13 @@ def model_suites(models: list[str]) -> list[str]:
     return [f"training_set.{m}" for m in models if suite_exists(f"training_set.{m}")]
 
 
-def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> ReleaseBundle:
-    """The bundle of gated model versions with this code, these suites and this policy."""
+def build_bundle(
+    settings: Settings,
+    models: list[ModelVersionRecord],
+    compiled: Mapping[str, Mapping] | None = None,
+) -> ReleaseBundle:
+    """The bundle of gated model versions with this code, these suites and this policy;
+    `compiled`: {model: its compiled library's entry} (`lockgate.release.compile`)."""
     return ReleaseBundle(
         models=tuple(
             BundledModel(
@@ -108,6 +122,7 @@ def build_bundle(settings: Settings, models: list[ModelVersionRecord]) -> Releas
                 thresholds=m.metadata["thresholds"],
                 gate=m.metadata["gate"],
                 canary_sha256=digest(m.metadata["canary"]),
+                compiled=(compiled or {}).get(m.name),
             )
             for m in sorted(models, key=lambda m: m.name)
         ),

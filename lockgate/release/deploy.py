@@ -24,6 +24,7 @@ from lockgate.release import owner
 from lockgate.release.anchor import Anchor
 from lockgate.release.bundle import ReleaseBundle, build_bundle
 from lockgate.release.changes import ChangeManager, ChangeRefused
+from lockgate.release.compile import compile_release_models, load_compiled
 from lockgate.release.history import history
 from lockgate.release.identity import Access, cli_identity, installation_digest, load_access
 from lockgate.release.integrity import disagreements, environment_problems
@@ -101,7 +102,8 @@ def unapproved(settings: Settings, ledger: Ledger, change: dict) -> list[str]:
 
 
 def verify_release(settings: Settings, bundle: ReleaseBundle) -> None:
-    """Artifacts load and match their digests; canary documents score as when the release was built."""
+    """Artifacts load and match their digests; canary documents score as when the release was
+    built, through the skops model and through its compiled library where the release has one."""
     for entry in bundle.models:
         estimator = load_model(
             fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256)
@@ -112,17 +114,27 @@ def verify_release(settings: Settings, bundle: ReleaseBundle) -> None:
             raise VerificationFailed(
                 f"{entry.label}: its canary is not the one recorded in the release"
             )
-        proba = estimator.predict_proba(
-            pd.DataFrame([c["inputs"] for c in canary], columns=list(entry.inputs))
-        )
+        rows = pd.DataFrame([c["inputs"] for c in canary], columns=list(entry.inputs))
         classes = np.asarray([str(c) for c in estimator.classes_])
-        predicted, confidence = classes[proba.argmax(axis=1)], proba.max(axis=1)
-        for expected, got, conf in zip(canary, predicted, confidence, strict=True):
-            if got != expected["prediction"] or abs(conf - expected["confidence"]) > 1e-9:
-                raise VerificationFailed(
-                    f"{entry.label}: canary {expected['doc_id'][:12]} scored "
-                    f"{got}/{conf:.6f}, recorded {expected['prediction']}/{expected['confidence']:.6f}"
-                )
+        _check_canary(entry.label, canary, classes, estimator.predict_proba(rows))
+        if entry.compiled is not None:
+            # A library that is missing, altered or scores differently fails the release.
+            compiled = load_compiled(
+                settings, entry.name, entry.version, dict(entry.compiled), estimator
+            )
+            _check_canary(
+                f"{entry.label} (compiled)", canary, classes, compiled.predict_proba(rows)
+            )
+
+
+def _check_canary(label: str, canary: list[dict], classes: np.ndarray, proba: np.ndarray) -> None:
+    predicted, confidence = classes[proba.argmax(axis=1)], proba.max(axis=1)
+    for expected, got, conf in zip(canary, predicted, confidence, strict=True):
+        if got != expected["prediction"] or abs(conf - expected["confidence"]) > 1e-9:
+            raise VerificationFailed(
+                f"{label}: canary {expected['doc_id'][:12]} scored "
+                f"{got}/{conf:.6f}, recorded {expected['prediction']}/{expected['confidence']:.6f}"
+            )
 
 
 def record_refusals(
@@ -166,7 +178,7 @@ def release_to_environment(
         detail = record_refusals(settings, refused, environment, actor)
         return DeploymentOutcome(environment, "", None, "refused_by_gate", detail)
     manager = change_manager(settings, clock)
-    bundle = build_bundle(settings, records)
+    bundle = build_bundle(settings, records, compile_release_models(settings, records))
     release_id = bundle.release_id
     manager.ledger.record_release(release_id, bundle, actor)
     current = manager.ledger.pointer(environment)

@@ -1,4 +1,5 @@
-"""Score documents with a verified model: broadcast the skops bytes once, predict per Arrow batch."""
+"""Score documents with a verified model: broadcast the skops bytes (and a compiled library)
+once, predict per Arrow batch."""
 
 from __future__ import annotations
 
@@ -31,13 +32,21 @@ SCORE_ARROW_SCHEMA = pa.schema(
 _ESTIMATORS: dict[str, object] = {}
 
 
-def _estimator(digest: str, data: bytes):
-    # One deserialisation per Python worker, not per batch.
-    if digest not in _ESTIMATORS:
+def _estimator(digest: str, data: bytes, library: bytes | None, library_sha256: str | None):
+    """The scorer of a model: its compiled trees where the release carries a library, else
+    the skops pipeline. One load per Python worker, not per batch."""
+    key = f"{digest}/{library_sha256}"
+    if key not in _ESTIMATORS:
         from lockgate.registry import load_model
 
-        _ESTIMATORS[digest] = load_model(data)
-    return _ESTIMATORS[digest]
+        pipeline = load_model(data)
+        if library is not None and library_sha256 is not None:
+            from lockgate.scoring.compiled import CompiledTrees
+
+            _ESTIMATORS[key] = CompiledTrees(pipeline, library, library_sha256)
+        else:
+            _ESTIMATORS[key] = pipeline
+    return _ESTIMATORS[key]
 
 
 def model_input(batch: pa.RecordBatch, inputs: list[str]):
@@ -63,14 +72,23 @@ def score_frame(
     digest: str,
     inputs: list[str],
     thresholds: dict[str, float],
+    library: bytes | None = None,
+    library_sha256: str | None = None,
 ) -> DataFrame:
     """doc_id, prediction, confidence and decision (see `decide`) for every row of the
-    document features."""
+    document features; the trees run from `library` when the release compiled them
+    (`lockgate.scoring.compiled`)."""
     spark = features.sparkSession
     shared = share(spark, model_bytes)
+    shared_library = share(spark, library) if library is not None else None
 
     def predict(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        estimator = _estimator(digest, shared.value)
+        estimator = _estimator(
+            digest,
+            shared.value,
+            shared_library.value if shared_library is not None else None,
+            library_sha256,
+        )
         classes = np.asarray([str(c) for c in estimator.classes_])
         for batch in batches:
             if batch.num_rows == 0:

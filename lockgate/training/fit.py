@@ -24,6 +24,8 @@ from lockgate.training.evaluation import (
 )
 
 CANARY_SIZE = 25
+# The test rows' inputs, stored beside a tree model: what a compiled library must reproduce.
+TEST_ROWS_FILE = "test_rows.parquet"
 _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 # An object id in a skops schema: the `__id__` field, or the file an array is stored in.
 _CACHED_ID_ATTRS = frozenset({"_stop_words_id"})
@@ -172,6 +174,18 @@ def train_candidate(
         canary=canary,
         withheld=withheld,
     )
+
+
+def held_out_parquet(test: pd.DataFrame, spec: ModelSpec) -> bytes:
+    """The test split's doc_id and inputs as Parquet (the rows a release compares a compiled
+    tree model on, `lockgate.release.compile`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(test[["doc_id", *spec.inputs]], preserve_index=False)
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
 
 
 def model_to_bytes(estimator: object) -> bytes:

@@ -8,6 +8,8 @@ from lockgate.tooling.bench.measure import ROLES
 
 # Targets, as the platform's issue states them.
 SCORING_VS_MLFLOW = 1.5
+# Per model where issue 29 asks more: the urgency model's trees compile to native code.
+SCORING_VS_MLFLOW_OF = {"urgency": 2.0}
 SCORING_VS_CEILING = 0.7
 GROWTH_K = 1.05
 DAG_PARSE_SECONDS = 0.2
@@ -22,11 +24,12 @@ def targets(figures: dict) -> list[dict]:
         found.append({"target": name, "figure": figure, "limit": limit, "met": bool(met)})
 
     for case in figures.get("scoring", []):
+        versus_mlflow = SCORING_VS_MLFLOW_OF.get(case["model"], SCORING_VS_MLFLOW)
         add(
             f"scoring {case['model']}: lockgate / mlflow spark_udf",
             case["lockgate_vs_mlflow_spark_udf"],
-            f">= {SCORING_VS_MLFLOW}",
-            case["lockgate_vs_mlflow_spark_udf"] >= SCORING_VS_MLFLOW,
+            f">= {versus_mlflow}",
+            case["lockgate_vs_mlflow_spark_udf"] >= versus_mlflow,
         )
         add(
             f"scoring {case['model']}: lockgate / (loop x {case['cores']} cores)",

@@ -1,7 +1,9 @@
 """Batch scoring three ways on the same model, rows and Spark session.
 
 - `lockgate`: `scoring.batch.score_frame`, the code the scoring job runs (the skops bytes
-  broadcast once, one estimator per Python worker, `predict_proba` per Arrow batch).
+  broadcast once, one estimator per Python worker, `predict_proba` per Arrow batch), with the
+  trees compiled to native code where the release carries a library; then `lockgate_skops`
+  is the same release scored through the skops model alone.
 - `mlflow_spark_udf`: the same fitted estimator saved as an MLflow sklearn model (skops, its
   pyfunc predicting probabilities) and scored with `mlflow.pyfunc.spark_udf`, what a team
   would otherwise write; its probabilities become prediction, confidence and decision with
@@ -55,6 +57,8 @@ class Case:
     digest: str
     features: str  # URI of a Parquet directory: doc_id and the inputs
     rows: int
+    library: bytes | None = None  # the trees compiled by the release, if it carries them
+    library_sha256: str | None = None
 
 
 def replicate_features(spark, features, inputs, rows: int, path: str, files: int) -> int:
@@ -100,11 +104,14 @@ def save_mlflow_model(spark, case: Case, directory: Path) -> Path:
     return directory
 
 
-def _lockgate(spark, case: Case, out: str) -> None:
+def _lockgate(spark, case: Case, out: str, compiled: bool = True) -> None:
     from lockgate.scoring.batch import score_frame
 
     frame = spark.read.parquet(case.features)
-    scored = score_frame(frame, case.model_bytes, case.digest, list(case.inputs), case.thresholds)
+    library = (case.library, case.library_sha256) if compiled else (None, None)
+    scored = score_frame(
+        frame, case.model_bytes, case.digest, list(case.inputs), case.thresholds, *library
+    )
     scored.write.mode("overwrite").parquet(out)
 
 
@@ -278,6 +285,8 @@ def bench_case(
         "mlflow_spark_udf": lambda out: _mlflow_udf(spark, case, model_dir, out),
         "spark_floor": lambda out: _spark_floor(spark, case, out),
     }
+    if case.library is not None:
+        spark_sides["lockgate_skops"] = lambda out: _lockgate(spark, case, out, compiled=False)
     for run in spark_sides.values():  # warm-up: Python workers started, models loaded
         run(f"{work}/warm-up")
     timings: dict[str, list[float]] = {side: [] for side in spark_sides}
@@ -312,10 +321,8 @@ def bench_case(
     ceiling = sides["predict_proba_loop"]["rows_per_second"] * cores
     ours = sides["lockgate"]["rows_per_second"]
     outputs = {
-        "lockgate": f"{work}/lockgate",
-        "mlflow_spark_udf": f"{work}/mlflow_spark_udf",
-        "predict_proba_loop": f"file://{(scratch / 'predict_proba_loop').resolve()}",
-    }
+        side: f"{work}/{side}" for side in spark_sides if side not in ("lockgate", "spark_floor")
+    } | {"predict_proba_loop": f"file://{(scratch / 'predict_proba_loop').resolve()}"}
     return {
         "model": case.model,
         "version": case.version,
@@ -330,10 +337,8 @@ def bench_case(
         ),
         "lockgate_vs_ceiling_times_cores": round(ours / ceiling, 2),
         "spark_floor": floor,
-        "agreement": {
-            side: agreement(outputs["lockgate"], outputs[side])
-            for side in ("mlflow_spark_udf", "predict_proba_loop")
-        },
+        "compiled": case.library_sha256,
+        "agreement": {side: agreement(f"{work}/lockgate", out) for side, out in outputs.items()},
     }
 
 
@@ -353,7 +358,7 @@ def cases(spark, settings, environment: str, run_date: str, rows: int, work: str
     )
     files = max(2, spark.sparkContext.defaultParallelism * 2)
     result = []
-    for entry, data in models:
+    for entry, data, library in models:
         inputs = entry.inputs
         path = f"{work}/features-{entry.name}-{rows}"
         written = replicate_features(spark, features, inputs, rows, path, files)
@@ -369,6 +374,8 @@ def cases(spark, settings, environment: str, run_date: str, rows: int, work: str
                 entry.artifact_sha256,
                 path,
                 written,
+                library,
+                entry.compiled["sha256"] if library is not None else None,
             )
         )
     return result

@@ -358,3 +358,44 @@ def test_a_kept_frame_is_on_disk_not_in_the_heap_and_reads_back_the_same(spark):
         assert sorted(r["id"] for r in held.collect()) == list(range(1000))
     finally:
         held.unpersist()
+
+
+def test_score_frame_with_a_compiled_library_writes_the_scores_skops_writes(spark):
+    """The scorer the job runs, on Spark's Python workers, with and without the release's
+    library: every row the same prediction and decision, confidence within the tolerance."""
+    import hashlib
+
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from lockgate.registry import load_model
+    from lockgate.release.compile import compile_trees
+    from lockgate.scoring.batch import score_frame
+    from lockgate.scoring.compiled import TOLERANCE
+    from lockgate.training.fit import model_to_bytes
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"a": rng.normal(size=800), "b": rng.normal(size=800)})
+    labels = np.where(frame["a"] + 0.5 * frame["b"] > 0, "urgent", "routine")
+    data = model_to_bytes(
+        make_pipeline(StandardScaler(), HistGradientBoostingClassifier(max_iter=40)).fit(
+            frame, labels
+        )
+    )
+    library = compile_trees(load_model(data))
+    sha256 = hashlib.sha256(library).hexdigest()
+    docs = spark.createDataFrame(frame.assign(doc_id=[f"d{i}" for i in range(800)]))
+    thresholds = {"urgent": 0.8, "routine": 0.8}
+    skops = score_frame(docs, data, "sha", ["a", "b"], thresholds).toPandas()
+    compiled = score_frame(docs, data, "sha", ["a", "b"], thresholds, library, sha256).toPandas()
+    both = skops.merge(compiled, on="doc_id", suffixes=("_skops", "_compiled"))
+    assert len(both) == 800
+    assert (both["prediction_skops"] == both["prediction_compiled"]).all()
+    assert (both["decision_skops"] == both["decision_compiled"]).all()
+    assert set(both["decision_skops"]) == {"auto_route", "manual_review"}
+    assert (both["confidence_skops"] - both["confidence_compiled"]).abs().max() <= TOLERANCE
+    # The workers load the library they were given, checked by its digest: a wrong one fails.
+    with pytest.raises(Exception, match="is not the recorded"):
+        score_frame(docs, data, "sha2", ["a", "b"], thresholds, library, "0" * 64).collect()
