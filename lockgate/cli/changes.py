@@ -68,7 +68,14 @@ def show(change_id: int, as_json: bool) -> None:
         "models": [
             {
                 k: getattr(m, k)
-                for k in ("name", "version", "artifact_sha256", "snapshot_digest", "gate")
+                for k in (
+                    "name",
+                    "version",
+                    "artifact_sha256",
+                    "snapshot_digest",
+                    "gate",
+                    "compiled",
+                )
             }
             for m in bundle.models
         ],
@@ -112,6 +119,14 @@ def show(change_id: int, as_json: bool) -> None:
             )
         champion = gate.get("champion")
         click.echo(f"    champion: {champion['version'] if champion else 'none in production'}")
+        compiled = m["compiled"]
+        click.echo(
+            f"    scores from: compiled trees {compiled['sha256'][:16]} ({compiled['engine']}; "
+            f"{compiled['rows_compared']:,} rows as skops, largest difference "
+            f"{compiled['max_abs_diff']:.1e})"
+            if compiled
+            else "    scores from: the skops model"
+        )
 
 
 @change.command("list")

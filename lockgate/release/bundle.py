@@ -33,8 +33,12 @@ class BundledModel:
 
     @classmethod
     def of(cls, entry: Mapping) -> BundledModel:
+        optional = ("compiled",)  # absent from bundles made before it existed
         return cls(
-            **{f.name: entry[f.name] for f in fields(cls) if f.name in entry}
+            **{
+                f.name: entry[f.name] if f.name not in optional else entry.get(f.name)
+                for f in fields(cls)
+            }
             | {"inputs": tuple(entry["inputs"])}
         )
 

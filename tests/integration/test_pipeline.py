@@ -357,6 +357,14 @@ def test_release_in_test_made_the_scores(demo):
         assert len(scores) == _manifest(home, "extraction")["parsed"] and scores["doc_id"].is_unique
         assert set(scores["decision"]) == {"auto_route", "manual_review"}
         assert scores["prediction"].nunique() == classes
+    # The urgency model's trees scored from the library its release compiled and compared on
+    # its canary and test rows; routing (a linear model) from its skops file.
+    compiled = {m["name"]: m["compiled"] for m in first["models"]}
+    assert compiled["routing"] is None
+    assert compiled["urgency"]["rows_compared"] > 25 and compiled["urgency"]["max_abs_diff"] <= 1e-9
+    shown = _run([str(BIN / "lockgate"), "change", "show", "1"], env).stdout
+    assert f"scores from: compiled trees {compiled['urgency']['sha256'][:16]}" in shown
+    assert "scores from: the skops model" in shown
     # The change request carries each model's gate checks as its evidence.
     evidence = first
     checks = {m["name"]: {c["metric"] for c in m["gate"]["checks"]} for m in evidence["models"]}

@@ -388,8 +388,8 @@ def test_score_frame_with_a_compiled_library_writes_the_scores_skops_writes(spar
     sha256 = hashlib.sha256(library).hexdigest()
     docs = spark.createDataFrame(frame.assign(doc_id=[f"d{i}" for i in range(800)]))
     thresholds = {"urgent": 0.8, "routine": 0.8}
-    skops = score_frame(docs, data, "sha", ["a", "b"], thresholds).toPandas()
-    compiled = score_frame(docs, data, "sha", ["a", "b"], thresholds, library, sha256).toPandas()
+    skops = score_frame(docs, data, "trees", ["a", "b"], thresholds).toPandas()
+    compiled = score_frame(docs, data, "trees", ["a", "b"], thresholds, library, sha256).toPandas()
     both = skops.merge(compiled, on="doc_id", suffixes=("_skops", "_compiled"))
     assert len(both) == 800
     assert (both["prediction_skops"] == both["prediction_compiled"]).all()
@@ -398,4 +398,4 @@ def test_score_frame_with_a_compiled_library_writes_the_scores_skops_writes(spar
     assert (both["confidence_skops"] - both["confidence_compiled"]).abs().max() <= TOLERANCE
     # The workers load the library they were given, checked by its digest: a wrong one fails.
     with pytest.raises(Exception, match="is not the recorded"):
-        score_frame(docs, data, "sha2", ["a", "b"], thresholds, library, "0" * 64).collect()
+        score_frame(docs, data, "trees", ["a", "b"], thresholds, library, "0" * 64).collect()
