@@ -11,10 +11,10 @@ from pyspark.sql import functions as F
 
 from lockgate.config import Settings
 from lockgate.pipeline import StageRefused
-from lockgate.registry import fetch_verified_artifact, fetch_verified_model
+from lockgate.registry import fetch_verified_model
 from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
 from lockgate.release.bundle import BundledModel
-from lockgate.release.compile import library_name
+from lockgate.release.compile import fetch_library
 from lockgate.release.deploy import open_ledger, unapproved
 from lockgate.release.identity import cli_identity
 from lockgate.release.integrity import environment_problems
@@ -105,15 +105,7 @@ def _deployed_models(settings: Settings, ledger, environment: str):
         ModelFiles(
             entry,
             fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256),
-            None
-            if entry.compiled is None
-            else fetch_verified_artifact(
-                settings,
-                entry.name,
-                entry.version,
-                library_name(entry.compiled["sha256"]),
-                entry.compiled["sha256"],
-            ),
+            fetch_library(settings, entry),
         )
         for entry in ledger.bundle(pointer.release_id).models
     ]

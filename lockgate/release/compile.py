@@ -31,6 +31,7 @@ from lockgate.registry import (
     load_model,
     store_artifact,
 )
+from lockgate.release.bundle import BundledModel
 from lockgate.scoring.batch import decide
 from lockgate.scoring.compiled import TOLERANCE, CompiledTrees
 
@@ -173,9 +174,12 @@ def compile_release_models(
     return compiled
 
 
-def load_compiled(settings: Settings, name: str, version: str, entry: dict, pipeline):
-    """The compiled model a release recorded, from registry bytes checked against its sha256."""
-    library = fetch_verified_artifact(
-        settings, name, version, library_name(entry["sha256"]), entry["sha256"]
+def fetch_library(settings: Settings, entry: BundledModel) -> bytes | None:
+    """The compiled library a release carries for a model, checked against the sha256 the
+    release recorded (`DigestMismatch` otherwise), or None when it carries none."""
+    if entry.compiled is None:
+        return None
+    sha256 = entry.compiled["sha256"]
+    return fetch_verified_artifact(
+        settings, entry.name, entry.version, library_name(sha256), sha256
     )
-    return CompiledTrees(pipeline, library, entry["sha256"])

@@ -24,12 +24,13 @@ from lockgate.release import owner
 from lockgate.release.anchor import Anchor
 from lockgate.release.bundle import ReleaseBundle, build_bundle
 from lockgate.release.changes import ChangeManager, ChangeRefused
-from lockgate.release.compile import compile_release_models, load_compiled
+from lockgate.release.compile import compile_release_models, fetch_library
 from lockgate.release.history import history
 from lockgate.release.identity import Access, cli_identity, installation_digest, load_access
 from lockgate.release.integrity import disagreements, environment_problems
 from lockgate.release.ledger import Ledger
 from lockgate.release.request import ChangeRequest
+from lockgate.scoring.batch import load_scorer
 
 
 class VerificationFailed(RuntimeError):
@@ -103,11 +104,11 @@ def unapproved(settings: Settings, ledger: Ledger, change: dict) -> list[str]:
 
 def verify_release(settings: Settings, bundle: ReleaseBundle) -> None:
     """Artifacts load and match their digests; canary documents score as when the release was
-    built, through the skops model and through its compiled library where the release has one."""
+    built, through the skops model and through what scoring runs (`load_scorer`: the
+    compiled library where the release has one, the faster TF-IDF path)."""
     for entry in bundle.models:
-        estimator = load_model(
-            fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256)
-        )
+        data = fetch_verified_model(settings, entry.name, entry.version, entry.artifact_sha256)
+        estimator = load_model(data)
         record = get_version(settings, entry.name, entry.version)
         canary = record.metadata["canary"]
         if digest(canary) != entry.canary_sha256:
@@ -117,14 +118,10 @@ def verify_release(settings: Settings, bundle: ReleaseBundle) -> None:
         rows = pd.DataFrame([c["inputs"] for c in canary], columns=list(entry.inputs))
         classes = np.asarray([str(c) for c in estimator.classes_])
         _check_canary(entry.label, canary, classes, estimator.predict_proba(rows))
-        if entry.compiled is not None:
-            # A library that is missing, altered or scores differently fails the release.
-            compiled = load_compiled(
-                settings, entry.name, entry.version, dict(entry.compiled), estimator
-            )
-            _check_canary(
-                f"{entry.label} (compiled)", canary, classes, compiled.predict_proba(rows)
-            )
+        # A library that is missing, altered or scores differently fails the release.
+        library = fetch_library(settings, entry)
+        scorer = load_scorer(data, library, entry.compiled["sha256"] if library else None)
+        _check_canary(f"{entry.label} (as scored)", canary, classes, scorer.predict_proba(rows))
 
 
 def _check_canary(label: str, canary: list[dict], classes: np.ndarray, proba: np.ndarray) -> None:

@@ -32,20 +32,29 @@ SCORE_ARROW_SCHEMA = pa.schema(
 _ESTIMATORS: dict[str, object] = {}
 
 
+def load_scorer(data: bytes, library: bytes | None = None, library_sha256: str | None = None):
+    """What scores a model's rows (`predict_proba`, `classes_`): its trees compiled to native
+    code where the release carries a library (`scoring.compiled`), else the skops pipeline
+    with its TF-IDF vectorizers on the faster path that gives the same matrix
+    (`scoring.text`). Release verification checks its canary through this same object."""
+    from lockgate.registry import load_model
+
+    pipeline = load_model(data)
+    if library is not None and library_sha256 is not None:
+        from lockgate.scoring.compiled import CompiledTrees
+
+        return CompiledTrees(pipeline, library, library_sha256)
+    from lockgate.scoring.text import speed_up
+
+    speed_up(pipeline)
+    return pipeline
+
+
 def _estimator(digest: str, data: bytes, library: bytes | None, library_sha256: str | None):
-    """The scorer of a model: its compiled trees where the release carries a library, else
-    the skops pipeline. One load per Python worker, not per batch."""
+    # One load per Python worker, not per batch.
     key = f"{digest}/{library_sha256}"
     if key not in _ESTIMATORS:
-        from lockgate.registry import load_model
-
-        pipeline = load_model(data)
-        if library is not None and library_sha256 is not None:
-            from lockgate.scoring.compiled import CompiledTrees
-
-            _ESTIMATORS[key] = CompiledTrees(pipeline, library, library_sha256)
-        else:
-            _ESTIMATORS[key] = pipeline
+        _ESTIMATORS[key] = load_scorer(data, library, library_sha256)
     return _ESTIMATORS[key]
 
 
