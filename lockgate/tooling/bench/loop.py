@@ -1,6 +1,7 @@
-"""The per-core ceiling of scoring: one process, `predict_proba` per batch, no Spark.
+"""The per-core ceiling of scoring: one process, lockgate's scorer (`load_scorer`: the compiled
+trees when a library is given, the faster TF-IDF path) per batch, no Spark.
 
-    python -m lockgate.tooling.bench.loop FEATURES_PARQUET MODEL_SKOPS OUT_PARQUET '{"inputs": [...], "thresholds": {...}, "batch": 10000}'
+    python -m lockgate.tooling.bench.loop FEATURES_PARQUET MODEL_SKOPS OUT_PARQUET '{"inputs": [...], "thresholds": {...}, "batch": 10000, "library": LIBRARY_SO, "library_sha256": ...}'
 
 Prints one JSON line: rows, seconds (wall, from the first batch read to the scores written),
 cpu_seconds and threads (the most any native thread pool was allowed). Loading the model is
@@ -27,13 +28,17 @@ def main(argv: list[str]) -> None:
     import pyarrow.parquet as pq
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from lockgate.registry import load_model
-    from lockgate.scoring.batch import decide, model_input
+    from lockgate.scoring.batch import decide, load_scorer, model_input
 
     features, model_file, out, options = argv
     options = json.loads(options)
     inputs = options["inputs"]
-    estimator = load_model(Path(model_file).read_bytes())
+    library = options.get("library")
+    estimator = load_scorer(
+        Path(model_file).read_bytes(),
+        Path(library).read_bytes() if library else None,
+        options.get("library_sha256"),
+    )
     classes = np.asarray([str(c) for c in estimator.classes_])
     threadpool_limits(1)
     pa.set_cpu_count(1)

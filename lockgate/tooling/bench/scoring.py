@@ -9,7 +9,8 @@
   would otherwise write; its probabilities become prediction, confidence and decision with
   Spark SQL, so both write the same four columns.
 - `predict_proba_loop`: one Python process reading the same Parquet in batches of the same
-  size and calling `predict_proba` on each: the per-core ceiling, no Spark at all.
+  size and calling `predict_proba` of lockgate's scorer (`scoring.batch.load_scorer`: the
+  compiled trees, the faster TF-IDF path) on each: the per-core ceiling, no Spark at all.
 
 Beside them, `spark_floor` times lockgate's plan with no model in it: Spark's own cost of
 reading, moving rows to Python and back, and writing, which bounds every Spark scorer.
@@ -192,6 +193,11 @@ def _loop(case: Case, features: Path, model_file: Path, out: Path, sampler_inter
     """The per-core ceiling, in its own process so that its memory is its own; `features` is
     a local copy of the case's."""
     model_file.write_bytes(case.model_bytes)
+    library = {}
+    if case.library is not None:
+        library_file = model_file.with_name(f"{case.library_sha256}.so")
+        library_file.write_bytes(case.library)
+        library = {"library": str(library_file), "library_sha256": case.library_sha256}
     command = [
         sys.executable,
         "-m",
@@ -200,7 +206,12 @@ def _loop(case: Case, features: Path, model_file: Path, out: Path, sampler_inter
         str(model_file),
         str(out),
         json.dumps(
-            {"inputs": list(case.inputs), "thresholds": case.thresholds, "batch": ARROW_BATCH}
+            {
+                "inputs": list(case.inputs),
+                "thresholds": case.thresholds,
+                "batch": ARROW_BATCH,
+                **library,
+            }
         ),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
