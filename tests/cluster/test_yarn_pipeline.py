@@ -303,6 +303,9 @@ def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, t
             assert peak["jvm_mb"] > 100, (name, peak)
             python_workers.append(peak["python_workers_mb"])
         assert case["sides"]["predict_proba_loop"]["threads"] == 1
+        # The urgency release's compiled trees, loaded by Python workers in YARN containers
+        # from the packed environment, score as its skops file does.
+        assert (case["compiled"] is not None) == (case["model"] == "urgency")
         assert_scorers_agree(case, 5000)
     # The executors poll their process trees every 500 ms, and at 5,000 rows a warm worker's
     # task can end between two polls (urgency's took milliseconds): such a side shows "not
