@@ -192,6 +192,9 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
             r"payments: auto-routed \(\d+ of \d+ test rows right, lower bound 0\.9\d+\)",
             page.inner_text("#release-models"),
         ), page.inner_text("#release-models")
+        # Which scorer each model runs: urgency's compiled trees, routing's skops file.
+        scores_from = page.locator("#release-models td.scores-from").all_inner_texts()
+        assert sorted(t.split(" ")[0] for t in scores_from) == ["compiled", "the"], scores_from
         _shot(page, "change")
 
         page.goto(f"{server}/lockgate/changes")
