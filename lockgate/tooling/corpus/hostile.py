@@ -110,7 +110,9 @@ def hostile_file(kind: str, seed: int = 0) -> tuple[str, bytes, str | None]:
     """(file name, bytes, quarantine reason the extractor must give) for one hostile `kind`."""
     fmt, reason, _ = HOSTILE_KINDS[kind]
     rng = random.Random(seed)
-    factory = EntityFactory(rng, Faker(FAKER_LOCALES["en"]), "en")
+    faker = Faker(FAKER_LOCALES["en"])
+    faker.seed_instance(seed)  # else Faker's shared generator: the bytes would vary per call
+    factory = EntityFactory(rng, faker, "en")
     letter = compose(rng, factory, "payments", "en", latin1=True)
     if letter.attachment is None:
         letter.attachment = TextPart(text="Details\n")

@@ -66,6 +66,7 @@ def test_generated_hostile_files_are_quarantined_with_the_planted_reason(small_c
 @pytest.mark.parametrize("kind", sorted(HOSTILE_KINDS))
 def test_each_hostile_kind_from_the_generator(kind):
     name, data, reason = hostile_file(kind, seed=5)
+    assert hostile_file(kind, seed=5) == (name, data, reason)  # a seed is the same bytes
     rows = extract_records(name, data, Limits())
     assert rows[0]["quarantine_reason"] == reason, rows[0]["quarantine_detail"]
     assert rows[0]["doc_id"] == hashlib.sha256(data).hexdigest()
