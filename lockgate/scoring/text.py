@@ -2,10 +2,11 @@
 
 scikit-learn's `TfidfVectorizer.transform` analyses each text into a list of n-gram strings
 (a slice and a join per bigram), then looks each one up in the vocabulary and counts it in a
-dict, one Python step per n-gram. Here the same preprocessor and tokenizer (the vectorizer's
-own: lower-casing and its `token_pattern`) give the tokens; the n-grams are looked up in C
+dict, one Python step per n-gram. Here the same preprocessor and tokens (the vectorizer's
+own lower-casing and `token_pattern`) are used; the n-grams are looked up in C
 (`map` over the vocabulary's `get`); the counting is numpy's, once per batch. The counts are
-handed to the vectorizer's own fitted TF-IDF transformer. The matrix, and so every
+handed to the vectorizer's own fitted TF-IDF transformer. Routing's token pattern is
+run as an equivalent one that `re` searches faster (`FASTER_PATTERNS`). The matrix, and so every
 probability after it, is bit for bit scikit-learn's (tests compare them on the corpora).
 Any vectorizer setting this does not reproduce (stop words, accent stripping, a custom
 analyzer, n-grams past bigrams, binary counts...) keeps scikit-learn's own transform.
@@ -13,11 +14,21 @@ analyzer, n-grams past bigrams, binary counts...) keeps scikit-learn's own trans
 
 from __future__ import annotations
 
+import re
 from array import array
 from itertools import pairwise, repeat
 
 import numpy as np
 import scipy.sparse as sp
+
+# Token patterns that find exactly the tokens of a faster pattern (`findall`), each with why.
+# `<?\b\w+\b>?`, routing's: a match starts only at `<` or a word character, so the look-ahead
+# just lets `re` skip the other positions without trying the pattern there; and `\w+` is
+# greedy and `>?` cannot fail, so a match always takes a whole run of word characters. Every
+# search therefore starts outside a run or at its first character (or at the `<` before
+# it), where both `\b` hold; dropping them changes no match. A property test compares the
+# two on arbitrary text.
+FASTER_PATTERNS = {r"<?\b\w+\b>?": r"(?=[<\w])<?\w+>?"}
 
 
 class _NotText(TypeError):
@@ -45,7 +56,8 @@ def reproducible(vectorizer) -> bool:
 def counts(vectorizer, texts) -> sp.csr_matrix:
     """The n-gram counts of `texts` over the vectorizer's vocabulary: CountVectorizer's matrix."""
     preprocess = vectorizer.build_preprocessor()
-    tokenize = vectorizer.build_tokenizer()
+    faster = FASTER_PATTERNS.get(vectorizer.token_pattern)
+    tokenize = re.compile(faster).findall if faster else vectorizer.build_tokenizer()
     get = vectorizer.vocabulary_.get
     bigrams = vectorizer.ngram_range[1] == 2
     join = " ".join

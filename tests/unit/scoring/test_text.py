@@ -9,10 +9,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lockgate.models import get_model
 from lockgate.registry import load_model
-from lockgate.scoring.text import counts, fast_transform, reproducible, speed_up
+from lockgate.scoring.text import (
+    FASTER_PATTERNS,
+    counts,
+    fast_transform,
+    reproducible,
+    speed_up,
+)
 from lockgate.training.fit import model_to_bytes
 
 REALWORLD = Path(__file__).parents[2] / "data" / "realworld" / "files"
@@ -117,3 +125,17 @@ def test_a_vectorizer_it_does_not_reproduce_keeps_scikit_learns_transform(settin
     from sklearn.pipeline import make_pipeline
 
     assert speed_up(make_pipeline(vectorizer)) == 0
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("<>< >ab_Zé1²\u0301\u0130ß- .\n\t<>")) | st.characters(),
+        max_size=60,
+    )
+)
+def test_each_faster_token_pattern_finds_the_same_tokens(text):
+    import re
+
+    for pattern, faster in FASTER_PATTERNS.items():
+        assert re.findall(faster, text) == re.findall(pattern, text)
