@@ -15,7 +15,12 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
+import sys
 import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,13 +76,47 @@ def compile_trees(pipeline) -> bytes | None:
     import treelite
 
     try:
-        model = treelite.sklearn.import_model(trees)
-        with tempfile.TemporaryDirectory(prefix="lockgate-compile-") as tmp:
+        with _into_log(), tempfile.TemporaryDirectory(prefix="lockgate-compile-") as tmp:
+            model = treelite.sklearn.import_model(trees)
             library = Path(tmp) / "trees.so"
             tl2cgen.export_lib(model, toolchain="gcc", libpath=str(library), verbose=False)
             return library.read_bytes()
     except Exception as exc:  # noqa: BLE001 - any failure leaves the skops model scoring
         raise CompileFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+@contextmanager
+def _into_log() -> Iterator[None]:
+    """What treelite and tl2cgen say goes to this module's log, not to the screen of whoever
+    releases: their log lines (printed through Python), their warnings, and what their C++
+    writes to file descriptor 2 (tl2cgen's own treelite reading a newer checkpoint). Other
+    threads' stderr in that second is logged too, not lost."""
+    printed = io.StringIO()
+    warned: list[warnings.WarningMessage] = []
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as native:
+        os.dup2(native.fileno(), 2)
+        try:
+            with warnings.catch_warnings(record=True) as caught, redirect_stdout(printed):
+                warnings.simplefilter("always")
+                try:
+                    yield
+                finally:
+                    warned.extend(caught)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            native.seek(0)
+            said = native.read().decode("utf-8", "replace").splitlines()
+            for line in [
+                *said,
+                *printed.getvalue().splitlines(),
+                *(str(w.message) for w in warned),
+            ]:
+                if line.strip():
+                    log.info("compiler: %s", line)
 
 
 def compare(pipeline, compiled, rows: pd.DataFrame, thresholds: dict[str, float]) -> Comparison:

@@ -99,6 +99,18 @@ def test_a_three_class_tree_model_compiles_to_the_same_probabilities(kind):
     assert compare(pipeline, compiled, pd.DataFrame(x), {"a": 0.6}).identical
 
 
+def test_compiling_prints_nothing_and_logs_what_the_compiler_said(urgency, capfd, caplog):
+    """A release runs on someone's screen (`make demo`, the CLI): the native libraries'
+    log lines and warnings go to the log."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="lockgate.release.compile"):
+        assert compile_trees(load_model(model_to_bytes(urgency)))
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert any(r.message.startswith("compiler: ") for r in caplog.records)
+
+
 def test_the_same_model_compiles_to_the_same_bytes(urgency):
     """A release id is the digest of its bundle, which names the library's sha256."""
     assert compile_trees(urgency) == compile_trees(load_model(model_to_bytes(urgency)))
