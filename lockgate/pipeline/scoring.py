@@ -138,7 +138,7 @@ def score_run(
             list(entry.inputs),
             dict(entry.thresholds),
             library,
-            entry.compiled["sha256"] if library is not None else None,
+            entry.library_sha256,
         ).select(
             "*",
             F.lit(entry.name).alias("model"),

@@ -51,6 +51,11 @@ class BundledModel:
         return data | {"inputs": list(self.inputs)}
 
     @property
+    def library_sha256(self) -> str | None:
+        """The sha256 of the compiled library the release carries for this model, or None."""
+        return self.compiled["sha256"] if self.compiled is not None else None
+
+    @property
     def label(self) -> str:
         """`routing v1`."""
         return f"{self.name} v{self.version}"

@@ -216,9 +216,9 @@ def compile_release_models(
 def fetch_library(settings: Settings, entry: BundledModel) -> bytes | None:
     """The compiled library a release carries for a model, checked against the sha256 the
     release recorded (`DigestMismatch` otherwise), or None when it carries none."""
-    if entry.compiled is None:
+    sha256 = entry.library_sha256
+    if sha256 is None:
         return None
-    sha256 = entry.compiled["sha256"]
     return fetch_verified_artifact(
         settings, entry.name, entry.version, library_name(sha256), sha256
     )

@@ -31,6 +31,7 @@ from lockgate.release.integrity import disagreements, environment_problems
 from lockgate.release.ledger import Ledger
 from lockgate.release.request import ChangeRequest
 from lockgate.scoring.batch import load_scorer
+from lockgate.scoring.compiled import TOLERANCE
 
 
 class VerificationFailed(RuntimeError):
@@ -120,14 +121,14 @@ def verify_release(settings: Settings, bundle: ReleaseBundle) -> None:
         _check_canary(entry.label, canary, classes, estimator.predict_proba(rows))
         # A library that is missing, altered or scores differently fails the release.
         library = fetch_library(settings, entry)
-        scorer = load_scorer(data, library, entry.compiled["sha256"] if library else None)
+        scorer = load_scorer(data, library, entry.library_sha256)
         _check_canary(f"{entry.label} (as scored)", canary, classes, scorer.predict_proba(rows))
 
 
 def _check_canary(label: str, canary: list[dict], classes: np.ndarray, proba: np.ndarray) -> None:
     predicted, confidence = classes[proba.argmax(axis=1)], proba.max(axis=1)
     for expected, got, conf in zip(canary, predicted, confidence, strict=True):
-        if got != expected["prediction"] or abs(conf - expected["confidence"]) > 1e-9:
+        if got != expected["prediction"] or abs(conf - expected["confidence"]) > TOLERANCE:
             raise VerificationFailed(
                 f"{label}: canary {expected['doc_id'][:12]} scored "
                 f"{got}/{conf:.6f}, recorded {expected['prediction']}/{expected['confidence']:.6f}"

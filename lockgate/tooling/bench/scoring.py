@@ -386,7 +386,7 @@ def cases(spark, settings, environment: str, run_date: str, rows: int, work: str
                 path,
                 written,
                 library,
-                entry.compiled["sha256"] if library is not None else None,
+                entry.library_sha256,
             )
         )
     return result
