@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -144,6 +145,30 @@ def place_names() -> list[str]:
     return sorted(found)
 
 
+@contextmanager
+def _numpy_blas() -> Iterator[None]:
+    """Build (and run) the model's layers on numpy's BLAS, one thread, not thinc's own blis.
+
+    The model multiplies small matrices (width 64, a few thousand tokens a batch): blis ran
+    them at 31-35 GFLOP/s here and numpy's OpenBLAS, on one thread, at 92-98, the same finds
+    on every candidate line measured (docs/performance.md). One thread, because extraction
+    runs one Python worker per core already."""
+    from thinc.api import use_ops
+
+    with use_ops("numpy", use_blis=False), _blas_pools().limit(limits=1):
+        yield
+
+
+@cache
+def _blas_pools():
+    """numpy's BLAS thread pool, found once per process (finding it costs 1.5 ms, limiting it
+    0.02 ms, and `_names` limits it for every section `prepare` was not given)."""
+    import numpy  # noqa: F401  (its BLAS is the one the model runs on)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas")
+
+
 def _examples(nlp, data: list[Labelled]):
     from spacy.training import Example
 
@@ -174,17 +199,18 @@ def train(
     import srsly
 
     spacy.util.fix_random_seed(seed)
-    nlp = spacy.blank("xx")
-    ner = nlp.add_pipe("ner", config={"model": _ARCHITECTURE})
-    ner.add_label("PERSON")
-    examples = _examples(nlp, train_data)
-    optimizer = nlp.initialize(lambda: examples)
-    order = random.Random(seed)
-    for _ in range(epochs):
-        order.shuffle(examples)
-        for batch in spacy.util.minibatch(examples, size=32):
-            nlp.update(batch, sgd=optimizer, drop=0.2)
-    metrics = score(nlp, holdout)
+    with _numpy_blas():
+        nlp = spacy.blank("xx")
+        ner = nlp.add_pipe("ner", config={"model": _ARCHITECTURE})
+        ner.add_label("PERSON")
+        examples = _examples(nlp, train_data)
+        optimizer = nlp.initialize(lambda: examples)
+        order = random.Random(seed)
+        for _ in range(epochs):
+            order.shuffle(examples)
+            for batch in spacy.util.minibatch(examples, size=32):
+                nlp.update(batch, sgd=optimizer, drop=0.2)
+        metrics = score(nlp, holdout)
     blob = srsly.msgpack_dumps(
         {
             "config": nlp.config.to_str(),
@@ -222,7 +248,8 @@ def _load(model_bytes: bytes):
     from thinc.api import Config
 
     blob = srsly.msgpack_loads(model_bytes)
-    nlp = spacy.util.load_model_from_config(Config().from_str(blob["config"]), auto_fill=True)
+    with _numpy_blas():
+        nlp = spacy.util.load_model_from_config(Config().from_str(blob["config"]), auto_fill=True)
     lists = [frozenset(blob[key]) if blob.get(key) else None for key in _LISTS]
     return nlp.from_bytes(blob["weights"]), *lists
 
@@ -327,11 +354,14 @@ class PersonFinder:
         )
 
     def _names(self, lines: list[str]) -> dict[str, Names]:
-        docs = self.nlp.pipe([_as_title_case(line) for line in lines], batch_size=PIPE_BATCH_LINES)
-        return {
-            line: [(ent.start_char, ent.text) for ent in doc.ents]
-            for line, doc in zip(lines, docs, strict=True)
-        }
+        with _numpy_blas():
+            docs = self.nlp.pipe(
+                [_as_title_case(line) for line in lines], batch_size=PIPE_BATCH_LINES
+            )
+            return {
+                line: [(ent.start_char, ent.text) for ent in doc.ents]
+                for line, doc in zip(lines, docs, strict=True)
+            }
 
     def prepare(self, texts: Iterable[str]) -> None:
         """Find the names of every candidate line of `texts` in one pass of the model; forgets

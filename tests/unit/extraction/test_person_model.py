@@ -69,6 +69,33 @@ def test_a_prepared_batch_finds_what_one_text_at_a_time_finds(trained):
     assert len(calls) == 2
 
 
+def test_the_model_runs_on_numpys_blas_one_thread_and_finds_what_blis_finds(trained):
+    import spacy
+    from thinc.api import Config, use_ops
+    from threadpoolctl import threadpool_info
+
+    finder = pm.PersonFinder(pm.load(trained.model_bytes), "test")
+    assert finder.nlp.get_pipe("ner").model.ops.use_blis is False
+    threads = []
+    pipe = finder.nlp.pipe
+    finder.nlp.pipe = lambda lines, **kw: (
+        threads.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        or pipe(lines, **kw)
+    )
+    texts = [t for t, _ in person_spans(60, seed=4)]
+    finder.prepare(texts)
+    assert threads == [{1}]  # one BLAS thread while the model runs (one worker per core)
+    blob = srsly.msgpack_loads(trained.model_bytes)
+    with use_ops("numpy"):  # thinc's default: blis
+        nlp = spacy.util.load_model_from_config(Config().from_str(blob["config"]), auto_fill=True)
+    nlp.from_bytes(blob["weights"])
+    assert nlp.get_pipe("ner").model.ops.use_blis is True
+    on_blis = pm.PersonFinder(nlp, "test")
+    found = [finder(t, "body") for t in texts]
+    assert any(found)
+    assert [on_blis(t, "body") for t in texts] == found
+
+
 def test_extract_batch_gives_each_file_the_rows_it_gets_alone(trained, tmp_path):
     from lockgate.extraction import Limits, extract_batch, extract_records
     from lockgate.tooling.corpus import generate_corpus
