@@ -35,6 +35,22 @@ class Layout:
         """Every run date's labels file (`labels/<date>/ground_truth.jsonl`), as a glob."""
         return f"{self.root}/labels/*/ground_truth.jsonl"
 
+    # The label store (lockgate.labels): decisions, append-only, a folder per decision day.
+    @property
+    def label_decisions(self) -> str:
+        return f"{self.root}/label_store/decisions"
+
+    def label_decision_day(self, day: str) -> str:
+        return f"{self.label_decisions}/decided_on={_checked_date(day)}"
+
+    def label_import(self, import_id: str) -> str:
+        """The record of one import: its file's digest, who ran it, its counts."""
+        return f"{self.root}/label_store/imports/{import_id}.json"
+
+    def label_quarantine(self, import_id: str) -> str:
+        """The rows of one import that did not validate, each with its reason."""
+        return f"{self.root}/label_store/quarantine/{import_id}.jsonl"
+
     @property
     def extracted(self) -> str:
         return f"{self.root}/extracted/documents"

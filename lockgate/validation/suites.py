@@ -106,6 +106,17 @@ def _observed(result: dict) -> Any:
     return value
 
 
+def _columns(kwargs: dict) -> str | None:
+    """The column (or columns, comma-joined) an expectation is about; None for the table."""
+    if "column" in kwargs:
+        return kwargs["column"]
+    if "column_list" in kwargs:
+        return ",".join(kwargs["column_list"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    return None
+
+
 def validate_frame(frame, suite_name: str) -> ValidationReport:
     """Validate a pandas DataFrame against `expectations/<suite_name>.json`."""
     import great_expectations as gx
@@ -165,12 +176,7 @@ def validate_frame(frame, suite_name: str) -> ValidationReport:
         outcomes.append(
             Outcome(
                 expectation=config.type,
-                column=config.kwargs.get("column")
-                or (
-                    ",".join(config.kwargs["column_list"])
-                    if "column_list" in config.kwargs
-                    else None
-                ),
+                column=_columns(config.kwargs),
                 severity=config.severity.value,
                 success=bool(item.success),
                 observed=_observed(detail),

@@ -1,0 +1,137 @@
+"""Decisions into the label store: a case-management export imported (`import_export`).
+
+The import is idempotent twice over: a file already imported from the same system is
+recognised by its digest and adds nothing, and a decision the store already holds (the same
+document, label, value, person, moment and source) is never stored again. The rows that do not
+validate are kept in the lake with their reasons; the rows, accepted and quarantined, add up to
+the file's. Every import is an audited event naming who ran it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lockgate.config import Settings
+from lockgate.labels import imports, store
+from lockgate.models import registered_models
+from lockgate.release.deploy import open_ledger
+from lockgate.storage import (
+    Layout,
+    read_json,
+    read_parquet,
+    uri_exists,
+    write_bytes_atomic,
+    write_json_atomic,
+)
+from lockgate.validation.suites import validate_frame
+
+SUITE = "label_decisions"
+_SYSTEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass
+class ImportReport:
+    import_id: str
+    file: str
+    file_sha256: str
+    system: str
+    imported_by: str
+    imported_at: str
+    rows: int
+    accepted_rows: int
+    quarantined_rows: int
+    quarantined_by_reason: dict[str, int]
+    decisions: int
+    added: int
+    already_held: int
+    quarantine: str | None
+    written: list[str]
+    already_imported: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def label_classes() -> dict[str, frozenset[str]]:
+    """Each label a registered model learns, with the classes it may hold (empty: any)."""
+    classes: dict[str, frozenset[str]] = {}
+    for spec in registered_models().values():
+        if spec.label in classes and (not classes[spec.label] or not spec.classes):
+            classes[spec.label] = frozenset()
+        else:
+            classes[spec.label] = classes.get(spec.label, frozenset()) | frozenset(spec.classes)
+    return classes
+
+
+def known_documents(layout: Layout) -> imports.KnownDocuments:
+    """The received files of the extracted table (attachments are no documents of their own)."""
+    if not uri_exists(layout.extracted):
+        return imports.KnownDocuments(frozenset(), {})
+    frame = read_parquet(layout.extracted, ["doc_id", "source_file", "parent_doc_id"])
+    frame = frame[frame["parent_doc_id"].isna()].drop_duplicates("doc_id")
+    by_name: dict[str, tuple[str, ...]] = {}
+    for name, ids in frame.groupby("source_file")["doc_id"]:
+        by_name[name] = tuple(sorted(ids))
+    return imports.KnownDocuments(frozenset(frame["doc_id"]), by_name)
+
+
+def import_export(
+    settings: Settings, path: Path, system: str, actor: str, now: datetime | None = None
+) -> ImportReport:
+    """Import the export at `path`, received from `system`, on behalf of `actor`."""
+    if not _SYSTEM_NAME.match(system):
+        raise imports.ExportError(
+            f"--source {system!r}: a system's name is letters, digits, '.', '_' or '-'"
+        )
+    layout = Layout(settings.storage_root)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    data = path.read_bytes()
+    file_sha = hashlib.sha256(data).hexdigest()
+    import_id = hashlib.sha256(f"{system}\n{file_sha}".encode()).hexdigest()
+    if uri_exists(layout.label_import(import_id)):
+        earlier = read_json(layout.label_import(import_id))
+        return ImportReport(**earlier | {"added": 0, "written": [], "already_imported": True})
+    checked = imports.check_rows(
+        imports.read_export(path), label_classes(), known_documents(layout), now, "import", system
+    )
+    new, repeated = store.unrecorded(layout, checked.decisions)
+    written: list[str] = []
+    if new:
+        frame = store.as_frame(new, import_id, now)
+        validate_frame(frame, SUITE).raise_for_critical()
+        written = store.write_frame(layout, frame)
+    quarantine = None
+    if checked.quarantined:
+        quarantine = layout.label_quarantine(import_id)
+        lines = (json.dumps(q, sort_keys=True) for q in checked.quarantined)
+        write_bytes_atomic(quarantine, ("\n".join(lines) + "\n").encode())
+    report = ImportReport(
+        import_id=import_id,
+        file=path.name,
+        file_sha256=file_sha,
+        system=system,
+        imported_by=actor,
+        imported_at=now.isoformat(),
+        rows=checked.rows,
+        accepted_rows=checked.accepted_rows,
+        quarantined_rows=len(checked.quarantined),
+        quarantined_by_reason=dict(
+            sorted(Counter(q["reason"] for q in checked.quarantined).items())
+        ),
+        decisions=len(checked.decisions),
+        added=len(new),
+        already_held=repeated,
+        quarantine=quarantine,
+        written=written,
+    )
+    # The record of the import last: an import stopped before it is simply run again.
+    write_json_atomic(layout.label_import(import_id), report.as_dict())
+    summary = {k: v for k, v in report.as_dict().items() if k not in ("written", "imported_by")}
+    open_ledger(settings).record_event(actor, "labels.import", system, summary)
+    return report
