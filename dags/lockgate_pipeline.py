@@ -5,8 +5,10 @@ The whole day of work for inbound correspondence, one run date per DAG run:
 
 0. **ensure_person_model**: the gated name model in MLflow (trained and registered once)
 1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`
-2. **validate_extraction** (GX): nothing lost, quarantine within tolerance, documents well-formed
-3. **build_training_set** (Spark): every model's labelled, content-addressed snapshot
+2. **validate_extraction** (GX): nothing lost, quarantine within tolerance, documents
+   well-formed, and the label store's decisions of the day
+3. **build_training_set** (Spark): every model's labelled, content-addressed snapshot, with
+   the labels of the label store as known on the run date
 4. per registered model, a task group `<model>`:
    - **validate_training_set** (GX)
    - **train_model** (Spark): search trials on the executors, fit, gate against thresholds

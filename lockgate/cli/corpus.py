@@ -68,11 +68,15 @@ def generate_day(
     run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03, mix=None
 ):
     """The day's generated corpus in the lake's landing and labels (copied from the machine's
-    cache, generated there first when it is not yet)."""
+    cache, generated there first when it is not yet), its answer key recorded in the label
+    store as the generator's decisions."""
+    from lockgate.pipeline.labels import record_generated_truth
+    from lockgate.release.identity import cli_identity
     from lockgate.storage import Layout, upload_tree
     from lockgate.tooling.corpus import generated_day
 
-    layout = Layout(load_settings().storage_root)
+    settings = load_settings()
+    layout = Layout(settings.storage_root)
     landing_uri, labels_uri = layout.landing(run_date), layout.labels(run_date)
     with generated_day(run_date, documents, seed, broken_share, mix) as (landing, labels, summary):
         if landing_uri.startswith("file://"):
@@ -86,4 +90,5 @@ def generate_day(
             upload_tree(str(landing), landing_uri)
             upload_tree(str(labels), labels_uri)
             summary.landing, summary.labels = landing_uri, labels_uri
+        record_generated_truth(settings, run_date, labels / "ground_truth.jsonl", cli_identity())
     return summary

@@ -89,22 +89,83 @@ def import_export(
         raise imports.ExportError(
             f"--source {system!r}: a system's name is letters, digits, '.', '_' or '-'"
         )
-    layout = Layout(settings.storage_root)
-    now = (now or datetime.now(UTC)).astimezone(UTC)
-    data = path.read_bytes()
-    file_sha = hashlib.sha256(data).hexdigest()
-    import_id = hashlib.sha256(f"{system}\n{file_sha}".encode()).hexdigest()
+    layout, now, data, import_id = _start(settings, system, path, now)
     if uri_exists(layout.label_import(import_id)):
-        earlier = read_json(layout.label_import(import_id))
-        return ImportReport(**earlier | {"added": 0, "written": [], "already_imported": True})
+        return _earlier(layout, import_id)
     checked = imports.check_rows(
         imports.read_export(path), label_classes(), known_documents(layout), now, "import", system
     )
+    # A person is waiting on an import: a batch the suite refuses is refused now, before it is
+    # stored (the day's decisions are validated again with the run's inputs:
+    # `lockgate.pipeline.validation.validate_label_decisions`).
+    return _record(settings, layout, checked, system, import_id, path.name, data, actor, now, True)
+
+
+GENERATOR = "lockgate-generator"
+
+
+def record_generated_truth(
+    settings: Settings, run_date: str, truth: Path, actor: str, now: datetime | None = None
+) -> ImportReport:
+    """The generator's answer key for `run_date` (`ground_truth.jsonl`) as decisions of source
+    `generator`, made at the start of that day: the department and urgency of every file it
+    wrote that is not broken on purpose. Validated like an export (classes, times), against
+    the files the generator wrote, since none is extracted yet; GX validates them with the
+    day's inputs in the pipeline (`validation.validate_label_decisions`)."""
+    layout, now, data, import_id = _start(settings, GENERATOR, truth, now)
+    if uri_exists(layout.label_import(import_id)):
+        return _earlier(layout, import_id)
+    decided_at = f"{run_date}T00:00:00+00:00"
+    classes = label_classes()
+    records = [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    rows = [
+        {"doc_id": r["doc_id"], "decided_by": "lockgate:generator", "decided_at": decided_at}
+        | {column: r.get(column) for column in classes}
+        for r in records
+        if r.get("broken_reason") is None
+    ]
+    written = frozenset(r["doc_id"] for r in records)
+    checked = imports.check_rows(
+        rows, classes, imports.KnownDocuments(written, {}), now, "generator", GENERATOR
+    )
+    return _record(
+        settings, layout, checked, GENERATOR, import_id, truth.name, data, actor, now, False
+    )
+
+
+def _start(
+    settings: Settings, system: str, path: Path, now: datetime | None
+) -> tuple[Layout, datetime, bytes, str]:
+    """(the lake, now in UTC, the file's bytes, the import's id: a digest of system and file)."""
+    data = path.read_bytes()
+    import_id = hashlib.sha256(f"{system}\n{hashlib.sha256(data).hexdigest()}".encode())
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    return Layout(settings.storage_root), now, data, import_id.hexdigest()
+
+
+def _earlier(layout: Layout, import_id: str) -> ImportReport:
+    earlier = read_json(layout.label_import(import_id))
+    return ImportReport(**earlier | {"added": 0, "written": [], "already_imported": True})
+
+
+def _record(
+    settings: Settings,
+    layout: Layout,
+    checked: imports.Checked,
+    system: str,
+    import_id: str,
+    file_name: str,
+    data: bytes,
+    actor: str,
+    now: datetime,
+    validate_now: bool,
+) -> ImportReport:
     new, repeated = store.unrecorded(layout, checked.decisions)
     written: list[str] = []
     if new:
         frame = store.as_frame(new, import_id, now)
-        validate_frame(frame, SUITE).raise_for_critical()
+        if validate_now:
+            validate_frame(frame, SUITE).raise_for_critical()
         written = store.write_frame(layout, frame)
     quarantine = None
     if checked.quarantined:
@@ -113,8 +174,8 @@ def import_export(
         write_bytes_atomic(quarantine, ("\n".join(lines) + "\n").encode())
     report = ImportReport(
         import_id=import_id,
-        file=path.name,
-        file_sha256=file_sha,
+        file=file_name,
+        file_sha256=hashlib.sha256(data).hexdigest(),
         system=system,
         imported_by=actor,
         imported_at=now.isoformat(),

@@ -14,6 +14,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lockgate.config import Settings
+from lockgate.labels.store import labels_as_of
 from lockgate.models import Gate, ModelSpec, get_model, registered_models, tree_ensemble
 from lockgate.monitoring.profile import DOCUMENT_COLUMNS, monitored_columns
 from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
@@ -53,9 +54,10 @@ def build_training_snapshots(
     """Each model's content-addressed snapshot for `run_date` (written once per content), of at
     most `max_rows` labelled documents, the newest (the policy's training.max_rows)."""
     extracted = spark.read.parquet(layout.extracted)
-    labels = spark.read.json(layout.ground_truth)
-    labelled = kept(labelled_documents(extracted, labels, run_date))
     specs = [get_model(name) for name in models] if models else registered_models().values()
+    label_columns = sorted({spec.label for spec in specs})
+    labels = labels_as_of(spark, layout, run_date, label_columns)
+    labelled = kept(labelled_documents(extracted, labels, run_date))
     manifests = {}
     for spec in specs:
         snapshot = kept(model_snapshot(labelled, spec, max_rows))

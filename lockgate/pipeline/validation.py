@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lockgate.release.deploy import open_ledger
-from lockgate.storage import Layout, read_json, read_parquet, write_json_atomic
+from lockgate.storage import Layout, read_json, read_parquet, uri_exists, write_json_atomic
 from lockgate.storage.files import filesystem, write_bytes_atomic
 from lockgate.validation.suites import ValidationReport, suite_exists, validate_frame
 
@@ -54,7 +54,16 @@ def validate_extraction(layout: Layout, run_date: str) -> list[dict]:
         ],
     )
     results.append(_check(documents, "extracted_documents", layout, run_date))
-    return results
+    return results + validate_label_decisions(layout, run_date)
+
+
+def validate_label_decisions(layout: Layout, run_date: str) -> list[dict]:
+    """The label store's decisions made on the run date, when there are any (a day without a
+    decision is no defect: labels come when people and systems give them)."""
+    day = layout.label_decision_day(run_date)
+    if not uri_exists(day):
+        return []
+    return [_check(read_parquet(day), "label_decisions", layout, run_date)]
 
 
 def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dict]:

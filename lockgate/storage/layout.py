@@ -27,13 +27,9 @@ class Layout:
         return f"{self.root}/landing/{_checked_date(run_date)}"
 
     def labels(self, run_date: str) -> str:
-        """Labelled history (department per doc_id) that arrived with a run date."""
+        """The generator's answer key of a generated day (`ground_truth.jsonl`: the files it
+        wrote, their fields and labels), kept for evaluation; models learn from the label store."""
         return f"{self.root}/labels/{_checked_date(run_date)}"
-
-    @property
-    def ground_truth(self) -> str:
-        """Every run date's labels file (`labels/<date>/ground_truth.jsonl`), as a glob."""
-        return f"{self.root}/labels/*/ground_truth.jsonl"
 
     # The label store (lockgate.labels): decisions, append-only, a folder per decision day.
     @property

@@ -10,7 +10,6 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 IDENTIFIERS = ("IBAN", "BIC", "ISIN", "LEI")
-LABEL_COLUMNS = ("department", "urgency")
 
 
 def _count(entity_type: str, valid_only: bool = True) -> Column:
@@ -57,10 +56,10 @@ def document_features(extracted: DataFrame) -> DataFrame:
 
 
 def labelled_documents(extracted: DataFrame, labels: DataFrame, up_to: str) -> DataFrame:
-    """Document features up to and including `up_to`, joined with every label column known."""
-    usable = labels.where(F.col("broken_reason").isNull() & (F.col("run_date") <= up_to))
-    present = [c for c in LABEL_COLUMNS if c in usable.columns]
-    usable = usable.select("doc_id", *present).dropDuplicates(["doc_id"])
+    """Document features up to and including `up_to`, joined with their labels: `labels` has a
+    row per labelled document, doc_id and a column per label, as known on `up_to` (the label
+    store's `labels_as_of`, so a decision made later never reaches the snapshot)."""
+    usable = labels.dropDuplicates(["doc_id"])
     features = document_features(extracted.where(F.col("run_date") <= up_to)).dropDuplicates(
         ["doc_id"]
     )

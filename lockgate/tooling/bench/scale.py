@@ -124,6 +124,8 @@ def run_size(root: Path, documents: int, run_date: str, seed: int, workers: int)
     """One fresh home of `documents` documents through the pipeline DAG; per-stage figures."""
     from lockgate.config import load_settings
     from lockgate.orchestration import airflow_process_env
+    from lockgate.pipeline.labels import record_generated_truth
+    from lockgate.release.identity import cli_identity
     from lockgate.storage import Layout, read_json
 
     home = root / f"scale-{documents}"
@@ -137,6 +139,9 @@ def run_size(root: Path, documents: int, run_date: str, seed: int, workers: int)
     # Hard links: extraction only reads what landed, and a million files copy in minutes.
     shutil.copytree(kept / "landing", local(layout.landing(run_date)), copy_function=os.link)
     shutil.copytree(kept / "labels", local(layout.labels(run_date)), copy_function=os.link)
+    record_generated_truth(
+        settings, run_date, kept / "labels" / "ground_truth.jsonl", cli_identity()
+    )
     env = airflow_process_env(settings)
     _airflow(env, "db", "migrate")
     binary = str(Path(sys.executable).parent / "airflow")

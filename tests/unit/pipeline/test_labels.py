@@ -206,3 +206,39 @@ def test_the_command_line_imports_and_names_the_caller(home, tmp_path, monkeypat
     assert refused.exit_code == 1 and "by its suffix" in refused.output
     hostile = CliRunner().invoke(cli, ["labels", "import", str(path), "--source", "../etc"])
     assert hostile.exit_code == 1 and "a system's name" in hostile.output
+
+
+def test_the_generators_answer_key_becomes_its_decisions_at_the_start_of_its_day(
+    home, tmp_path, spark, small_corpus
+):
+    settings = _settings(home)
+    root, _ = small_corpus
+    truth = root / "labels" / "ground_truth.jsonl"
+    records = [json.loads(line) for line in truth.read_text().splitlines()]
+    labelled = {
+        r["doc_id"]: (r["department"], r["urgency"]) for r in records if not r["broken_reason"]
+    }
+    assert 0 < len(labelled) < len(records)  # the corpus has files broken on purpose
+    report = pipeline_labels.record_generated_truth(settings, "2026-11-20", truth, "os:ci", NOW)
+    assert (report.rows, report.quarantined_rows, report.added) == (
+        len(labelled),
+        0,
+        2 * len(labelled),
+    )
+    layout = Layout(settings.storage_root)
+    stored = store.decisions(spark, layout).collect()
+    assert {(r["source"], r["system"], r["decided_by"]) for r in stored} == {
+        ("generator", "lockgate-generator", "lockgate:generator")
+    }
+    assert {r["decided_at"].isoformat() for r in stored} == {"2026-11-20T00:00:00"}  # UTC
+    frame = store.labels_as_of(spark, layout, "2026-11-20", ["department", "urgency"])
+    assert {r["doc_id"]: (r["department"], r["urgency"]) for r in frame.collect()} == labelled
+    assert store.labels_as_of(spark, layout, "2026-11-19", ["department"]).count() == 0
+    again = pipeline_labels.record_generated_truth(settings, "2026-11-20", truth, "os:ci", NOW)
+    assert again.already_imported and again.added == 0
+    # The day's decisions pass the store's suite with the run's inputs.
+    from lockgate.pipeline.validation import validate_label_decisions
+
+    (result,) = validate_label_decisions(layout, "2026-11-20")
+    assert result["success"] and result["suite"] == "label_decisions"
+    assert validate_label_decisions(layout, "2026-11-21") == []  # no decisions that day

@@ -274,13 +274,9 @@ def test_snapshot_digest_depends_on_content_not_order(spark):
             for d, day in (("d1", "2026-11-19"), ("d2", "2026-11-20"), ("d3", "2026-11-21"))
         ],
     )
-    labels = spark.createDataFrame(
-        [
-            ("d1", "kyc", "routine", None, "2026-11-19"),
-            ("d2", "payments", None, None, "2026-11-20"),
-            ("d3", "kyc", "urgent", None, "2026-11-21"),
-        ],
-        "doc_id string, department string, urgency string, broken_reason string, run_date string",
+    labels = spark.createDataFrame(  # as `labels_as_of` gives them
+        [("d1", "kyc", "routine"), ("d2", "payments", None), ("d3", "kyc", "urgent")],
+        "doc_id string, department string, urgency string",
     )
     labelled = labelled_documents(extracted, labels, "2026-11-20")
     routing = model_snapshot(labelled, get_model("routing"))

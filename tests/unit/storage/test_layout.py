@@ -20,7 +20,9 @@ def test_manifests_results_and_labels_have_one_spelling():
     assert layout.training_set_manifest("urgency", "2026-11-20").endswith(
         "/manifests/training_set/urgency/run_date=2026-11-20.json"
     )
-    assert layout.ground_truth == "hdfs://nn:8020/lake/labels/*/ground_truth.jsonl"
+    assert layout.label_decision_day("2026-11-20") == (
+        "hdfs://nn:8020/lake/label_store/decisions/decided_on=2026-11-20"
+    )
 
 
 def test_what_the_globs_find_reads_back_to_its_parts():
@@ -35,3 +37,5 @@ def test_what_the_globs_find_reads_back_to_its_parts():
 def test_a_run_date_that_is_not_a_date_is_refused(run_date):
     with pytest.raises(ValueError):
         Layout("file:///lake").extraction_manifest(run_date)
+    with pytest.raises(ValueError):
+        Layout("file:///lake").label_decision_day(run_date)
