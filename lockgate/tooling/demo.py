@@ -66,7 +66,8 @@ def summarise(settings: Settings, run_date: str, environment: str = "test") -> s
         f"  audit chain  {'intact' if chain.intact else 'BROKEN'}, {chain.entries} entries",
         "",
         "Where to look:",
-        f"  data         {settings.storage_root}/ (landing, extracted, quarantine, training, scores, validation)",
+        f"  data         {settings.storage_root}/ (landing, extracted, quarantine, label_store, "
+        "training, scores, validation)",
         f"  MLflow       {settings.mlflow_tracking_uri}",
         f"  ledger       {settings.ledger_url}  (lockgate status --json, lockgate audit verify)",
         "  changes      lockgate change list, lockgate change show <id>, "
