@@ -8,17 +8,42 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 from pyspark.sql import DataFrame
-from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+from pyspark.sql.types import ArrayType, DoubleType, StringType, StructField, StructType
 
 from lockgate.spark import share, udf_schema
 
+# A document sent to manual review carries the model's most likely classes, best first, for the
+# person who decides it; a document decided automatically carries none (null).
+TOP_CLASSES = 3
 SCORE_SCHEMA = StructType(
     [
         StructField("doc_id", StringType(), False),
         StructField("prediction", StringType(), False),
         StructField("confidence", DoubleType(), False),
         StructField("decision", StringType(), False),
+        StructField(
+            "top_classes",
+            ArrayType(
+                StructType(
+                    [
+                        StructField("label", StringType(), False),
+                        StructField("probability", DoubleType(), False),
+                    ]
+                ),
+                False,
+            ),
+            True,
+        ),
     ]
+)
+_TOP_CLASSES_ARROW = pa.list_(
+    pa.field(
+        "element",
+        pa.struct(
+            [pa.field("label", pa.string(), False), pa.field("probability", pa.float64(), False)]
+        ),
+        False,
+    )
 )
 # What a scorer's Python side yields per batch, as Arrow.
 SCORE_ARROW_SCHEMA = pa.schema(
@@ -27,6 +52,7 @@ SCORE_ARROW_SCHEMA = pa.schema(
         ("prediction", pa.string()),
         ("confidence", pa.float64()),
         ("decision", pa.string()),
+        ("top_classes", _TOP_CLASSES_ARROW),
     ]
 )
 _ESTIMATORS: dict[str, object] = {}
@@ -75,6 +101,24 @@ def decide(proba: np.ndarray, classes: np.ndarray, thresholds: dict[str, float])
     return classes[best], confidence, decision
 
 
+def top_classes(proba: np.ndarray, classes: np.ndarray, decision: np.ndarray) -> pa.Array:
+    """Per row sent to manual review, the TOP_CLASSES most likely classes with their
+    probabilities, best first (ties in the model's class order); null for the other rows."""
+    values: list = [None] * len(decision)
+    review = np.flatnonzero(decision == "manual_review")
+    if len(review):
+        best = np.argsort(-proba[review], axis=1, kind="stable")[:, :TOP_CLASSES]
+        for row, order in zip(review, best, strict=True):
+            values[row] = [
+                {"label": str(classes[j]), "probability": float(proba[row, j])} for j in order
+            ]
+    return pa.array(values, type=_TOP_CLASSES_ARROW)
+
+
+def no_top_classes(rows: int) -> pa.Array:
+    return pa.nulls(rows, type=_TOP_CLASSES_ARROW)
+
+
 def score_frame(
     features: DataFrame,
     model_bytes: bytes,
@@ -85,7 +129,7 @@ def score_frame(
     library_sha256: str | None = None,
 ) -> DataFrame:
     """doc_id, prediction, confidence and decision (see `decide`) for every row of the
-    document features; the trees run from `library` when the release compiled them
+    document features, and the model's best classes for a row sent to manual review; the trees run from `library` when the release compiled them
     (`lockgate.scoring.compiled`)."""
     spark = features.sparkSession
     shared = share(spark, model_bytes)
@@ -110,6 +154,7 @@ def score_frame(
                     pa.array(prediction),
                     pa.array(confidence),
                     pa.array(decision),
+                    top_classes(proba, classes, decision),
                 ],
                 schema=SCORE_ARROW_SCHEMA,
             )

@@ -148,7 +148,7 @@ def _spark_floor(spark, case: Case, out: str) -> None:
     what Spark's own row handling costs here, the most any Python scorer in Spark can reach."""
     import pyarrow as pa
 
-    from lockgate.scoring.batch import SCORE_ARROW_SCHEMA, SCORE_SCHEMA
+    from lockgate.scoring.batch import SCORE_ARROW_SCHEMA, SCORE_SCHEMA, no_top_classes
 
     def constant(batches):
         for batch in batches:
@@ -159,6 +159,7 @@ def _spark_floor(spark, case: Case, out: str) -> None:
                     pa.repeat("none", n),
                     pa.repeat(0.0, n),
                     pa.repeat("manual_review", n),
+                    no_top_classes(n),
                 ],
                 schema=SCORE_ARROW_SCHEMA,
             )

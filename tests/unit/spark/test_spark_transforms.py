@@ -328,6 +328,13 @@ def test_score_frame_applies_each_classs_threshold(spark):
     assert rows["a"].prediction == "payments" and rows["b"].prediction == "complaints"
     assert rows["a"].confidence == pytest.approx(expected[0].max())
     assert (rows["a"].decision, rows["b"].decision) == ("auto_route", "manual_review")
+    # The document sent to manual review carries the model's classes, best first, for the
+    # reviewer; the one decided automatically carries none.
+    assert rows["a"].top_classes is None
+    assert [(c.label, c.probability) for c in rows["b"].top_classes] == [
+        ("complaints", pytest.approx(expected[1].max())),
+        ("payments", pytest.approx(expected[1].min())),
+    ]
 
 
 def test_a_session_does_not_log_every_file_it_reads(spark):
