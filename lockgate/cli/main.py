@@ -18,6 +18,7 @@ from lockgate.cli import (
     labels,
     models,
     monitor,
+    review,
     runtime,
     status,
 )
@@ -42,6 +43,7 @@ for command in (
     evaluate.eval_extraction,
     evaluate.bench_extract,
     labels.labels,
+    review.review,
     models.models,
     models.model_card,
     models.reproduce,

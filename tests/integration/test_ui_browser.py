@@ -34,6 +34,7 @@ PASSWORDS = {
     "olu": "olu-pw",
     "mia": "mia-pw",
     "vic": "vic-pw",
+    "rhea": "rhea-pw",
 }
 CHROMIUM_FLAGS = [
     "--no-sandbox",

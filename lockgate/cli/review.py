@@ -1,0 +1,105 @@
+"""`lockgate review queue | next | decide`: the review queue from the command line, the twin of
+the UI's Review page."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import click
+
+from lockgate.config import load_settings
+
+_MODEL = click.option("--model", required=True, help="The model whose queue it is (routing...).")
+_ENV = click.option(
+    "--env", "environment", default=None, help="Whose scores (default: the home's environment)."
+)
+
+
+def _context(environment: str | None):
+    from lockgate.release.identity import cli_identity
+
+    settings = load_settings()
+    return settings, environment or settings.environment, cli_identity()
+
+
+def _classes(item) -> str:
+    return ", ".join(f"{c['label']} {c['probability']:.3f}" for c in item.top_classes)
+
+
+@click.group("review")
+def review() -> None:
+    """Documents a model sent to manual review, decided by people with the reviewer role."""
+
+
+def _listing(name: str):
+    """A `review` command reading a model's queue: --model, --env and --json."""
+
+    def command(function):
+        for option in (click.option("--json", "as_json", is_flag=True), _ENV, _MODEL):
+            function = option(function)
+        return review.command(name)(function)
+
+    return command
+
+
+@_listing("queue")
+def review_queue(model: str, environment: str | None, as_json: bool) -> None:
+    """The undecided manual-review documents, oldest first (ids and scores, no content)."""
+    from lockgate.pipeline.review import queue
+
+    settings, environment, _ = _context(environment)
+    items = queue(settings, environment, model)
+    if as_json:
+        click.echo(json.dumps([asdict(i) for i in items], indent=2))
+        return
+    click.echo(f"{len(items)} {model} documents to review in {environment}")
+    for item in items:
+        click.echo(f"  {item.run_date}  {item.doc_id[:16]}  {_classes(item)}")
+
+
+@_listing("next")
+def review_next(model: str, environment: str | None, as_json: bool) -> None:
+    """The oldest undecided document with its masked text and fields (reviewers only; audited)."""
+    from lockgate.pipeline.review import ReviewRefused, next_document
+
+    settings, environment, who = _context(environment)
+    try:
+        document = next_document(settings, environment, model, who)
+    except ReviewRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    if document is None:
+        click.echo(f"the {model} queue in {environment} is empty")
+        return
+    if as_json:
+        click.echo(json.dumps(asdict(document), indent=2))
+        return
+    item = document.item
+    click.echo(f"document {item.doc_id} ({document.format}, {document.language}), {item.run_date}")
+    click.echo(f"{model} v{item.model_version} ({item.release_id}): {_classes(item)}")
+    for found in document.fields:
+        click.echo(f"  {found['type']:<9} {found['value']!r}")
+    click.echo("")
+    click.echo(document.masked_text)
+    click.echo("")
+    click.echo(f"decide: lockgate review decide {item.doc_id} --model {model} --label <label>")
+
+
+@review.command("decide")
+@click.argument("doc_id")
+@_MODEL
+@click.option("--label", required=True, help="The right label for the document.")
+@_ENV
+def review_decide(doc_id: str, model: str, label: str, environment: str | None) -> None:
+    """Record the right label of DOC_ID (reviewers only; audited)."""
+    from lockgate.pipeline.review import ReviewRefused, decide
+
+    settings, environment, who = _context(environment)
+    try:
+        decision = decide(settings, environment, model, doc_id, label, who)
+    except ReviewRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    click.echo(
+        f"{decision.label_column} of {doc_id[:16]} is {label}, decided by {who} "
+        f"(answers {decision.answers_release})"
+    )

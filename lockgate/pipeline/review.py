@@ -1,0 +1,237 @@
+"""The review queue: documents a model sent to manual review, for a person to decide.
+
+A model's queue in an environment is every document its scores there sent to manual review
+that no person has decided yet (a decision of source `review`, `label-studio` or `import` for
+the model's label; the generator's answer key is no person's), oldest run date first. Anyone
+may list it; only a holder of the `reviewer` role (in the access file) sees a document's
+content or decides it, and every view, decision and refusal is an audit event naming the user.
+A decision is a label-store decision of source `review` that answers the release whose score
+sent the document to review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from lockgate.config import Settings
+from lockgate.labels import store
+from lockgate.models import get_model
+from lockgate.release.deploy import open_ledger
+from lockgate.release.identity import load_access
+from lockgate.storage import Layout, uri_exists
+from lockgate.storage.files import filesystem
+from lockgate.validation.suites import validate_frame
+
+ROLE = "reviewer"
+SYSTEM = "lockgate-review"
+# Decisions that take a document out of the queue: a person's, through lockgate or another tool.
+BY_PEOPLE = ("review", "label-studio", "import")
+_SCORE_COLUMNS = [
+    "doc_id",
+    "prediction",
+    "confidence",
+    "decision",
+    "top_classes",
+    "model_version",
+    "release_id",
+]
+
+
+class ReviewRefused(PermissionError):
+    """The user may not see or decide documents, or the document is not the model's to decide."""
+
+
+@dataclass(frozen=True)
+class Item:
+    doc_id: str
+    run_date: str
+    model: str
+    environment: str
+    release_id: str
+    model_version: str
+    prediction: str
+    confidence: float
+    decision: str
+    top_classes: list[dict]
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a reviewer sees: the item, and the document's masked text and extracted fields."""
+
+    item: Item
+    format: str | None
+    language: str | None
+    masked_text: str
+    fields: list[dict]
+
+
+def _read(uri: str, columns: list[str], filters=None) -> list[dict]:
+    """The rows of a dataset's files below `uri` that pass `filters`: `columns` of them, None
+    for a column its files do not have (scores written before `top_classes` was)."""
+    import pyarrow.dataset as ds
+
+    fs, path = filesystem(uri)
+    dataset = ds.dataset(path, filesystem=fs, format="parquet")
+    present = [c for c in columns if c in dataset.schema.names]
+    expression = None
+    for column, op, value in filters or ():
+        test = ds.field(column).isin(value) if op == "in" else ds.field(column) == value
+        expression = test if expression is None else expression & test
+    rows = dataset.to_table(columns=present, filter=expression).to_pylist()
+    return [{c: row.get(c) for c in columns} for row in rows]
+
+
+def _score_days(layout: Layout, environment: str, model: str) -> list[str]:
+    uri = layout.scores(environment, model)
+    if not uri_exists(uri):
+        return []
+    fs, path = filesystem(uri)
+    names = (entry.rstrip("/").rsplit("/", 1)[-1] for entry in fs.ls(path, detail=False))
+    return sorted(n.removeprefix("run_date=") for n in names if n.startswith("run_date="))
+
+
+def _scored(layout: Layout, environment: str, model: str, day: str, filters) -> list[Item]:
+    uri = f"{layout.scores(environment, model)}/{Layout.partition(day)}"
+    return [
+        Item(
+            run_date=day,
+            model=model,
+            environment=environment,
+            **row | {"top_classes": row["top_classes"] or []},
+        )
+        for row in _read(uri, _SCORE_COLUMNS, filters)
+    ]
+
+
+def decided_by_people(layout: Layout, label_column: str) -> set[str]:
+    """The documents a person has decided `label_column` of."""
+    if not uri_exists(layout.label_decisions):
+        return set()
+    rows = _read(
+        layout.label_decisions,
+        ["doc_id"],
+        [("label_column", "=", label_column), ("source", "in", list(BY_PEOPLE))],
+    )
+    return {r["doc_id"] for r in rows}
+
+
+def queue(settings: Settings, environment: str, model: str) -> list[Item]:
+    """The model's undecided manual-review documents in `environment`, oldest run date first
+    (then by document id); no document content."""
+    spec = get_model(model)
+    layout = Layout(settings.storage_root)
+    decided = decided_by_people(layout, spec.label)
+    waiting = [
+        item
+        for day in _score_days(layout, environment, model)
+        for item in _scored(layout, environment, model, day, [("decision", "=", "manual_review")])
+        if item.doc_id not in decided
+    ]
+    return sorted(waiting, key=lambda i: (i.run_date, i.doc_id))
+
+
+def _require_reviewer(settings: Settings, who: str, doc_id: str, action: str) -> None:
+    if not load_access(settings).holds(who, ROLE):
+        open_ledger(settings).record_event(
+            who, "review.refused", doc_id, {"action": action, "reason": f"not a {ROLE}"}
+        )
+        raise ReviewRefused(f"{who} does not hold the {ROLE} role: no document content")
+
+
+def _latest_score(settings: Settings, environment: str, model: str, doc_id: str) -> Item:
+    layout = Layout(settings.storage_root)
+    for day in reversed(_score_days(layout, environment, model)):
+        found = _scored(layout, environment, model, day, [("doc_id", "=", doc_id)])
+        if found:
+            return found[0]
+    raise ReviewRefused(f"{model} scored no document {doc_id} in {environment}")
+
+
+def open_document(
+    settings: Settings, environment: str, model: str, doc_id: str, who: str
+) -> Document:
+    """A document with its latest score in `environment`, for a reviewer; the view is audited."""
+    _require_reviewer(settings, who, doc_id, "view")
+    item = _latest_score(settings, environment, model, doc_id)
+    layout = Layout(settings.storage_root)
+    rows = _read(
+        f"{layout.extracted}/{Layout.partition(item.run_date)}",
+        ["doc_id", "format", "language", "masked_text", "entities"],
+        [("doc_id", "=", doc_id)],
+    )
+    row = rows[0] if rows else {}
+    open_ledger(settings).record_event(
+        who,
+        "review.view",
+        doc_id,
+        {"model": model, "environment": environment, "run_date": item.run_date},
+        environment,
+    )
+    return Document(
+        item=item,
+        format=row.get("format"),
+        language=row.get("language"),
+        masked_text=row.get("masked_text") or "",
+        fields=[
+            {k: e[k] for k in ("type", "value", "normalized", "valid", "source")}
+            for e in row.get("entities") or []
+        ],
+    )
+
+
+def next_document(settings: Settings, environment: str, model: str, who: str) -> Document | None:
+    """The oldest document of the queue, opened for `who`; None when the queue is empty."""
+    _require_reviewer(settings, who, "-", "next")
+    waiting = queue(settings, environment, model)
+    return open_document(settings, environment, model, waiting[0].doc_id, who) if waiting else None
+
+
+def decide(
+    settings: Settings,
+    environment: str,
+    model: str,
+    doc_id: str,
+    label: str,
+    who: str,
+    now: datetime | None = None,
+) -> store.Decision:
+    """Record `who`'s label for the document: a decision of source `review` answering the
+    release of its latest score; audited as `review.decide`."""
+    _require_reviewer(settings, who, doc_id, "decide")
+    spec = get_model(model)
+    if spec.classes and label not in spec.classes:
+        raise ReviewRefused(f"{label!r} is not a class of {model}: {', '.join(spec.classes)}")
+    item = _latest_score(settings, environment, model, doc_id)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    decision = store.Decision(
+        doc_id=doc_id,
+        label_column=spec.label,
+        value=label,
+        decided_by=who,
+        decided_at=now,
+        source="review",
+        system=SYSTEM,
+        answers_release=item.release_id,
+    )
+    layout = Layout(settings.storage_root)
+    frame = store.as_frame([decision], decision.decision_id, now)
+    validate_frame(frame, "label_decisions").raise_for_critical()
+    store.write_frame(layout, frame)
+    open_ledger(settings).record_event(
+        who,
+        "review.decide",
+        doc_id,
+        {
+            "model": model,
+            "environment": environment,
+            "label": label,
+            "prediction": item.prediction,
+            "confidence": item.confidence,
+            "release_id": item.release_id,
+            "decision_id": decision.decision_id,
+        },
+        environment,
+    )
+    return decision
