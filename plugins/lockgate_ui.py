@@ -12,6 +12,7 @@ PAGES = [
     ("Audit", "audit"),
     ("Data quality", "quality"),
     ("Monitoring", "monitoring"),
+    ("Review", "review"),
 ]
 
 

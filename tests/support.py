@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -84,3 +85,93 @@ def release_bundle(commit: str, *models: tuple[str, str]):
         suites={},
         config_sha256="",
     )
+
+
+# The documents of `review_home`.
+OLD, NEW, AUTO, KNOWN = ("1" * 64, "2" * 64, "3" * 64, "4" * 64)
+
+
+def _lake(home: Path) -> Path:
+    return home / "lake"
+
+
+def _partition(root: Path, day: str, table) -> None:
+    import pyarrow.parquet as pq
+
+    folder = root / f"run_date={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / "part-0.parquet")
+
+
+def _scores(rows):
+    import pyarrow as pa
+
+    from lockgate.scoring.batch import SCORE_ARROW_SCHEMA
+
+    top = [[{"label": "kyc", "probability": 0.55}, {"label": "payments", "probability": 0.3}]]
+    columns = {
+        "doc_id": [r[0] for r in rows],
+        "prediction": ["kyc"] * len(rows),
+        "confidence": [0.55] * len(rows),
+        "decision": [r[1] for r in rows],
+        "top_classes": [top[0] if r[1] == "manual_review" else None for r in rows],
+    }
+    table = pa.table(columns, schema=SCORE_ARROW_SCHEMA)
+    for name, value in (("model", "routing"), ("model_version", "3"), ("release_id", "rel-1")):
+        table = table.append_column(name, pa.array([value] * len(rows)))
+    return table
+
+
+def review_home(home: Path, reviewers: list[str]) -> Path:
+    """A home whose routing model scored four documents in test over two days: OLD and NEW
+    sent to manual review, AUTO decided automatically, KNOWN sent to review and already decided
+    by a case system; OLD also has the generator's label. `reviewers` hold the reviewer role."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    from lockgate.config import load_settings
+    from lockgate.labels.store import Decision, as_frame, write_frame
+    from lockgate.storage import Layout
+
+    scores = _lake(home) / "scores" / "test" / "routing"
+    _partition(
+        scores,
+        "2026-11-21",
+        _scores([(NEW, "manual_review"), (AUTO, "auto_route"), (KNOWN, "manual_review")]),
+    )
+    _partition(scores, "2026-11-20", _scores([(OLD, "manual_review")]))
+    extracted = _lake(home) / "extracted" / "documents"
+    for day, doc in (("2026-11-20", OLD), ("2026-11-21", NEW)):
+        entity = {"type": "IBAN", "value": "DE44 5001", "normalized": "DE445001", "valid": True}
+        entity |= {"source": "body", "start": 0, "end": 9, "confidence": 1.0}
+        _partition(
+            extracted,
+            day,
+            pa.Table.from_pylist(
+                [
+                    {
+                        "doc_id": doc,
+                        "parent_doc_id": None,
+                        "source_file": f"{day}-{doc[:6]}.txt",
+                        "format": "txt",
+                        "language": "en",
+                        "masked_text": f"Please open an account <IBAN> ({day})",
+                        "entities": [entity],
+                    }
+                ]
+            ),
+        )
+    access = home / "access.toml"
+    access.write_text(f"[roles]\nreviewer = {json.dumps(reviewers)}\n")
+    access.chmod(0o600)
+    settings = load_settings("local", "test", home)
+    # A case system already decided KNOWN: a person's decision, so it is not queued.
+    moment = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+    decided = [
+        Decision(KNOWN, "department", "kyc", "j.smith", moment, "import", "pega"),
+        Decision(OLD, "department", "payments", "lockgate:generator", moment, "generator", "g"),
+    ]
+    recorded = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    write_frame(Layout(settings.storage_root), as_frame(decided, "0" * 64, recorded))
+    return home

@@ -39,6 +39,28 @@ def import_labels(path: Path, system: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
+    _print(report, path, system)
+
+
+@labels.command("import-label-studio")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--model", required=True, help="The model whose label the annotations give.")
+def import_label_studio(path: Path, model: str) -> None:
+    """Import a Label Studio JSON export of tasks from `lockgate review export-label-studio`:
+    each annotation a decision of source label-studio; the same export again adds nothing."""
+    from lockgate.labels.imports import ExportError
+    from lockgate.models import UnknownModel, get_model
+    from lockgate.pipeline.labels import import_label_studio as import_export
+    from lockgate.release.identity import cli_identity
+
+    try:
+        report = import_export(load_settings(), path, get_model(model).label, cli_identity())
+    except (ExportError, UnknownModel) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print(report, path, "Label Studio")
+
+
+def _print(report, path: Path, system: str) -> None:
     if report.already_imported:
         click.echo(
             f"{path.name} from {system} was imported before ({report.imported_at}, "

@@ -4,7 +4,9 @@ the UI's Review page."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -103,3 +105,34 @@ def review_decide(doc_id: str, model: str, label: str, environment: str | None) 
         f"{decision.label_column} of {doc_id[:16]} is {label}, decided by {who} "
         f"(answers {decision.answers_release})"
     )
+
+
+@review.command("export-label-studio")
+@_MODEL
+@_ENV
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A new folder for tasks.json and config.xml.",
+)
+def review_export(model: str, environment: str | None, out: Path) -> None:
+    """The queue as Label Studio tasks (reviewers only; audited): OUT/tasks.json to import into
+    a project whose labelling config is OUT/config.xml. The files hold document text: they are
+    readable by you alone."""
+    from lockgate.pipeline.review import ReviewRefused, export_label_studio
+
+    settings, environment, who = _context(environment)
+    try:
+        tasks, config = export_label_studio(settings, environment, model, who)
+    except ReviewRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    try:
+        out.mkdir(mode=0o700, parents=True)
+    except FileExistsError as exists:
+        raise click.ClickException(f"{out} exists; name a new folder") from exists
+    for name, text in (("tasks.json", json.dumps(tasks, indent=2)), ("config.xml", config)):
+        descriptor = os.open(out / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+    click.echo(f"{len(tasks)} {model} tasks for Label Studio: {out / 'tasks.json'} (config.xml)")

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lockgate.config import Settings
-from lockgate.labels import imports, store
+from lockgate.labels import imports, label_studio, store
 from lockgate.models import registered_models
 from lockgate.release.deploy import open_ledger
 from lockgate.storage import (
@@ -99,6 +99,39 @@ def import_export(
     # stored (the day's decisions are validated again with the run's inputs:
     # `lockgate.pipeline.validation.validate_label_decisions`).
     return _record(settings, layout, checked, system, import_id, path.name, data, actor, now, True)
+
+
+LABEL_STUDIO = "label-studio"
+
+
+def import_label_studio(
+    settings: Settings, path: Path, label_column: str, actor: str, now: datetime | None = None
+) -> ImportReport:
+    """A Label Studio JSON export of tasks lockgate exported (`review.export_label_studio`):
+    each annotation a decision of source `label-studio` on `label_column`, validated and
+    quarantined like any export; a skipped or empty annotation is quarantined as having no
+    label. Importing the same export again adds nothing."""
+    layout, now, data, import_id = _start(settings, LABEL_STUDIO, path, now)
+    if uri_exists(layout.label_import(import_id)):
+        return _earlier(layout, import_id)
+    try:
+        export = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise imports.ExportError(f"{path.name}: not a Label Studio JSON export ({exc})") from exc
+    classes = label_classes()
+    if label_column not in classes:
+        raise imports.ExportError(f"no model learns {label_column!r}; labels: {sorted(classes)}")
+    checked = imports.check_rows(
+        label_studio.annotation_rows(export, label_column),
+        {label_column: classes[label_column]},
+        known_documents(layout),
+        now,
+        "label-studio",
+        LABEL_STUDIO,
+    )
+    return _record(
+        settings, layout, checked, LABEL_STUDIO, import_id, path.name, data, actor, now, True
+    )
 
 
 GENERATOR = "lockgate-generator"

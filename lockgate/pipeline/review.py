@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from lockgate.config import Settings
+from lockgate.config import ENVIRONMENTS, Settings
 from lockgate.labels import store
-from lockgate.models import get_model
+from lockgate.models import ModelSpec, UnknownModel, get_model
 from lockgate.release.deploy import open_ledger
 from lockgate.release.identity import load_access
 from lockgate.storage import Layout, uri_exists
@@ -42,6 +42,10 @@ class ReviewRefused(PermissionError):
     """The user may not see or decide documents, or the document is not the model's to decide."""
 
 
+class NotAReviewer(ReviewRefused):
+    """The user does not hold the reviewer role."""
+
+
 @dataclass(frozen=True)
 class Item:
     doc_id: str
@@ -65,6 +69,16 @@ class Document:
     language: str | None
     masked_text: str
     fields: list[dict]
+
+
+def _spec(environment: str, model: str) -> ModelSpec:
+    """The model, when it is one and `environment` is one (both become paths in the lake)."""
+    if environment not in ENVIRONMENTS:
+        raise ReviewRefused(f"no environment {environment!r}; one of {', '.join(ENVIRONMENTS)}")
+    try:
+        return get_model(model)
+    except UnknownModel as unknown:
+        raise ReviewRefused(str(unknown)) from unknown
 
 
 def _read(uri: str, columns: list[str], filters=None) -> list[dict]:
@@ -120,7 +134,7 @@ def decided_by_people(layout: Layout, label_column: str) -> set[str]:
 def queue(settings: Settings, environment: str, model: str) -> list[Item]:
     """The model's undecided manual-review documents in `environment`, oldest run date first
     (then by document id); no document content."""
-    spec = get_model(model)
+    spec = _spec(environment, model)
     layout = Layout(settings.storage_root)
     decided = decided_by_people(layout, spec.label)
     waiting = [
@@ -137,7 +151,7 @@ def _require_reviewer(settings: Settings, who: str, doc_id: str, action: str) ->
         open_ledger(settings).record_event(
             who, "review.refused", doc_id, {"action": action, "reason": f"not a {ROLE}"}
         )
-        raise ReviewRefused(f"{who} does not hold the {ROLE} role: no document content")
+        raise NotAReviewer(f"{who} does not hold the {ROLE} role: no document content")
 
 
 def _latest_score(settings: Settings, environment: str, model: str, doc_id: str) -> Item:
@@ -154,6 +168,7 @@ def open_document(
 ) -> Document:
     """A document with its latest score in `environment`, for a reviewer; the view is audited."""
     _require_reviewer(settings, who, doc_id, "view")
+    _spec(environment, model)
     item = _latest_score(settings, environment, model, doc_id)
     layout = Layout(settings.storage_root)
     rows = _read(
@@ -200,7 +215,7 @@ def decide(
     """Record `who`'s label for the document: a decision of source `review` answering the
     release of its latest score; audited as `review.decide`."""
     _require_reviewer(settings, who, doc_id, "decide")
-    spec = get_model(model)
+    spec = _spec(environment, model)
     if spec.classes and label not in spec.classes:
         raise ReviewRefused(f"{label!r} is not a class of {model}: {', '.join(spec.classes)}")
     item = _latest_score(settings, environment, model, doc_id)
@@ -235,3 +250,53 @@ def decide(
         environment,
     )
     return decision
+
+
+def export_label_studio(
+    settings: Settings, environment: str, model: str, who: str
+) -> tuple[list[dict], str]:
+    """(the queue as Label Studio tasks, the project's labelling config) for `who`, a reviewer:
+    the tasks hold document text, so the export is audited with the documents it holds."""
+    from lockgate.labels import label_studio
+
+    _require_reviewer(settings, who, "-", "export")
+    spec = _spec(environment, model)
+    layout = Layout(settings.storage_root)
+    waiting = queue(settings, environment, model)
+    texts: dict[str, str] = {}
+    for day in sorted({i.run_date for i in waiting}):
+        ids = [i.doc_id for i in waiting if i.run_date == day]
+        for row in _read(
+            f"{layout.extracted}/{Layout.partition(day)}",
+            ["doc_id", "masked_text"],
+            [("doc_id", "in", ids)],
+        ):
+            texts[row["doc_id"]] = row["masked_text"] or ""
+    tasks = [
+        label_studio.task(
+            {
+                "doc_id": i.doc_id,
+                "text": texts.get(i.doc_id, ""),
+                "model": model,
+                "environment": environment,
+                "run_date": i.run_date,
+                "release_id": i.release_id,
+                "model_version": i.model_version,
+                "prediction": i.prediction,
+                "confidence": i.confidence,
+            }
+        )
+        for i in waiting
+    ]
+    open_ledger(settings).record_event(
+        who,
+        "review.export",
+        model,
+        {
+            "environment": environment,
+            "tool": "label-studio",
+            "documents": [i.doc_id for i in waiting],
+        },
+        environment,
+    )
+    return tasks, label_studio.labeling_config(spec.label, list(spec.classes))

@@ -1,6 +1,6 @@
 """The lockgate pages the Airflow plugin mounts at /lockgate: environments, change requests
-(approve / reject), models, audit, data quality, monitoring (drift), and what an Airflow DAG
-run produced.
+(approve / reject), models, audit, data quality, monitoring (drift), the review queue (document
+content for reviewers only), and what an Airflow DAG run produced.
 
 Server-rendered HTML (Jinja2, autoescaped): the pages work inside Airflow's iframe and on their
 own, with no build step. Every route needs a signed-in Airflow user (`security.viewer`).
@@ -168,6 +168,80 @@ def create_app() -> FastAPI:
     @app.get("/monitoring", response_class=HTMLResponse)
     def monitoring(request: Request, who: Signed):
         return _page(request, who, "monitoring.html", reports=data.monitoring(settings()))
+
+    @app.get("/review", response_class=HTMLResponse)
+    def review_queue(
+        request: Request, who: Signed, model: str = "", environment: str = "", done: str = ""
+    ):
+        from lockgate.models import registered_models
+        from lockgate.pipeline.review import ROLE, queue
+
+        models = list(registered_models())
+        model = model or models[0]
+        environment = environment or settings().environment
+        if model not in models or environment not in ENVIRONMENTS:
+            raise HTTPException(404, f"no model {model!r} in {environment!r}")
+        return _page(
+            request,
+            who,
+            "review.html",
+            items=queue(settings(), environment, model),
+            model=model,
+            models=models,
+            environment=environment,
+            reviewer=ROLE in who.roles,
+            done=done,
+        )
+
+    def _review_page(request, who, environment, model, doc_id, code=200, **extra):
+        from lockgate.models import get_model
+        from lockgate.pipeline.review import NotAReviewer, ReviewRefused, open_document
+
+        try:
+            document = open_document(settings(), environment, model, doc_id, who.identity)
+        except NotAReviewer as refused:
+            raise HTTPException(403, str(refused)) from refused
+        except ReviewRefused as missing:
+            raise HTTPException(404, str(missing)) from missing
+        spec = get_model(model)
+        return _page(
+            request,
+            who,
+            "review_document.html",
+            code,
+            document=document,
+            classes=spec.classes,
+            label_column=spec.label,
+            token=form_token(who, "review", f"{environment}/{model}/{doc_id}"),
+            **extra,
+        )
+
+    @app.get("/review/{environment}/{model}/{doc_id}", response_class=HTMLResponse)
+    def review_document(request: Request, who: Signed, environment: str, model: str, doc_id: str):
+        return _review_page(request, who, environment, model, doc_id)
+
+    @app.post("/review/{environment}/{model}/{doc_id}/decide")
+    def review_decide(
+        request: Request,
+        who: Signed,
+        environment: str,
+        model: str,
+        doc_id: str,
+        label: Annotated[str, Form()],
+        token: Annotated[str, Form()],
+    ):
+        from lockgate.pipeline.review import NotAReviewer, ReviewRefused, decide
+
+        check_form(request, who, "review", f"{environment}/{model}/{doc_id}", token)
+        try:
+            decide(settings(), environment, model, doc_id, label, who.identity)
+        except NotAReviewer as refused:
+            raise HTTPException(403, str(refused)) from refused
+        except ReviewRefused as refused:
+            return _review_page(request, who, environment, model, doc_id, 409, error=str(refused))
+        base = request.scope.get("root_path", "")
+        query = f"model={quote(model)}&environment={quote(environment)}&done={quote(doc_id)}"
+        return RedirectResponse(f"{base}/review?{query}", 303)
 
     @app.get("/quality/docs/{suite}/{scope}/{run_date}/{path:path}")
     def data_docs(request: Request, who: Signed, suite: str, scope: str, run_date: str, path: str):

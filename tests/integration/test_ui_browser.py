@@ -164,7 +164,7 @@ def test_anonymous_requests_are_refused(server, home):
         timeout=30,
     )
     assert page.status_code == 303 and "/api/v2/auth/login" in page.headers["location"]
-    for path in ("environments", "changes/1", "models", "audit", "quality"):
+    for path in ("environments", "changes/1", "models", "audit", "quality", "review"):
         assert requests.get(f"{server}/lockgate/{path}", timeout=30).status_code == 401, path
     post = requests.post(
         f"{server}/lockgate/changes/1/decide",
@@ -335,6 +335,55 @@ def test_a_person_with_the_role_approves_in_the_browser_and_the_audit_shows_it(
         run([str(BIN / "lockgate"), "change", "show", str(change_id), "--json"], home).stdout
     )
     assert [(a["approver"], a["role"]) for a in shown["approvals"]] == [("airflow:raj", "risk")]
+
+
+def test_a_reviewer_decides_in_the_browser_and_no_one_else_sees_content(browser, server, home):
+    queue = f"{server}/lockgate/review?model=routing&environment=test"
+    context, page = _signed_in(browser, server, "rhea")  # holds reviewer
+    try:
+        page.goto(queue)
+        waiting = int(page.inner_text("#queue-size b"))
+        link = page.locator("#queue a").first
+        document = server + link.get_attribute("href")
+        doc_id = document.rsplit("/", 1)[1]
+        link.click()
+        assert page.inner_text("#text").strip()  # the masked text
+        assert page.locator("#top-classes tr").count() >= 3  # header and the best classes
+        _shot(page, "review-document")
+        page.select_option("#label", "kyc")
+        page.click("#decide button")
+        page.wait_for_url(f"**/lockgate/review?**done={doc_id}")
+        assert "recorded in the label store" in page.inner_text("#done")
+        assert int(page.inner_text("#queue-size b")) == waiting - 1
+        assert doc_id[:16] not in page.inner_text("#queue")
+        page.goto(f"{server}/lockgate/audit?person=airflow:rhea")
+        trail = page.inner_text("#audit")
+        assert "review.view" in trail and "review.decide" in trail and doc_id in trail
+    finally:
+        context.close()
+
+    context, page = _signed_in(browser, server, "vic")  # no reviewer role
+    try:
+        page.goto(queue)
+        assert "do not hold the reviewer role" in page.inner_text("#no-content")
+        assert page.locator("#queue a").count() == 0
+        refused = page.goto(document)
+        assert refused.status == 403 and page.locator("#text").count() == 0
+    finally:
+        context.close()
+    token = _token_for(server, "vic")
+    for cookies in ({}, {"_token": "forged"}, token):
+        for response in (
+            requests.get(document, cookies=cookies, timeout=30),
+            requests.post(
+                f"{document}/decide",
+                cookies=cookies,
+                data={"label": "kyc", "token": "x"},
+                timeout=30,
+            ),
+        ):
+            assert response.status_code in (401, 403), (cookies, response.status_code)
+            assert "<pre" not in response.text
 
 
 def _token_for(server: str, user: str) -> dict:

@@ -4,92 +4,24 @@ queue, and the audit trail of every view, decision and refusal."""
 import json
 import os
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from support import NEW, OLD, review_home
 
 from lockgate.config import load_settings
-from lockgate.labels.store import Decision, as_frame, write_frame
 from lockgate.pipeline import review
 from lockgate.release.deploy import open_ledger
 from lockgate.release.identity import cli_identity
-from lockgate.scoring.batch import SCORE_ARROW_SCHEMA
 from lockgate.storage import Layout
 
-OLD, NEW, AUTO, KNOWN = ("1" * 64, "2" * 64, "3" * 64, "4" * 64)
 REVIEWER, OUTSIDER = "airflow:rhea", "airflow:vic"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
-def _lake(home: Path) -> Path:
-    return home / "lake"
-
-
-def _partition(root: Path, day: str, table: pa.Table) -> None:
-    folder = root / f"run_date={day}"
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, folder / "part-0.parquet")
-
-
-def _scores(rows):
-    top = [[{"label": "kyc", "probability": 0.55}, {"label": "payments", "probability": 0.3}]]
-    columns = {
-        "doc_id": [r[0] for r in rows],
-        "prediction": ["kyc"] * len(rows),
-        "confidence": [0.55] * len(rows),
-        "decision": [r[1] for r in rows],
-        "top_classes": [top[0] if r[1] == "manual_review" else None for r in rows],
-    }
-    table = pa.table(columns, schema=SCORE_ARROW_SCHEMA)
-    for name, value in (("model", "routing"), ("model_version", "3"), ("release_id", "rel-1")):
-        table = table.append_column(name, pa.array([value] * len(rows)))
-    return table
-
-
 @pytest.fixture
 def home(tmp_path):
-    home = tmp_path / "home"
-    scores = _lake(home) / "scores" / "test" / "routing"
-    _partition(
-        scores,
-        "2026-11-21",
-        _scores([(NEW, "manual_review"), (AUTO, "auto_route"), (KNOWN, "manual_review")]),
-    )
-    _partition(scores, "2026-11-20", _scores([(OLD, "manual_review")]))
-    extracted = _lake(home) / "extracted" / "documents"
-    for day, doc in (("2026-11-20", OLD), ("2026-11-21", NEW)):
-        entity = {"type": "IBAN", "value": "DE44 5001", "normalized": "DE445001", "valid": True}
-        entity |= {"source": "body", "start": 0, "end": 9, "confidence": 1.0}
-        _partition(
-            extracted,
-            day,
-            pa.Table.from_pylist(
-                [
-                    {
-                        "doc_id": doc,
-                        "format": "txt",
-                        "language": "en",
-                        "masked_text": f"Please open an account <IBAN> ({day})",
-                        "entities": [entity],
-                    }
-                ]
-            ),
-        )
-    access = home / "access.toml"
-    access.write_text(f'[roles]\nreviewer = ["{REVIEWER}", "{cli_identity()}"]\n')
-    access.chmod(0o600)
-    settings = load_settings("local", "test", home)
-    # A case system already decided KNOWN: a person's decision, so it is not queued.
-    moment = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
-    decided = [
-        Decision(KNOWN, "department", "kyc", "j.smith", moment, "import", "pega"),
-        Decision(OLD, "department", "payments", "lockgate:generator", moment, "generator", "g"),
-    ]
-    write_frame(Layout(settings.storage_root), as_frame(decided, "0" * 64, NOW))
-    return home
+    return review_home(tmp_path / "home", [REVIEWER, cli_identity()])
 
 
 def _settings(home):
@@ -196,3 +128,102 @@ def test_the_command_line_acts_as_the_account_running_it(home, monkeypatch):
     assert refused.exit_code == 1 and "does not hold the reviewer role" in refused.output
     assert "Please open" not in refused.output
     assert os.stat(access).st_mode & 0o777 == 0o600
+
+
+def _label_studio_export(tasks: list[dict]) -> list[dict]:
+    """What Label Studio's JSON export of a project holds once these tasks were imported and
+    annotated: ids of its own, the data as imported, one annotation each by users 1 and 2,
+    and on the second task a third user's skipped one."""
+    chosen = ["custody", "kyc"]
+    exported = []
+    for number, task in enumerate(tasks, start=1):
+        annotation = {
+            "id": 100 + number,
+            "completed_by": number,
+            "result": [
+                {
+                    "id": f"r{number}",
+                    "from_name": "label",
+                    "to_name": "text",
+                    "type": "choices",
+                    "origin": "manual",
+                    "value": {"choices": [chosen[number - 1]]},
+                }
+            ],
+            "was_cancelled": False,
+            "ground_truth": False,
+            "created_at": "2026-11-30T10:00:00.000000Z",
+            "updated_at": f"2026-11-30T1{number}:00:00.000000Z",
+            "lead_time": 4.2,
+            "task": number,
+        }
+        exported.append(task | {"id": number, "project": 7, "annotations": [annotation]})
+    exported[1]["annotations"].append(
+        {"id": 200, "completed_by": 3, "result": [], "was_cancelled": True, "task": 2}
+    )
+    return exported
+
+
+def test_a_label_studio_export_made_by_lockgate_round_trips(home, tmp_path):
+    import pyarrow.parquet as pq
+
+    from lockgate.pipeline.labels import import_label_studio
+
+    settings = _settings(home)
+    tasks, config = review.export_label_studio(settings, "test", "routing", REVIEWER)
+    assert [t["data"]["doc_id"] for t in tasks] == [OLD, NEW]
+    assert tasks[0]["data"]["text"] == "Please open an account <IBAN> (2026-11-20)"
+    assert tasks[0]["predictions"][0]["result"][0]["value"] == {"choices": ["kyc"]}
+    assert '<Choice value="custody"/>' in config and 'toName="text"' in config
+    (exported,) = _audit(home, "review.export")
+    assert exported["actor"] == REVIEWER and json.loads(exported["payload"])["documents"] == [
+        OLD,
+        NEW,
+    ]
+    path = tmp_path / "project-7-export.json"
+    path.write_text(json.dumps(_label_studio_export(tasks)))
+    report = import_label_studio(settings, path, "department", "os:ci", NOW)
+    assert (report.rows, report.accepted_rows, report.quarantined_rows) == (3, 2, 1)
+    assert report.quarantined_by_reason == {"missing_field": 1}  # the skipped annotation
+    stored = [
+        row
+        for part in sorted((home / "lake" / "label_store" / "decisions").rglob("*.parquet"))
+        for row in pq.read_table(part).to_pylist()
+        if row["source"] == "label-studio"
+    ]
+    assert {
+        (r["doc_id"], r["value"], r["decided_by"], r["decided_at"].isoformat()) for r in stored
+    } == {
+        (OLD, "custody", "label-studio:1", "2026-11-30T11:00:00+00:00"),
+        (NEW, "kyc", "label-studio:2", "2026-11-30T12:00:00+00:00"),
+    }
+    assert review.queue(settings, "test", "routing") == []  # both were decided by people
+    again = import_label_studio(settings, path, "department", "os:ci", NOW)
+    assert again.already_imported and again.added == 0
+
+
+def test_a_label_studio_export_is_for_reviewers_and_lands_in_a_new_private_folder(
+    home, tmp_path, monkeypatch
+):
+    from lockgate.cli.main import cli
+
+    monkeypatch.setenv("LOCKGATE_HOME", str(home))
+    monkeypatch.setenv("LOCKGATE_ENV", "test")
+    out = tmp_path / "ls"
+    args = ["review", "export-label-studio", "--model", "routing", "--out", str(out)]
+    done = CliRunner().invoke(cli, args)
+    assert done.exit_code == 0, done.output
+    assert json.loads((out / "tasks.json").read_text())[0]["data"]["doc_id"] == OLD
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o600"}
+    assert oct(out.stat().st_mode & 0o777) == "0o700"
+    # A folder that exists (or a symlink planted where it will be) is refused, not written into.
+    planted = tmp_path / "planted"
+    planted.symlink_to(tmp_path / "elsewhere")
+    for target in (out, planted):
+        refused = CliRunner().invoke(cli, [*args[:-1], str(target)])
+        assert refused.exit_code == 1 and "name a new folder" in refused.output
+    assert not (tmp_path / "elsewhere").exists()
+    (home / "access.toml").write_text('[roles]\nreviewer = ["airflow:rhea"]\n')
+    not_yours = CliRunner().invoke(cli, [*args[:-1], str(tmp_path / "other")])
+    assert not_yours.exit_code == 1 and "reviewer role" in not_yours.output
+    assert not (tmp_path / "other").exists()
