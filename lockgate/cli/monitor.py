@@ -90,8 +90,10 @@ def _print_report(report: dict) -> None:
 @click.option("--days", default=14, show_default=True, help="Days of the per-day table.")
 def monitor_report(environment: str, model: str | None, days: int) -> None:
     """The latest drift report per model, and a per-day table of each feature's PSI."""
+    from lockgate.cli.review import feedback_lines
     from lockgate.models import registered_models
     from lockgate.pipeline.monitoring import stored_reports
+    from lockgate.pipeline.review import feedback
 
     settings = load_settings()
     models = [model] if model else list(registered_models())
@@ -103,6 +105,9 @@ def monitor_report(environment: str, model: str | None, days: int) -> None:
         shown = True
         latest = reports[-1]
         _print_report(latest)
+        found = feedback(settings, environment, name, latest["from"], latest["to"])
+        if found["total"]["scored"]:
+            click.echo("   people: " + feedback_lines(found)[0])
         daily = latest["daily"][-days:]
         if daily:
             names = list(daily[0]["psi"])

@@ -136,3 +136,53 @@ def review_export(model: str, environment: str | None, out: Path) -> None:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
             stream.write(text)
     click.echo(f"{len(tasks)} {model} tasks for Label Studio: {out / 'tasks.json'} (config.xml)")
+
+
+def feedback_lines(found: dict) -> list[str]:
+    """A model's feedback (`pipeline.review.feedback`) as lines: the totals, then per day."""
+
+    def percent(value) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    total = found["total"]
+    lines = [
+        f"{found['model']} in {found['environment']}, {found['from']}..{found['to']}: "
+        f"{total['scored']} scored, automation {percent(total['automation_rate'])}; "
+        f"queue {total['waiting']}"
+        + (f" (oldest {found['oldest_waiting']})" if found["oldest_waiting"] else "")
+        + f"; agreement {percent(total['agreement'])} of {total['reviewed']} reviewed; "
+        f"corrected {total['corrected']} of {total['auto']} decided automatically "
+        f"({percent(total['correction_rate'])})",
+        f"   {'run_date':10s} {'scored':>7s} {'auto':>7s} {'waiting':>7s} {'reviewed':>8s} "
+        f"{'agreed':>7s} {'corrected':>9s}",
+    ]
+    lines += [
+        f"   {d['run_date']:10s} {d['scored']:7d} {d['auto']:7d} {d['waiting']:7d} "
+        f"{d['reviewed']:8d} {d['agreed']:7d} {d['corrected']:9d}"
+        for d in found["days"]
+    ]
+    return lines
+
+
+@review.command("metrics")
+@_MODEL
+@_ENV
+@click.option("--days", default=7, show_default=True, help="Days up to the latest scored one.")
+@click.option("--json", "as_json", is_flag=True)
+def review_metrics(model: str, environment: str | None, days: int, as_json: bool) -> None:
+    """What people made of the model's scores: automation rate, queue size and age, agreement
+    with reviewers, and the automatically decided documents people labelled otherwise."""
+    from lockgate.pipeline.review import ReviewRefused, recent_feedback
+
+    settings, environment, _ = _context(environment)
+    try:
+        found = recent_feedback(settings, environment, model, days)
+    except ReviewRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    if found is None:
+        raise click.ClickException(f"{model} scored nothing in {environment}")
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    for line in feedback_lines(found):
+        click.echo(line)

@@ -133,6 +133,10 @@ class MonitoringPolicy(BaseModel):
     # `anomaly_p_value`) is a quarantine anomaly.
     max_quarantine_rate: float = 0.10
     anomaly_p_value: float = 0.01
+    # People's labels: when more than this share of a model's automatically decided documents
+    # in the judged window were later labelled otherwise by people (at least `min_rows` of them
+    # decided automatically), a retraining is proposed like on drift.
+    max_correction_rate: float = 0.05
     # Who the lockgate_monitor DAG e-mails on a breach, through Airflow's [smtp] settings.
     alert_to: list[str] = Field(default_factory=lambda: ["ml-platform@lockgate.example"])
     models: dict[str, DriftThresholds] = Field(default_factory=dict)

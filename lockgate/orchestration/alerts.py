@@ -8,18 +8,26 @@ import html
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+CORRECTIONS = "people's corrections"
+
 
 def drift_event(summary: dict, event) -> dict:
-    """Fill the `lockgate_drift` event's extra with what drifted; skip (no event) when nothing did."""
+    """Fill the `lockgate_drift` event's extra with what drifted, and the models people
+    corrected too often (named with CORRECTIONS): the retraining it proposes; skip (no event)
+    when there is neither."""
     drifted = {model: m["drifted"] for model, m in summary["models"].items() if m["drifted"]}
+    for model, found in summary.get("feedback", {}).items():
+        if found["corrections_exceed"]:
+            drifted[model] = [*drifted.get(model, []), CORRECTIONS]
     if not drifted:
-        raise AirflowSkipException("no model drifted: no lockgate_drift event")
+        raise AirflowSkipException("no model drifted or was corrected: no lockgate_drift event")
+    versions = {m: summary["models"][m]["version"] for m in drifted if m in summary["models"]}
     event.extra = {
         "environment": summary["environment"],
         "run_date": summary["to"],
         "from": summary["from"],
         "drifted": drifted,
-        "versions": {model: summary["models"][model]["version"] for model in drifted},
+        "versions": versions,
     }
     return event.extra
 
@@ -56,9 +64,11 @@ def alert_subject(summary: dict) -> str:
         if m["drifted"]
     ]
     kinds = sorted({a["kind"] for a in summary["anomalies"]})
+    corrected = [m for m, f in summary.get("feedback", {}).items() if f["corrections_exceed"]]
     parts = ([f"drift in {'; '.join(drifted)}"] if drifted else []) + [
         f"{kind} anomaly" for kind in kinds
     ]
+    parts += [f"{model} corrected by people" for model in corrected]
     return f"[lockgate] {summary['environment']} {summary['to']}: {', '.join(parts)}"
 
 

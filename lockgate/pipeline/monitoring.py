@@ -224,12 +224,39 @@ def judge(settings: Settings, environment: str, first: str, last: str) -> dict:
         if "reason" in report:
             summary["models"][model]["reason"] = report["reason"]
     summary["anomalies"] = day_anomalies(settings, days)
-    summary["breach"] = bool(summary["anomalies"]) or any(
-        m["drifted"] for m in summary["models"].values()
+    summary["feedback"] = people_feedback(settings, environment, first, last)
+    summary["breach"] = (
+        bool(summary["anomalies"])
+        or any(m["drifted"] for m in summary["models"].values())
+        or any(f["corrections_exceed"] for f in summary["feedback"].values())
     )
     summary["message"] = breach_message(summary)
     write_json_atomic(layout.monitoring_summary(environment, last), summary)
     return summary
+
+
+def people_feedback(settings: Settings, environment: str, first: str, last: str) -> dict:
+    """Per scored model, what people made of its scores in the window (`review.feedback`
+    totals) and whether their corrections exceed `[monitoring] max_correction_rate`."""
+    from lockgate.pipeline.review import feedback
+
+    policy = settings.policy.monitoring
+    layout = Layout(settings.storage_root)
+    found = {}
+    for model in registered_models():
+        if not uri_exists(layout.scores(environment, model)):
+            continue
+        total = feedback(settings, environment, model, first, last)["total"]
+        if not total["scored"]:
+            continue
+        enough = total["auto"] >= policy.drift_thresholds(model).min_rows
+        rate = total["correction_rate"]
+        exceeds = enough and rate is not None and rate > policy.max_correction_rate
+        found[model] = total | {
+            "max_correction_rate": policy.max_correction_rate,
+            "corrections_exceed": exceeds,
+        }
+    return found
 
 
 def window(run_date: str, days: int) -> tuple[str, str]:
@@ -245,6 +272,12 @@ def breach_message(summary: dict) -> str:
         f"({summary['from']}..{summary['to']}, {m['rows']} documents): {', '.join(m['drifted'])}"
         for model, m in summary["models"].items()
         if m["drifted"]
+    ]
+    lines += [
+        f"{model}: people labelled {f['corrected']} of {f['auto']} automatically decided "
+        f"documents otherwise ({f['correction_rate']:.1%}, above {f['max_correction_rate']:.0%})"
+        for model, f in summary.get("feedback", {}).items()
+        if f["corrections_exceed"]
     ]
     lines += [f"{a['run_date']} {a['kind']} anomaly: {a['detail']}" for a in summary["anomalies"]]
     return "\n".join(lines)

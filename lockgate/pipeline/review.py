@@ -11,6 +11,7 @@ sent the document to review.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -300,3 +301,88 @@ def export_label_studio(
         environment,
     )
     return tasks, label_studio.labeling_config(spec.label, list(spec.classes))
+
+
+def _people_decisions(layout: Layout, label_column: str) -> dict[str, str]:
+    """Each document's label as people decided it last (latest `decided_at`)."""
+    if not uri_exists(layout.label_decisions):
+        return {}
+    rows = _read(
+        layout.label_decisions,
+        ["doc_id", "value", "decided_at", "decision_id"],
+        [("label_column", "=", label_column), ("source", "in", list(BY_PEOPLE))],
+    )
+    latest: dict[str, tuple] = {}
+    for row in rows:
+        key = (row["decided_at"], row["decision_id"])
+        if row["doc_id"] not in latest or key > latest[row["doc_id"]][0]:
+            latest[row["doc_id"]] = (key, row["value"])
+    return {doc: value for doc, (_, value) in latest.items()}
+
+
+def feedback(settings: Settings, environment: str, model: str, first: str, last: str) -> dict:
+    """What people made of the model's scores in `environment` on the days `first`..`last`:
+    per day and in all, the documents scored and decided automatically (`automation_rate`),
+    those sent to review, decided by people and still waiting (`queue`, the oldest waiting
+    day), how often the people agreed with the model on the reviewed ones (`agreement`), and
+    the share of automatically decided documents people later labelled otherwise
+    (`correction_rate`). Rates are None where nothing was there to count."""
+    from lockgate.storage import run_dates
+
+    spec = _spec(environment, model)
+    layout = Layout(settings.storage_root)
+    decided = _people_decisions(layout, spec.label)
+    scored_days = set(_score_days(layout, environment, model))
+    days, total = [], Counter()
+    oldest_waiting = None
+    for day in run_dates(first, last):
+        if day not in scored_days:
+            continue
+        counts = Counter()
+        for item in _scored(layout, environment, model, day, None):
+            label = decided.get(item.doc_id)
+            counts["scored"] += 1
+            if item.decision == "auto_route":
+                counts["auto"] += 1
+                counts["corrected"] += label is not None and label != item.prediction
+            elif label is None:
+                counts["waiting"] += 1
+                oldest_waiting = oldest_waiting or day
+            else:
+                counts["reviewed"] += 1
+                counts["agreed"] += label == item.prediction
+        days.append({"run_date": day, **_rates(counts)})
+        total.update(counts)
+    return {
+        "model": model,
+        "environment": environment,
+        "from": first,
+        "to": last,
+        "days": days,
+        "total": _rates(total),
+        "oldest_waiting": oldest_waiting,
+    }
+
+
+def _rates(counts: Counter) -> dict:
+    def share(part: str, whole: str) -> float | None:
+        return round(counts[part] / counts[whole], 4) if counts[whole] else None
+
+    names = ("scored", "auto", "reviewed", "waiting", "agreed", "corrected")
+    return {name: counts[name] for name in names} | {
+        "automation_rate": share("auto", "scored"),
+        "agreement": share("agreed", "reviewed"),
+        "correction_rate": share("corrected", "auto"),
+    }
+
+
+def recent_feedback(settings: Settings, environment: str, model: str, days: int) -> dict | None:
+    """`feedback` over the `days` days ending on the model's latest scored day; None when it
+    has scored nothing in `environment`."""
+    from datetime import date, timedelta
+
+    scored = _score_days(Layout(settings.storage_root), environment, model)
+    if not scored:
+        return None
+    first = (date.fromisoformat(scored[-1]) - timedelta(days=days - 1)).isoformat()
+    return feedback(settings, environment, model, first, scored[-1])

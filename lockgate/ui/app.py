@@ -174,7 +174,7 @@ def create_app() -> FastAPI:
         request: Request, who: Signed, model: str = "", environment: str = "", done: str = ""
     ):
         from lockgate.models import registered_models
-        from lockgate.pipeline.review import ROLE, queue
+        from lockgate.pipeline.review import ROLE, queue, recent_feedback
 
         models = list(registered_models())
         model = model or models[0]
@@ -186,6 +186,9 @@ def create_app() -> FastAPI:
             who,
             "review.html",
             items=queue(settings(), environment, model),
+            feedback=recent_feedback(
+                settings(), environment, model, settings().policy.monitoring.window_days
+            ),
             model=model,
             models=models,
             environment=environment,

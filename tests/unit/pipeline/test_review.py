@@ -227,3 +227,86 @@ def test_a_label_studio_export_is_for_reviewers_and_lands_in_a_new_private_folde
     not_yours = CliRunner().invoke(cli, [*args[:-1], str(tmp_path / "other")])
     assert not_yours.exit_code == 1 and "reviewer role" in not_yours.output
     assert not (tmp_path / "other").exists()
+
+
+def _corrected_by_a_case_system(home, doc_id: str, value: str) -> None:
+    from lockgate.labels.store import Decision, as_frame, write_frame
+
+    moment = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    decision = Decision(doc_id, "department", value, "j.smith", moment, "import", "pega")
+    write_frame(Layout(_settings(home).storage_root), as_frame([decision], "5" * 64, NOW))
+
+
+def test_feedback_counts_what_people_made_of_the_scores(home):
+    from support import AUTO
+
+    settings = _settings(home)
+    review.decide(settings, "test", "routing", NEW, "kyc", REVIEWER, NOW)  # agrees with the model
+    _corrected_by_a_case_system(home, AUTO, "payments")  # the model auto-routed it to kyc
+    found = review.feedback(settings, "test", "routing", "2026-11-19", "2026-11-21")
+    day20, day21 = found["days"]  # nothing was scored on the 19th
+    assert day20 == {
+        "run_date": "2026-11-20",
+        "scored": 1,
+        "auto": 0,
+        "reviewed": 0,
+        "waiting": 1,
+        "agreed": 0,
+        "corrected": 0,
+        "automation_rate": 0.0,
+        "agreement": None,
+        "correction_rate": None,
+    }
+    # NEW (rhea) and KNOWN (the case system) were reviewed and agreed with; AUTO was corrected.
+    assert (day21["scored"], day21["auto"], day21["reviewed"], day21["waiting"]) == (3, 1, 2, 0)
+    assert (day21["agreement"], day21["correction_rate"]) == (1.0, 1.0)
+    assert day21["automation_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert found["total"]["scored"] == 4 and found["oldest_waiting"] == "2026-11-20"
+    assert review.recent_feedback(settings, "test", "routing", 1)["from"] == "2026-11-21"
+    assert review.recent_feedback(settings, "prod", "routing", 7) is None
+
+
+def test_too_many_corrections_propose_a_retraining_like_drift(home, monkeypatch):
+    from types import SimpleNamespace
+
+    from support import AUTO
+
+    from lockgate.orchestration.alerts import (
+        CORRECTIONS,
+        alert_subject,
+        drift_event,
+        retraining_request,
+    )
+    from lockgate.pipeline.monitoring import breach_message, people_feedback
+
+    settings = _settings(home)
+    policy = settings.policy.monitoring
+    assert (
+        people_feedback(settings, "test", "2026-11-20", "2026-11-21")["routing"][
+            "corrections_exceed"
+        ]
+        is False
+    )  # nothing corrected yet
+    _corrected_by_a_case_system(home, AUTO, "payments")
+    found = people_feedback(settings, "test", "2026-11-20", "2026-11-21")["routing"]
+    assert found["correction_rate"] == 1.0
+    assert found["corrections_exceed"] is False  # one auto-routed document is too few to judge
+    monkeypatch.setattr(policy, "min_rows", 1)
+    monkeypatch.setattr(policy, "models", {})
+    found = people_feedback(settings, "test", "2026-11-20", "2026-11-21")
+    assert found["routing"]["corrections_exceed"] is True
+    summary = {
+        "environment": "test",
+        "from": "2026-11-20",
+        "to": "2026-11-21",
+        "models": {},
+        "anomalies": [],
+        "feedback": found,
+    }
+    assert "routing: people labelled 1 of 1 automatically decided" in breach_message(summary)
+    assert "routing corrected by people" in alert_subject(summary)
+    event = SimpleNamespace(extra=None)
+    drift_event(summary, event)
+    assert event.extra["drifted"] == {"routing": [CORRECTIONS]}
+    proposed = retraining_request([event.extra], {}, ["routing", "urgency"])
+    assert (proposed["run_date"], proposed["models"]) == ("2026-11-21", ["routing"])

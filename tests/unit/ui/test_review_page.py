@@ -48,6 +48,7 @@ def test_a_reviewer_opens_a_document_and_records_its_label(ui):
     queue = http.get("/review?model=routing&environment=test")
     assert queue.status_code == 200 and f'href="/review/test/routing/{OLD}"' in queue.text
     assert "kyc 0.55, payments 0.30" in queue.text
+    assert "feedback-total" in queue.text and "2026-11-21" in queue.text
     page = http.get(PAGE)
     assert page.status_code == 200 and TEXT in page.text and "DE445001" in page.text
     decided = http.post(
