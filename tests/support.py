@@ -96,8 +96,13 @@ def _lake(home: Path) -> Path:
 
 
 def _partition(root: Path, day: str, table) -> None:
+    """`table` as one file of the day's partition, carrying the run date in its rows too, as
+    lockgate's jobs write partitions."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if "run_date" not in table.column_names:
+        table = table.append_column("run_date", pa.array([day] * table.num_rows))
     folder = root / f"run_date={day}"
     folder.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, folder / "part-0.parquet")

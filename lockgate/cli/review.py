@@ -186,3 +186,51 @@ def review_metrics(model: str, environment: str | None, days: int, as_json: bool
         return
     for line in feedback_lines(found):
         click.echo(line)
+
+
+@review.command("fields")
+@click.argument("doc_id")
+@_MODEL
+@click.option(
+    "--set",
+    "corrections",
+    multiple=True,
+    metavar="TYPE=VALUE[,VALUE]",
+    help="The right normalised values of a field type (none after '=': the document has none).",
+)
+@click.option(
+    "--confirm",
+    multiple=True,
+    metavar="TYPE",
+    help="What extraction found of this type is right.",
+)
+@_ENV
+def review_fields(
+    doc_id: str,
+    model: str,
+    corrections: tuple[str, ...],
+    confirm: tuple[str, ...],
+    environment: str | None,
+) -> None:
+    """Confirm or correct the extracted fields of DOC_ID (reviewers only; audited): they become
+    field labels that `lockgate eval-extraction --reviewed` scores the extractor on."""
+    from lockgate.pipeline.review import ReviewRefused, correct_fields, open_document
+
+    settings, environment, who = _context(environment)
+    fields: dict[str, list[str]] = {}
+    for given in corrections:
+        kind, equals, values = given.partition("=")
+        if not equals:
+            raise click.BadParameter(f"{given!r}: write TYPE=VALUE[,VALUE]", param_hint="--set")
+        fields[kind.strip().upper()] = values.split(",") if values else []
+    try:
+        if confirm:
+            found = open_document(settings, environment, model, doc_id, who).fields
+            for kind in confirm:
+                kind = kind.strip().upper()
+                fields[kind] = [f["normalized"] for f in found if f["type"] == kind and f["valid"]]
+        decisions = correct_fields(settings, environment, model, doc_id, fields, who)
+    except ReviewRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    for decision in decisions:
+        click.echo(f"{decision.label_column} of {doc_id[:16]}: {decision.value}")

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from lockgate.storage import Layout, read_parquet, uri_exists, write_bytes_atomic
+from lockgate.storage import Layout, read_rows, uri_exists, write_bytes_atomic
 
 SOURCES = ("review", "import", "generator", "label-studio")
 COLUMNS = (
@@ -97,7 +97,7 @@ def known_ids(layout: Layout, days: Iterable[str]) -> set[str]:
     for day in sorted(set(days)):
         uri = layout.label_decision_day(day)
         if uri_exists(uri):
-            found.update(read_parquet(uri, ["decision_id"])["decision_id"])
+            found.update(r["decision_id"] for r in read_rows(uri, ["decision_id"]))
     return found
 
 

@@ -24,7 +24,7 @@ from lockgate.release.deploy import open_ledger
 from lockgate.storage import (
     Layout,
     read_json,
-    read_parquet,
+    read_rows,
     uri_exists,
     write_bytes_atomic,
     write_json_atomic,
@@ -73,12 +73,15 @@ def known_documents(layout: Layout) -> imports.KnownDocuments:
     """The received files of the extracted table (attachments are no documents of their own)."""
     if not uri_exists(layout.extracted):
         return imports.KnownDocuments(frozenset(), {})
-    frame = read_parquet(layout.extracted, ["doc_id", "source_file", "parent_doc_id"])
-    frame = frame[frame["parent_doc_id"].isna()].drop_duplicates("doc_id")
-    by_name: dict[str, tuple[str, ...]] = {}
-    for name, ids in frame.groupby("source_file")["doc_id"]:
-        by_name[name] = tuple(sorted(ids))
-    return imports.KnownDocuments(frozenset(frame["doc_id"]), by_name)
+    rows = read_rows(layout.extracted, ["doc_id", "source_file", "parent_doc_id"])
+    received = {(r["doc_id"], r["source_file"]) for r in rows if r["parent_doc_id"] is None}
+    by_name: dict[str, set[str]] = {}
+    for doc_id, name in received:
+        by_name.setdefault(name, set()).add(doc_id)
+    return imports.KnownDocuments(
+        frozenset(doc_id for doc_id, _ in received),
+        {name: tuple(sorted(ids)) for name, ids in by_name.items()},
+    )
 
 
 def import_export(

@@ -20,7 +20,7 @@ from lockgate.labels import store
 from lockgate.models import ModelSpec, UnknownModel, get_model
 from lockgate.release.deploy import open_ledger
 from lockgate.release.identity import load_access
-from lockgate.storage import Layout, uri_exists
+from lockgate.storage import Layout, read_rows, uri_exists
 from lockgate.storage.files import filesystem
 from lockgate.validation.suites import validate_frame
 
@@ -82,22 +82,6 @@ def _spec(environment: str, model: str) -> ModelSpec:
         raise ReviewRefused(str(unknown)) from unknown
 
 
-def _read(uri: str, columns: list[str], filters=None) -> list[dict]:
-    """The rows of a dataset's files below `uri` that pass `filters`: `columns` of them, None
-    for a column its files do not have (scores written before `top_classes` was)."""
-    import pyarrow.dataset as ds
-
-    fs, path = filesystem(uri)
-    dataset = ds.dataset(path, filesystem=fs, format="parquet")
-    present = [c for c in columns if c in dataset.schema.names]
-    expression = None
-    for column, op, value in filters or ():
-        test = ds.field(column).isin(value) if op == "in" else ds.field(column) == value
-        expression = test if expression is None else expression & test
-    rows = dataset.to_table(columns=present, filter=expression).to_pylist()
-    return [{c: row.get(c) for c in columns} for row in rows]
-
-
 def _score_days(layout: Layout, environment: str, model: str) -> list[str]:
     uri = layout.scores(environment, model)
     if not uri_exists(uri):
@@ -116,7 +100,7 @@ def _scored(layout: Layout, environment: str, model: str, day: str, filters) -> 
             environment=environment,
             **row | {"top_classes": row["top_classes"] or []},
         )
-        for row in _read(uri, _SCORE_COLUMNS, filters)
+        for row in read_rows(uri, _SCORE_COLUMNS, filters)
     ]
 
 
@@ -124,7 +108,7 @@ def decided_by_people(layout: Layout, label_column: str) -> set[str]:
     """The documents a person has decided `label_column` of."""
     if not uri_exists(layout.label_decisions):
         return set()
-    rows = _read(
+    rows = read_rows(
         layout.label_decisions,
         ["doc_id"],
         [("label_column", "=", label_column), ("source", "in", list(BY_PEOPLE))],
@@ -172,7 +156,7 @@ def open_document(
     _spec(environment, model)
     item = _latest_score(settings, environment, model, doc_id)
     layout = Layout(settings.storage_root)
-    rows = _read(
+    rows = read_rows(
         f"{layout.extracted}/{Layout.partition(item.run_date)}",
         ["doc_id", "format", "language", "masked_text", "entities"],
         [("doc_id", "=", doc_id)],
@@ -267,7 +251,7 @@ def export_label_studio(
     texts: dict[str, str] = {}
     for day in sorted({i.run_date for i in waiting}):
         ids = [i.doc_id for i in waiting if i.run_date == day]
-        for row in _read(
+        for row in read_rows(
             f"{layout.extracted}/{Layout.partition(day)}",
             ["doc_id", "masked_text"],
             [("doc_id", "in", ids)],
@@ -307,7 +291,7 @@ def _people_decisions(layout: Layout, label_column: str) -> dict[str, str]:
     """Each document's label as people decided it last (latest `decided_at`)."""
     if not uri_exists(layout.label_decisions):
         return {}
-    rows = _read(
+    rows = read_rows(
         layout.label_decisions,
         ["doc_id", "value", "decided_at", "decision_id"],
         [("label_column", "=", label_column), ("source", "in", list(BY_PEOPLE))],
@@ -386,3 +370,107 @@ def recent_feedback(settings: Settings, environment: str, model: str, days: int)
         return None
     first = (date.fromisoformat(scored[-1]) - timedelta(days=days - 1)).isoformat()
     return feedback(settings, environment, model, first, scored[-1])
+
+
+# A reviewer's word on a document's extracted fields of one type: the normalised values that
+# are right (none: the document holds no such field), stored as a decision on `field_<type>`.
+FIELD_PREFIX = "field_"
+
+
+def field_column(entity_type: str) -> str:
+    from lockgate.extraction import ENTITY_TYPES
+
+    if entity_type not in ENTITY_TYPES:
+        raise ReviewRefused(f"no field type {entity_type!r}; one of {', '.join(ENTITY_TYPES)}")
+    return FIELD_PREFIX + entity_type.lower()
+
+
+def correct_fields(
+    settings: Settings,
+    environment: str,
+    model: str,
+    doc_id: str,
+    fields: dict[str, list[str]],
+    who: str,
+    now: datetime | None = None,
+) -> list[store.Decision]:
+    """Record `who`'s field labels of the document: per entity type, the normalised values that
+    are right (confirming what extraction found, or correcting it). Audited as `review.fields`;
+    `lockgate eval-extraction --reviewed` scores the extractor on them."""
+    import json
+
+    _require_reviewer(settings, who, doc_id, "fields")
+    _spec(environment, model)
+    if not fields:
+        raise ReviewRefused("no field type given")
+    item = _latest_score(settings, environment, model, doc_id)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    decisions = [
+        store.Decision(
+            doc_id=doc_id,
+            label_column=field_column(kind),
+            value=json.dumps(sorted({v.strip() for v in values if v.strip()})),
+            decided_by=who,
+            decided_at=now,
+            source="review",
+            system=SYSTEM,
+            answers_release=item.release_id,
+        )
+        for kind, values in sorted(fields.items())
+    ]
+    frame = store.as_frame(decisions, decisions[0].decision_id, now)
+    validate_frame(frame, "label_decisions").raise_for_critical()
+    store.write_frame(Layout(settings.storage_root), frame)
+    open_ledger(settings).record_event(
+        who,
+        "review.fields",
+        doc_id,
+        {
+            "model": model,
+            "environment": environment,
+            "fields": {d.label_column: d.value for d in decisions},
+        },
+        environment,
+    )
+    return decisions
+
+
+def reviewed_fields(settings: Settings) -> dict[str, dict[str, list[str]]]:
+    """Per document, per entity type, the values reviewers last said are right."""
+    import json
+
+    layout = Layout(settings.storage_root)
+    if not uri_exists(layout.label_decisions):
+        return {}
+    rows = read_rows(
+        layout.label_decisions,
+        ["doc_id", "label_column", "value", "decided_at", "decision_id", "source"],
+        [("source", "=", "review")],
+    )
+    latest: dict[tuple[str, str], tuple] = {}
+    for row in rows:
+        if not row["label_column"].startswith(FIELD_PREFIX):
+            continue
+        key = (row["doc_id"], row["label_column"])
+        order = (row["decided_at"], row["decision_id"])
+        if key not in latest or order > latest[key][0]:
+            latest[key] = (order, row["value"])
+    found: dict[str, dict[str, list[str]]] = {}
+    for (doc_id, column), (_, value) in latest.items():
+        kind = column.removeprefix(FIELD_PREFIX).upper()
+        found.setdefault(doc_id, {})[kind] = json.loads(value)
+    return found
+
+
+def received_file(settings: Settings, doc_id: str) -> tuple[str, str] | None:
+    """(run date, URI of the received file) of a document, from its extracted row."""
+    layout = Layout(settings.storage_root)
+    if not uri_exists(layout.extracted):
+        return None
+    rows = read_rows(
+        layout.extracted, ["source_file", "run_date", "parent_doc_id"], [("doc_id", "=", doc_id)]
+    )
+    row = next((r for r in rows if r["parent_doc_id"] is None), None)
+    if row is None:
+        return None
+    return row["run_date"], f"{layout.landing(row['run_date'])}/{row['source_file']}"

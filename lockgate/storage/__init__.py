@@ -7,6 +7,7 @@ else in lockgate builds a path by hand.
 from lockgate.storage.files import (
     read_json,
     read_parquet,
+    read_rows,
     upload_tree,
     uri_exists,
     write_bytes_atomic,
@@ -18,6 +19,7 @@ __all__ = [
     "Layout",
     "read_json",
     "read_parquet",
+    "read_rows",
     "run_dates",
     "upload_tree",
     "uri_exists",

@@ -118,6 +118,28 @@ def read_parquet(uri: str, columns: list[str] | None = None):
     return table.to_pandas()
 
 
+def read_rows(uri: str, columns: list[str], filters=None) -> list[dict]:
+    """The rows of the Parquet files below `uri` (a dataset, a partition or a file) that pass
+    `filters` (`(column, "=" or "in", value)`, all must hold), as dicts of `columns`; None
+    for a column the files do not have. Folder names are not read as columns: lockgate's
+    files carry their partition column themselves (task-sized data only)."""
+    import pyarrow.dataset as ds
+
+    fs, path = filesystem(uri)
+    if not fs.exists(path):
+        raise FileNotFoundError(f"{uri} does not exist; has the stage that writes it run?")
+    dataset = ds.dataset(path, filesystem=fs, format="parquet", partitioning=None)
+    present = [c for c in columns if c in dataset.schema.names]
+    expression = None
+    for column, op, value in filters or ():
+        if op not in ("=", "in"):
+            raise ValueError(f"a filter is =, or in, not {op!r}")
+        test = ds.field(column).isin(value) if op == "in" else ds.field(column) == value
+        expression = test if expression is None else expression & test
+    rows = dataset.to_table(columns=present, filter=expression).to_pylist()
+    return [{c: row.get(c) for c in columns} for row in rows]
+
+
 def sha256_file(path: Path) -> str:
     """sha256 of a local file, read a megabyte at a time."""
     digest = hashlib.sha256()

@@ -56,6 +56,29 @@ def _page(request: Request, who: Viewer, template: str, code: int = 200, **conte
     return HTMLResponse(html, status_code=code)
 
 
+def _field_labels(form) -> dict[str, list[str]]:
+    """The field types of the review form to record: every one shown when the reviewer ticked
+    that the fields are checked, else those whose values the reviewer changed."""
+    checked = form.get("fields_checked") == "on"
+    labels = {}
+    for key, value in form.items():
+        if key.startswith("field_"):
+            kind = key.removeprefix("field_")
+            if checked or value.strip() != (form.get(f"was_{kind}") or "").strip():
+                labels[kind] = [v for v in value.split(",") if v.strip()]
+    return labels
+
+
+def _field_values(fields: list[dict]) -> dict[str, str]:
+    """Per entity type found, its valid normalised values as the form shows them."""
+    shown: dict[str, list[str]] = {}
+    for found in fields:
+        values = shown.setdefault(found["type"], [])
+        if found["valid"] and found["normalized"] not in values:
+            values.append(found["normalized"])
+    return {kind: ", ".join(values) for kind, values in sorted(shown.items())}
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="lockgate", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -216,6 +239,7 @@ def create_app() -> FastAPI:
             classes=spec.classes,
             label_column=spec.label,
             token=form_token(who, "review", f"{environment}/{model}/{doc_id}"),
+            field_values=_field_values(document.fields),
             **extra,
         )
 
@@ -224,7 +248,7 @@ def create_app() -> FastAPI:
         return _review_page(request, who, environment, model, doc_id)
 
     @app.post("/review/{environment}/{model}/{doc_id}/decide")
-    def review_decide(
+    async def review_decide(
         request: Request,
         who: Signed,
         environment: str,
@@ -233,11 +257,29 @@ def create_app() -> FastAPI:
         label: Annotated[str, Form()],
         token: Annotated[str, Form()],
     ):
-        from lockgate.pipeline.review import NotAReviewer, ReviewRefused, decide
+        from starlette.concurrency import run_in_threadpool
 
         check_form(request, who, "review", f"{environment}/{model}/{doc_id}", token)
+        fields = _field_labels(await request.form())
+        return await run_in_threadpool(
+            _record_review, request, who, environment, model, doc_id, label, fields
+        )
+
+    def _record_review(request, who, environment, model, doc_id, label, fields):
+        from lockgate.pipeline.review import (
+            NotAReviewer,
+            ReviewRefused,
+            correct_fields,
+            decide,
+            field_column,
+        )
+
         try:
+            for kind in fields:  # every type checked before anything is recorded
+                field_column(kind)
             decide(settings(), environment, model, doc_id, label, who.identity)
+            if fields:
+                correct_fields(settings(), environment, model, doc_id, fields, who.identity)
         except NotAReviewer as refused:
             raise HTTPException(403, str(refused)) from refused
         except ReviewRefused as refused:

@@ -50,6 +50,8 @@ def _extracted(home: Path) -> None:
         {"doc_id": C1, "source_file": "c.txt", "parent_doc_id": None},
         {"doc_id": C2, "source_file": "c.txt", "parent_doc_id": None},
     ]
+    # As the extraction job writes them: the run date in the folder's name and in every row.
+    rows = [r | {"run_date": "2026-11-20"} for r in rows]
     pq.write_table(pa.Table.from_pylist(rows), folder / "part-0.parquet")
 
 

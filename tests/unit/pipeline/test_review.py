@@ -310,3 +310,85 @@ def test_too_many_corrections_propose_a_retraining_like_drift(home, monkeypatch)
     assert event.extra["drifted"] == {"routing": [CORRECTIONS]}
     proposed = retraining_request([event.extra], {}, ["routing", "urgency"])
     assert (proposed["run_date"], proposed["models"]) == ("2026-11-21", ["routing"])
+
+
+def _received_letter(home) -> str:
+    """A real received letter in the landing zone, extracted and sent to review on 2026-11-22."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from lockgate.extraction import Limits, extract_records
+    from lockgate.scoring.batch import SCORE_ARROW_SCHEMA
+
+    data = (
+        b"Subject: transfer\n\nPlease pay EUR 1.250,00 to IBAN DE89 3704 0044 0532 0130 00 today."
+        b"\nQuestions: write to our desk.\n"
+    )
+    doc_id = hashlib.sha256(data).hexdigest()
+    lake, day = home / "lake", "2026-11-22"
+    (lake / "landing" / day).mkdir(parents=True)
+    (lake / "landing" / day / "letter.txt").write_bytes(data)
+    row = extract_records("letter.txt", data, Limits())[0] | {"run_date": day}
+    folder = lake / "extracted" / "documents" / f"run_date={day}"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row]), folder / "part-0.parquet")
+    top = [{"label": "payments", "probability": 0.6}, {"label": "kyc", "probability": 0.3}]
+    scores = pa.table(
+        {
+            "doc_id": [doc_id],
+            "prediction": ["payments"],
+            "confidence": [0.6],
+            "decision": ["manual_review"],
+            "top_classes": [top],
+        },
+        schema=SCORE_ARROW_SCHEMA,
+    )
+    for name, value in (("model", "routing"), ("model_version", "3"), ("release_id", "rel-1")):
+        scores = scores.append_column(name, pa.array([value]))
+    scores = scores.append_column("run_date", pa.array([day]))
+    folder = lake / "scores" / "test" / "routing" / f"run_date={day}"
+    folder.mkdir(parents=True)
+    pq.write_table(scores, folder / "part-0.parquet")
+    return doc_id
+
+
+def test_field_labels_of_reviewers_score_the_extractor_on_their_documents(home, monkeypatch):
+    from lockgate.cli.main import cli
+    from lockgate.extraction import Limits
+    from lockgate.tooling.evaluation.reviewed import evaluate_reviewed
+
+    letter = _received_letter(home)
+    monkeypatch.setenv("LOCKGATE_HOME", str(home))
+    monkeypatch.setenv("LOCKGATE_ENV", "test")
+    args = ["review", "fields", letter, "--model", "routing"]
+    # The IBAN extraction found is right; the e-mail address it could not find is named.
+    done = CliRunner().invoke(cli, [*args, "--confirm", "IBAN", "--set", "EMAIL=desk@bank.example"])
+    assert done.exit_code == 0, done.output
+    assert "field_iban of" in done.output and '["DE89370400440532013000"]' in done.output
+    # A field type that does not exist is refused, and nothing of the call is recorded.
+    refused = CliRunner().invoke(cli, [*args, "--set", "SWIFT=x"])
+    assert refused.exit_code == 1 and "no field type 'SWIFT'" in refused.output
+    settings = _settings(home)
+    review.correct_fields(settings, "test", "routing", OLD, {"PHONE": []}, REVIEWER)  # gone
+    assert review.reviewed_fields(settings)[letter] == {
+        "EMAIL": ["desk@bank.example"],
+        "IBAN": ["DE89370400440532013000"],
+    }
+    (event, _) = _audit(home, "review.fields")
+    assert event["actor"] == cli_identity() and event["subject"] == letter
+    found = evaluate_reviewed(settings, Limits(), None)
+    assert (found.documents, found.scored) == (2, 1)
+    assert found.unavailable == [{"doc_id": OLD, "reason": "the received file is gone"}]
+    iban, email = found.fields["IBAN"], found.fields["EMAIL"]
+    assert (iban.true_positives, iban.false_positives, iban.false_negatives) == (1, 0, 0)
+    assert (email.true_positives, email.false_positives, email.false_negatives) == (0, 0, 1)
+    # A received file edited since: not scored, and said so.
+    (home / "lake" / "landing" / "2026-11-22" / "letter.txt").write_bytes(b"other bytes")
+    assert evaluate_reviewed(settings, Limits(), None).unavailable[-1] == {
+        "doc_id": letter,
+        "reason": "the file's bytes changed",
+    }
+    assert not CliRunner().invoke(cli, ["eval-extraction", "--help"]).exit_code
+    assert "--reviewed" in CliRunner().invoke(cli, ["eval-extraction", "--help"]).output
