@@ -122,13 +122,12 @@ def queue(settings: Settings, environment: str, model: str) -> list[Item]:
     spec = _spec(environment, model)
     layout = Layout(settings.storage_root)
     decided = decided_by_people(layout, spec.label)
-    waiting = [
-        item
-        for day in _score_days(layout, environment, model)
-        for item in _scored(layout, environment, model, day, [("decision", "=", "manual_review")])
-        if item.doc_id not in decided
-    ]
-    return sorted(waiting, key=lambda i: (i.run_date, i.doc_id))
+    waiting: dict[str, Item] = {}
+    for day in _score_days(layout, environment, model):  # oldest first: a rescored document
+        for item in _scored(layout, environment, model, day, [("decision", "=", "manual_review")]):
+            if item.doc_id not in decided:  # waits from the first day it was sent to review
+                waiting.setdefault(item.doc_id, item)
+    return sorted(waiting.values(), key=lambda i: (i.run_date, i.doc_id))
 
 
 def _require_reviewer(settings: Settings, who: str, doc_id: str, action: str) -> None:
