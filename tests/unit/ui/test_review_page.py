@@ -99,15 +99,15 @@ def test_a_path_that_names_no_environment_or_model_is_not_found(ui, path):
     assert http.get(path).status_code == 404
 
 
-def test_anonymous_and_forged_requests_get_no_content():
+def test_anonymous_requests_get_no_content():
+    """(A forged token needs Airflow's auth manager: the browser suite sends one to the API
+    server, `test_a_reviewer_decides_in_the_browser_and_no_one_else_sees_content`.)"""
     from fastapi.testclient import TestClient
 
     from lockgate.ui.app import create_app
 
     http = TestClient(create_app())
-    forged = {"Authorization": "Bearer eyJhbGciOiJIUzUxMiJ9.eyJzdWIiOiJyaGVhIn0.Zm9yZ2Vk"}
-    for headers in ({}, forged):
-        for method, path in (("get", "/review"), ("get", PAGE), ("post", f"{PAGE}/decide")):
-            response = getattr(http, method)(path, headers=headers)
-            assert response.status_code in (401, 403), (headers, path, response.status_code)
-            assert "Please open" not in response.text
+    for method, path in (("get", "/review"), ("get", PAGE), ("post", f"{PAGE}/decide")):
+        response = getattr(http, method)(path)
+        assert response.status_code == 401, (path, response.status_code)
+        assert "Please open" not in response.text
