@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -23,6 +24,17 @@ def _context(environment: str | None):
 
     settings = load_settings()
     return settings, environment or settings.environment, cli_identity()
+
+
+@contextmanager
+def _refusals():
+    """A refusal of the review queue (no role, no such model or document) as a CLI error."""
+    from lockgate.pipeline.review import ReviewRefused
+
+    try:
+        yield
+    except ReviewRefused as refused:
+        raise click.ClickException(str(refused)) from refused
 
 
 def _classes(item) -> str:
@@ -63,13 +75,11 @@ def review_queue(model: str, environment: str | None, as_json: bool) -> None:
 @_listing("next")
 def review_next(model: str, environment: str | None, as_json: bool) -> None:
     """The oldest undecided document with its masked text and fields (reviewers only; audited)."""
-    from lockgate.pipeline.review import ReviewRefused, next_document
+    from lockgate.pipeline.review import next_document
 
     settings, environment, who = _context(environment)
-    try:
+    with _refusals():
         document = next_document(settings, environment, model, who)
-    except ReviewRefused as refused:
-        raise click.ClickException(str(refused)) from refused
     if document is None:
         click.echo(f"the {model} queue in {environment} is empty")
         return
@@ -94,13 +104,11 @@ def review_next(model: str, environment: str | None, as_json: bool) -> None:
 @_ENV
 def review_decide(doc_id: str, model: str, label: str, environment: str | None) -> None:
     """Record the right label of DOC_ID (reviewers only; audited)."""
-    from lockgate.pipeline.review import ReviewRefused, decide
+    from lockgate.pipeline.review import decide
 
     settings, environment, who = _context(environment)
-    try:
+    with _refusals():
         decision = decide(settings, environment, model, doc_id, label, who)
-    except ReviewRefused as refused:
-        raise click.ClickException(str(refused)) from refused
     click.echo(
         f"{decision.label_column} of {doc_id[:16]} is {label}, decided by {who} "
         f"(answers {decision.answers_release})"
@@ -120,13 +128,11 @@ def review_export(model: str, environment: str | None, out: Path) -> None:
     """The queue as Label Studio tasks (reviewers only; audited): OUT/tasks.json to import into
     a project whose labelling config is OUT/config.xml. The files hold document text: they are
     readable by you alone."""
-    from lockgate.pipeline.review import ReviewRefused, export_label_studio
+    from lockgate.pipeline.review import export_label_studio
 
     settings, environment, who = _context(environment)
-    try:
+    with _refusals():
         tasks, config = export_label_studio(settings, environment, model, who)
-    except ReviewRefused as refused:
-        raise click.ClickException(str(refused)) from refused
     try:
         out.mkdir(mode=0o700, parents=True)
     except FileExistsError as exists:
@@ -172,13 +178,11 @@ def feedback_lines(found: dict) -> list[str]:
 def review_metrics(model: str, environment: str | None, days: int, as_json: bool) -> None:
     """What people made of the model's scores: automation rate, queue size and age, agreement
     with reviewers, and the automatically decided documents people labelled otherwise."""
-    from lockgate.pipeline.review import ReviewRefused, recent_feedback
+    from lockgate.pipeline.review import recent_feedback
 
     settings, environment, _ = _context(environment)
-    try:
+    with _refusals():
         found = recent_feedback(settings, environment, model, days)
-    except ReviewRefused as refused:
-        raise click.ClickException(str(refused)) from refused
     if found is None:
         raise click.ClickException(f"{model} scored nothing in {environment}")
     if as_json:
@@ -214,7 +218,7 @@ def review_fields(
 ) -> None:
     """Confirm or correct the extracted fields of DOC_ID (reviewers only; audited): they become
     field labels that `lockgate eval-extraction --reviewed` scores the extractor on."""
-    from lockgate.pipeline.review import ReviewRefused, correct_fields, open_document
+    from lockgate.pipeline.review import correct_fields, open_document
 
     settings, environment, who = _context(environment)
     fields: dict[str, list[str]] = {}
@@ -223,14 +227,12 @@ def review_fields(
         if not equals:
             raise click.BadParameter(f"{given!r}: write TYPE=VALUE[,VALUE]", param_hint="--set")
         fields[kind.strip().upper()] = values.split(",") if values else []
-    try:
+    with _refusals():
         if confirm:
             found = open_document(settings, environment, model, doc_id, who).fields
             for kind in confirm:
                 kind = kind.strip().upper()
                 fields[kind] = [f["normalized"] for f in found if f["type"] == kind and f["valid"]]
         decisions = correct_fields(settings, environment, model, doc_id, fields, who)
-    except ReviewRefused as refused:
-        raise click.ClickException(str(refused)) from refused
     for decision in decisions:
         click.echo(f"{decision.label_column} of {doc_id[:16]}: {decision.value}")

@@ -187,6 +187,23 @@ def next_document(settings: Settings, environment: str, model: str, who: str) ->
     return open_document(settings, environment, model, waiting[0].doc_id, who) if waiting else None
 
 
+def _store(settings: Settings, decisions: list[store.Decision], now: datetime) -> None:
+    """A reviewer's decisions into the label store, refused whole if the suite refuses them."""
+    frame = store.as_frame(decisions, decisions[0].decision_id, now)
+    validate_frame(frame, "label_decisions").raise_for_critical()
+    store.write_frame(Layout(settings.storage_root), frame)
+
+
+def _latest(rows: list[dict], key) -> dict:
+    """Per `key(row)`, the value of the row decided last (ties: the larger decision id)."""
+    latest: dict = {}
+    for row in rows:
+        order = (row["decided_at"], row["decision_id"])
+        if key(row) not in latest or order > latest[key(row)][0]:
+            latest[key(row)] = (order, row["value"])
+    return {k: value for k, (_, value) in latest.items()}
+
+
 def decide(
     settings: Settings,
     environment: str,
@@ -214,10 +231,7 @@ def decide(
         system=SYSTEM,
         answers_release=item.release_id,
     )
-    layout = Layout(settings.storage_root)
-    frame = store.as_frame([decision], decision.decision_id, now)
-    validate_frame(frame, "label_decisions").raise_for_critical()
-    store.write_frame(layout, frame)
+    _store(settings, [decision], now)
     open_ledger(settings).record_event(
         who,
         "review.decide",
@@ -295,12 +309,7 @@ def _people_decisions(layout: Layout, label_column: str) -> dict[str, str]:
         ["doc_id", "value", "decided_at", "decision_id"],
         [("label_column", "=", label_column), ("source", "in", list(BY_PEOPLE))],
     )
-    latest: dict[str, tuple] = {}
-    for row in rows:
-        key = (row["decided_at"], row["decision_id"])
-        if row["doc_id"] not in latest or key > latest[row["doc_id"]][0]:
-            latest[row["doc_id"]] = (key, row["value"])
-    return {doc: value for doc, (_, value) in latest.items()}
+    return _latest(rows, lambda row: row["doc_id"])
 
 
 def feedback(settings: Settings, environment: str, model: str, first: str, last: str) -> dict:
@@ -417,9 +426,7 @@ def correct_fields(
         )
         for kind, values in sorted(fields.items())
     ]
-    frame = store.as_frame(decisions, decisions[0].decision_id, now)
-    validate_frame(frame, "label_decisions").raise_for_critical()
-    store.write_frame(Layout(settings.storage_root), frame)
+    _store(settings, decisions, now)
     open_ledger(settings).record_event(
         who,
         "review.fields",
@@ -443,19 +450,14 @@ def reviewed_fields(settings: Settings) -> dict[str, dict[str, list[str]]]:
         return {}
     rows = read_rows(
         layout.label_decisions,
-        ["doc_id", "label_column", "value", "decided_at", "decision_id", "source"],
+        ["doc_id", "label_column", "value", "decided_at", "decision_id"],
         [("source", "=", "review")],
     )
-    latest: dict[tuple[str, str], tuple] = {}
-    for row in rows:
-        if not row["label_column"].startswith(FIELD_PREFIX):
-            continue
-        key = (row["doc_id"], row["label_column"])
-        order = (row["decided_at"], row["decision_id"])
-        if key not in latest or order > latest[key][0]:
-            latest[key] = (order, row["value"])
+    fields = [row for row in rows if row["label_column"].startswith(FIELD_PREFIX)]
     found: dict[str, dict[str, list[str]]] = {}
-    for (doc_id, column), (_, value) in latest.items():
+    for (doc_id, column), value in _latest(
+        fields, lambda row: (row["doc_id"], row["label_column"])
+    ).items():
         kind = column.removeprefix(FIELD_PREFIX).upper()
         found.setdefault(doc_id, {})[kind] = json.loads(value)
     return found
