@@ -41,10 +41,24 @@ def _local_path(uri: str) -> Path:
     help="JSON file: departments and languages (name -> weight) and correspondents "
     "(e-mail domains) to draw from instead of the default population.",
 )
+@click.option(
+    "--unlabelled",
+    is_flag=True,
+    help="Correspondence as production receives it: the answer key goes to labels/ for "
+    "extraction's evaluation only, and no model learns from these days until a person or a "
+    "system labels them.",
+)
 def corpus(
-    run_date: str, documents: int, seed: int, broken_share: float, days: int, mix_file: str | None
+    run_date: str,
+    documents: int,
+    seed: int,
+    broken_share: float,
+    days: int,
+    mix_file: str | None,
+    unlabelled: bool,
 ) -> None:
-    """Generate days of sample correspondence into landing/ and their ground truth into labels/.
+    """Generate days of sample correspondence into landing/ and their ground truth into labels/,
+    recorded in the label store as the generator's decisions (unless --unlabelled).
 
     A generated day replaces the old one whole, never mixed with it. On HDFS the files are
     generated locally and uploaded through WebHDFS.
@@ -60,16 +74,21 @@ def corpus(
     start = date.fromisoformat(run_date)
     for n in range(days):
         day = (start + timedelta(days=n)).isoformat()
-        summary = generate_day(day, documents, seed, broken_share, mix)
+        summary = generate_day(day, documents, seed, broken_share, mix, not unlabelled)
         click.echo(json.dumps(summary.__dict__, indent=2))
 
 
 def generate_day(
-    run_date: str, documents: int, seed: int = 7, broken_share: float = 0.03, mix=None
+    run_date: str,
+    documents: int,
+    seed: int = 7,
+    broken_share: float = 0.03,
+    mix=None,
+    labelled: bool = True,
 ):
     """The day's generated corpus in the lake's landing and labels (copied from the machine's
     cache, generated there first when it is not yet), its answer key recorded in the label
-    store as the generator's decisions."""
+    store as the generator's decisions when `labelled`."""
     from lockgate.pipeline.labels import record_generated_truth
     from lockgate.release.identity import cli_identity
     from lockgate.storage import Layout, upload_tree
@@ -90,5 +109,7 @@ def generate_day(
             upload_tree(str(landing), landing_uri)
             upload_tree(str(labels), labels_uri)
             summary.landing, summary.labels = landing_uri, labels_uri
-        record_generated_truth(settings, run_date, labels / "ground_truth.jsonl", cli_identity())
+        if labelled:
+            truth = labels / "ground_truth.jsonl"
+            record_generated_truth(settings, run_date, truth, cli_identity())
     return summary

@@ -210,6 +210,28 @@ def test_the_command_line_imports_and_names_the_caller(home, tmp_path, monkeypat
     assert hostile.exit_code == 1 and "a system's name" in hostile.output
 
 
+def test_corpus_records_the_answer_key_unless_the_days_arrive_unlabelled(
+    tmp_path, monkeypatch
+):
+    from lockgate.cli.main import cli
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("LOCKGATE_HOME", str(home))
+    monkeypatch.setenv("LOCKGATE_PROFILE", "local")
+    monkeypatch.setenv("LOCKGATE_CACHE", str(tmp_path / "cache"))
+    generate = ["corpus", "--documents", "6", "--broken-share", "0", "--days", "2"]
+    result = CliRunner().invoke(cli, [*generate, "--run-date", "2026-11-01", "--unlabelled"])
+    assert result.exit_code == 0, result.output
+    assert len((home / "lake" / "labels" / "2026-11-02" / "ground_truth.jsonl").read_text())
+    assert not (home / "lake" / "label_store").exists()
+    result = CliRunner().invoke(cli, [*generate, "--run-date", "2026-11-03"])
+    assert result.exit_code == 0, result.output
+    assert [p.parent.name for p in _files(home)] == [
+        "decided_on=2026-11-03",
+        "decided_on=2026-11-04",
+    ]
+
+
 def test_the_generators_answer_key_becomes_its_decisions_at_the_start_of_its_day(
     home, tmp_path, spark, small_corpus
 ):
