@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import SHIFTED
-from support import BIN, REPO, run
+from support import BIN, REPO, free_port, run
 from support import STORY_DATE as RUN_DATE
 
 from lockgate.config.secrets import write_secret
@@ -45,12 +44,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +89,7 @@ def server(home):
         airflow_home / "simple_auth_manager_passwords.json.generated",
         json.dumps(PASSWORDS).encode(),
     )
-    port = _free_port()
+    port = free_port()
     log = open(airflow_home / "ui-test-api-server.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [str(BIN / "lockgate"), "airflow", "api-server", "--port", str(port), "--workers", "1"],

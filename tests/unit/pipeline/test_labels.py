@@ -210,9 +210,7 @@ def test_the_command_line_imports_and_names_the_caller(home, tmp_path, monkeypat
     assert hostile.exit_code == 1 and "a system's name" in hostile.output
 
 
-def test_corpus_records_the_answer_key_unless_the_days_arrive_unlabelled(
-    tmp_path, monkeypatch
-):
+def test_corpus_records_the_answer_key_unless_the_days_arrive_unlabelled(tmp_path, monkeypatch):
     from lockgate.cli.main import cli
 
     home = tmp_path / "home"
