@@ -2,7 +2,8 @@
 
 One pass over the extracted documents and the labels makes the labelled document table; each
 model's snapshot is its columns of it, written to `training/<model>/snapshot=<sha256>/` only
-when that content is new, with a manifest naming the snapshot for the run date.
+when that content is new, with a manifest naming the snapshot for the run date. A label store
+that fails its integrity check against the audit log stops the job before anything is read.
 
     spark-submit --master 'local[*]' jobs/build_training_set.py --run-date 2026-11-20 [--model routing]
 """
@@ -15,6 +16,7 @@ import logging
 from pyspark.sql import SparkSession
 
 from lockgate.config import settings
+from lockgate.pipeline.labels import require_intact
 from lockgate.pipeline.training import build_training_snapshots
 from lockgate.spark import job_session
 from lockgate.storage import Layout
@@ -29,6 +31,7 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
     args = parser.parse_args(argv)
 
     config = settings()
+    require_intact(config)  # nothing learns from labels edited, planted or lost in the lake
     with job_session(f"lockgate-training-sets-{args.run_date}", spark) as session:
         manifests = build_training_snapshots(
             session,

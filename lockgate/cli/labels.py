@@ -76,3 +76,31 @@ def _print(report, path: Path, system: str) -> None:
         click.echo(f"  quarantined, {reason}: {count}")
     if report.quarantine:
         click.echo(f"quarantined rows and their reasons: {report.quarantine}")
+
+
+@labels.command("verify")
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Record in the audit log, as your act, the whole files no audited command recorded "
+    "(a command killed before its audit entry, or a store from before files were audited).",
+)
+def verify(adopt: bool) -> None:
+    """Check the label store against the audit log: every row still says what its id says,
+    every file holds what its name says, every file was written by an audited command and
+    none is gone. Exit status 1 on any finding; training refuses such a store."""
+    from lockgate.pipeline import labels as pipeline_labels
+    from lockgate.release.identity import cli_identity
+
+    settings = load_settings()
+    if adopt:
+        for name in pipeline_labels.adopt(settings, cli_identity()):
+            click.echo(f"adopted {name}")
+    files, decisions, findings = pipeline_labels.verify_store(settings)
+    for finding in findings:
+        click.echo(f"{finding.file}: {finding.problem}")
+    if findings:
+        raise click.ClickException(
+            f"{len(findings)} finding(s) in {files} files; training refuses this label store"
+        )
+    click.echo(f"label store intact: {files} files, {decisions} decisions, each recorded")

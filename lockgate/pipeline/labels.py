@@ -4,7 +4,10 @@ The import is idempotent twice over: a file already imported from the same syste
 recognised by its digest and adds nothing, and a decision the store already holds (the same
 document, label, value, person, moment and source) is never stored again. The rows that do not
 validate are kept in the lake with their reasons; the rows, accepted and quarantined, add up to
-the file's. Every import is an audited event naming who ran it.
+the file's. Every import is an audited event naming who ran it and the store's files it wrote.
+
+The store's integrity (`verify_store`, `require_intact`): its files against those the audit log
+says audited commands wrote (`lockgate labels verify`); training refuses a damaged store.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from lockgate.storage import (
 from lockgate.validation.suites import validate_frame
 
 SUITE = "label_decisions"
+# The audited commands that write the store, each entry naming its files (`store.AUDIT_KEY`).
+WRITERS = ("labels.import", "labels.adopt", "review.decide", "review.fields")
 _SYSTEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -196,7 +201,7 @@ def _record(
     now: datetime,
     validate_now: bool,
 ) -> ImportReport:
-    new, repeated = store.unrecorded(layout, checked.decisions)
+    new, repeated = store.unrecorded(layout, checked.decisions, recorded_files(settings))
     written: list[str] = []
     if new:
         frame = store.as_frame(new, import_id, now)
@@ -230,5 +235,53 @@ def _record(
     # The record of the import last: an import stopped before it is simply run again.
     write_json_atomic(layout.label_import(import_id), report.as_dict())
     summary = {k: v for k, v in report.as_dict().items() if k not in ("written", "imported_by")}
+    summary[store.AUDIT_KEY] = written
     open_ledger(settings).record_event(actor, "labels.import", system, summary)
     return report
+
+
+def recorded_files(settings: Settings) -> frozenset[str]:
+    """The store's files that audited commands wrote, as the audit log names them."""
+    names: set[str] = set()
+    for entry in open_ledger(settings).audit_entries():
+        if entry["action"] in WRITERS:
+            names.update(json.loads(entry["payload"]).get(store.AUDIT_KEY) or [])
+    return frozenset(names)
+
+
+class LabelStoreDamaged(RuntimeError):
+    """The label store does not hold what lockgate wrote: nothing may learn from it."""
+
+
+def verify_store(settings: Settings) -> tuple[int, int, list[store.Finding]]:
+    """(files, decisions, findings) of the store against the audit log (`store.verify`)."""
+    return store.verify(Layout(settings.storage_root), recorded_files(settings))
+
+
+def require_intact(settings: Settings) -> None:
+    """Raise `LabelStoreDamaged`, naming every finding, unless the store is intact."""
+    _, _, findings = verify_store(settings)
+    if findings:
+        shown = "\n".join(f"  {f.file}: {f.problem}" for f in findings[:20])
+        more = f"\n  ... and {len(findings) - 20} more" if len(findings) > 20 else ""
+        raise LabelStoreDamaged(
+            f"the label store fails its integrity check ({len(findings)} finding(s)); "
+            f"`lockgate labels verify` lists them:\n{shown}{more}"
+        )
+
+
+def adopt(settings: Settings, actor: str) -> list[str]:
+    """Record, in the audit log as `actor`'s act (`labels.adopt`), the store's files that no
+    audited command recorded but that are whole (every row says what its id says, the file
+    holds what its name says): a file written by a command killed before it was audited, or
+    by a lockgate from before files were audited. A file with any other finding stays out.
+    The files adopted."""
+    _, _, findings = verify_store(settings)
+    unrecorded = {f.file for f in findings if f.problem == store.UNRECORDED}
+    damaged = {f.file for f in findings if f.problem != store.UNRECORDED}
+    adopted = sorted(unrecorded - damaged)
+    if adopted:
+        open_ledger(settings).record_event(
+            actor, "labels.adopt", "label_store", {store.AUDIT_KEY: adopted}
+        )
+    return adopted

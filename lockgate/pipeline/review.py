@@ -187,11 +187,12 @@ def next_document(settings: Settings, environment: str, model: str, who: str) ->
     return open_document(settings, environment, model, waiting[0].doc_id, who) if waiting else None
 
 
-def _store(settings: Settings, decisions: list[store.Decision], now: datetime) -> None:
-    """A reviewer's decisions into the label store, refused whole if the suite refuses them."""
+def _store(settings: Settings, decisions: list[store.Decision], now: datetime) -> dict:
+    """A reviewer's decisions into the label store, refused whole if the suite refuses them;
+    what the audit entry says of the files written (`store.AUDIT_KEY`)."""
     frame = store.as_frame(decisions, decisions[0].decision_id, now)
     validate_frame(frame, "label_decisions").raise_for_critical()
-    store.write_frame(Layout(settings.storage_root), frame)
+    return {store.AUDIT_KEY: store.write_frame(Layout(settings.storage_root), frame)}
 
 
 def _latest(rows: list[dict], key) -> dict:
@@ -231,7 +232,7 @@ def decide(
         system=SYSTEM,
         answers_release=item.release_id,
     )
-    _store(settings, [decision], now)
+    written = _store(settings, [decision], now)
     open_ledger(settings).record_event(
         who,
         "review.decide",
@@ -244,7 +245,8 @@ def decide(
             "confidence": item.confidence,
             "release_id": item.release_id,
             "decision_id": decision.decision_id,
-        },
+        }
+        | written,
         environment,
     )
     return decision
@@ -426,7 +428,7 @@ def correct_fields(
         )
         for kind, values in sorted(fields.items())
     ]
-    _store(settings, decisions, now)
+    written = _store(settings, decisions, now)
     open_ledger(settings).record_event(
         who,
         "review.fields",
@@ -435,7 +437,8 @@ def correct_fields(
             "model": model,
             "environment": environment,
             "fields": {d.label_column: d.value for d in decisions},
-        },
+        }
+        | written,
         environment,
     )
     return decisions

@@ -139,11 +139,17 @@ def test_an_import_stopped_before_its_record_runs_again_without_doubling(
         with pytest.raises(OSError):
             pipeline_labels.import_export(settings, path, "pega", "os:ana", NOW)
     files = _files(home)
-    assert files  # the decisions were written, the import's record was not
+    assert files  # the decisions were written, the import's record and audit entry were not
+    _, _, findings = pipeline_labels.verify_store(settings)
+    assert {f.problem for f in findings} == {store.UNRECORDED}
     report = pipeline_labels.import_export(settings, path, "pega", "os:ana", NOW)
     assert not report.already_imported
-    assert (report.added, report.already_held) == (0, 5)
+    # The rerun records the files the killed run wrote (the same decisions, the same names)
+    # instead of trusting files no audit entry names; nothing is written twice. (Two of the
+    # five decisions are the export's repeated row.)
+    assert (report.added, report.already_held) == (3, 2)
     assert _files(home) == files
+    assert pipeline_labels.verify_store(settings)[2] == []
 
 
 def test_a_batch_the_suite_refuses_is_not_stored():
@@ -264,3 +270,108 @@ def test_the_generators_answer_key_becomes_its_decisions_at_the_start_of_its_day
     (result,) = validate_label_decisions(layout, "2026-11-20")
     assert result["success"] and result["suite"] == "label_decisions"
     assert validate_label_decisions(layout, "2026-11-21") == []  # no decisions that day
+
+
+def _rewrite(path: Path, change) -> None:
+    """Rewrite a store file in place, its rows changed by `change(rows)`, as someone with write
+    access to the lake could."""
+    rows = pq.read_table(path).to_pylist()
+    change(rows)
+    pq.write_table(pa.Table.from_pylist(rows, schema=pq.read_schema(path)), path)
+
+
+def test_the_store_is_checked_against_the_audit_log_as_someone_who_edits_the_lake_would(
+    home, tmp_path, monkeypatch
+):
+    settings = _settings(home)
+    pipeline_labels.import_export(settings, _export(tmp_path, "a.csv", EXPORT), "pega", "o", NOW)
+    assert pipeline_labels.verify_store(settings) == (2, 3, [])
+    victim = next(p for p in _files(home) if "2026-11-20" in p.parent.name)
+    name = f"{victim.parent.name}/{victim.name}"
+    original = victim.read_bytes()
+
+    def findings():
+        return [(f.file, f.problem) for f in pipeline_labels.verify_store(settings)[2]]
+
+    # An edited value: the row no longer says what its id says.
+    _rewrite(victim, lambda rows: rows[0].update(value="treasury"))
+    ((file, problem),) = findings()
+    assert file == name and "was edited after it was written" in problem
+    with pytest.raises(pipeline_labels.LabelStoreDamaged, match="integrity"):
+        pipeline_labels.require_intact(settings)
+    # Training refuses it before it reads anything.
+    monkeypatch.setenv("LOCKGATE_HOME", str(home))
+    monkeypatch.setenv("LOCKGATE_PROFILE", "local")
+    job = _job("build_training_set")
+    with pytest.raises(pipeline_labels.LabelStoreDamaged):
+        job.main(["--run-date", "2026-11-20"])
+
+    # A forger who knows the format gives the row its new id: the file no longer holds what
+    # its name is the digest of; renamed to fit, it is a file no audited command wrote, and the
+    # file the audit log names is gone.
+    def forge(rows):
+        rows[0]["value"] = "treasury"
+        rows[0]["decision_id"] = store._decision_id(rows[0])
+
+    _rewrite(victim, forge)
+    assert [p for _, p in findings()] == ["holds other decisions than its name is the digest of"]
+    ids = [r["decision_id"] for r in pq.read_table(victim).to_pylist()]
+    renamed = victim.with_name(store._file_name(ids))
+    victim.rename(renamed)
+    assert sorted(findings()) == sorted(
+        [
+            (f"{victim.parent.name}/{renamed.name}", store.UNRECORDED),
+            (name, "the audit log records it, but it is gone"),
+        ]
+    )
+    # Put back as it was written, the store is intact again.
+    renamed.unlink()
+    victim.write_bytes(original)
+    assert findings() == []
+    # A decision copied into another day's folder (and a plain deletion).
+    other = next(p for p in _files(home) if p != victim)
+    copy = other.parent.parent / "decided_on=2026-11-25" / other.name
+    copy.parent.mkdir()
+    copy.write_bytes(other.read_bytes())
+    other.unlink()
+    got = dict.fromkeys(p for _, p in findings())
+    assert list(got) == [
+        "holds a decision not made on 2026-11-25",
+        store.UNRECORDED,
+        "the audit log records it, but it is gone",
+    ]
+    assert pipeline_labels.adopt(settings, "os:ops") == []  # the copy is not whole: not adopted
+
+
+def test_whole_unrecorded_files_are_adopted_as_an_audited_act(home, tmp_path, monkeypatch):
+    from lockgate.cli.main import cli
+
+    settings = _settings(home)
+    layout = Layout(settings.storage_root)
+    decision = store.Decision(A, "department", "kyc", "bob", NOW, "import", "pega")
+    # Written by a lockgate from before files were audited, or a command killed before its entry.
+    (written,) = store.write_frame(layout, store.as_frame([decision], "i" * 64, NOW))
+    monkeypatch.setenv("LOCKGATE_HOME", str(home))
+    monkeypatch.setenv("LOCKGATE_PROFILE", "local")
+    refused = CliRunner().invoke(cli, ["labels", "verify"])
+    assert refused.exit_code == 1 and f"{written}: {store.UNRECORDED}" in refused.output
+    adopted = CliRunner().invoke(cli, ["labels", "verify", "--adopt"])
+    assert adopted.exit_code == 0, adopted.output
+    assert (
+        f"adopted {written}" in adopted.output and "label store intact: 1 files" in adopted.output
+    )
+    (event,) = [e for e in open_ledger(settings).audit_entries() if e["action"] == "labels.adopt"]
+    from lockgate.release.identity import cli_identity
+
+    assert event["actor"] == cli_identity()
+    assert json.loads(event["payload"]) == {store.AUDIT_KEY: [written]}
+
+
+def _job(name: str):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[3] / "jobs" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"lockgate_job_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -10,7 +10,9 @@ from click.testing import CliRunner
 from support import NEW, OLD, review_home
 
 from lockgate.config import load_settings
+from lockgate.labels.store import AUDIT_KEY
 from lockgate.pipeline import review
+from lockgate.pipeline.labels import verify_store
 from lockgate.release.deploy import open_ledger
 from lockgate.release.identity import cli_identity
 from lockgate.storage import Layout
@@ -84,6 +86,9 @@ def test_a_decision_answers_the_release_and_takes_the_document_out_of_the_queue(
     assert [i.doc_id for i in review.queue(settings, "test", "routing")] == [NEW]
     (event,) = _audit(home, "review.decide")
     assert event["actor"] == REVIEWER and json.loads(event["payload"])["label"] == "custody"
+    # The file it wrote is named in that audit entry: the store is intact.
+    assert len(json.loads(event["payload"])[AUDIT_KEY]) == 1
+    assert verify_store(settings)[2] == []
     # The reviewer's label supersedes the generator's from its own day on, never before it.
     layout = Layout(settings.storage_root)
 
@@ -378,6 +383,7 @@ def test_field_labels_of_reviewers_score_the_extractor_on_their_documents(home, 
     }
     (event, _) = _audit(home, "review.fields")
     assert event["actor"] == cli_identity() and event["subject"] == letter
+    assert verify_store(settings)[2] == []  # each call's file is named in its audit entry
     found = evaluate_reviewed(settings, Limits(), None)
     assert (found.documents, found.scored) == (2, 1)
     assert found.unavailable == [{"doc_id": OLD, "reason": "the received file is gone"}]
