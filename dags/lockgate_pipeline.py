@@ -19,6 +19,8 @@ The whole day of work for inbound correspondence, one run date per DAG run:
 7. **validate_scores** (GX)
 8. **report_refusals**: fails the run when a gate refused a model (named, with the reason),
    so a refusal shows red in Airflow; the day is scored by what `test` runs either way
+9. **report_broken_models**: fails the run, and e-mails, when a model module was skipped as
+   broken (named, with the reason); every other model runs as usual
 
 Models are found, not listed: every `lockgate/models/<name>.py` and every installed
 `lockgate.models` entry point gets its task group (see README, "Adding a model").
@@ -38,6 +40,7 @@ from lockgate.models import registered_models
 from lockgate.orchestration import dag_settings, spark_job, train_job
 from lockgate.orchestration.tasks import (
     release_to_test,
+    report_broken_models,
     report_refusals,
     validate_extraction,
     validate_scores,
@@ -84,6 +87,7 @@ def lockgate_pipeline():
             train = train_job(model, RUN_DATE)
             training_sets >> validate_training_set(model, RUN_DATE) >> train >> release
     release >> score >> validate_scores(ENVIRONMENT) >> report_refusals(release)
+    report_broken_models()
 
 
 lockgate_pipeline()

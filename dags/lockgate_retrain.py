@@ -15,6 +15,8 @@ starts a run; it retrains the models that drifted, as of the day the monitor jud
 4. **release_to_test**: one change request deploying the retrained models whose gates passed to
    `test`; from there a normal change takes them to `prod` with its approvals, as any release
 5. **report_refusals**: fails the run when a gate refused a retrained model
+6. **report_broken_models**: fails the run, and e-mails, when a model module was skipped as
+   broken (named, with the reason)
 
 Triggered by hand, it needs `{"run_date": "YYYY-MM-DD", "models": ["routing", ...]}`.
 """
@@ -30,7 +32,12 @@ from airflow.sdk import Asset, Param, TaskGroup, dag, task
 
 from lockgate.models import registered_models
 from lockgate.orchestration import dag_settings, spark_job, train_job
-from lockgate.orchestration.tasks import release_to_test, report_refusals, validate_training_set
+from lockgate.orchestration.tasks import (
+    release_to_test,
+    report_broken_models,
+    report_refusals,
+    validate_training_set,
+)
 
 DRIFT = Asset("lockgate_drift")
 MODELS = list(registered_models())
@@ -68,6 +75,7 @@ def lockgate_retrain():
     request >> training_sets
     release = release_to_test(request["models"], request["run_date"])
     report_refusals(release)
+    report_broken_models()
     for model in MODELS:
         with TaskGroup(group_id=model, tooltip=f"retrain {model} if it drifted"):
 

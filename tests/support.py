@@ -37,6 +37,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class SmtpSink:
+    """A local SMTP server (aiosmtpd) keeping every message it receives; `airflow` is the
+    environment that points Airflow's [smtp] settings at it."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Message
+
+        self.messages = []
+        sink = self
+
+        class Keep(Message):
+            def handle_message(self, message):
+                sink.messages.append(message)
+
+        self.port = free_port()
+        self.controller = Controller(Keep(), hostname="127.0.0.1", port=self.port)
+        self.airflow = {
+            "AIRFLOW__SMTP__SMTP_HOST": "127.0.0.1",
+            "AIRFLOW__SMTP__SMTP_PORT": str(self.port),
+            "AIRFLOW__SMTP__SMTP_STARTTLS": "False",
+            "AIRFLOW__SMTP__SMTP_SSL": "False",
+            "AIRFLOW__SMTP__SMTP_MAIL_FROM": "lockgate@lockgate.example",
+            "AIRFLOW__SMTP__SMTP_RETRY_LIMIT": "0",
+        }
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
 def local_env(home: Path) -> dict[str, str]:
     """The environment `make demo` gives lockgate: the local profile on `home`, this venv's
     Python for Spark's driver and executors, and its bin first on PATH."""
@@ -58,14 +92,21 @@ def run_demo(env, run_date: str, documents: int) -> subprocess.CompletedProcess:
 def install_plugin(site: Path, module: str, source: str, env=os.environ) -> dict[str, str]:
     """Install a team's model package `team_models` with `module` under `site`, the way pip would
     leave it (a dist-info with a `lockgate.models` entry point); returns `env` made to see it."""
+    return install_plugins(site, {module: source}, env)
+
+
+def install_plugins(site: Path, modules: dict[str, str], env=os.environ) -> dict[str, str]:
+    """`install_plugin` for several modules of `team_models`, an entry point each."""
     package = site / "team_models"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
-    (package / f"{module}.py").write_text(textwrap.dedent(source))
+    for module, source in modules.items():
+        (package / f"{module}.py").write_text(textwrap.dedent(source))
     dist = site / "team_models-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(f"[lockgate.models]\n{module} = team_models.{module}\n")
+    points = "".join(f"{module} = team_models.{module}\n" for module in modules)
+    (dist / "entry_points.txt").write_text(f"[lockgate.models]\n{points}")
     return dict(env) | {"PYTHONPATH": f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"}
 
 

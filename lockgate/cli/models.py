@@ -13,13 +13,22 @@ from lockgate.config import load_settings
 
 @click.command("models")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def models(as_json: bool) -> None:
-    """The registered models: built in (lockgate/models/) and installed plug-ins."""
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Also build each model's estimator and featurizer and check them against the protocol "
+    "(inputs the table offers, a classifier with predict_proba, the search space); exit 1 on "
+    "any problem or skipped module.",
+)
+def models(as_json: bool, check: bool) -> None:
+    """The registered models (built in, lockgate/models/, and installed plug-ins), the model
+    modules skipped as broken, and the inputs the document table offers."""
     from dataclasses import asdict
 
-    from lockgate.models import registered_models
+    from lockgate.models import DOCUMENT_COLUMNS, check_model, discover
 
     policy = load_settings().policy
+    specs, broken = discover()
     listing = {
         name: {
             "description": spec.description,
@@ -29,16 +38,37 @@ def models(as_json: bool) -> None:
             "gate": asdict(policy.gate_for(spec)),
             "module": spec.featurizer.__module__,
         }
-        for name, spec in registered_models().items()
+        | ({"problems": check_model(spec)} if check else {})
+        for name, spec in specs.items()
     }
+    skipped = [asdict(b) for b in broken]
+    failed = bool(skipped) or any(entry.get("problems") for entry in listing.values())
     if as_json:
-        click.echo(json.dumps(listing, indent=2))
-        return
-    for name, entry in listing.items():
         click.echo(
-            f"{name:12s} {entry['description']}\n{'':12s} label {entry['label']}, "
-            f"inputs {', '.join(entry['inputs'])}; gate {entry['gate']} ({entry['module']})"
+            json.dumps(
+                {
+                    "models": listing,
+                    "skipped": skipped,
+                    "document_table": list(DOCUMENT_COLUMNS),
+                },
+                indent=2,
+            )
         )
+    else:
+        for name, entry in listing.items():
+            click.echo(
+                f"{name:12s} {entry['description']}\n{'':12s} label {entry['label']}, "
+                f"inputs {', '.join(entry['inputs'])}; gate {entry['gate']} ({entry['module']})"
+            )
+            for problem in entry.get("problems", []):
+                click.echo(f"{'':12s} PROBLEM: {problem}")
+            if check and not entry["problems"]:
+                click.echo(f"{'':12s} checked: follows the protocol")
+        for b in skipped:
+            click.echo(f"SKIPPED      {b['source']}: {b['problem']}")
+        click.echo(f"The document table offers: {', '.join(DOCUMENT_COLUMNS)}")
+    if check and failed:
+        sys.exit(1)
 
 
 @click.command("model-card")

@@ -9,11 +9,18 @@ places, so neither the DAGs nor the jobs list them:
 
 Model modules are imported when a DAG file is parsed, so they import scikit-learn only inside
 the functions that build the featurizer and estimator.
+
+A module that cannot be imported, defines no valid SPEC, or declares a name another module took
+is skipped, never fatal: every other model keeps its DAG tasks, and the module is listed by
+`broken_models()` (the DAGs' `report_broken_models` task fails naming it, `lockgate models`
+shows it). `check_model` goes further, building the estimator and featurizer (`lockgate models
+--check`, and before every training).
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +28,26 @@ from importlib.metadata import entry_points
 from typing import Any
 
 ENTRY_POINT_GROUP = "lockgate.models"
-# Columns of the labelled document table a model may read (see lockgate.training.features).
+# The labelled document table (built by lockgate.training.features.document_features): its keys,
+# and the columns a model may read as inputs.
 SNAPSHOT_KEYS = ("doc_id", "run_date")
+DOCUMENT_COLUMNS = (
+    "masked_text",
+    "language",
+    "format",
+    "sender_domain",
+    "has_signature",
+    "attachment_count",
+    "text_chars",
+    "amount_count",
+    "max_amount",
+    "date_count",
+    "iban_count",
+    "isin_count",
+    "person_count",
+    "invalid_identifier_count",
+)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,14 @@ class InvalidModel(ValueError):
     """A model module does not follow the protocol."""
 
 
+@dataclass(frozen=True)
+class BrokenModel:
+    """A model module lockgate skipped: where it was declared, and why."""
+
+    source: str
+    problem: str
+
+
 def _spec_of(module_name: str) -> ModelSpec:
     module = importlib.import_module(module_name)
     spec = getattr(module, "SPEC", None)
@@ -146,21 +179,99 @@ def _spec_of(module_name: str) -> ModelSpec:
     return spec
 
 
-def registered_models() -> dict[str, ModelSpec]:
-    """Every model lockgate knows, by name: this package's modules, then installed plug-ins."""
+_REPORTED: set[BrokenModel] = set()
+
+
+def discover() -> tuple[dict[str, ModelSpec], list[BrokenModel]]:
+    """(every model that loads, by name; every module skipped, with its problem): this
+    package's modules first, then installed plug-ins, the first to declare a name keeping it."""
     specs: dict[str, ModelSpec] = {}
+    declared: dict[str, str] = {}
+    broken: list[BrokenModel] = []
     sources = [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)]
     sources += [ep.value.partition(":")[0] for ep in entry_points(group=ENTRY_POINT_GROUP)]
     for source in sources:
-        spec = _spec_of(source)
+        try:
+            spec = _spec_of(source)
+        except InvalidModel as exc:
+            broken.append(BrokenModel(source, str(exc)))
+            continue
+        except Exception as exc:  # a plug-in's own error must not take the other models down
+            broken.append(BrokenModel(source, f"cannot be imported: {type(exc).__name__}: {exc}"))
+            continue
         if spec.name in specs:
-            raise InvalidModel(f"two modules declare the model {spec.name!r} ({source})")
-        specs[spec.name] = spec
-    return dict(sorted(specs.items()))
+            problem = (
+                f"declares the model {spec.name!r}, which {declared[spec.name]} declared first"
+            )
+            broken.append(BrokenModel(source, problem))
+            continue
+        specs[spec.name], declared[spec.name] = spec, source
+    for skipped in broken:
+        if skipped not in _REPORTED:  # once per process, not once per DAG parse of it
+            _REPORTED.add(skipped)
+            log.warning("model module %s skipped: %s", skipped.source, skipped.problem)
+    return dict(sorted(specs.items())), broken
+
+
+def registered_models() -> dict[str, ModelSpec]:
+    """Every model lockgate knows and can load, by name (a broken module is skipped)."""
+    return discover()[0]
+
+
+def broken_models() -> list[BrokenModel]:
+    """The model modules skipped, with why (`discover`)."""
+    return discover()[1]
 
 
 def get_model(name: str) -> ModelSpec:
-    models = registered_models()
+    models, broken = discover()
     if name not in models:
-        raise UnknownModel(f"no model {name!r}; known models: {sorted(models)}")
+        skipped = "".join(f"; skipped: {b.source} ({b.problem})" for b in broken)
+        raise UnknownModel(f"no model {name!r}; known models: {sorted(models)}{skipped}")
     return models[name]
+
+
+def check_model(spec: ModelSpec) -> list[str]:
+    """What is wrong with `spec` beyond its shape, found by building its parts: inputs the
+    document table does not offer, a label that is one of its columns, an estimator that is no
+    classifier with predict_proba, search-space names the estimator does not take, a featurizer
+    that is no transformer, classes given twice. Empty when none."""
+    from sklearn.base import is_classifier
+
+    problems = []
+    unknown = [c for c in spec.inputs if c not in DOCUMENT_COLUMNS]
+    if unknown:
+        problems.append(
+            f"inputs {unknown} are not columns of the document table; it offers "
+            f"{', '.join(DOCUMENT_COLUMNS)}"
+        )
+    if spec.label in (*SNAPSHOT_KEYS, *DOCUMENT_COLUMNS):
+        problems.append(f"label {spec.label!r} is a column of the document table, not a label")
+    try:
+        estimator = spec.estimator(dict(spec.params), 0)
+    except Exception as exc:
+        return [*problems, f"the estimator cannot be built: {type(exc).__name__}: {exc}"]
+    if not is_classifier(estimator):
+        problems.append(f"the estimator {type(estimator).__name__} is not a classifier")
+    if not hasattr(estimator, "predict_proba"):
+        problems.append(
+            f"the estimator {type(estimator).__name__} has no predict_proba (the gate judges "
+            "each class's probability)"
+        )
+    taken = set(estimator.get_params()) if hasattr(estimator, "get_params") else set()
+    strange = sorted(set(spec.search_space) - taken)
+    if strange:
+        problems.append(f"search space {strange} names no parameter of {type(estimator).__name__}")
+    empty = sorted(k for k, values in spec.search_space.items() if not len(values))
+    if empty:
+        problems.append(f"search space {empty} gives no candidate values")
+    try:
+        featurizer = spec.featurizer()
+    except Exception as exc:
+        problems.append(f"the featurizer cannot be built: {type(exc).__name__}: {exc}")
+    else:
+        if not (hasattr(featurizer, "fit") and hasattr(featurizer, "transform")):
+            problems.append(f"the featurizer {type(featurizer).__name__} is no transformer")
+    if len(set(spec.classes)) != len(spec.classes):
+        problems.append(f"classes {list(spec.classes)} name a class twice")
+    return problems

@@ -88,3 +88,32 @@ def alert_on_breach(summary: dict) -> str:
     )
     send_email(settings().policy.monitoring.alert_to, alert_subject(summary), body)
     raise AirflowFailException(f"monitoring breach:\n{summary['message']}")
+
+
+def alert_on_broken_models(broken: list) -> str:
+    """No model module was skipped: say so. Otherwise e-mail `[monitoring] alert_to` (if the
+    mail cannot go, the failure below still names them) and fail the task, naming each skipped
+    module and why: the other models ran, these did not."""
+    if not broken:
+        return "every model module loaded"
+    import logging
+
+    from airflow.utils.email import send_email
+
+    from lockgate.config import settings
+
+    lines = [f"{b.source}: {b.problem}" for b in broken]
+    message = (
+        f"{len(lines)} model module(s) skipped, so their models did not run (the others did):\n"
+        + "\n".join(lines)
+        + "\n`lockgate models --check` shows every problem of every model."
+    )
+    try:
+        send_email(
+            settings().policy.monitoring.alert_to,
+            f"[lockgate] {len(lines)} model module(s) skipped",
+            "<pre>" + html.escape(message) + "</pre>",
+        )
+    except Exception as exc:  # the failed task is the alert of last resort
+        logging.getLogger(__name__).error("could not e-mail the alert: %s", exc)
+    raise AirflowFailException(message)

@@ -74,3 +74,13 @@ def report_refusals(release: dict | None) -> str:
             + "; ".join(f"{model} {why}" for model, why in sorted(refused.items()))
         )
     return "every model trained in this run passed its gate"
+
+
+@task
+def report_broken_models() -> str:
+    """Fails the run (and e-mails) when a model module was skipped as broken, naming it: a
+    team's broken plug-in never stops the other models, and never goes unseen either."""
+    from lockgate.models import broken_models
+    from lockgate.orchestration.alerts import alert_on_broken_models
+
+    return alert_on_broken_models(broken_models())

@@ -15,7 +15,15 @@ from pyspark.sql import functions as F
 
 from lockgate.config import Settings
 from lockgate.labels.store import labels_as_of
-from lockgate.models import Gate, ModelSpec, get_model, registered_models, tree_ensemble
+from lockgate.models import (
+    Gate,
+    InvalidModel,
+    ModelSpec,
+    check_model,
+    get_model,
+    registered_models,
+    tree_ensemble,
+)
 from lockgate.monitoring.profile import DOCUMENT_COLUMNS, monitored_columns
 from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
 from lockgate.provenance import code_version
@@ -114,9 +122,13 @@ def train_and_register(
 ) -> ModelVersionRecord:
     """Search (on the executors), fit the best, gate against thresholds and the champion, register.
 
-    `params` skips the search and trains with exactly these estimator parameters.
+    `params` skips the search and trains with exactly these estimator parameters. A model that
+    fails `check_model` is refused before anything is read, with every problem named.
     """
     spec = get_model(model)
+    problems = check_model(spec)
+    if problems:
+        raise InvalidModel(f"{model} does not follow the model protocol: {'; '.join(problems)}")
     policy = settings.policy
     gate = policy.gate_for(spec)
     seed = policy.training.seed

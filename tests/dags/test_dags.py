@@ -56,7 +56,7 @@ def test_pipeline_task_graph(dagbag):
     models = list(registered_models())
     assert {"routing", "urgency"} <= set(models)
     per_model = [f"{m}.{t}" for m in models for t in ("validate_training_set", "train_model")]
-    assert sorted(dag.task_ids) == sorted(head + per_model + tail)
+    assert sorted(dag.task_ids) == sorted(head + per_model + tail + ["report_broken_models"])
     for upstream, downstream in zip(head, head[1:], strict=False):
         assert dag.get_task(upstream).downstream_task_ids == {downstream}
     assert dag.get_task("build_training_set").downstream_task_ids == {
@@ -199,3 +199,51 @@ def test_retrain_dag_runs_on_the_drift_asset_and_retrains_only_what_drifted(dagb
     assert dag.get_task("release_to_test").downstream_task_ids == {"report_refusals"}
     assert dag.get_task(f"{models[0]}.drifted").ignore_downstream_trigger_rules is False
     assert dag.catchup is False and dag.max_active_runs == 1
+
+
+def test_a_broken_plugin_is_skipped_by_every_dag_and_its_alert_names_it(tmp_path, monkeypatch):
+    """A team's model module that breaks on import: the DAG files still parse, the pipeline
+    still has every other model's tasks, and report_broken_models e-mails and fails naming it."""
+    import json
+
+    from support import SmtpSink, install_plugins
+
+    site = tmp_path / "site"
+    env = install_plugins(site, {"half_written": "import no_such_package_anywhere\n"})
+    code = (
+        "import json, sys\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        "bag = DagBag(dag_folder=sys.argv[1])\n"
+        "dag = bag.dags['lockgate_pipeline']\n"
+        "print(json.dumps({'errors': list(bag.import_errors), 'tasks': dag.task_ids}))\n"
+    )
+    parsed = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "dags")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env | {"AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+    )
+    found = json.loads(parsed.stdout.splitlines()[-1])
+    assert found["errors"] == []
+    assert {"routing.train_model", "urgency.train_model", "report_broken_models"} <= set(
+        found["tasks"]
+    )
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from lockgate.orchestration.tasks import report_broken_models
+
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("LOCKGATE_HOME", str(tmp_path / "home"))
+    with SmtpSink() as sink:
+        for name, value in sink.airflow.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(AirflowFailException, match="team_models.half_written: cannot be"):
+            report_broken_models.function()
+    (mail,) = sink.messages
+    assert mail["Subject"] == "[lockgate] 1 model module(s) skipped"
+    body = "".join(
+        part.get_payload(decode=True).decode() for part in mail.walk() if not part.is_multipart()
+    )
+    assert "No module named &#x27;no_such_package_anywhere&#x27;" in body

@@ -15,13 +15,12 @@ What the shifted month changes, and so what must be flagged -- no more, no less:
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 from pathlib import Path
 
 import pytest
 from conftest import SHIFTED, USUAL
-from support import BIN, run
+from support import BIN, SmtpSink, run
 
 pytestmark = pytest.mark.integration
 
@@ -136,33 +135,6 @@ def test_report_reads_the_per_day_table_from_the_cli(monitored_months, shifted):
     assert days == ["2027-01-25", "2027-01-26", "2027-01-27", "2027-01-28", "2027-01-29"]
 
 
-class _Sink:
-    """A local SMTP server (aiosmtpd) keeping every message it receives."""
-
-    def __init__(self):
-        from aiosmtpd.controller import Controller
-        from aiosmtpd.handlers import Message
-
-        self.messages = []
-        sink = self
-
-        class Keep(Message):
-            def handle_message(self, message):
-                sink.messages.append(message)
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = Controller(Keep(), hostname="127.0.0.1", port=self.port)
-
-    def __enter__(self):
-        self.controller.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.controller.stop()
-
-
 def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months, shifted):
     env = monitored_months
     day = SHIFTED[1]
@@ -172,15 +144,8 @@ def test_monitor_dag_fails_emails_and_publishes_the_drift_asset(monitored_months
     # test_ui_browser.py then has the scheduler run it).
     run([str(BIN / "lockgate"), "airflow", "dags", "reserialize"], env)
     run([str(BIN / "lockgate"), "airflow", "dags", "unpause", "lockgate_retrain"], env)
-    with _Sink() as sink:
-        smtp = {
-            "AIRFLOW__SMTP__SMTP_HOST": "127.0.0.1",
-            "AIRFLOW__SMTP__SMTP_PORT": str(sink.port),
-            "AIRFLOW__SMTP__SMTP_STARTTLS": "False",
-            "AIRFLOW__SMTP__SMTP_SSL": "False",
-            "AIRFLOW__SMTP__SMTP_MAIL_FROM": "lockgate@lockgate.example",
-            "AIRFLOW__SMTP__SMTP_RETRY_LIMIT": "0",
-        }
+    with SmtpSink() as sink:
+        smtp = sink.airflow
         result = run(
             [
                 str(BIN / "lockgate"),

@@ -247,7 +247,12 @@ def test_document_features_count_the_fields_of_received_documents(spark):
             ("d2", None, None, 0, False, 10, None, [], "2026-11-20"),
         ],
     )
-    rows = {r.doc_id: r for r in document_features(extracted).collect()}
+    from lockgate.models import DOCUMENT_COLUMNS, SNAPSHOT_KEYS
+
+    features = document_features(extracted)
+    # The table's columns are the ones the model protocol says it offers (`lockgate models`).
+    assert tuple(features.columns) == (*SNAPSHOT_KEYS, *DOCUMENT_COLUMNS)
+    rows = {r.doc_id: r for r in features.collect()}
     assert set(rows) == {"d1", "d2"}  # attachments are not scored or trained on alone
     d1, d2 = rows["d1"], rows["d2"]
     assert (

@@ -1,14 +1,15 @@
 import dataclasses
 import hashlib
+import json
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from support import install_plugin
+from support import BIN, install_plugin, install_plugins
 
-from lockgate.models import Gate, InvalidModel, get_model, registered_models
+from lockgate.models import Gate, get_model, registered_models
 from lockgate.models.urgency import NUMERIC
 from lockgate.registry import load_model
 from lockgate.training.evaluation import (
@@ -418,17 +419,75 @@ def test_an_installed_plugin_is_registered_by_its_entry_point(tmp_path):
     assert out.strip() == "['routing', 'toy_length', 'urgency']"
 
 
-def test_a_module_without_a_spec_is_refused_with_its_name(tmp_path):
-    env = install_plugin(tmp_path, "broken", "VALUE = 1\n")
-    result = subprocess.run(
-        [sys.executable, "-c", "from lockgate.models import registered_models as r; r()"],
+BROKEN = {
+    "no_spec": "VALUE = 1\n",
+    "fails_to_import": "import no_such_package_anywhere\n",
+    "shadows_routing": PLUGIN.replace('name="toy_length"', 'name="routing"'),
+    "regressor": PLUGIN.replace('name="toy_length"', 'name="toy_regressor"')
+    .replace("DecisionTreeClassifier(", "DecisionTreeRegressor(")
+    .replace("import DecisionTreeClassifier", "import DecisionTreeRegressor"),
+    "bad_space": PLUGIN.replace('name="toy_length"', 'name="toy_space"').replace(
+        'params={"max_depth": 2}', 'params={"max_depth": 2}, search_space={"max_dpth": (2, 3)}'
+    ),
+    "bad_input": PLUGIN.replace('name="toy_length"', 'name="toy_input"').replace(
+        'inputs=("text_chars",)', 'inputs=("text_length",)'
+    ),
+    "toy_length": PLUGIN,
+}
+
+
+def test_broken_plugins_are_skipped_named_and_checked_while_the_others_load(tmp_path):
+    """A team's package whose modules break the protocol in each way a plug-in author might:
+    the loadable models stay registered (the built-in routing keeps its name), each skipped
+    module is named with its reason, and `lockgate models --check` names every problem the
+    loadable ones have and exits 1."""
+    env = install_plugins(tmp_path / "site", BROKEN) | {
+        "LOCKGATE_HOME": str(tmp_path / "home"),
+        "LOCKGATE_PROFILE": "local",
+    }
+    script = (
+        "from lockgate.models import discover\n"
+        "specs, broken = discover()\n"
+        "print(sorted(specs))\n"
+        "for b in broken: print(b.source, '|', b.problem)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    ).stdout.splitlines()
+    assert out[0] == str(
+        sorted(["routing", "urgency", "toy_length", "toy_regressor", "toy_space", "toy_input"])
+    )
+    skipped = dict(line.split(" | ") for line in out[1:])
+    assert skipped == {
+        "team_models.no_spec": "team_models.no_spec defines no SPEC = ModelSpec(...)",
+        "team_models.fails_to_import": "cannot be imported: ModuleNotFoundError: "
+        "No module named 'no_such_package_anywhere'",
+        "team_models.shadows_routing": "declares the model 'routing', which "
+        "lockgate.models.routing declared first",
+    }
+    checked = subprocess.run(
+        [str(BIN / "lockgate"), "models", "--check", "--json"],
         capture_output=True,
         text=True,
         env=env,
     )
-    assert result.returncode != 0
-    assert "team_models.broken defines no SPEC = ModelSpec(...)" in result.stderr
-    assert InvalidModel.__name__ in result.stderr
+    assert checked.returncode == 1, checked.stderr
+    found = json.loads(checked.stdout)
+    problems = {name: entry["problems"] for name, entry in found["models"].items()}
+    assert problems["routing"] == problems["urgency"] == problems["toy_length"] == []
+    assert problems["toy_regressor"] == [
+        "the estimator DecisionTreeRegressor is not a classifier",
+        "the estimator DecisionTreeRegressor has no predict_proba (the gate judges each "
+        "class's probability)",
+    ]
+    assert problems["toy_space"] == [
+        "search space ['max_dpth'] names no parameter of DecisionTreeClassifier"
+    ]
+    (wrong,) = problems["toy_input"]
+    assert wrong.startswith("inputs ['text_length'] are not columns of the document table")
+    assert "text_chars" in wrong  # what it offers
+    assert [s["source"] for s in found["skipped"]] == list(skipped)
+    assert "text_chars" in found["document_table"]
 
 
 def test_models_command_lists_each_model_with_its_effective_gate(tmp_path, monkeypatch):
@@ -442,7 +501,7 @@ def test_models_command_lists_each_model_with_its_effective_gate(tmp_path, monke
     monkeypatch.setenv("LOCKGATE_ENV", "prod")
     result = CliRunner().invoke(cli, ["models", "--json"])
     assert result.exit_code == 0, result.output
-    listing = json.loads(result.output)
+    listing = json.loads(result.output)["models"]
     assert listing["routing"]["gate"]["min_macro_f1"] == 0.90  # prod's override
     assert listing["urgency"]["label"] == "urgency"
     assert listing["urgency"]["search_space"] == {"learning_rate": [0.05, 0.2], "max_depth": [3, 5]}
