@@ -20,12 +20,12 @@ shows it). `check_model` goes further, building the estimator and featurizer (`l
 from __future__ import annotations
 
 import importlib
-import logging
-import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any
+
+from lockgate import plugins
+from lockgate.plugins import InvalidPlugin, Skipped
 
 ENTRY_POINT_GROUP = "lockgate.models"
 # The labelled document table (built by lockgate.training.features.document_features): its keys,
@@ -47,7 +47,6 @@ DOCUMENT_COLUMNS = (
     "person_count",
     "invalid_identifier_count",
 )
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -148,16 +147,11 @@ class UnknownModel(KeyError):
     pass
 
 
-class InvalidModel(ValueError):
+class InvalidModel(InvalidPlugin):
     """A model module does not follow the protocol."""
 
 
-@dataclass(frozen=True)
-class BrokenModel:
-    """A model module lockgate skipped: where it was declared, and why."""
-
-    source: str
-    problem: str
+BrokenModel = Skipped  # a model module lockgate skipped: where it was declared, and why
 
 
 def _spec_of(module_name: str) -> ModelSpec:
@@ -179,38 +173,11 @@ def _spec_of(module_name: str) -> ModelSpec:
     return spec
 
 
-_REPORTED: set[BrokenModel] = set()
-
-
-def discover() -> tuple[dict[str, ModelSpec], list[BrokenModel]]:
+def discover() -> tuple[dict[str, ModelSpec], list[Skipped]]:
     """(every model that loads, by name; every module skipped, with its problem): this
     package's modules first, then installed plug-ins, the first to declare a name keeping it."""
-    specs: dict[str, ModelSpec] = {}
-    declared: dict[str, str] = {}
-    broken: list[BrokenModel] = []
-    sources = [f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)]
-    sources += [ep.value.partition(":")[0] for ep in entry_points(group=ENTRY_POINT_GROUP)]
-    for source in sources:
-        try:
-            spec = _spec_of(source)
-        except InvalidModel as exc:
-            broken.append(BrokenModel(source, str(exc)))
-            continue
-        except Exception as exc:  # a plug-in's own error must not take the other models down
-            broken.append(BrokenModel(source, f"cannot be imported: {type(exc).__name__}: {exc}"))
-            continue
-        if spec.name in specs:
-            problem = (
-                f"declares the model {spec.name!r}, which {declared[spec.name]} declared first"
-            )
-            broken.append(BrokenModel(source, problem))
-            continue
-        specs[spec.name], declared[spec.name] = spec, source
-    for skipped in broken:
-        if skipped not in _REPORTED:  # once per process, not once per DAG parse of it
-            _REPORTED.add(skipped)
-            log.warning("model module %s skipped: %s", skipped.source, skipped.problem)
-    return dict(sorted(specs.items())), broken
+    sources = plugins.modules(__name__, __path__, ENTRY_POINT_GROUP)
+    return plugins.discover(sources, _spec_of, lambda spec: spec.name, "model")
 
 
 def registered_models() -> dict[str, ModelSpec]:
