@@ -67,3 +67,14 @@ def discover(
             _REPORTED.add(entry)
             log.warning("%s module %s skipped: %s", kind, entry.source, entry.problem)
     return dict(sorted(found.items())), skipped
+
+
+def lookup(
+    discovered: tuple[dict[str, T], list[Skipped]], name: str, kind: str, error: type[KeyError]
+) -> T:
+    """`name` of what `discover` found; else `error` naming what is known and what was skipped."""
+    found, skipped = discovered
+    if name not in found:
+        why = "".join(f"; skipped: {s.source} ({s.problem})" for s in skipped)
+        raise error(f"no {kind} {name!r}; known {kind}s: {sorted(found)}{why}")
+    return found[name]

@@ -95,8 +95,10 @@ def install_plugin(site: Path, module: str, source: str, env=os.environ) -> dict
     return install_plugins(site, {module: source}, env)
 
 
-def install_plugins(site: Path, modules: dict[str, str], env=os.environ) -> dict[str, str]:
-    """`install_plugin` for several modules of `team_models`, an entry point each."""
+def install_plugins(
+    site: Path, modules: dict[str, str], env=os.environ, group: str = "lockgate.models"
+) -> dict[str, str]:
+    """`install_plugin` for several modules of `team_models`, an entry point each in `group`."""
     package = site / "team_models"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -106,7 +108,7 @@ def install_plugins(site: Path, modules: dict[str, str], env=os.environ) -> dict
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
     points = "".join(f"{module} = team_models.{module}\n" for module in modules)
-    (dist / "entry_points.txt").write_text(f"[lockgate.models]\n{points}")
+    (dist / "entry_points.txt").write_text(f"[{group}]\n{points}")
     return dict(env) | {"PYTHONPATH": f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"}
 
 

@@ -21,14 +21,28 @@ from lockgate.config import load_settings
     "any problem or skipped module.",
 )
 def models(as_json: bool, check: bool) -> None:
-    """The registered models (built in, lockgate/models/, and installed plug-ins), the model
-    modules skipped as broken, and the inputs the document table offers."""
+    """The registered models (built in, lockgate/models/, and installed plug-ins), the
+    datasets (lockgate/datasets/ and plug-ins) with the columns each offers, the document
+    table's inputs, and the model and dataset modules skipped as broken."""
     from dataclasses import asdict
 
+    from lockgate import datasets
     from lockgate.models import DOCUMENT_COLUMNS, check_model, discover
 
     policy = load_settings().policy
     specs, broken = discover()
+    tables, broken_tables = datasets.discover()
+    broken = [*broken, *broken_tables]
+    offered = {
+        name: {
+            "description": spec.description,
+            "format": spec.landing_format,
+            "key": list(spec.key),
+            "event_time": spec.event_time,
+            "columns": {c.name: c.type for c in spec.columns},
+        }
+        for name, spec in tables.items()
+    }
     listing = {
         name: {
             "description": spec.description,
@@ -50,6 +64,7 @@ def models(as_json: bool, check: bool) -> None:
                     "models": listing,
                     "skipped": skipped,
                     "document_table": list(DOCUMENT_COLUMNS),
+                    "datasets": offered,
                 },
                 indent=2,
             )
@@ -67,6 +82,12 @@ def models(as_json: bool, check: bool) -> None:
         for b in skipped:
             click.echo(f"SKIPPED      {b['source']}: {b['problem']}")
         click.echo(f"The document table offers: {', '.join(DOCUMENT_COLUMNS)}")
+        for name, table in offered.items():
+            columns = ", ".join(f"{c} ({t})" for c, t in table["columns"].items())
+            click.echo(
+                f"Dataset {name} ({table['format']}, key {', '.join(table['key'])}, event time "
+                f"{table['event_time']}): {table['description']}\n{'':12s} offers {columns}"
+            )
     if check and failed:
         sys.exit(1)
 

@@ -191,11 +191,7 @@ def broken_models() -> list[BrokenModel]:
 
 
 def get_model(name: str) -> ModelSpec:
-    models, broken = discover()
-    if name not in models:
-        skipped = "".join(f"; skipped: {b.source} ({b.problem})" for b in broken)
-        raise UnknownModel(f"no model {name!r}; known models: {sorted(models)}{skipped}")
-    return models[name]
+    return plugins.lookup(discover(), name, "model", UnknownModel)
 
 
 def check_model(spec: ModelSpec) -> list[str]:

@@ -12,9 +12,14 @@ from lockgate.validation.suites import ValidationReport, suite_exists, validate_
 
 
 def _check(
-    frame: pd.DataFrame, suite: str, layout: Layout, run_date: str, scope: str = "all"
+    frame: pd.DataFrame,
+    suite: str,
+    layout: Layout,
+    run_date: str,
+    scope: str = "all",
+    definition: dict | None = None,
 ) -> dict:
-    report: ValidationReport = validate_frame(frame, suite)
+    report: ValidationReport = validate_frame(frame, suite, definition)
     result = layout.validation_result(suite, run_date, scope)
     docs = f"{result.rsplit('/', 1)[0]}/data_docs"
     fs, where = filesystem(docs)
@@ -64,6 +69,15 @@ def validate_label_decisions(layout: Layout, run_date: str) -> list[dict]:
     if not uri_exists(day):
         return []
     return [_check(read_parquet(day), "label_decisions", layout, run_date)]
+
+
+def validate_delivery(layout: Layout, dataset: str, run_date: str) -> dict:
+    """A dataset's ingested delivery against the suite its declaration gives."""
+    from lockgate.datasets import get_dataset
+
+    spec = get_dataset(dataset)
+    frame = read_parquet(f"{layout.dataset(dataset)}/{Layout.partition(run_date)}")
+    return _check(frame, spec.suite_name, layout, run_date, dataset, spec.suite())
 
 
 def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dict]:

@@ -47,6 +47,19 @@ class Layout:
         """The rows of one import that did not validate, each with its reason."""
         return f"{self.root}/label_store/quarantine/{import_id}.jsonl"
 
+    # Delivered tables (lockgate.datasets): as received, ingested, and the rows that failed.
+    def dataset_landing(self, name: str, run_date: str) -> str:
+        return f"{self.root}/landing/datasets/{name}/{_checked_date(run_date)}"
+
+    def dataset(self, name: str) -> str:
+        return f"{self.root}/datasets/{name}"
+
+    def dataset_quarantine(self, name: str) -> str:
+        return f"{self.root}/dataset_quarantine/{name}"
+
+    def ingestion_manifest(self, name: str, run_date: str) -> str:
+        return f"{self.root}/manifests/ingestion/{name}/run_date={_checked_date(run_date)}.json"
+
     @property
     def extracted(self) -> str:
         return f"{self.root}/extracted/documents"

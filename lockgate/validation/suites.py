@@ -117,13 +117,14 @@ def _columns(kwargs: dict) -> str | None:
     return None
 
 
-def validate_frame(frame, suite_name: str) -> ValidationReport:
-    """Validate a pandas DataFrame against `expectations/<suite_name>.json`."""
+def validate_frame(frame, suite_name: str, definition: dict | None = None) -> ValidationReport:
+    """Validate a pandas DataFrame against `expectations/<suite_name>.json`, or against
+    `definition` (a suite made from a declaration, `DatasetSpec.suite`)."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    definition = load_suite(suite_name)
+    definition = definition or load_suite(suite_name)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     suite = gx.ExpectationSuite(**definition)
