@@ -1,4 +1,5 @@
-"""`lockgate corpus`: generated sample correspondence with its ground truth, into the lake."""
+"""`lockgate corpus` and `lockgate transactions`: generated sample correspondence with its
+ground truth, and card transactions with their chargebacks, into the lake."""
 
 from __future__ import annotations
 
@@ -113,3 +114,36 @@ def generate_day(
             truth = labels / "ground_truth.jsonl"
             record_generated_truth(settings, run_date, truth, cli_identity())
     return summary
+
+
+@click.command("transactions")
+@click.option("--run-date", required=True, type=RUN_DATE, help="The first day to generate.")
+@click.option(
+    "--days", default=1, show_default=True, type=click.IntRange(1), help="Consecutive days."
+)
+@click.option(
+    "--rows", default=20_000, show_default=True, type=click.IntRange(1), help="About, per day."
+)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--broken-share", default=0.002, show_default=True, type=click.FloatRange(0, 1))
+def transactions(run_date: str, days: int, rows: int, seed: int, broken_share: float) -> None:
+    """Generate days of card transactions (about 0.3% fraud) into the `transactions` dataset's
+    landing, and the chargebacks they bring into the `chargebacks` dataset's landing on the day
+    each is reported, 10 to 60 days later. A day generated again gives the same files."""
+    import tempfile
+
+    from lockgate.storage import Layout, upload_tree
+    from lockgate.tooling.transactions import days as each_day
+    from lockgate.tooling.transactions import write_day
+
+    layout = Layout(load_settings().storage_root)
+    landing = layout.dataset_landing("transactions", run_date).rsplit("/", 2)[0]
+    for day in each_day(run_date, days):
+        if landing.startswith("file://"):
+            summary = write_day(_local_path(landing), day, rows, seed, broken_share)
+        else:
+            with tempfile.TemporaryDirectory() as scratch:
+                summary = write_day(Path(scratch), day, rows, seed, broken_share)
+                for folder in sorted(p for p in Path(scratch).glob("*/*") if p.is_dir()):
+                    upload_tree(str(folder), f"{landing}/{folder.parent.name}/{folder.name}")
+        click.echo(json.dumps(summary.__dict__))

@@ -31,6 +31,7 @@ def cli() -> None:
 
 for command in (
     corpus.corpus,
+    corpus.transactions,
     demo.demo,
     runtime.airflow,
     runtime.spark_server,
