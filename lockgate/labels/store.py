@@ -22,10 +22,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 
 from lockgate.storage import Layout, read_rows, uri_exists, write_bytes_atomic
 from lockgate.storage.files import filesystem
+from lockgate.storage.layout import day_cutoff
 
 SOURCES = ("review", "import", "generator", "label-studio")
 # The key of an audit entry's payload naming the store's files the audited command wrote.
@@ -250,11 +251,6 @@ def _decision_id(row: dict) -> str | None:
         return None
 
 
-def cutoff(as_of: str) -> datetime:
-    """The first moment after day `as_of` (UTC): decisions before it are known on that day."""
-    return datetime.combine(date.fromisoformat(as_of) + timedelta(days=1), time(), UTC)
-
-
 def decisions(spark, layout: Layout):
     """Every stored decision as a Spark frame (no rows, same columns, when there are none)."""
     from pyspark.sql import types as T
@@ -279,7 +275,7 @@ def labels_as_of(spark, layout: Layout, as_of: str, label_columns: Iterable[str]
     from pyspark.sql import functions as F
 
     label_columns = list(label_columns)
-    before = F.unix_micros("decided_at") < int(cutoff(as_of).timestamp() * 1_000_000)
+    before = F.unix_micros("decided_at") < int(day_cutoff(as_of).timestamp() * 1_000_000)
     known = decisions(spark, layout).where(before & F.col("label_column").isin(label_columns))
     newest = Window.partitionBy("doc_id", "label_column").orderBy(
         F.col("decided_at").desc(), F.col("recorded_at").desc(), F.col("decision_id").desc()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def _checked_date(run_date: str) -> str:
@@ -140,10 +140,15 @@ class Layout:
 
 def run_dates(first: str, last: str | None = None) -> list[str]:
     """Every run date from `first` to `last` inclusive (just `first` when `last` is None)."""
-    from datetime import timedelta
-
     start = date.fromisoformat(_checked_date(first))
     end = date.fromisoformat(_checked_date(last)) if last else start
     if end < start:
         raise ValueError(f"the last run date {last} is before the first {first}")
     return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+
+
+def day_cutoff(as_of: str) -> datetime:
+    """The first moment after day `as_of` (UTC): what happened before it is known on that day."""
+    return datetime.combine(
+        date.fromisoformat(_checked_date(as_of)) + timedelta(days=1), time(), UTC
+    )

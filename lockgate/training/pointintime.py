@@ -1,0 +1,165 @@
+"""Point in time, the platform's job: features that see only what happened before each row's
+own moment, and labels used only once they have matured and only as they were known on the
+snapshot's day. A model declares what it wants (`Rolling` and `Ratio` features over an entity,
+a `LabelDefinition` with a horizon); the windows and cut-offs are built here, the same way for
+every model, so no feature function of a model's can reach into the future by mistake.
+
+For a snapshot as of day S (its cut-off is the first moment after S, UTC):
+
+- the history read is every event before the cut-off; nothing later exists for it;
+- a row's rolling features cover `[t - window, t)` of its entity: strictly before its own
+  moment t, so neither the row itself nor anything after it counts;
+- a row is labelled only when its horizon has passed by the cut-off (t + horizon < cut-off);
+  a younger row is left out and counted as immature;
+- its label is positive when a label event (a chargeback, say) joined to it was reported
+  within its horizon and before the cut-off; one reported later is unknown on S.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from lockgate.storage.layout import day_cutoff
+
+_UNITS = {"m": 60, "h": 3600, "d": 86_400}
+AGGREGATES = ("count", "sum", "mean", "max", "distinct")
+
+
+def window_seconds(window: str) -> int:
+    """'15m', '24h', '30d' in seconds."""
+    number, unit = window[:-1], window[-1:]
+    if unit not in _UNITS or not number.isdigit() or int(number) <= 0:
+        raise ValueError(f"a window is a positive number of m, h or d (e.g. '24h'), not {window!r}")
+    return int(number) * _UNITS[unit]
+
+
+@dataclass(frozen=True)
+class Rolling:
+    """`agg` of `column` (none for `count`) over the entity's (`by`) events in the `window`
+    before each row's moment: `count`, `sum`, `mean`, `max`, or `distinct` values."""
+
+    name: str
+    agg: str
+    column: str | None
+    window: str
+    by: str
+
+    def __post_init__(self) -> None:
+        if self.agg not in AGGREGATES:
+            raise ValueError(f"{self.name}: agg is one of {AGGREGATES}, not {self.agg!r}")
+        if (self.agg == "count") != (self.column is None):
+            raise ValueError(f"{self.name}: count takes no column, and every other agg one")
+        window_seconds(self.window)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """`numerator / denominator` (columns or earlier features); null when the denominator is
+    zero or null."""
+
+    name: str
+    numerator: str
+    denominator: str
+
+
+@dataclass(frozen=True)
+class LabelDefinition:
+    """A row is `positive` when an event of the `dataset` joined on `key` happened within
+    `horizon_days` of the row's moment (and matched `where`, Spark SQL), else `negative`."""
+
+    dataset: str
+    key: str
+    event_time: str
+    horizon_days: int
+    where: str | None = None
+    positive: str = "positive"
+    negative: str = "negative"
+
+    def __post_init__(self) -> None:
+        if self.horizon_days <= 0:
+            raise ValueError("a label's horizon is a positive number of days")
+
+
+def _micros(moment: datetime) -> int:
+    return int(moment.timestamp() * 1_000_000)
+
+
+def before(frame: DataFrame, event_time: str, as_of: str) -> DataFrame:
+    """The events that happened before the cut-off of `as_of`: all a snapshot may know."""
+    return frame.where(F.unix_micros(F.col(event_time)) < F.lit(_micros(day_cutoff(as_of))))
+
+
+def _rolling(feature: Rolling, event_time: str) -> Column:
+    span = window_seconds(feature.window) * 1_000_000
+    past = (
+        Window.partitionBy(feature.by)
+        .orderBy(F.unix_micros(F.col(event_time)))
+        .rangeBetween(-span, -1)  # [t - window, t): strictly before the row's own moment
+    )
+    if feature.agg == "count":
+        return F.count(F.lit(1)).over(past).cast("double")
+    value = F.col(feature.column)
+    if feature.agg == "distinct":
+        return F.size(F.collect_set(value).over(past)).cast("double")
+    aggregate = {"sum": F.sum, "mean": F.avg, "max": F.max}[feature.agg](value).over(past)
+    return aggregate.cast("double") if feature.agg != "sum" else F.coalesce(aggregate, F.lit(0.0))
+
+
+def with_features(
+    history: DataFrame, event_time: str, features: tuple[Rolling | Ratio, ...]
+) -> DataFrame:
+    """`history` with each feature as a column, computed for every row from its entity's
+    events strictly before the row's moment."""
+    out = history
+    for feature in features:
+        if isinstance(feature, Rolling):
+            out = out.withColumn(feature.name, _rolling(feature, event_time))
+        else:
+            denominator = F.col(feature.denominator).cast("double")
+            out = out.withColumn(
+                feature.name,
+                F.when(denominator != 0, F.col(feature.numerator).cast("double") / denominator),
+            )
+    return out
+
+
+def labelled(
+    rows: DataFrame,
+    row_key: str,
+    event_time: str,
+    label_events: DataFrame,
+    definition: LabelDefinition,
+    as_of: str,
+) -> tuple[DataFrame, DataFrame]:
+    """(the rows whose horizon has passed by the cut-off of `as_of`, with `label`; the rows
+    left out as immature). A label event counts when it happened within the row's horizon and
+    before the cut-off: one reported after `as_of` is unknown to this snapshot."""
+    edge = _micros(day_cutoff(as_of))
+    horizon = definition.horizon_days * 86_400 * 1_000_000
+    mature = F.unix_micros(F.col(event_time)) + F.lit(horizon) < F.lit(edge)
+    known = label_events.where(F.unix_micros(F.col(definition.event_time)) < F.lit(edge))
+    if definition.where:
+        known = known.where(definition.where)
+    hits = known.select(
+        F.col(definition.key).alias("_label_key"),
+        F.unix_micros(F.col(definition.event_time)).alias("_label_at"),
+    )
+    matured = rows.where(mature)
+    moment = F.unix_micros(matured[event_time])
+    within = (
+        (matured[row_key] == hits["_label_key"])
+        & (hits["_label_at"] >= moment)
+        & (hits["_label_at"] <= moment + F.lit(horizon))
+    )
+    positives = matured.join(hits, within, "left_semi")
+    negatives = matured.join(hits, within, "left_anti")
+    return (
+        positives.withColumn("label", F.lit(definition.positive)).unionByName(
+            negatives.withColumn("label", F.lit(definition.negative))
+        ),
+        rows.where(~mature),
+    )
