@@ -1,0 +1,104 @@
+"""A gate that fits alerting models (fraud, AML): judged at the alert capacity operations can
+work through, not at a threshold nobody chose.
+
+Each day the model's `alerts_per_day` highest-scored rows become alerts (ties broken by row
+order, so the same scores give the same alerts). Over the test days:
+
+- precision at capacity: the share of alerts that were positive;
+- recall at capacity: the share of positives that were alerted;
+- loss avoided: the amount of the positives alerted, and its share of all positives' amount;
+- AUC, reported beside them but never enough on its own: a model can rank well overall and
+  still fill the day's alerts with false ones, so the precision floor holds whatever the AUC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CapacityGate:
+    """The thresholds of an alerting model, at `alerts_per_day` alerts a day."""
+
+    alerts_per_day: int
+    min_precision: float
+    min_recall: float = 0.0
+    min_loss_avoided_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.alerts_per_day <= 0:
+            raise ValueError("alerts_per_day is what operations can review a day: at least 1")
+        for name in ("min_precision", "min_recall", "min_loss_avoided_share"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} is a share between 0 and 1")
+
+
+def at_capacity(
+    scores: np.ndarray,
+    positive: np.ndarray,
+    amounts: np.ndarray,
+    days: np.ndarray,
+    alerts_per_day: int,
+) -> dict:
+    """The figures of alerting the `alerts_per_day` best-scored rows of each day."""
+    scores, positive = np.asarray(scores, float), np.asarray(positive, bool)
+    amounts, days = np.asarray(amounts, float), np.asarray(days)
+    alerted = np.zeros(scores.size, bool)
+    for day in np.unique(days):
+        rows = np.flatnonzero(days == day)
+        order = rows[np.lexsort((rows, -scores[rows]))]  # best first; ties by row order
+        alerted[order[:alerts_per_day]] = True
+    hits = alerted & positive
+    loss = float(amounts[positive].sum())
+    avoided = float(amounts[hits].sum())
+    figures = {
+        "days": int(np.unique(days).size),
+        "alerts_per_day": alerts_per_day,
+        "alerts": int(alerted.sum()),
+        "positives": int(positive.sum()),
+        "alerted_positives": int(hits.sum()),
+        "precision_at_capacity": float(hits.sum() / alerted.sum()) if alerted.any() else 0.0,
+        "recall_at_capacity": float(hits.sum() / positive.sum()) if positive.any() else 1.0,
+        "loss": loss,
+        "loss_avoided": avoided,
+        "loss_avoided_share": avoided / loss if loss else 1.0,
+        "auc": _auc(scores, positive),
+    }
+    return figures
+
+
+def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
+    if positive.all() or not positive.any():
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(positive, scores))
+
+
+def refusals(figures: dict, gate: CapacityGate) -> list[str]:
+    """Why the figures fail the gate, each with the figures behind it; empty when they pass."""
+    said = (
+        f"top {figures['alerts_per_day']} a day over {figures['days']} days: "
+        f"{figures['alerted_positives']} of {figures['alerts']} alerts were positive, of "
+        f"{figures['positives']} positives"
+    )
+    auc = "n/a" if figures["auc"] is None else f"{figures['auc']:.3f}"
+    found = []
+    if figures["precision_at_capacity"] < gate.min_precision:
+        found.append(
+            f"precision at capacity {figures['precision_at_capacity']:.3f} is below the floor "
+            f"{gate.min_precision} ({said}; AUC {auc} does not make up for it)"
+        )
+    if figures["recall_at_capacity"] < gate.min_recall:
+        found.append(
+            f"recall at capacity {figures['recall_at_capacity']:.3f} is below "
+            f"{gate.min_recall} ({said})"
+        )
+    if figures["loss_avoided_share"] < gate.min_loss_avoided_share:
+        found.append(
+            f"loss avoided {figures['loss_avoided']:,.2f} of {figures['loss']:,.2f} "
+            f"({figures['loss_avoided_share']:.1%}) is below {gate.min_loss_avoided_share:.0%}"
+        )
+    return found
