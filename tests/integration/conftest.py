@@ -48,12 +48,16 @@ def story_errors(story_home) -> str:
     return (Path(story_home["LOCKGATE_HOME"]) / DEMO_ERRORS).read_text()
 
 
-# Two months after the story's day, 36 documents a day: the usual population, then a shifted one
-# (complaints and KYC surge, most letters in German, from firms never seen before). Contiguous,
-# so one extraction and one scoring application backfill both.
-USUAL = ("2026-12-01", "2026-12-30")
-SHIFTED = ("2026-12-31", "2027-01-29")
-PER_DAY = 36
+# Two "months" after the story's day, fifteen days of 72 documents each: the usual population,
+# then a shifted one (complaints and KYC surge, most letters in German, from firms never seen
+# before). Contiguous, so one extraction and one scoring application backfill both. Fifteen
+# fuller days rather than thirty: a day costs its Spark jobs whatever its size, and the monitor
+# judges a 7-day window (504 documents) either way. They start after any day this suite runs
+# on, so the scheduler test's daily run (today) never lands in them.
+DAYS = 15
+USUAL = ("2026-12-31", "2027-01-14")
+SHIFTED = ("2027-01-15", "2027-01-29")
+PER_DAY = 72
 SHIFTED_MIX = {
     "departments": {
         "complaints": 35,
@@ -91,8 +95,9 @@ def monitored_months(story_home, tmp_path_factory) -> dict[str, str]:
     # Monitoring reads documents, never labels, and a day's labels come long after it is scored:
     # the months arrive unlabelled, as production mail does. The suites that retrain on this
     # home later then learn what the story and people labelled, not 2,000 more documents (which
-    # cost CI minutes, not coverage), and how many there are does not depend on today's date.
-    generate = [lockgate, "corpus", "--days", "30", "--documents", str(PER_DAY), "--unlabelled"]
+    # cost CI minutes, not coverage).
+    generate = [lockgate, "corpus", "--days", str(DAYS), "--documents", str(PER_DAY)]
+    generate.append("--unlabelled")
     run([*generate, "--run-date", USUAL[0]], env)
     run([*generate, "--run-date", SHIFTED[0], "--mix", str(mix)], env)
     decided = Path(env["LOCKGATE_HOME"], "lake", "label_store", "decisions")
