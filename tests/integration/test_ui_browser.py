@@ -593,7 +593,16 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
         run([lockgate, "airflow", "dags", "pause", "lockgate_pipeline"], home, check=False)
         for process in processes:
             os.killpg(process.pid, 15)
-            process.wait(timeout=120)
+            try:
+                process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                # Airflow 3.3's DAG processor can swallow its own exit: its SIGTERM handler
+                # calls sys.exit, and when the signal lands while logging releases its lock
+                # around a fork, Python prints "Exception ignored in: _releaseLock ...
+                # SystemExit: 0" and the process runs on (seen once in a clean-clone run,
+                # 2026-12-07). Not what this test is about: kill it as an operator would.
+                os.killpg(process.pid, 9)
+                process.wait(timeout=60)
         log.close()
         run([lockgate, "spark-server", "stop"], env)
 
