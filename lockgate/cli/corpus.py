@@ -137,7 +137,7 @@ def transactions(run_date: str, days: int, rows: int, seed: int, broken_share: f
     from lockgate.tooling.transactions import write_day
 
     layout = Layout(load_settings().storage_root)
-    landing = layout.dataset_landing("transactions", run_date).rsplit("/", 2)[0]
+    landing = layout.datasets_landing
     for day in each_day(run_date, days):
         if landing.startswith("file://"):
             summary = write_day(_local_path(landing), day, rows, seed, broken_share)

@@ -104,15 +104,9 @@ def known_ids(layout: Layout, days: Iterable[str], files: frozenset[str] | None 
     """The ids of every decision stored for these decision days (only in `files`, names
     relative to the store, when given)."""
     found: set[str] = set()
-    for day in sorted(set(days)):
-        uri = layout.label_decision_day(day)
-        if not uri_exists(uri):
-            continue
-        for name in stored_files(layout, [day]):
-            if files is None or name in files:
-                found.update(
-                    r["decision_id"] for r in read_rows(_uri(layout, name), ["decision_id"])
-                )
+    for name in stored_files(layout, days):  # it skips a day with no folder
+        if files is None or name in files:
+            found.update(r["decision_id"] for r in read_rows(_uri(layout, name), ["decision_id"]))
     return found
 
 

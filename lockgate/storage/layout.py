@@ -48,8 +48,12 @@ class Layout:
         return f"{self.root}/label_store/quarantine/{import_id}.jsonl"
 
     # Delivered tables (lockgate.datasets): as received, ingested, and the rows that failed.
+    @property
+    def datasets_landing(self) -> str:
+        return f"{self.root}/landing/datasets"
+
     def dataset_landing(self, name: str, run_date: str) -> str:
-        return f"{self.root}/landing/datasets/{name}/{_checked_date(run_date)}"
+        return f"{self.datasets_landing}/{name}/{_checked_date(run_date)}"
 
     def dataset(self, name: str) -> str:
         return f"{self.root}/datasets/{name}"
