@@ -33,8 +33,11 @@ _REPORTED: set[Skipped] = set()
 
 
 def modules(package: str, path: Iterable[str], group: str) -> list[str]:
-    """The modules to read: `package`'s own, then the entry points of `group`."""
-    found = [f"{package}.{m.name}" for m in pkgutil.iter_modules(path)]
+    """The modules to read: `package`'s own (but its private ones, named `_...`), then the
+    entry points of `group`."""
+    found = [
+        f"{package}.{m.name}" for m in pkgutil.iter_modules(path) if not m.name.startswith("_")
+    ]
     return found + [ep.value.partition(":")[0] for ep in entry_points(group=group)]
 
 

@@ -96,9 +96,14 @@ def install_plugin(site: Path, module: str, source: str, env=os.environ) -> dict
 
 
 def install_plugins(
-    site: Path, modules: dict[str, str], env=os.environ, group: str = "lockgate.models"
+    site: Path,
+    modules: dict[str, str],
+    env=os.environ,
+    group: str = "lockgate.models",
+    groups: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """`install_plugin` for several modules of `team_models`, an entry point each in `group`."""
+    """`install_plugin` for several modules of `team_models`, an entry point each in `group`
+    (or in `groups[module]` where given: a dataset and a model on it in one distribution)."""
     package = site / "team_models"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
@@ -107,9 +112,25 @@ def install_plugins(
     dist = site / "team_models-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: team-models\nVersion: 1.0\n")
-    points = "".join(f"{module} = team_models.{module}\n" for module in modules)
-    (dist / "entry_points.txt").write_text(f"[{group}]\n{points}")
+    by_group: dict[str, list[str]] = {}
+    for module in modules:
+        by_group.setdefault((groups or {}).get(module, group), []).append(module)
+    (dist / "entry_points.txt").write_text(
+        "".join(
+            f"[{g}]\n" + "".join(f"{m} = team_models.{m}\n" for m in members)
+            for g, members in by_group.items()
+        )
+    )
     return dict(env) | {"PYTHONPATH": f"{site}{os.pathsep}{env.get('PYTHONPATH', '')}"}
+
+
+def forget_plugins() -> None:
+    """Drop every `team_models` module this process imported, so the next test's package of
+    that name (on another site) is imported afresh, not found in the module cache."""
+    import sys
+
+    for module in [m for m in sys.modules if m.split(".")[0] == "team_models"]:
+        del sys.modules[module]
 
 
 def assert_scorers_agree(case: dict, rows: int) -> None:

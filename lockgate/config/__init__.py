@@ -41,6 +41,10 @@ class GateOverride(BaseModel):
     min_macro_f1: float | None = None
     champion_margin: float | None = None
     confidence: float | None = None
+    # An alerting model's (CapacityGate).
+    alerts_per_day: int | None = None
+    min_recall: float | None = None
+    min_loss_avoided_share: float | None = None
 
 
 class TrainingPolicy(BaseModel):
@@ -165,7 +169,14 @@ class Policy(BaseModel):
         override = self.gates.get(spec.name)
         if override is None:
             return spec.gate
-        return replace(spec.gate, **override.model_dump(exclude_none=True))
+        values = override.model_dump(exclude_none=True)
+        foreign = sorted(set(values) - set(type(spec.gate).__dataclass_fields__))
+        if foreign:
+            raise ValueError(
+                f"[gates.{spec.name}] sets {foreign}, which a {type(spec.gate).__name__} "
+                f"does not have; it has {sorted(type(spec.gate).__dataclass_fields__)}"
+            )
+        return replace(spec.gate, **values)
 
 
 class Settings(BaseModel):

@@ -25,9 +25,35 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockgate import plugins
+from lockgate.datasets import UnknownDataset, get_dataset
+from lockgate.models._tables import (
+    AGGREGATES,
+    CapacityGate,
+    Derived,
+    Feature,
+    LabelDefinition,
+    Ratio,
+    Rolling,
+    window_seconds,
+)
 from lockgate.plugins import InvalidPlugin, Skipped
 
+__all__ = [
+    "AGGREGATES",
+    "CapacityGate",
+    "Derived",
+    "Feature",
+    "Gate",
+    "LabelDefinition",
+    "ModelSpec",
+    "Ratio",
+    "Rolling",
+    "window_seconds",
+]
+
 ENTRY_POINT_GROUP = "lockgate.models"
+# The dataset of the document models: the labelled document table, not a delivered table.
+DOCUMENTS = "documents"
 # The labelled document table (built by lockgate.training.features.document_features): its keys,
 # and the columns a model may read as inputs.
 SNAPSHOT_KEYS = ("doc_id", "run_date")
@@ -80,11 +106,19 @@ class Gate:
 class ModelSpec:
     """What the platform needs to train, gate, register, release and score a model.
 
+    A model reads one dataset. The document models read `documents`, the labelled document
+    table (their labels come from the label store). A model on a delivered dataset
+    (`lockgate.datasets`) declares its point-in-time `features` and its `label_definition`;
+    the platform computes both as of each snapshot's day, so nothing from the future reaches
+    a training row, and leaves out rows whose label has not matured.
+
     Attributes:
         name: registry name; also the folder under training/ and scores/.
         description: one line for the model card and `lockgate models`.
-        label: the column of the labelled document table that holds the target.
-        inputs: the columns of the labelled document table the featurizer reads.
+        label: the name of the target: for a document model the label store's column that
+            holds it; for a model on a dataset the name its `label_definition` goes by.
+        inputs: the columns the featurizer reads: of the document table, or of the dataset
+            and the model's `features`.
         featurizer: returns an unfitted transformer from a frame of `inputs` to features.
             Swapping it does not touch the estimator or the pipeline around it.
         estimator: returns an unfitted scikit-learn classifier for (params, seed).
@@ -98,6 +132,11 @@ class ModelSpec:
         classes: the label values the training snapshot may hold (checked by validation);
             empty means any.
         limitations: what the model must not be used for; printed in its model card.
+        dataset: the dataset the model reads (`documents`, or a registered dataset's name).
+        features: rolling counts, sums and ratios per entity over the dataset, computed by the
+            platform from the events strictly before each row (a dataset model only).
+        label_definition: how a row's label is known, and after how long (a dataset model
+            only; required there).
     """
 
     name: str
@@ -108,10 +147,23 @@ class ModelSpec:
     estimator: Callable[[Mapping[str, Any], int], Any]
     params: Mapping[str, Any] = field(default_factory=dict)
     search_space: Mapping[str, tuple] = field(default_factory=dict)
-    gate: Gate | None = None  # required: a model without one is refused when it is loaded
+    # required: a model without one is refused when it is loaded
+    gate: Gate | CapacityGate | None = None
     extra_metrics: Mapping[str, Callable[[Any, Any], float]] = field(default_factory=dict)
     classes: tuple[str, ...] = ()
     limitations: str = ""
+    dataset: str = DOCUMENTS
+    features: tuple[Feature, ...] = ()
+    label_definition: LabelDefinition | None = None
+
+    @property
+    def on_documents(self) -> bool:
+        return self.dataset == DOCUMENTS
+
+    @property
+    def alerting(self) -> bool:
+        """Judged at its alert capacity (a `CapacityGate`), not per class."""
+        return isinstance(self.gate, CapacityGate)
 
     def build_pipeline(self, params: Mapping[str, Any], seed: int):
         """featurizer -> estimator, unfitted; `params` are the estimator's hyper-parameters."""
@@ -159,10 +211,25 @@ def _spec_of(module_name: str) -> ModelSpec:
     spec = getattr(module, "SPEC", None)
     if not isinstance(spec, ModelSpec):
         raise InvalidModel(f"{module_name} defines no SPEC = ModelSpec(...)")
-    if not isinstance(spec.gate, Gate):
+    if not isinstance(spec.gate, Gate | CapacityGate):
         raise InvalidModel(
             f"{module_name}: {spec.name} sets no gate; every model sets its thresholds, e.g. "
             "gate=Gate(min_precision=0.95, max_manual_review_rate=0.4, min_macro_f1=0.85)"
+        )
+    if spec.on_documents and (spec.features or spec.label_definition):
+        raise InvalidModel(
+            f"{module_name}: {spec.name} reads the document table, whose columns and labels "
+            "the platform builds; features and a label_definition are for a model on a dataset"
+        )
+    if not spec.on_documents and not isinstance(spec.label_definition, LabelDefinition):
+        raise InvalidModel(
+            f"{module_name}: {spec.name} reads the dataset {spec.dataset!r} and sets no "
+            "label_definition (which rows are positive, and after how many days that is known)"
+        )
+    if spec.alerting and spec.label_definition is None:
+        raise InvalidModel(
+            f"{module_name}: {spec.name} has a CapacityGate, which judges the alerts of a "
+            "positive class: it needs a label_definition"
         )
     overlap = set(spec.inputs) & {*SNAPSHOT_KEYS, "label", spec.label}
     if overlap or not spec.inputs:
@@ -195,21 +262,14 @@ def get_model(name: str) -> ModelSpec:
 
 
 def check_model(spec: ModelSpec) -> list[str]:
-    """What is wrong with `spec` beyond its shape, found by building its parts: inputs the
-    document table does not offer, a label that is one of its columns, an estimator that is no
-    classifier with predict_proba, search-space names the estimator does not take, a featurizer
-    that is no transformer, classes given twice. Empty when none."""
+    """What is wrong with `spec` beyond its shape, found by building its parts: inputs its
+    dataset does not offer, a label that is one of its columns, features or a label definition
+    that read columns nobody has, an estimator that is no classifier with predict_proba,
+    search-space names the estimator does not take, a featurizer that is no transformer,
+    classes given twice. Empty when none."""
     from sklearn.base import is_classifier
 
-    problems = []
-    unknown = [c for c in spec.inputs if c not in DOCUMENT_COLUMNS]
-    if unknown:
-        problems.append(
-            f"inputs {unknown} are not columns of the document table; it offers "
-            f"{', '.join(DOCUMENT_COLUMNS)}"
-        )
-    if spec.label in (*SNAPSHOT_KEYS, *DOCUMENT_COLUMNS):
-        problems.append(f"label {spec.label!r} is a column of the document table, not a label")
+    problems = _document_problems(spec) if spec.on_documents else _dataset_problems(spec)
     try:
         estimator = spec.estimator(dict(spec.params), 0)
     except Exception as exc:
@@ -238,3 +298,69 @@ def check_model(spec: ModelSpec) -> list[str]:
     if len(set(spec.classes)) != len(spec.classes):
         problems.append(f"classes {list(spec.classes)} name a class twice")
     return problems
+
+
+def _document_problems(spec: ModelSpec) -> list[str]:
+    problems = []
+    unknown = [c for c in spec.inputs if c not in DOCUMENT_COLUMNS]
+    if unknown:
+        problems.append(
+            f"inputs {unknown} are not columns of the document table; it offers "
+            f"{', '.join(DOCUMENT_COLUMNS)}"
+        )
+    if spec.label in (*SNAPSHOT_KEYS, *DOCUMENT_COLUMNS):
+        problems.append(f"label {spec.label!r} is a column of the document table, not a label")
+    return problems
+
+
+def _dataset_problems(spec: ModelSpec) -> list[str]:
+    """A dataset model's inputs, features, label definition and loss amount against the
+    datasets' declared columns."""
+    try:
+        dataset = get_dataset(spec.dataset)
+    except UnknownDataset as exc:
+        return [f"it reads a dataset lockgate does not know: {exc.args[0]}"]
+    columns = {c.name for c in dataset.columns}
+    problems, offered = [], set(columns)
+    for feature in spec.features:
+        missing = [c for c in feature.reads if c not in offered]
+        if missing:
+            problems.append(
+                f"feature {feature.name!r} reads {missing}, which are neither columns of "
+                f"{dataset.name} nor features declared before it"
+            )
+        if feature.name in offered:
+            problems.append(f"feature {feature.name!r} takes the name of a column or feature")
+        offered.add(feature.name)
+    unknown = [c for c in spec.inputs if c not in offered]
+    if unknown:
+        problems.append(
+            f"inputs {unknown} are neither columns of {dataset.name} nor features of the model; "
+            f"it offers {', '.join(c.name for c in dataset.columns)}"
+        )
+    if spec.label in offered:
+        problems.append(f"label {spec.label!r} is a column or feature, not a label")
+    definition = spec.label_definition
+    if definition.key not in columns:
+        problems.append(f"the label joins on {definition.key!r}, not a column of {dataset.name}")
+    try:
+        events = get_dataset(definition.dataset)
+    except UnknownDataset as exc:
+        problems.append(f"the label is read from a dataset lockgate does not know: {exc.args[0]}")
+    else:
+        theirs = {c.name for c in events.columns}
+        missing = [c for c in (definition.key, definition.event_time) if c not in theirs]
+        if missing:
+            problems.append(f"the label reads {missing}, not columns of {events.name}")
+    amount = getattr(spec.gate, "amount", None)
+    if amount is not None and amount not in columns:
+        problems.append(f"the gate's amount {amount!r} is not a column of {dataset.name}")
+    return problems
+
+
+def offered_inputs(spec: ModelSpec) -> tuple[str, ...]:
+    """The inputs a model on `spec`'s dataset may read: the document table's columns, or the
+    dataset's columns and the model's features."""
+    if spec.on_documents:
+        return DOCUMENT_COLUMNS
+    return (*(c.name for c in get_dataset(spec.dataset).columns), *(f.name for f in spec.features))

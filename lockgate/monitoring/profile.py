@@ -57,10 +57,11 @@ class Feature:
 
 def monitored_columns(inputs: Iterable[str], types: dict[str, pa.DataType]) -> list[Feature]:
     """The features to monitor for a model reading `inputs`, given the Arrow type of each column
-    of the document table (edges are not known yet: the reference fixes them)."""
+    it has: of the document table, with the document columns every document model watches, or
+    of a dataset model's snapshot (edges are not known yet: the reference fixes them)."""
     own = [c for c in inputs if c not in FREE_TEXT]
     columns = [(c, "input") for c in own]
-    columns += [(c, "document") for c in DOCUMENT_COLUMNS if c not in own]
+    columns += [(c, "document") for c in DOCUMENT_COLUMNS if c not in own and c in types]
     features = [Feature(name, column_kind(types[name]), role) for name, role in columns]
     return features + [Feature(name, kind, "output") for name, kind in OUTPUT_KINDS.items()]
 

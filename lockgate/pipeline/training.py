@@ -14,6 +14,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lockgate.config import Settings
+from lockgate.datasets import get_dataset
 from lockgate.labels.store import labels_as_of
 from lockgate.models import (
     Gate,
@@ -36,7 +37,12 @@ from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import write_partition
 from lockgate.training.card import render_card
 from lockgate.training.champion import score_champion
-from lockgate.training.dataset import model_snapshot, snapshot_digest
+from lockgate.training.dataset import (
+    dataset_snapshot,
+    model_snapshot,
+    snapshot_columns,
+    snapshot_digest,
+)
 from lockgate.training.evaluation import apply_gate, class_routing
 from lockgate.training.features import document_features, labelled_documents
 from lockgate.training.fit import (
@@ -60,45 +66,105 @@ def build_training_snapshots(
     max_rows: int | None = None,
 ) -> dict[str, dict]:
     """Each model's content-addressed snapshot for `run_date` (written once per content), of at
-    most `max_rows` labelled documents, the newest (the policy's training.max_rows)."""
-    extracted = spark.read.parquet(layout.extracted)
-    specs = [get_model(name) for name in models] if models else registered_models().values()
-    label_columns = sorted({spec.label for spec in specs})
-    labels = labels_as_of(spark, layout, run_date, label_columns)
-    labelled = kept(labelled_documents(extracted, labels, run_date))
+    most `max_rows` labelled rows, the newest (the policy's training.max_rows): the labelled
+    document table for a document model, point-in-time features and matured labels of its
+    dataset for a dataset model."""
+    specs = [get_model(name) for name in models] if models else list(registered_models().values())
     manifests = {}
-    for spec in specs:
-        snapshot = kept(model_snapshot(labelled, spec, max_rows))
-        digest = snapshot_digest(snapshot)
-        rows = snapshot.count()
-        if not uri_exists(layout.training_snapshot(spec.name, digest)):
-            write_partition(
-                snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"], rows=rows
+    on_documents = [spec for spec in specs if spec.on_documents]
+    if on_documents:
+        extracted = spark.read.parquet(layout.extracted)
+        label_columns = sorted({spec.label for spec in on_documents})
+        labels = labels_as_of(spark, layout, run_date, label_columns)
+        labelled = kept(labelled_documents(extracted, labels, run_date))
+        for spec in on_documents:
+            snapshot = kept(model_snapshot(labelled, spec, max_rows))
+            # Under the cap the snapshot is every labelled row; only a full one needs counting.
+            rows = snapshot.count()
+            labelled_rows = (
+                None
+                if max_rows is None
+                else (rows if rows < max_rows else model_snapshot(labelled, spec).count())
             )
-        # Under the cap the snapshot is every labelled row; only a full one needs counting again.
-        labelled_rows = (
-            None
-            if max_rows is None
-            else (rows if rows < max_rows else model_snapshot(labelled, spec).count())
-        )
-        manifest = {
-            "model": spec.name,
-            "run_date": run_date,
-            "snapshot": digest,
-            "columns": snapshot.columns,
-            "rows": rows,
-            "labelled_rows": labelled_rows,
-            "max_rows": max_rows,
-            "label_counts": {
-                r["label"]: r["count"]
-                for r in snapshot.groupBy("label").count().orderBy("label").collect()
-            },
-        }
-        write_json_atomic(layout.training_set_manifest(spec.name, run_date), manifest)
-        snapshot.unpersist()
-        manifests[spec.name] = manifest
-    labelled.unpersist()
+            manifests[spec.name] = _write_snapshot(
+                layout,
+                spec,
+                run_date,
+                snapshot,
+                rows,
+                {"labelled_rows": labelled_rows, "max_rows": max_rows},
+            )
+        labelled.unpersist()
+    for spec in specs:
+        if not spec.on_documents:
+            manifests[spec.name] = _dataset_snapshot(spark, layout, spec, run_date, max_rows)
     return manifests
+
+
+def _dataset_snapshot(
+    spark: SparkSession, layout: Layout, spec: ModelSpec, run_date: str, max_rows: int | None
+) -> dict:
+    dataset = get_dataset(spec.dataset)
+    definition = spec.label_definition
+    history = _ingested(spark, layout, spec.dataset, spec.name)
+    events = _ingested(spark, layout, definition.dataset, spec.name)
+    snapshot, immature = dataset_snapshot(
+        history, events, spec, dataset.key, dataset.event_time, run_date, max_rows
+    )
+    snapshot = kept(snapshot)
+    rows = snapshot.count()
+    return _write_snapshot(
+        layout,
+        spec,
+        run_date,
+        snapshot,
+        rows,
+        {
+            "dataset": spec.dataset,
+            "label_dataset": definition.dataset,
+            "horizon_days": definition.horizon_days,
+            # Rows before the cut-off whose horizon has not passed: no label yet, left out.
+            "immature_rows": immature.count(),
+            "days": snapshot.select("day").distinct().count(),
+            "max_rows": max_rows,
+        },
+    )
+
+
+def _ingested(spark: SparkSession, layout: Layout, dataset: str, model: str):
+    path = layout.dataset(dataset)
+    if not uri_exists(path):
+        raise FileNotFoundError(
+            f"model {model} reads the dataset {dataset}, of which no delivery has been "
+            f"ingested ({path} is empty); run jobs/ingest_dataset.py --dataset {dataset} first"
+        )
+    return spark.read.parquet(path)
+
+
+def _write_snapshot(
+    layout: Layout, spec: ModelSpec, run_date: str, snapshot, rows: int, extra: dict
+) -> dict:
+    """Write `snapshot` under its digest unless that content is there, and its manifest."""
+    digest = snapshot_digest(snapshot)
+    if not uri_exists(layout.training_snapshot(spec.name, digest)):
+        write_partition(
+            snapshot, layout.training(spec.name), f"snapshot={digest}", ["doc_id"], rows=rows
+        )
+    manifest = {
+        "model": spec.name,
+        "run_date": run_date,
+        "snapshot": digest,
+        "columns": snapshot.columns,
+        "rows": rows,
+        **extra,
+        "label_counts": {
+            r["label"]: r["count"]
+            for r in snapshot.groupBy("label").count().orderBy("label").collect()
+        },
+    }
+    write_json_atomic(layout.training_set_manifest(spec.name, run_date), manifest)
+    snapshot.unpersist()
+    return manifest
 
 
 def read_snapshot(
@@ -106,7 +172,7 @@ def read_snapshot(
 ) -> pd.DataFrame:
     return (
         spark.read.parquet(layout.training_snapshot(spec.name, digest))
-        .select("doc_id", *spec.inputs, "label")
+        .select("doc_id", *snapshot_columns(spec))
         .toPandas()
     )
 
@@ -150,7 +216,7 @@ def train_and_register(
     compared = None
     if champion is not None:
         label = f"{model} v{champion.version} ({champion_env})"
-        compared = (label, score_champion(settings, champion, splits.test, spec.extra_metrics))
+        compared = (label, score_champion(settings, champion, splits.test, spec, gate))
     result = apply_gate(trained.test, gate, compared)
 
     model_bytes = model_to_bytes(trained.estimator)
@@ -213,21 +279,27 @@ def monitoring_reference(
     thresholds: dict[str, float],
     trained_up_to: str,
 ) -> dict:
-    """What "no drift" looks like for a candidate trained on `splits`: its snapshot's documents
-    as the document table has them, and its decisions on the held-out rows."""
+    """What "no drift" looks like for a candidate trained on `splits`: its snapshot's rows (a
+    document model's as the document table has them), and its decisions on the held-out
+    rows."""
     from pyspark.sql.pandas.types import to_arrow_type
 
     snapshot = pd.concat([splits.train, splits.validation, splits.test])
-    extracted = spark.read.parquet(layout.extracted).where(F.col("run_date") <= trained_up_to)
-    documents = document_features(extracted).dropDuplicates(["doc_id"])
-    ids = spark.createDataFrame(snapshot[["doc_id"]].drop_duplicates())
-    wanted = {*spec.inputs, *DOCUMENT_COLUMNS}
-    types = {f.name: to_arrow_type(f.dataType) for f in documents.schema if f.name in wanted}
-    features = monitored_columns(spec.inputs, types)
-    columns = [f.name for f in features if f.role != "output"]
-    table = pa.Table.from_pandas(
-        documents.join(ids, "doc_id").select(*columns).toPandas(), preserve_index=False
-    )
+    if spec.on_documents:
+        extracted = spark.read.parquet(layout.extracted).where(F.col("run_date") <= trained_up_to)
+        documents = document_features(extracted).dropDuplicates(["doc_id"])
+        ids = spark.createDataFrame(snapshot[["doc_id"]].drop_duplicates())
+        wanted = {*spec.inputs, *DOCUMENT_COLUMNS}
+        types = {f.name: to_arrow_type(f.dataType) for f in documents.schema if f.name in wanted}
+        features = monitored_columns(spec.inputs, types)
+        columns = [f.name for f in features if f.role != "output"]
+        table = pa.Table.from_pandas(
+            documents.join(ids, "doc_id").select(*columns).toPandas(), preserve_index=False
+        )
+    else:
+        rows = pa.Table.from_pandas(snapshot[list(spec.inputs)], preserve_index=False)
+        features = monitored_columns(spec.inputs, {f.name: f.type for f in rows.schema})
+        table = rows.select([f.name for f in features if f.role != "output"])
     held_out = pd.concat([splits.validation, splits.test])
     proba, classes = predict_proba(estimator, spec, held_out)
     prediction, confidence, decision = decide(proba, np.asarray(classes), thresholds)

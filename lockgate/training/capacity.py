@@ -13,26 +13,9 @@ order, so the same scores give the same alerts). Over the test days:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass(frozen=True)
-class CapacityGate:
-    """The thresholds of an alerting model, at `alerts_per_day` alerts a day."""
-
-    alerts_per_day: int
-    min_precision: float
-    min_recall: float = 0.0
-    min_loss_avoided_share: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.alerts_per_day <= 0:
-            raise ValueError("alerts_per_day is what operations can review a day: at least 1")
-        for name in ("min_precision", "min_recall", "min_loss_avoided_share"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} is a share between 0 and 1")
+from lockgate.models import CapacityGate
 
 
 def at_capacity(
@@ -77,28 +60,47 @@ def _auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
     return float(roc_auc_score(positive, scores))
 
 
-def refusals(figures: dict, gate: CapacityGate) -> list[str]:
-    """Why the figures fail the gate, each with the figures behind it; empty when they pass."""
+def capacity_checks(figures: dict, gate: CapacityGate) -> list[tuple[str, float, float, str]]:
+    """(metric, value, threshold, why it fails or "" when it passes) for each of the gate's
+    floors, each failure with the figures behind it."""
     said = (
         f"top {figures['alerts_per_day']} a day over {figures['days']} days: "
         f"{figures['alerted_positives']} of {figures['alerts']} alerts were positive, of "
         f"{figures['positives']} positives"
     )
     auc = "n/a" if figures["auc"] is None else f"{figures['auc']:.3f}"
-    found = []
-    if figures["precision_at_capacity"] < gate.min_precision:
-        found.append(
-            f"precision at capacity {figures['precision_at_capacity']:.3f} is below the floor "
-            f"{gate.min_precision} ({said}; AUC {auc} does not make up for it)"
-        )
-    if figures["recall_at_capacity"] < gate.min_recall:
-        found.append(
-            f"recall at capacity {figures['recall_at_capacity']:.3f} is below "
-            f"{gate.min_recall} ({said})"
-        )
-    if figures["loss_avoided_share"] < gate.min_loss_avoided_share:
-        found.append(
+    precision, recall = figures["precision_at_capacity"], figures["recall_at_capacity"]
+    share = figures["loss_avoided_share"]
+    return [
+        (
+            "precision_at_capacity",
+            precision,
+            gate.min_precision,
+            f"precision at capacity {precision:.3f} is below the floor {gate.min_precision} "
+            f"({said}; AUC {auc} does not make up for it)"
+            if precision < gate.min_precision
+            else "",
+        ),
+        (
+            "recall_at_capacity",
+            recall,
+            gate.min_recall,
+            f"recall at capacity {recall:.3f} is below {gate.min_recall} ({said})"
+            if recall < gate.min_recall
+            else "",
+        ),
+        (
+            "loss_avoided_share",
+            share,
+            gate.min_loss_avoided_share,
             f"loss avoided {figures['loss_avoided']:,.2f} of {figures['loss']:,.2f} "
-            f"({figures['loss_avoided_share']:.1%}) is below {gate.min_loss_avoided_share:.0%}"
-        )
-    return found
+            f"({share:.1%}) is below {gate.min_loss_avoided_share:.0%}"
+            if share < gate.min_loss_avoided_share
+            else "",
+        ),
+    ]
+
+
+def refusals(figures: dict, gate: CapacityGate) -> list[str]:
+    """Why the figures fail the gate, each with the figures behind it; empty when they pass."""
+    return [why for *_, why in capacity_checks(figures, gate) if why]

@@ -6,14 +6,20 @@ from __future__ import annotations
 import pandas as pd
 
 from lockgate.config import Settings
+from lockgate.models import CapacityGate, Gate, ModelSpec
 from lockgate.registry import ModelVersionRecord, fetch_verified_model, load_model
-from lockgate.training.evaluation import Evaluation, evaluate
+from lockgate.training.evaluation import Evaluation, evaluate_rows
 
 
 def score_champion(
-    settings: Settings, champion: ModelVersionRecord, test: pd.DataFrame, extra_metrics
+    settings: Settings,
+    champion: ModelVersionRecord,
+    test: pd.DataFrame,
+    spec: ModelSpec,
+    gate: Gate | CapacityGate,
 ) -> Evaluation:
-    """The champion's metrics on `test`, with the champion's own thresholds."""
+    """The champion's metrics on `test`, with the champion's own thresholds (and, for an
+    alerting model, at the candidate's gate's capacity)."""
     estimator = load_model(
         fetch_verified_model(settings, champion.name, champion.version, champion.artifact_sha256)
     )
@@ -26,6 +32,4 @@ def score_champion(
         )
     proba = estimator.predict_proba(test[inputs])
     classes = [str(c) for c in estimator.classes_]
-    return evaluate(
-        proba, classes, test["label"].to_numpy(), champion.metadata["thresholds"], extra_metrics
-    )
+    return evaluate_rows(proba, classes, test, champion.metadata["thresholds"], spec, gate)

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from lockgate.models import Gate
+from lockgate.models import CapacityGate, Gate, ModelSpec
+from lockgate.training.capacity import at_capacity, capacity_checks
 
 # Thresholds above any probability: the class is never decided automatically.
 NEVER = 1.01
@@ -35,6 +36,8 @@ class Evaluation:
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
     # Rows per confidence bin (CONFIDENCE_EDGES), split by whether the prediction was right.
     confidence: dict[str, list[int]] = field(default_factory=dict)
+    # An alerting model's figures at its alert capacity (`lockgate.training.capacity`).
+    capacity: dict = field(default_factory=dict)
 
 
 def evaluate(
@@ -109,6 +112,39 @@ def evaluate(
         confusion=confusion,
         confidence=confidence_bins,
     )
+
+
+def evaluate_rows(
+    proba: np.ndarray,
+    classes: list[str],
+    rows,
+    thresholds: Mapping[str, float],
+    spec: ModelSpec,
+    gate: Gate | CapacityGate,
+) -> Evaluation:
+    """`evaluate` on a split's rows (a frame with `label`), and for an alerting model also its
+    figures at the gate's alert capacity: each day's (`day`) best-scored rows of the positive
+    class alerted, the loss avoided summed over the gate's `amount` column."""
+    truth = rows["label"].to_numpy()
+    level = gate.confidence if isinstance(gate, Gate) else 0.95
+    evaluation = evaluate(proba, classes, truth, thresholds, spec.extra_metrics, level)
+    if isinstance(gate, CapacityGate):
+        positive = spec.label_definition.positive
+        scores = proba[:, classes.index(positive)] if positive in classes else np.zeros(len(rows))
+        amounts = rows[gate.amount].to_numpy() if gate.amount else np.ones(len(rows))
+        figures = at_capacity(
+            scores, truth == positive, amounts, rows["day"].to_numpy(), gate.alerts_per_day
+        )
+        evaluation.capacity = figures
+        evaluation.metrics |= {k: float(v) for k, v in figures.items() if v is not None}
+    return evaluation
+
+
+def objective(evaluation: Evaluation) -> float:
+    """What a search maximises: precision at capacity for an alerting model, else macro-F1."""
+    if evaluation.capacity:
+        return evaluation.metrics["precision_at_capacity"]
+    return evaluation.metrics["macro_f1"]
 
 
 def z_score(level: float) -> float:
@@ -341,14 +377,44 @@ def champion_checks(
     return checks
 
 
+def alerting_checks(test: Evaluation, gate: CapacityGate) -> list[GateCheck]:
+    """An alerting model's checks at its capacity: the precision floor (whatever the AUC),
+    recall, and the share of the loss avoided."""
+    return [
+        GateCheck(metric, value, ">=", threshold, not detail, detail)
+        for metric, value, threshold, detail in capacity_checks(test.capacity, gate)
+    ]
+
+
+def alerting_champion_checks(
+    candidate: Evaluation, champion: Evaluation, champion_label: str, margin: float
+) -> list[GateCheck]:
+    """Refused when the candidate's precision at capacity is below production's, measured on
+    the same test rows, by more than `margin`."""
+    mine = candidate.metrics["precision_at_capacity"]
+    theirs = champion.metrics["precision_at_capacity"]
+    passed = bool(theirs - mine <= margin + 1e-12)
+    detail = (
+        ""
+        if passed
+        else f"champion comparison: precision at capacity {mine:.4f} is below production "
+        f"{champion_label} ({theirs:.4f}) by {theirs - mine:.4f}, more than the margin {margin}"
+    )
+    return [
+        GateCheck("champion.precision_at_capacity", mine, ">=", theirs - margin, passed, detail)
+    ]
+
+
 def apply_gate(
-    test: Evaluation, gate: Gate, champion: tuple[str, Evaluation] | None = None
+    test: Evaluation, gate: Gate | CapacityGate, champion: tuple[str, Evaluation] | None = None
 ) -> GateResult:
-    checks = gate_checks(test, gate)
+    alerting = isinstance(gate, CapacityGate)
+    checks = alerting_checks(test, gate) if alerting else gate_checks(test, gate)
     champion_summary = None
     if champion is not None:
         label, champion_eval = champion
-        checks += champion_checks(test, champion_eval, label, gate.champion_margin)
+        compare = alerting_champion_checks if alerting else champion_checks
+        checks += compare(test, champion_eval, label, gate.champion_margin)
         champion_summary = {
             "version": label,
             "metrics": champion_eval.metrics,

@@ -18,7 +18,7 @@ from lockgate.models import Gate, ModelSpec
 from lockgate.training.evaluation import (
     Evaluation,
     choose_thresholds,
-    evaluate,
+    evaluate_rows,
     split_of,
     withhold_unproven,
 )
@@ -62,10 +62,27 @@ class Splits:
     test: pd.DataFrame
 
 
+# A dataset model's test and validation splits: each the latest fifth of the snapshot's days.
+TIME_SPLIT_SHARE = 0.2
+
+
 def split_snapshot(snapshot: pd.DataFrame, spec: ModelSpec) -> Splits:
-    """Rows sorted by doc_id (input order never matters), split by content."""
+    """Rows sorted by doc_id (input order never matters). A document model's are split by
+    content; a dataset model's by time, as it will be used: trained on the older days,
+    thresholds and search on the next, judged on the latest (`TIME_SPLIT_SHARE` of the days
+    each, at least one), so no row is judged by a model that saw a later day."""
     frame = snapshot.sort_values("doc_id", kind="stable").reset_index(drop=True)
-    side = frame["doc_id"].map(split_of)
+    if spec.on_documents:
+        side = frame["doc_id"].map(split_of)
+    else:
+        days = sorted(frame["day"].unique())
+        held = max(1, round(len(days) * TIME_SPLIT_SHARE))
+        test_days, validation_days = set(days[-held:]), set(days[-2 * held : -held])
+        side = frame["day"].map(
+            lambda d: (
+                "test" if d in test_days else "validation" if d in validation_days else "train"
+            )
+        )
     splits = Splits(
         *(frame[side == s].reset_index(drop=True) for s in ("train", "validation", "test"))
     )
@@ -109,16 +126,23 @@ def fit_and_validate(
     """Fit on `train`; choose each class's threshold on `validation` (the gate's precision at
     its lower bound) and measure it there. The search's trials and the final candidate both go
     through here.
+    An alerting model gets no thresholds: its alerts are each day's best-scored rows, up to
+    its capacity, so nothing is decided automatically by a cut.
     """
     estimator = fit_pipeline(spec, params, seed, train)
     proba, classes = predict_proba(estimator, spec, validation)
-    truth = validation["label"].to_numpy()
-    thresholds = choose_thresholds(proba, classes, truth, gate.min_precision, gate.confidence)
+    thresholds = (
+        {}
+        if spec.alerting
+        else choose_thresholds(
+            proba, classes, validation["label"].to_numpy(), gate.min_precision, gate.confidence
+        )
+    )
     return (
         estimator,
         classes,
         thresholds,
-        evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence),
+        evaluate_rows(proba, classes, validation, thresholds, spec, gate),
     )
 
 
@@ -131,14 +155,17 @@ def train_candidate(
         spec, params, seed, splits.train, splits.validation, gate
     )
     proba, _ = predict_proba(estimator, spec, splits.test)
-    truth = splits.test["label"].to_numpy()
-    test = evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence)
-    thresholds, withheld = withhold_unproven(test, thresholds, gate)
+    test = evaluate_rows(proba, classes, splits.test, thresholds, spec, gate)
+    withheld = {}
+    if not spec.alerting:
+        thresholds, withheld = withhold_unproven(test, thresholds, gate)
     if withheld:
-        test = evaluate(proba, classes, truth, thresholds, spec.extra_metrics, gate.confidence)
+        test = evaluate_rows(proba, classes, splits.test, thresholds, spec, gate)
     for cls, scores in test.per_class.items():
         scores["routing"] = (
-            "auto-routed"
+            f"alerts: each day's {gate.alerts_per_day} best-scored rows"
+            if spec.alerting
+            else "auto-routed"
             if scores["auto_routed"]
             else f"manual review: {withheld[cls]}"
             if cls in withheld

@@ -17,71 +17,13 @@ For a snapshot as of day S (its cut-off is the first moment after S, UTC):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from lockgate.models import Derived, Feature, LabelDefinition, Rolling, window_seconds
 from lockgate.storage.layout import day_cutoff
-
-_UNITS = {"m": 60, "h": 3600, "d": 86_400}
-AGGREGATES = ("count", "sum", "mean", "max", "distinct")
-
-
-def window_seconds(window: str) -> int:
-    """'15m', '24h', '30d' in seconds."""
-    number, unit = window[:-1], window[-1:]
-    if unit not in _UNITS or not number.isdigit() or int(number) <= 0:
-        raise ValueError(f"a window is a positive number of m, h or d (e.g. '24h'), not {window!r}")
-    return int(number) * _UNITS[unit]
-
-
-@dataclass(frozen=True)
-class Rolling:
-    """`agg` of `column` (none for `count`) over the entity's (`by`) events in the `window`
-    before each row's moment: `count`, `sum`, `mean`, `max`, or `distinct` values."""
-
-    name: str
-    agg: str
-    column: str | None
-    window: str
-    by: str
-
-    def __post_init__(self) -> None:
-        if self.agg not in AGGREGATES:
-            raise ValueError(f"{self.name}: agg is one of {AGGREGATES}, not {self.agg!r}")
-        if (self.agg == "count") != (self.column is None):
-            raise ValueError(f"{self.name}: count takes no column, and every other agg one")
-        window_seconds(self.window)
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """`numerator / denominator` (columns or earlier features); null when the denominator is
-    zero or null."""
-
-    name: str
-    numerator: str
-    denominator: str
-
-
-@dataclass(frozen=True)
-class LabelDefinition:
-    """A row is `positive` when an event of the `dataset` joined on `key` happened within
-    `horizon_days` of the row's moment (and matched `where`, Spark SQL), else `negative`."""
-
-    dataset: str
-    key: str
-    event_time: str
-    horizon_days: int
-    where: str | None = None
-    positive: str = "positive"
-    negative: str = "negative"
-
-    def __post_init__(self) -> None:
-        if self.horizon_days <= 0:
-            raise ValueError("a label's horizon is a positive number of days")
 
 
 def _micros(moment: datetime) -> int:
@@ -109,15 +51,15 @@ def _rolling(feature: Rolling, event_time: str) -> Column:
     return aggregate.cast("double") if feature.agg != "sum" else F.coalesce(aggregate, F.lit(0.0))
 
 
-def with_features(
-    history: DataFrame, event_time: str, features: tuple[Rolling | Ratio, ...]
-) -> DataFrame:
+def with_features(history: DataFrame, event_time: str, features: tuple[Feature, ...]) -> DataFrame:
     """`history` with each feature as a column, computed for every row from its entity's
-    events strictly before the row's moment."""
+    events strictly before the row's moment (a `Derived` one from the row itself)."""
     out = history
     for feature in features:
         if isinstance(feature, Rolling):
             out = out.withColumn(feature.name, _rolling(feature, event_time))
+        elif isinstance(feature, Derived):
+            out = out.withColumn(feature.name, F.expr(feature.sql))
         else:
             denominator = F.col(feature.denominator).cast("double")
             out = out.withColumn(

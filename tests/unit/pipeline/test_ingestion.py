@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from support import install_plugins
+from support import forget_plugins, install_plugins
 
 from lockgate.config import load_settings
 from lockgate.storage import Layout
@@ -57,14 +56,14 @@ def dataset(tmp_path, monkeypatch):
     def declare(fmt: str) -> Layout:
         site = tmp_path / f"site-{fmt}"
         install_plugins(site, {"cards": DATASET.format(fmt=fmt)}, group="lockgate.datasets")
-        for module in [m for m in sys.modules if m.split(".")[0] == "team_models"]:
-            monkeypatch.delitem(sys.modules, module)  # another test's declaration
+        forget_plugins()  # another test's declaration
         monkeypatch.syspath_prepend(str(site))
         home = tmp_path / "home"
         monkeypatch.setenv("LOCKGATE_HOME", str(home))
         return Layout(load_settings("local", "test", home).storage_root)
 
-    return declare
+    yield declare
+    forget_plugins()
 
 
 def _landing(layout: Layout, day: str = "2026-11-20") -> Path:

@@ -4,7 +4,8 @@ the AUC, every refusal carrying the figures behind it."""
 import numpy as np
 import pytest
 
-from lockgate.training.capacity import CapacityGate, at_capacity, refusals
+from lockgate.models import CapacityGate
+from lockgate.training.capacity import at_capacity, refusals
 
 GATE = CapacityGate(alerts_per_day=2, min_precision=0.5, min_recall=0.3)
 

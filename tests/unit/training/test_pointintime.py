@@ -8,14 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lockgate.training.pointintime import (
-    LabelDefinition,
-    Ratio,
-    Rolling,
-    before,
-    labelled,
-    with_features,
-)
+from lockgate.models import Derived, LabelDefinition, Ratio, Rolling
+from lockgate.training.pointintime import before, labelled, with_features
 
 T0 = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
 FEATURES = (
@@ -129,3 +123,13 @@ def test_a_row_whose_label_has_not_matured_is_left_out_and_counted(spark):
 def test_a_declaration_that_cannot_be_built_is_refused(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_a_derived_feature_reads_its_own_row_and_a_window_in_it_is_refused(spark):
+    abroad = Derived("big", "cast(amount > 25 as double)", ("amount",))
+    rows = _by_id(with_features(_payments(spark, PAYMENTS), "booked_at", (abroad,)))
+    assert {t: r["big"] for t, r in rows.items()} == {
+        t: float(amount > 25) for t, _, _, amount, _ in PAYMENTS
+    }
+    with pytest.raises(ValueError, match="write a window as a Rolling feature"):
+        Derived("peek", "max(amount) OVER (PARTITION BY account)", ("amount", "account"))

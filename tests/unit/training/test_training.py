@@ -368,10 +368,10 @@ def test_best_trial_prefers_macro_f1_then_fewer_reviews_then_the_earliest():
     from lockgate.training.search import Trial
 
     trials = [
-        Trial(0, {}, 0.90, 0.1, 0.9, 1, "h"),
-        Trial(1, {}, 0.95, 0.2, 0.9, 1, "h"),
-        Trial(2, {}, 0.95, 0.1, 0.9, 1, "h"),
-        Trial(3, {}, 0.95, 0.1, 0.9, 1, "h"),
+        Trial(0, {}, 0.90, 0.90, 0.1, 0.9, 1, "h"),
+        Trial(1, {}, 0.95, 0.95, 0.2, 0.9, 1, "h"),
+        Trial(2, {}, 0.95, 0.95, 0.1, 0.9, 1, "h"),
+        Trial(3, {}, 0.95, 0.95, 0.1, 0.9, 1, "h"),
     ]
     assert best_trial(trials).trial == 2
 

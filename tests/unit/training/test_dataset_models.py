@@ -1,0 +1,360 @@
+"""Models over a delivered dataset: declared by a team's package through entry points only,
+checked up front, snapshotted point in time from the ingested lake (an immature row left out
+and counted in the manifest), split by time, and judged at the alert capacity."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support import forget_plugins, install_plugins
+
+from lockgate.config import load_settings
+from lockgate.models import (
+    Derived,
+    ModelSpec,
+    Rolling,
+    check_model,
+)
+from lockgate.models._fraud import SPEC as FRAUD
+from lockgate.storage import Layout
+
+PAYMENTS = """
+from lockgate.datasets import Column, DatasetSpec
+
+DATASET = DatasetSpec(
+    name="payments",
+    description="Payments as the payment hub delivers them.",
+    columns=(
+        Column("payment_id", "string", nullable=False),
+        Column("account", "string", nullable=False),
+        Column("amount", "double", nullable=False, minimum=0),
+        Column("paid_at", "timestamp", nullable=False),
+    ),
+    key=("payment_id",),
+    event_time="paid_at",
+    landing_format="csv",
+)
+"""
+DISPUTES = """
+from lockgate.datasets import Column, DatasetSpec
+
+DATASET = DatasetSpec(
+    name="disputes",
+    description="A customer's dispute of a payment, on the day it is raised.",
+    columns=(
+        Column("dispute_id", "string", nullable=False),
+        Column("payment_id", "string", nullable=False),
+        Column("raised_at", "timestamp", nullable=False),
+    ),
+    key=("dispute_id",),
+    event_time="raised_at",
+    landing_format="jsonl",
+)
+"""
+RISK = """
+from lockgate.models import CapacityGate, LabelDefinition, ModelSpec, Ratio, Rolling
+
+
+def featurizer():
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler()
+
+
+def estimator(params, seed):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(random_state=seed, **params)
+
+
+SPEC = ModelSpec(
+    name="payment_risk",
+    description="Payments likely to be disputed.",
+    label="disputed",
+    inputs=("amount", "account_payments_1d", "amount_to_usual"),
+    featurizer=featurizer,
+    estimator=estimator,
+    gate=CapacityGate(alerts_per_day=1, min_precision=0.5, amount="amount"),
+    dataset="payments",
+    features=(
+        Rolling("account_payments_1d", "count", None, "1d", by="account"),
+        Rolling("account_mean_7d", "mean", "amount", "7d", by="account"),
+        Ratio("amount_to_usual", "amount", "account_mean_7d"),
+    ),
+    label_definition=LabelDefinition(
+        dataset="disputes", key="payment_id", event_time="raised_at", horizon_days=2,
+        positive="disputed", negative="accepted",
+    ),
+)
+"""
+# Delivered payments by day: (id, account, amount, paid_at). The snapshot is as of 2026-11-04;
+# its cut-off is 2026-11-05T00:00Z, and a payment's label matures 2 days after it.
+DELIVERED = {
+    "2026-11-01": [
+        ("p1", "a", 10.0, "2026-11-01T10:00:00Z"),
+        ("p2", "a", 30.0, "2026-11-01T10:30:00Z"),  # a's second within the day
+        ("p3", "b", 5.0, "2026-11-01T12:00:00Z"),
+    ],
+    "2026-11-02": [
+        ("p4", "a", 90.0, "2026-11-02T09:00:00Z"),
+        ("p5", "b", 7.0, "2026-11-02T23:00:00Z"),
+    ],
+    "2026-11-03": [("p6", "a", 12.0, "2026-11-03T08:00:00Z")],  # matures 11-05 08:00: immature
+    "2026-11-04": [("p7", "a", 11.0, "2026-11-04T07:00:00Z")],  # immature
+    "2026-11-05": [("p8", "a", 500.0, "2026-11-05T01:00:00Z")],  # after the snapshot's day
+}
+RAISED = {
+    "2026-11-02": [("d1", "p1", "2026-11-02T08:00:00Z")],  # within p1's horizon: disputed
+    "2026-11-04": [("d2", "p4", "2026-11-04T05:00:00Z")],  # within p4's: disputed
+    # Raised after p5's horizon (11-04 23:00) and after the snapshot's day: p5 stays accepted.
+    "2026-11-05": [("d3", "p5", "2026-11-05T10:00:00Z"), ("d4", "p7", "2026-11-05T11:00:00Z")],
+}
+
+
+@pytest.fixture
+def team_package(tmp_path, monkeypatch):
+    """A team's distribution declaring two datasets and a model on them, entry points only."""
+    site = tmp_path / "site"
+    install_plugins(
+        site,
+        {"payments": PAYMENTS, "disputes": DISPUTES, "payment_risk": RISK},
+        groups={"payments": "lockgate.datasets", "disputes": "lockgate.datasets"},
+    )
+    forget_plugins()  # another test's declaration
+    monkeypatch.syspath_prepend(str(site))
+    home = tmp_path / "home"
+    monkeypatch.setenv("LOCKGATE_HOME", str(home))
+    yield Layout(load_settings("local", "test", home).storage_root)
+    forget_plugins()
+
+
+def _deliver(layout: Layout, dataset: str, day: str, text: str, name: str) -> None:
+    folder = Path(layout.dataset_landing(dataset, day).removeprefix("file://"))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+
+
+def test_a_snapshot_leaves_immature_rows_out_counts_them_and_never_sees_the_future(
+    spark, team_package
+):
+    from lockgate.models import get_model
+    from lockgate.pipeline.ingestion import ingest_delivery
+    from lockgate.pipeline.training import build_training_snapshots
+    from lockgate.storage import read_json
+
+    layout = team_package
+    assert check_model(get_model("payment_risk")) == []
+    for day, rows in DELIVERED.items():
+        lines = ["payment_id,account,amount,paid_at", *(",".join(map(str, r)) for r in rows)]
+        _deliver(layout, "payments", day, "\n".join(lines) + "\n", "payments.csv")
+        assert ingest_delivery(spark, layout, "payments", day)["ingested"] == len(rows)
+    for day, rows in RAISED.items():
+        text = "".join(
+            json.dumps({"dispute_id": d, "payment_id": p, "raised_at": t}) + "\n"
+            for d, p, t in rows
+        )
+        _deliver(layout, "disputes", day, text, "disputes.jsonl")
+        assert ingest_delivery(spark, layout, "disputes", day)["ingested"] == len(rows)
+
+    manifest = build_training_snapshots(spark, layout, "2026-11-04", ["payment_risk"])[
+        "payment_risk"
+    ]
+    assert manifest == read_json(layout.training_set_manifest("payment_risk", "2026-11-04"))
+    assert manifest["dataset"] == "payments" and manifest["label_dataset"] == "disputes"
+    assert manifest["rows"] == 5 and manifest["days"] == 2
+    assert manifest["immature_rows"] == 2  # p6 and p7; p8 happened after the day, not counted
+    assert manifest["label_counts"] == {"accepted": 3, "disputed": 2}
+    assert manifest["columns"] == [
+        "doc_id",
+        "day",
+        "amount",
+        "account_payments_1d",
+        "amount_to_usual",
+        "label",
+    ]
+    snapshot = spark.read.parquet(layout.training_snapshot("payment_risk", manifest["snapshot"]))
+    rows = {r["amount"]: r.asDict() for r in snapshot.collect()}
+    assert {a: r["label"] for a, r in rows.items()} == {
+        10.0: "disputed",
+        30.0: "accepted",
+        5.0: "accepted",
+        90.0: "disputed",
+        7.0: "accepted",  # its dispute was raised too late
+    }
+    assert rows[30.0]["account_payments_1d"] == 1.0  # p1, half an hour before
+    assert rows[10.0]["account_payments_1d"] == 0.0  # nothing before it, itself not counted
+    assert rows[90.0]["account_payments_1d"] == 2.0  # p1 and p2, both within the day before
+    assert rows[90.0]["amount_to_usual"] == pytest.approx(90.0 / 20.0)  # p8's 500 unseen
+    assert {r["day"] for r in rows.values()} == {"2026-11-01", "2026-11-02"}
+
+    # The same lake as of a later day: the immature rows that matured are in, and a delivery
+    # after that day still is not; the rows of the first snapshot did not change.
+    later = build_training_snapshots(spark, layout, "2026-11-06", ["payment_risk"])["payment_risk"]
+    assert later["rows"] == 7 and later["immature_rows"] == 1  # p8
+    # d4, raised after the first snapshot's day, is within p7's horizon: known now.
+    assert later["label_counts"] == {"accepted": 4, "disputed": 3}
+    again = build_training_snapshots(spark, layout, "2026-11-04", ["payment_risk"])
+    assert again["payment_risk"]["snapshot"] == manifest["snapshot"]
+
+
+def test_a_model_on_a_dataset_with_nothing_ingested_is_refused_naming_the_job(spark, team_package):
+    from lockgate.pipeline.training import build_training_snapshots
+
+    with pytest.raises(FileNotFoundError, match="jobs/ingest_dataset.py --dataset payments"):
+        build_training_snapshots(spark, team_package, "2026-11-04", ["payment_risk"])
+
+
+def _broken(**changes) -> ModelSpec:
+    return dataclasses.replace(FRAUD, **changes)
+
+
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        ({"inputs": (*FRAUD.inputs, "balance")}, "inputs ['balance'] are neither columns"),
+        (
+            {"features": (Rolling("x", "sum", "fee", "1h", by="account_id"),), "inputs": ("x",)},
+            "feature 'x' reads ['fee']",
+        ),
+        (
+            {"features": (*FRAUD.features, Derived("amount", "amount * 2", ("amount",)))},
+            "feature 'amount' takes the name of a column",
+        ),
+        (
+            {"label_definition": dataclasses.replace(FRAUD.label_definition, dataset="refunds")},
+            "the label is read from a dataset lockgate does not know",
+        ),
+        (
+            {"label_definition": dataclasses.replace(FRAUD.label_definition, key="card_id")},
+            "the label joins on 'card_id'",
+        ),
+        (
+            {"gate": dataclasses.replace(FRAUD.gate, amount="value")},
+            "the gate's amount 'value' is not a column",
+        ),
+        ({"dataset": "loans"}, "it reads a dataset lockgate does not know"),
+        ({"label": "amount"}, "label 'amount' is a column or feature"),
+    ],
+)
+def test_check_model_names_what_a_dataset_model_gets_wrong(changes, problem):
+    assert check_model(FRAUD) == []
+    found = check_model(_broken(**changes))
+    assert any(problem in p for p in found), found
+
+
+def test_a_model_on_a_dataset_without_a_label_definition_is_skipped_not_loaded(tmp_path):
+    from lockgate.models import InvalidModel, _spec_of
+
+    module = tmp_path / "no_label.py"
+    module.write_text(
+        "import dataclasses\nfrom lockgate.models._fraud import SPEC as FRAUD\n"
+        "SPEC = dataclasses.replace(FRAUD, name='nolabel', label_definition=None)\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(InvalidModel, match="sets no label_definition"):
+            _spec_of("no_label")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("no_label", None)
+
+
+def test_an_environment_cannot_set_a_per_class_threshold_on_an_alerting_gate(tmp_path):
+    from lockgate.config import GateOverride
+
+    policy = load_settings("local", "test", tmp_path / "home").policy
+    policy = policy.model_copy(update={"gates": {"fraud": GateOverride(min_macro_f1=0.9)}})
+    with pytest.raises(ValueError, match=r"sets \['min_macro_f1'\], which a CapacityGate"):
+        policy.gate_for(FRAUD)
+    policy = policy.model_copy(update={"gates": {"fraud": GateOverride(alerts_per_day=5)}})
+    assert policy.gate_for(FRAUD) == dataclasses.replace(FRAUD.gate, alerts_per_day=5)
+
+
+@pytest.fixture(scope="module")
+def fraud_snapshot(spark, tmp_path_factory):
+    """90 generated days of card payments and their chargebacks, snapshotted point in time as
+    of the last day (as the training job does, from the delivered files rather than the lake,
+    whose ingestion is tested on its own)."""
+    from pyspark.sql import functions as F
+
+    from lockgate.tooling.transactions import days, write_day
+    from lockgate.training.dataset import dataset_snapshot
+
+    landing = tmp_path_factory.mktemp("fraud") / "landing"
+    calendar = days("2026-08-01", 90)
+    for day in calendar:
+        write_day(landing, day, 4000, accounts=3000, merchants=1000, broken_share=0)
+    payments = (
+        spark.read.option("header", True)
+        .csv(str(landing / "transactions" / "*" / "*.csv"))
+        .withColumn("amount", F.col("amount").cast("double"))
+        .withColumn("booked_at", F.to_timestamp("booked_at"))
+    )
+    chargebacks = (
+        spark.read.option("header", True)
+        .csv(str(landing / "chargebacks" / "*" / "*.csv"))
+        .withColumn("reported_at", F.to_timestamp("reported_at"))
+    )
+    snapshot, immature = dataset_snapshot(
+        payments, chargebacks, FRAUD, ("txn_id",), "booked_at", calendar[-1]
+    )
+    return snapshot.toPandas(), immature.count(), payments.count()
+
+
+def test_the_fraud_model_is_split_by_time_and_passes_its_gate_at_capacity(fraud_snapshot):
+    from lockgate.training.evaluation import apply_gate
+    from lockgate.training.fit import split_snapshot, train_candidate
+
+    frame, immature, delivered = fraud_snapshot
+    # Every payment is in the snapshot or counted immature: those of the last 60 days, whose
+    # chargebacks may still come (a third of the 90 days matured).
+    assert immature + len(frame) == delivered
+    assert 0.6 < immature / delivered < 0.7
+    assert frame["day"].nunique() == 30
+    share = (frame["label"] == "fraud").mean()
+    assert 0.002 < share < 0.005, share
+    splits = split_snapshot(frame, FRAUD)
+    assert splits.train["day"].max() < splits.validation["day"].min()
+    assert splits.validation["day"].max() < splits.test["day"].min()
+    assert splits.test["day"].nunique() == 6  # a fifth of the 30 matured days
+    trained = train_candidate(splits, FRAUD, dict(FRAUD.params), 7, FRAUD.gate)
+    figures = trained.test.capacity
+    assert figures["alerts"] == 6 * FRAUD.gate.alerts_per_day
+    assert figures["auc"] > 0.9
+    result = apply_gate(trained.test, FRAUD.gate)
+    assert result.passed, result.explain()
+    assert trained.thresholds == {}  # alerts are the day's best, not a cut
+
+
+def test_the_fraud_gate_refuses_a_candidate_below_its_precision_floor_with_the_figures(
+    fraud_snapshot,
+):
+    from lockgate.training.evaluation import apply_gate
+    from lockgate.training.fit import Splits, split_snapshot, train_candidate
+
+    splits = split_snapshot(fraud_snapshot[0], FRAUD)
+    # A candidate that learned nothing: trained on the labels shuffled.
+    shuffled = splits.train.assign(
+        label=np.random.default_rng(3).permutation(splits.train["label"].to_numpy())
+    )
+    trained = train_candidate(
+        Splits(shuffled, splits.validation, splits.test), FRAUD, dict(FRAUD.params), 7, FRAUD.gate
+    )
+    result = apply_gate(trained.test, FRAUD.gate)
+    assert not result.passed
+    failed = {c.metric: c for c in result.checks if not c.passed}
+    assert "precision_at_capacity" in failed
+    figures = trained.test.capacity
+    message = result.explain()
+    assert (
+        f"precision at capacity {figures['precision_at_capacity']:.3f} is below the floor "
+        f"{FRAUD.gate.min_precision} (top {FRAUD.gate.alerts_per_day} a day over 6 days: "
+        f"{figures['alerted_positives']} of {figures['alerts']} alerts were positive, of "
+        f"{figures['positives']} positives; AUC "
+    ) in message
+    assert "does not make up for it" in message
