@@ -48,6 +48,7 @@ def models(as_json: bool, check: bool) -> None:
             "description": spec.description,
             "label": spec.label,
             "inputs": list(spec.inputs),
+            **spec.data(),
             "search_space": {k: list(v) for k, v in spec.search_space.items()},
             "gate": asdict(policy.gate_for(spec)),
             "module": spec.featurizer.__module__,
@@ -72,9 +73,14 @@ def models(as_json: bool, check: bool) -> None:
     else:
         for name, entry in listing.items():
             click.echo(
-                f"{name:12s} {entry['description']}\n{'':12s} label {entry['label']}, "
-                f"inputs {', '.join(entry['inputs'])}; gate {entry['gate']} ({entry['module']})"
+                f"{name:12s} {entry['description']}\n{'':12s} dataset {entry['dataset']}, "
+                f"label {entry['label']}, inputs {', '.join(entry['inputs'])}; gate "
+                f"{entry['gate']} ({entry['module']})"
             )
+            if entry["label_definition"]:
+                click.echo(f"{'':12s} label: {entry['label_definition']}")
+            for feature in entry["features"]:
+                click.echo(f"{'':12s} feature {feature}")
             for problem in entry.get("problems", []):
                 click.echo(f"{'':12s} PROBLEM: {problem}")
             if check and not entry["problems"]:

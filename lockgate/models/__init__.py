@@ -160,6 +160,18 @@ class ModelSpec:
     def on_documents(self) -> bool:
         return self.dataset == DOCUMENTS
 
+    def data(self) -> dict:
+        """What the model reads and learns, for its card and `lockgate models`: its dataset,
+        features, label definition and horizon."""
+        definition = self.label_definition
+        return {
+            "dataset": self.dataset,
+            "features": [f.describe() for f in self.features],
+            "label_definition": definition.describe() if definition else None,
+            "horizon_days": definition.horizon_days if definition else None,
+            "split": "by content" if self.on_documents else "by time",
+        }
+
     @property
     def alerting(self) -> bool:
         """Judged at its alert capacity (a `CapacityGate`), not per class."""

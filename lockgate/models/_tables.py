@@ -49,6 +49,13 @@ class Rolling:
         """The dataset's columns (or earlier features) this feature reads."""
         return (self.by,) if self.column is None else (self.by, self.column)
 
+    def describe(self) -> str:
+        what = {
+            "count": "number of",
+            "distinct": f"distinct {self.column} values among",
+        }.get(self.agg, f"{self.agg} of {self.column} over")
+        return f"{self.name}: {what} the {self.by}'s events in the {self.window} before the row"
+
 
 @dataclass(frozen=True)
 class Ratio:
@@ -62,6 +69,9 @@ class Ratio:
     @property
     def reads(self) -> tuple[str, ...]:
         return (self.numerator, self.denominator)
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.numerator} / {self.denominator}"
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,9 @@ class Derived:
                 f"{self.name}: a Derived feature reads its own row only; write a window as a "
                 "Rolling feature, which the platform keeps to the row's past"
             )
+
+    def describe(self) -> str:
+        return f"{self.name}: {self.sql}"
 
 
 Feature = Rolling | Ratio | Derived

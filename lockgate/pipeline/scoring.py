@@ -4,12 +4,15 @@ day's documents scored with it (scores and a summary per model, all of one relea
 from __future__ import annotations
 
 import logging
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lockgate.config import Settings
+from lockgate.datasets import get_dataset
+from lockgate.models import get_model
 from lockgate.pipeline import StageRefused
 from lockgate.registry import fetch_verified_model
 from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
@@ -22,7 +25,9 @@ from lockgate.scoring.batch import score_frame
 from lockgate.spark import kept
 from lockgate.storage import Layout, write_json_atomic
 from lockgate.storage.spark_io import read_partition, write_partition
+from lockgate.training.dataset import row_ids
 from lockgate.training.features import document_features
+from lockgate.training.pointintime import lookback_days, with_features
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +136,8 @@ def score_run(
     features = kept(document_features(documents))
     scored = {}
     for entry, data, library in models:
+        if not get_model(entry.name).on_documents:
+            continue  # scored from its dataset (`score_dataset_model`)
         frame = score_frame(
             features,
             data,
@@ -149,6 +156,68 @@ def score_run(
     return scored
 
 
+def score_dataset_model(
+    spark: SparkSession, layout: Layout, files: ModelFiles, release_id: str, run_date: str
+) -> tuple[DataFrame, int]:
+    """(the scores of a model on a dataset for the rows delivered on `run_date`, their number).
+
+    Its features are computed as in training, from the entity's events strictly before each
+    row, over the deliveries of the days its longest window reaches back. An alerting model's
+    `score` is its positive class's probability; each day's `alerts_per_day` best-scored rows
+    (ties by doc_id), as the release gated it, are its alerts (decision `alert`, the others
+    `pass`)."""
+    entry, data, library = files
+    spec = get_model(entry.name)
+    dataset = get_dataset(spec.dataset)
+    first = (
+        date.fromisoformat(run_date) - timedelta(days=lookback_days(spec.features))
+    ).isoformat()
+    history = spark.read.parquet(layout.dataset(spec.dataset)).where(
+        F.col("run_date").between(first, run_date)
+    )
+    today = with_features(history, dataset.event_time, spec.features)
+    today = kept(
+        today.where(F.col("run_date") == run_date).select(
+            row_ids(dataset.key).alias("doc_id"), *spec.inputs
+        )
+    )
+    rows = today.count()
+    scores = kept(
+        score_frame(
+            today,
+            data,
+            entry.artifact_sha256,
+            list(entry.inputs),
+            dict(entry.thresholds),
+            library,
+            entry.library_sha256,
+        )
+    )
+    if spec.alerting:
+        positive = spec.label_definition.positive
+        capacity = entry.gate["thresholds"]["alerts_per_day"]
+        scores = scores.withColumn(
+            "score",
+            F.filter("top_classes", lambda c: c["label"] == positive)[0]["probability"],
+        )
+        alerts = (
+            scores.orderBy(F.desc("score"), "doc_id")
+            .limit(capacity)
+            .select("doc_id", F.lit(True).alias("_alert"))
+        )
+        scores = (
+            scores.join(alerts, "doc_id", "left")
+            .withColumn("decision", F.when(F.col("_alert"), "alert").otherwise("pass"))
+            .drop("_alert")
+        )
+    return scores.select(
+        "*",
+        F.lit(entry.name).alias("model"),
+        F.lit(entry.version).alias("model_version"),
+        F.lit(release_id).alias("release_id"),
+    ), rows
+
+
 def score_day(
     spark: SparkSession,
     config: Settings,
@@ -162,12 +231,28 @@ def score_day(
     summaries = {}
     partition = Layout.partition(run_date)
     documents = read_partition(spark, layout.extracted, partition)
-    scored = score_run(spark, config, documents, environment, deployed)
+    scored = {
+        model: (scores, entry, None)
+        for model, (scores, entry) in score_run(
+            spark, config, documents, environment, deployed
+        ).items()
+    }
+    release_id, models = deployed
+    for files in models:
+        if not get_model(files.entry.name).on_documents:
+            scores, rows = score_dataset_model(spark, layout, files, release_id, run_date)
+            scored[files.entry.name] = (scores, files.entry, rows)
     # A bound on each model's scores (one per document at most), from the files' footers.
-    rows = documents.count()
-    for model, (scores, entry) in scored.items():
+    documents_rows = documents.count()
+    for model, (scores, entry, rows) in scored.items():
         scores = scores.withColumn("run_date", F.lit(run_date))
-        write_partition(scores, layout.scores(environment, model), partition, ["doc_id"], rows=rows)
+        write_partition(
+            scores,
+            layout.scores(environment, model),
+            partition,
+            ["doc_id"],
+            rows=documents_rows if rows is None else rows,
+        )
         written = read_partition(spark, layout.scores(environment, model), partition)
         # One pass over what was written: rows per release and decision.
         counts = written.groupBy("release_id", "decision").count().collect()

@@ -315,6 +315,7 @@ def _metadata(
         "description": spec.description,
         "label": spec.label,
         "inputs": list(spec.inputs),
+        "data": spec.data(),
         "classes": trained.classes,
         "thresholds": trained.thresholds,
         "metrics": trained.test.metrics,
@@ -324,6 +325,8 @@ def _metadata(
         "confidence": trained.test.confidence,
         "extra_metrics": sorted(spec.extra_metrics),
         "canary": trained.canary,
+        # An alerting model's figures at its capacity on the test days (empty otherwise).
+        "capacity": trained.test.capacity,
         "limitations": spec.limitations,
         "snapshot_digest": training_set["snapshot"],
         "training": {
@@ -333,6 +336,7 @@ def _metadata(
             "run_date": run_date,
             "label_counts": training_set["label_counts"],
             "labelled_rows": training_set.get("labelled_rows"),
+            "immature_rows": training_set.get("immature_rows"),
             "max_rows": training_set.get("max_rows"),
             "code_version": lineage.get("code_version", "unknown"),
             "airflow_run_id": lineage.get("airflow_run_id", ""),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from lockgate.config import Settings
+from lockgate.models import get_model
 from lockgate.provenance import code_version, digest, job_zip_sha256
 from lockgate.registry import ModelVersionRecord
 from lockgate.validation import suite_digest, suite_exists
@@ -108,6 +109,12 @@ class ReleaseBundle:
         return ", ".join(m.label for m in self.models)
 
 
+def _alerting(models) -> tuple[str, ...]:
+    """The suite an alerting model's scores are checked with, when the release holds one (a
+    release of document models alone keeps the suites, and so the id, it always had)."""
+    return ("alerts",) if any(get_model(m.name).alerting for m in models) else ()
+
+
 def model_suites(models: list[str]) -> list[str]:
     """Suites that exist for some models only: `training_set.<model>` (e.g. its label values)."""
     return [f"training_set.{m}" for m in models if suite_exists(f"training_set.{m}")]
@@ -138,7 +145,7 @@ def build_bundle(
         code={"commit": code_version(), "job_zip_sha256": job_zip_sha256(settings)},
         suites={
             name: suite_digest(name)
-            for name in (*SUITES, *model_suites(sorted(m.name for m in models)))
+            for name in (*SUITES, *model_suites(sorted(m.name for m in models)), *_alerting(models))
         },
         config_sha256=digest(settings.policy.model_dump()),
     )

@@ -14,6 +14,19 @@ def _capped(training: dict) -> list[str]:
     return [f"- the newest {cap:,} of {labelled:,} labelled documents (policy training.max_rows)"]
 
 
+def _capacity(figures: dict | None) -> list[str]:
+    if not figures:
+        return []
+    return [
+        f"Alerts: each day's {figures['alerts_per_day']} best-scored rows, over {figures['days']} "
+        f"test days: {figures['alerted_positives']} of {figures['alerts']} alerts were positive "
+        f"(precision {figures['precision_at_capacity']:.3f}), {figures['alerted_positives']} of "
+        f"{figures['positives']} positives alerted (recall {figures['recall_at_capacity']:.3f}), "
+        f"loss avoided {figures['loss_avoided']:,.2f} of {figures['loss']:,.2f}.",
+        "",
+    ]
+
+
 def _decided(scores: dict) -> str:
     """Rows decided automatically, with how many were right (versions before it was recorded
     show the count only)."""
@@ -21,18 +34,41 @@ def _decided(scores: dict) -> str:
     return f"{scores['auto_decided']}" + ("" if right is None else f" ({right})")
 
 
+def _data(metadata: dict) -> list[str]:
+    """The data section: the document table, or a dataset with its features and label."""
+    training = metadata["training"]
+    data = metadata.get("data") or {"dataset": "documents"}  # versions before it was recorded
+    if data["dataset"] == "documents":
+        return [
+            f"- training snapshot `{training['snapshot_digest']}` (labelled documents up to "
+            f"{training['run_date']}), label column `{metadata['label']}`",
+            f"- rows: {training['train_rows']} train, {training['validation_rows']} validation "
+            f"(thresholds, search), {training['test_rows']} test (gate); split by document "
+            "content",
+        ]
+    return [
+        f"- dataset `{data['dataset']}`, training snapshot `{training['snapshot_digest']}` (its "
+        f"rows before the end of {training['run_date']}, features as of each row)",
+        f"- label `{metadata['label']}`: {data['label_definition']}; a row is used once its "
+        f"{data['horizon_days']}-day horizon has passed ({training.get('immature_rows')} "
+        "younger rows left out)",
+        f"- rows: {training['train_rows']} train, {training['validation_rows']} validation "
+        f"(search), {training['test_rows']} test (gate); split by time, the latest days tested",
+        "- features, each computed from the events strictly before the row:",
+        *[f"  - {feature}" for feature in data["features"]],
+    ]
+
+
 def render_card(version: str, metadata: dict) -> str:
     training, gate = metadata["training"], metadata["gate"]
+    objective = "precision at capacity" if metadata.get("capacity") else "macro-F1"
     lines = [
         f"# Model card: {metadata['model']} v{version}",
         "",
         metadata["description"],
         "",
         "## Data",
-        f"- training snapshot `{training['snapshot_digest']}` (labelled documents up to "
-        f"{training['run_date']}), label column `{metadata['label']}`",
-        f"- rows: {training['train_rows']} train, {training['validation_rows']} validation "
-        f"(thresholds, search), {training['test_rows']} test (gate); split by document content",
+        *_data(metadata),
         f"- label counts: {training['label_counts']}",
         *_capped(training),
         f"- inputs: {', '.join(metadata['inputs'])}",
@@ -43,9 +79,10 @@ def render_card(version: str, metadata: dict) -> str:
         f"- artifact sha256 `{metadata['artifact_sha256']}` (skops; reproduce with "
         f"`lockgate reproduce {metadata['model']} {version}`)",
         f"- search: {len(training['search']['trials'])} trials on Spark, best trial "
-        f"{training['search']['best']} by validation macro-F1",
+        f"{training['search']['best']} by validation {objective}",
         "",
         "## Metrics on the test split",
+        *_capacity(metadata.get("capacity")),
         "| metric | value |",
         "|---|---|",
         *[f"| {k} | {_fmt(v)} |" for k, v in sorted(metadata["metrics"].items())],

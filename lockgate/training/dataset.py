@@ -53,6 +53,11 @@ def snapshot_columns(spec: ModelSpec) -> list[str]:
     return ["day", *spec.inputs, *extra, "label"]
 
 
+def row_ids(key: tuple[str, ...]):
+    """A dataset row's id: the sha256 of its key (what training and scoring call doc_id)."""
+    return F.sha2(F.concat_ws("\x1f", *[F.col(k).cast("string") for k in key]), 256)
+
+
 def dataset_snapshot(
     history: DataFrame,
     label_events: DataFrame,
@@ -74,7 +79,7 @@ def dataset_snapshot(
     )
     columns = snapshot_columns(spec)
     rows = matured.select(
-        F.sha2(F.concat_ws("\x1f", *[F.col(k).cast("string") for k in key]), 256).alias("doc_id"),
+        row_ids(key).alias("doc_id"),
         # the UTC day, whatever the session's time zone
         F.date_from_unix_date(F.floor(F.unix_micros(F.col(event_time)) / 86_400_000_000))
         .cast("string")

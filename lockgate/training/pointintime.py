@@ -35,6 +35,13 @@ def before(frame: DataFrame, event_time: str, as_of: str) -> DataFrame:
     return frame.where(F.unix_micros(F.col(event_time)) < F.lit(_micros(day_cutoff(as_of))))
 
 
+def lookback_days(features: tuple[Feature, ...]) -> int:
+    """Whole days of history the longest `Rolling` window reaches back, and one more: a row
+    early in a day looks into the day before its window's start."""
+    spans = [window_seconds(f.window) for f in features if isinstance(f, Rolling)]
+    return -(-max(spans, default=0) // 86_400) + 1
+
+
 def _rolling(feature: Rolling, event_time: str) -> Column:
     span = window_seconds(feature.window) * 1_000_000
     past = (
