@@ -5,6 +5,7 @@ and counted in the manifest), split by time, and judged at the alert capacity.""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -358,3 +359,66 @@ def test_the_fraud_gate_refuses_a_candidate_below_its_precision_floor_with_the_f
         f"{figures['positives']} positives; AUC "
     ) in message
     assert "does not make up for it" in message
+
+
+def test_a_days_delivery_is_scored_with_features_from_its_past_and_the_best_alerted(
+    spark, team_package
+):
+    import pandas as pd
+
+    from lockgate.models import get_model
+    from lockgate.pipeline.ingestion import ingest_delivery
+    from lockgate.pipeline.scoring import ModelFiles, score_dataset_model
+    from lockgate.release.bundle import BundledModel
+    from lockgate.training.fit import fit_pipeline, model_to_bytes, sha256_hex
+
+    layout = team_package
+    for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
+        rows = DELIVERED[day]
+        lines = ["payment_id,account,amount,paid_at", *(",".join(map(str, r)) for r in rows)]
+        _deliver(layout, "payments", day, "\n".join(lines) + "\n", "payments.csv")
+        ingest_delivery(spark, layout, "payments", day)
+    spec = get_model("payment_risk")
+    train = pd.DataFrame(
+        {
+            "amount": [10.0, 500.0, 12.0, 900.0],
+            "account_payments_1d": [0.0, 3.0, 1.0, 2.0],
+            "amount_to_usual": [1.0, 9.0, 1.1, 7.0],
+            "label": ["accepted", "disputed", "accepted", "disputed"],
+        }
+    )
+    model = model_to_bytes(fit_pipeline(spec, {}, 0, train))
+    entry = BundledModel(
+        name=spec.name,
+        version="1",
+        artifact_sha256=sha256_hex(model),
+        snapshot_digest="-",
+        inputs=spec.inputs,
+        thresholds={},
+        gate={"thresholds": {"alerts_per_day": 1}},
+        canary_sha256="-",
+    )
+    scores, rows = score_dataset_model(
+        spark, layout, ModelFiles(entry, model, None), "release-1", "2026-11-02"
+    )
+    got = {r["doc_id"]: r.asDict() for r in scores.collect()}
+    assert rows == len(got) == 2  # p4 and p5: the day's delivery, not its history
+    # Their features as of each payment: p4 sees a's p1 and p2 (mean 20), p5 sees b's p3 only
+    # in its 7 days and nothing in the day before it; p6, delivered later, is never read.
+    expected = pd.DataFrame(
+        {"amount": [90.0, 7.0], "account_payments_1d": [2.0, 0.0], "amount_to_usual": [4.5, 1.4]}
+    )
+    fitted = fit_pipeline(spec, {}, 0, train)
+    proba = fitted.predict_proba(expected)[:, list(fitted.classes_).index("disputed")]
+    ids = {hashlib.sha256(p.encode()).hexdigest(): i for i, p in enumerate(("p4", "p5"))}
+    for doc_id, row in got.items():
+        assert row["score"] == pytest.approx(proba[ids[doc_id]], abs=1e-12)
+        assert row["score"] == next(
+            c["probability"] for c in row["top_classes"] if c["label"] == "disputed"
+        )
+    best = max(got.values(), key=lambda r: r["score"])
+    assert [r["decision"] for r in got.values()].count("alert") == 1  # the capacity: one a day
+    assert best["decision"] == "alert"
+    assert {(r["model"], r["model_version"], r["release_id"]) for r in got.values()} == {
+        ("payment_risk", "1", "release-1")
+    }
