@@ -126,7 +126,25 @@ def generate_day(
 )
 @click.option("--seed", default=7, show_default=True)
 @click.option("--broken-share", default=0.002, show_default=True, type=click.FloatRange(0, 1))
-def transactions(run_date: str, days: int, rows: int, seed: int, broken_share: float) -> None:
+@click.option(
+    "--accounts", default=50_000, show_default=True, type=click.IntRange(1), help="Card holders."
+)
+@click.option(
+    "--initial-load",
+    is_flag=True,
+    help="The days are the history a feed starts with, delivered at once on the last of them "
+    "(a file per day), with the chargebacks reported by then; later chargebacks arrive on "
+    "their own days.",
+)
+def transactions(
+    run_date: str,
+    days: int,
+    rows: int,
+    seed: int,
+    broken_share: float,
+    accounts: int,
+    initial_load: bool,
+) -> None:
     """Generate days of card transactions (about 0.3% fraud) into the `transactions` dataset's
     landing, and the chargebacks they bring into the `chargebacks` dataset's landing on the day
     each is reported, 10 to 60 days later. A day generated again gives the same files."""
@@ -138,12 +156,18 @@ def transactions(run_date: str, days: int, rows: int, seed: int, broken_share: f
 
     layout = Layout(load_settings().storage_root)
     landing = layout.datasets_landing
-    for day in each_day(run_date, days):
+    calendar = each_day(run_date, days)
+    options = {
+        "accounts": accounts,
+        "merchants": max(100, accounts // 10),
+        "initial_load_on": calendar[-1] if initial_load else None,
+    }
+    for day in calendar:
         if landing.startswith("file://"):
-            summary = write_day(_local_path(landing), day, rows, seed, broken_share)
+            summary = write_day(_local_path(landing), day, rows, seed, broken_share, **options)
         else:
             with tempfile.TemporaryDirectory() as scratch:
-                summary = write_day(Path(scratch), day, rows, seed, broken_share)
+                summary = write_day(Path(scratch), day, rows, seed, broken_share, **options)
                 for folder in sorted(p for p in Path(scratch).glob("*/*") if p.is_dir()):
                     upload_tree(str(folder), f"{landing}/{folder.parent.name}/{folder.name}")
         click.echo(json.dumps(summary.__dict__))

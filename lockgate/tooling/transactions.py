@@ -207,10 +207,16 @@ def write_day(
     broken_share: float = 0.002,
     accounts: int = 50_000,
     merchants: int = 5_000,
+    initial_load_on: str | None = None,
 ) -> DaySummary:
     """The day's transactions delivery, `landing/transactions/<day>/transactions.csv`, and every
     chargeback they will bring, appended to the delivery of the day it is reported
-    (`landing/chargebacks/<day>/from-<transaction day>.csv`)."""
+    (`landing/chargebacks/<day>/from-<transaction day>.csv`).
+
+    With `initial_load_on`, the day is part of the initial load a feed starts with: its
+    transactions go into that day's delivery (`transactions-<day>.csv`, one file per day of
+    history), and so do the chargebacks reported by the end of that day; later ones are
+    delivered on the day they are reported, as usual."""
     columns, fraud = transactions_of_day(day, rows, seed, accounts, merchants)
     rng = np.random.default_rng([*_day_seed(seed, day), 2])
     text = {
@@ -236,10 +242,13 @@ def write_day(
         else:
             fields = fields[:4]  # a line cut short
         lines[i] = ",".join(fields)
-    _csv(landing / "transactions" / day / "transactions.csv", TRANSACTION_COLUMNS, lines)
+    name = "transactions.csv" if initial_load_on is None else f"transactions-{day}.csv"
+    _csv(landing / "transactions" / (initial_load_on or day) / name, TRANSACTION_COLUMNS, lines)
     by_day: dict[str, list[str]] = {}
     for chargeback in chargebacks_of(day, columns, fraud, seed):
         reported = chargeback["reported_at"][:10]
+        if initial_load_on is not None and reported <= initial_load_on:
+            reported = initial_load_on
         by_day.setdefault(reported, []).append(",".join(chargeback[c] for c in CHARGEBACK_COLUMNS))
     for reported, found in sorted(by_day.items()):
         _csv(landing / "chargebacks" / reported / f"from-{day}.csv", CHARGEBACK_COLUMNS, found)

@@ -83,3 +83,37 @@ def test_generated_days_are_ingested_with_every_damaged_row_quarantined(
     reported = ingest_delivery(spark, layout, "chargebacks", first_report)
     assert reported["ingested"] == summary["chargebacks_by_day"][first_report]
     assert reported["quarantined"] == 0
+
+
+def test_an_initial_load_delivers_the_history_at_once_and_later_chargebacks_on_their_day(
+    tmp_path, monkeypatch
+):
+    from lockgate.cli.main import cli
+
+    monkeypatch.setenv("LOCKGATE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOCKGATE_PROFILE", "local")
+    args = ["transactions", "--run-date", "2026-09-01", "--days", "30", "--rows", "2000"]
+    result = CliRunner().invoke(cli, [*args, "--accounts", "500", "--initial-load"])
+    assert result.exit_code == 0, result.output
+    summaries = [json.loads(line) for line in result.output.splitlines()]
+    landing = tmp_path / "home" / "lake" / "landing" / "datasets"
+    # The history is one delivery, on the last day: a file per day, nothing on the others.
+    assert [p.name for p in (landing / "transactions").iterdir()] == ["2026-09-30"]
+    files = sorted((landing / "transactions" / "2026-09-30").iterdir())
+    assert [f.name for f in files] == [f"transactions-{s['run_date']}.csv" for s in summaries]
+    assert sum(len(f.read_text().splitlines()) - 1 for f in files) == sum(
+        s["transactions"] for s in summaries
+    )
+    # Chargebacks reported by then come with the load; each later one on its own day.
+    reported: dict[str, int] = {}
+    for s in summaries:
+        for day, count in s["chargebacks_by_day"].items():
+            reported[day] = reported.get(day, 0) + count
+    assert min(reported) == "2026-09-30" and reported["2026-09-30"] > 0
+    for day, count in reported.items():
+        rows = sum(
+            len(f.read_text().splitlines()) - 1 for f in (landing / "chargebacks" / day).iterdir()
+        )
+        assert rows == count, day
+    later = [d for d in reported if d > "2026-09-30"]
+    assert later and max(later) <= "2026-11-29"  # 60 days after the last day at most
