@@ -4,7 +4,9 @@
 The whole day of work for inbound correspondence, one run date per DAG run:
 
 0. **ensure_person_model**: the gated name model in MLflow (trained and registered once)
-1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`
+1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`;
+   and per dataset a model reads, a task group `dataset_<name>`: **ingest** (Spark) the day's
+   delivery, row by row with reasons, then **validate_delivery** (GX)
 2. **validate_extraction** (GX): nothing lost, quarantine within tolerance, documents
    well-formed, and the label store's decisions of the day
 3. **build_training_set** (Spark): every model's labelled, content-addressed snapshot, with
@@ -36,12 +38,13 @@ import airflow.providers.apache.spark.operators.spark_submit  # noqa: F401
 import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import TaskGroup, dag, task
 
-from lockgate.models import registered_models
+from lockgate.models import datasets_read, registered_models
 from lockgate.orchestration import dag_settings, spark_job, train_job
 from lockgate.orchestration.tasks import (
     release_to_test,
     report_broken_models,
     report_refusals,
+    validate_delivery,
     validate_extraction,
     validate_scores,
     validate_training_set,
@@ -50,6 +53,7 @@ from lockgate.orchestration.tasks import (
 RUN_DATE = "{{ ds }}"
 ENVIRONMENT = "test"
 MODELS = list(registered_models())
+DATASETS = datasets_read(registered_models().values())
 
 
 @dag(
@@ -81,6 +85,12 @@ def lockgate_pipeline():
     )
 
     ensure_person_model() >> extract >> validate_extraction() >> training_sets
+    for dataset in DATASETS:
+        with TaskGroup(group_id=f"dataset_{dataset}", tooltip=f"ingest and validate {dataset}"):
+            ingest = spark_job(
+                "ingest", "ingest_dataset", "--dataset", dataset, "--run-date", RUN_DATE
+            )
+            ingest >> validate_delivery(dataset, RUN_DATE) >> training_sets
     release = release_to_test(MODELS, RUN_DATE)
     for model in MODELS:
         with TaskGroup(group_id=model, tooltip=f"validate, search, train and gate {model}"):

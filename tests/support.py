@@ -254,3 +254,76 @@ def review_home(home: Path, reviewers: list[str]) -> Path:
     write_frame(Layout(settings.storage_root), as_frame(decided, "0" * 64, recorded))
     adopt(settings, "os:ci")  # written here, not by an audited command: recorded as adopted
     return home
+
+
+# A team's package for the plug-in tests: two datasets and a model on them (payments, their
+# disputes, and a model of which payments are disputed), declared by entry points only.
+PAYMENTS = """
+from lockgate.datasets import Column, DatasetSpec
+
+DATASET = DatasetSpec(
+    name="payments",
+    description="Payments as the payment hub delivers them.",
+    columns=(
+        Column("payment_id", "string", nullable=False),
+        Column("account", "string", nullable=False),
+        Column("amount", "double", nullable=False, minimum=0),
+        Column("paid_at", "timestamp", nullable=False),
+    ),
+    key=("payment_id",),
+    event_time="paid_at",
+    landing_format="csv",
+)
+"""
+DISPUTES = """
+from lockgate.datasets import Column, DatasetSpec
+
+DATASET = DatasetSpec(
+    name="disputes",
+    description="A customer's dispute of a payment, on the day it is raised.",
+    columns=(
+        Column("dispute_id", "string", nullable=False),
+        Column("payment_id", "string", nullable=False),
+        Column("raised_at", "timestamp", nullable=False),
+    ),
+    key=("dispute_id",),
+    event_time="raised_at",
+    landing_format="jsonl",
+)
+"""
+RISK = """
+from lockgate.models import CapacityGate, LabelDefinition, ModelSpec, Ratio, Rolling
+
+
+def featurizer():
+    from sklearn.preprocessing import StandardScaler
+
+    return StandardScaler()
+
+
+def estimator(params, seed):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(random_state=seed, **params)
+
+
+SPEC = ModelSpec(
+    name="payment_risk",
+    description="Payments likely to be disputed.",
+    label="disputed",
+    inputs=("amount", "account_payments_1d", "amount_to_usual"),
+    featurizer=featurizer,
+    estimator=estimator,
+    gate=CapacityGate(alerts_per_day=1, min_precision=0.5, amount="amount"),
+    dataset="payments",
+    features=(
+        Rolling("account_payments_1d", "count", None, "1d", by="account"),
+        Rolling("account_mean_7d", "mean", "amount", "7d", by="account"),
+        Ratio("amount_to_usual", "amount", "account_mean_7d"),
+    ),
+    label_definition=LabelDefinition(
+        dataset="disputes", key="payment_id", event_time="raised_at", horizon_days=2,
+        positive="disputed", negative="accepted",
+    ),
+)
+"""

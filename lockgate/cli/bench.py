@@ -34,6 +34,13 @@ def _ints(_ctx, _param, value: str) -> list[int]:
     type=click.IntRange(1000),
     help="Rows every scorer scores.",
 )
+@click.option(
+    "--fraud-rows",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(1000),
+    help="Transactions of the day the fraud part ingests and scores.",
+)
 @click.option("--repeats", default=3, show_default=True, type=click.IntRange(1))
 @click.option(
     "--only",
@@ -73,6 +80,7 @@ def _ints(_ctx, _param, value: str) -> list[int]:
 def bench(
     sizes: list[int],
     score_rows: int,
+    fraud_rows: int,
     repeats: int,
     only: tuple[str, ...],
     presidio_letters: int,
@@ -101,7 +109,7 @@ def bench(
                 f"ready: {'; '.join(down)} (`make cluster-up` starts "
                 "it)"
             )
-    parts = list(only or [p for p in PARTS if not (on_cluster and p == "scale")])
+    parts = list(only or [p for p in PARTS if not (on_cluster and p in ("scale", "fraud"))])
     out = (out or settings.home / "bench" / ("yarn" if on_cluster else "")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     figures = run_bench(
@@ -112,6 +120,7 @@ def bench(
         out,
         run_date=run_date,
         presidio_letters=presidio_letters,
+        fraud_rows=fraud_rows,
         home=home.resolve() if home else None,
         earlier=list(earlier),
         say=click.echo,

@@ -273,6 +273,28 @@ def get_model(name: str) -> ModelSpec:
     return plugins.lookup(discover(), name, "model", UnknownModel)
 
 
+def datasets_read(specs) -> list[str]:
+    """The delivered datasets the models `specs` read, their own and their labels' (the
+    documents are not one: extraction builds them), sorted: what the DAGs ingest each day."""
+    return sorted(
+        {
+            name
+            for spec in specs
+            if not spec.on_documents
+            for name in (spec.dataset, spec.label_definition.dataset)
+        }
+    )
+
+
+def is_alerting(name: str) -> bool:
+    """Whether the model `name` raises alerts (a `CapacityGate`); a model no longer installed
+    is taken for what every model was before alerting ones: not."""
+    try:
+        return get_model(name).alerting
+    except UnknownModel:
+        return False
+
+
 def check_model(spec: ModelSpec) -> list[str]:
     """What is wrong with `spec` beyond its shape, found by building its parts: inputs its
     dataset does not offer, a label that is one of its columns, features or a label definition

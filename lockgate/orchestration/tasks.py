@@ -36,6 +36,16 @@ def validate_scores(
 
 
 @task
+def validate_delivery(dataset: str, run_date: str) -> dict:
+    """GX on a dataset's ingested delivery of the day (the suite its declaration gives)."""
+    from lockgate.config import settings
+    from lockgate.pipeline.validation import validate_delivery
+    from lockgate.storage import Layout
+
+    return validate_delivery(Layout(settings().storage_root), dataset, run_date)
+
+
+@task
 def validate_training_set(model: str, run_date: str) -> list[dict]:
     from lockgate.config import settings
     from lockgate.pipeline.validation import validate_training_set

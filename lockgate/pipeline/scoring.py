@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from lockgate.config import Settings
 from lockgate.datasets import get_dataset
-from lockgate.models import get_model
+from lockgate.models import ModelSpec, UnknownModel, get_model
 from lockgate.pipeline import StageRefused
 from lockgate.registry import fetch_verified_model
 from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
@@ -136,7 +136,7 @@ def score_run(
     features = kept(document_features(documents))
     scored = {}
     for entry, data, library in models:
-        if not get_model(entry.name).on_documents:
+        if not _on_documents(entry.name):
             continue  # scored from its dataset (`score_dataset_model`)
         frame = score_frame(
             features,
@@ -156,8 +156,23 @@ def score_run(
     return scored
 
 
+def _on_documents(model: str) -> bool:
+    """Whether a released model reads the document table; one whose module is no longer
+    installed is scored from the document table, by the inputs its release recorded, as every
+    model was before models on datasets."""
+    try:
+        return get_model(model).on_documents
+    except UnknownModel:
+        return True
+
+
 def score_dataset_model(
-    spark: SparkSession, layout: Layout, files: ModelFiles, release_id: str, run_date: str
+    spark: SparkSession,
+    layout: Layout,
+    files: ModelFiles,
+    release_id: str,
+    run_date: str,
+    spec: ModelSpec | None = None,
 ) -> tuple[DataFrame, int]:
     """(the scores of a model on a dataset for the rows delivered on `run_date`, their number).
 
@@ -165,9 +180,10 @@ def score_dataset_model(
     row, over the deliveries of the days its longest window reaches back. An alerting model's
     `score` is its positive class's probability; each day's `alerts_per_day` best-scored rows
     (ties by doc_id), as the release gated it, are its alerts (decision `alert`, the others
-    `pass`)."""
+    `pass`). `spec` is the model's declaration (by default the registered model of the
+    entry's name)."""
     entry, data, library = files
-    spec = get_model(entry.name)
+    spec = spec or get_model(entry.name)
     dataset = get_dataset(spec.dataset)
     first = (
         date.fromisoformat(run_date) - timedelta(days=lookback_days(spec.features))
@@ -239,7 +255,7 @@ def score_day(
     }
     release_id, models = deployed
     for files in models:
-        if not get_model(files.entry.name).on_documents:
+        if not _on_documents(files.entry.name):
             scores, rows = score_dataset_model(spark, layout, files, release_id, run_date)
             scored[files.entry.name] = (scores, files.entry, rows)
     # A bound on each model's scores (one per document at most), from the files' footers.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lockgate.models import get_model
+from lockgate.models import is_alerting
 from lockgate.release.deploy import open_ledger
 from lockgate.storage import Layout, read_json, read_parquet, uri_exists, write_json_atomic
 from lockgate.storage.files import filesystem, write_bytes_atomic
@@ -92,7 +92,7 @@ def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dic
 def validate_scores(layout: Layout, environment: str, model: str, run_date: str) -> dict:
     """A day's scores of a model: the `scores` suite, or an alerting model's `alerts`."""
     frame = read_parquet(f"{layout.scores(environment, model)}/{Layout.partition(run_date)}")
-    suite = "alerts" if get_model(model).alerting else "scores"
+    suite = "alerts" if is_alerting(model) else "scores"
     return _check(frame, suite, layout, run_date, scope=f"{environment}/{model}")
 
 

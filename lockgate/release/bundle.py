@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from lockgate.config import Settings
-from lockgate.models import get_model
+from lockgate.models import is_alerting
 from lockgate.provenance import code_version, digest, job_zip_sha256
 from lockgate.registry import ModelVersionRecord
 from lockgate.validation import suite_digest, suite_exists
@@ -112,7 +112,7 @@ class ReleaseBundle:
 def _alerting(models) -> tuple[str, ...]:
     """The suite an alerting model's scores are checked with, when the release holds one (a
     release of document models alone keeps the suites, and so the id, it always had)."""
-    return ("alerts",) if any(get_model(m.name).alerting for m in models) else ()
+    return ("alerts",) if any(is_alerting(m.name) for m in models) else ()
 
 
 def model_suites(models: list[str]) -> list[str]:

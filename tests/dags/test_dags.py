@@ -201,6 +201,45 @@ def test_retrain_dag_runs_on_the_drift_asset_and_retrains_only_what_drifted(dagb
     assert dag.catchup is False and dag.max_active_runs == 1
 
 
+def test_a_plugin_model_on_a_dataset_gets_the_days_ingestion_of_what_it_reads(tmp_path):
+    """A team's package declaring two datasets and a model on them, entry points only: the
+    pipeline ingests and validates each dataset the model reads before the training sets, and
+    trains the model beside the document models; no other dataset is ingested."""
+    import json
+
+    from support import DISPUTES, PAYMENTS, RISK, install_plugins
+
+    env = install_plugins(
+        tmp_path / "site",
+        {"payments": PAYMENTS, "disputes": DISPUTES, "payment_risk": RISK},
+        groups={"payments": "lockgate.datasets", "disputes": "lockgate.datasets"},
+    )
+    code = (
+        "import json, sys\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        "bag = DagBag(dag_folder=sys.argv[1])\n"
+        "dag = bag.dags['lockgate_pipeline']\n"
+        "up = {t: sorted(dag.get_task(t).downstream_task_ids) for t in dag.task_ids}\n"
+        "print(json.dumps({'errors': list(bag.import_errors), 'downstream': up}))\n"
+    )
+    parsed = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "dags")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env | {"AIRFLOW__CORE__LOAD_EXAMPLES": "False"},
+    )
+    found = json.loads(parsed.stdout.splitlines()[-1])
+    assert found["errors"] == []
+    downstream = found["downstream"]
+    for dataset in ("payments", "disputes"):
+        assert downstream[f"dataset_{dataset}.ingest"] == [f"dataset_{dataset}.validate_delivery"]
+        assert downstream[f"dataset_{dataset}.validate_delivery"] == ["build_training_set"]
+    assert not any(t.startswith("dataset_transactions") for t in downstream)  # no model reads it
+    assert downstream["payment_risk.train_model"] == ["release_to_test"]
+    assert {"routing.train_model", "urgency.train_model"} <= set(downstream)
+
+
 def test_a_broken_plugin_is_skipped_by_every_dag_and_its_alert_names_it(tmp_path, monkeypatch):
     """A team's model module that breaks on import: the DAG files still parse, the pipeline
     still has every other model's tasks, and report_broken_models e-mails and fails naming it."""

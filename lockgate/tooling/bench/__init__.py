@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-PARTS = ("dags", "scale", "extraction", "scoring", "tasks")
+PARTS = ("dags", "scale", "extraction", "scoring", "tasks", "fraud")
 
 
 def _smallest_home(
@@ -61,6 +61,7 @@ def run_bench(
     home: Path | None = None,
     earlier: list[Path] = (),
     say: Callable[[str], None] = print,
+    fraud_rows: int = 1_000_000,
 ) -> dict:
     """The parts' figures; `earlier` bench files lend their scale runs of other sizes to the
     growth fit (same code and machine only, see `scale.earlier_runs`)."""
@@ -71,10 +72,10 @@ def run_bench(
 
     settings = load_settings()
     on_disk = settings.storage_root.startswith("file://")
-    if not on_disk and "scale" in parts:
+    if not on_disk and {"scale", "fraud"} & set(parts):
         raise ValueError(
-            "the scale bench builds a fresh home per size on the local disk; run it "
-            "with the local profile"
+            "the scale and fraud benches build homes of their own on the local disk; run "
+            "them with the local profile"
         )
     info = machine()
     workers = info["cores"]
@@ -128,6 +129,10 @@ def run_bench(
 
         say("== a Spark task's fixed cost, a fresh process each, three ways")
         figures["tasks"] = fixed_costs(home_settings, run_date, repeats, say)
+    if "fraud" in parts:
+        from lockgate.tooling.bench.transactions import fraud_at_scale
+
+        figures["fraud"] = fraud_at_scale(root / "fraud", run_date, fraud_rows, say)
     figures["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     figures["targets"] = targets(figures)
     stamp = figures["started"].replace(":", "").replace("+0000", "Z")

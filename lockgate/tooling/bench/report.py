@@ -256,6 +256,7 @@ def markdown(figures: dict) -> str:
                 for d in dags
             ],
         )
+    lines += _fraud(figures.get("fraud"))
     found = figures.get("targets", [])
     if found:
         lines.append("**Targets**")
@@ -268,6 +269,52 @@ def markdown(figures: dict) -> str:
             ],
         )
     return "\n".join(lines)
+
+
+def _fraud(fraud: dict | None) -> list[str]:
+    """The fraud use case at scale (`lockgate.tooling.bench.transactions`)."""
+    if not fraud:
+        return []
+    history = fraud["history"]
+    test = fraud["training"]["test"]
+    lines = [
+        f"**Fraud, a day of {fraud['rows']:,} card transactions** (generated: our own data; "
+        f"after a {history['days']}-day initial load of {history['rows_per_day']:,} a day, "
+        f"{history['ingested']['transactions']:,} rows; the fraud model trained on its "
+        f"{fraud['training']['train_rows']:,} matured training rows, precision at capacity "
+        f"{test['precision_at_capacity']:.3f}, AUC {test['auc']:.3f} on its test days)",
+        "",
+    ]
+    ingest, score = fraud["ingest"], fraud["score"]
+    steps = [
+        ("generate the day (CSV)", fraud["generate"], f"{fraud['rows']:,} rows"),
+        (
+            "ingest (type, check, quarantine, write)",
+            ingest,
+            f"{ingest['ingested']:,} ingested, {ingest['quarantined']:,} quarantined, "
+            f"{ingest['duplicates']:,} duplicates of {ingest['received']:,}",
+        ),
+        (
+            f"score (features from {score['lookback_days']} days, model, alerts, write)",
+            score,
+            f"{score['rows']:,} scored, {score['alerts']} alerts",
+        ),
+        ("train (snapshot, fit, capacity)", fraud["training"], "not in the day's path"),
+    ]
+    lines += _table(
+        ["step", "seconds", "rows/s", "peak RSS (JVM / Python workers / other), MB", "what"],
+        [
+            [
+                name,
+                f"{step['seconds']:,}",
+                f"{fraud['rows'] / step['seconds']:,.0f}" if name[:5] in ("inges", "score") else "",
+                " / ".join(_mb(step["peak"][f"{role}_mb"]) for role in ROLES),
+                what,
+            ]
+            for name, step, what in steps
+        ],
+    )
+    return lines
 
 
 def _agrees(agreement: dict) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import forget_plugins, install_plugins
+from support import DISPUTES, PAYMENTS, RISK, forget_plugins, install_plugins
 
 from lockgate.config import load_settings
 from lockgate.models import (
@@ -24,75 +24,6 @@ from lockgate.models import (
 from lockgate.models._fraud import SPEC as FRAUD
 from lockgate.storage import Layout
 
-PAYMENTS = """
-from lockgate.datasets import Column, DatasetSpec
-
-DATASET = DatasetSpec(
-    name="payments",
-    description="Payments as the payment hub delivers them.",
-    columns=(
-        Column("payment_id", "string", nullable=False),
-        Column("account", "string", nullable=False),
-        Column("amount", "double", nullable=False, minimum=0),
-        Column("paid_at", "timestamp", nullable=False),
-    ),
-    key=("payment_id",),
-    event_time="paid_at",
-    landing_format="csv",
-)
-"""
-DISPUTES = """
-from lockgate.datasets import Column, DatasetSpec
-
-DATASET = DatasetSpec(
-    name="disputes",
-    description="A customer's dispute of a payment, on the day it is raised.",
-    columns=(
-        Column("dispute_id", "string", nullable=False),
-        Column("payment_id", "string", nullable=False),
-        Column("raised_at", "timestamp", nullable=False),
-    ),
-    key=("dispute_id",),
-    event_time="raised_at",
-    landing_format="jsonl",
-)
-"""
-RISK = """
-from lockgate.models import CapacityGate, LabelDefinition, ModelSpec, Ratio, Rolling
-
-
-def featurizer():
-    from sklearn.preprocessing import StandardScaler
-
-    return StandardScaler()
-
-
-def estimator(params, seed):
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(random_state=seed, **params)
-
-
-SPEC = ModelSpec(
-    name="payment_risk",
-    description="Payments likely to be disputed.",
-    label="disputed",
-    inputs=("amount", "account_payments_1d", "amount_to_usual"),
-    featurizer=featurizer,
-    estimator=estimator,
-    gate=CapacityGate(alerts_per_day=1, min_precision=0.5, amount="amount"),
-    dataset="payments",
-    features=(
-        Rolling("account_payments_1d", "count", None, "1d", by="account"),
-        Rolling("account_mean_7d", "mean", "amount", "7d", by="account"),
-        Ratio("amount_to_usual", "amount", "account_mean_7d"),
-    ),
-    label_definition=LabelDefinition(
-        dataset="disputes", key="payment_id", event_time="raised_at", horizon_days=2,
-        positive="disputed", negative="accepted",
-    ),
-)
-"""
 # Delivered payments by day: (id, account, amount, paid_at). The snapshot is as of 2026-11-04;
 # its cut-off is 2026-11-05T00:00Z, and a payment's label matures 2 days after it.
 DELIVERED = {
