@@ -296,9 +296,12 @@ from lockgate.models import CapacityGate, LabelDefinition, ModelSpec, Ratio, Rol
 
 
 def featurizer():
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return StandardScaler()
+    # A ratio has no value without history (a card's first payment): imputed, not refused.
+    return make_pipeline(SimpleImputer(strategy="constant", fill_value=1.0), StandardScaler())
 
 
 def estimator(params, seed):

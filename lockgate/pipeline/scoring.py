@@ -4,7 +4,7 @@ day's documents scored with it (scores and a summary per model, all of one relea
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from pyspark.sql import DataFrame, SparkSession
@@ -27,7 +27,7 @@ from lockgate.storage import Layout, write_json_atomic
 from lockgate.storage.spark_io import read_partition, write_partition
 from lockgate.training.dataset import row_ids
 from lockgate.training.features import document_features
-from lockgate.training.pointintime import lookback_days, with_features
+from lockgate.training.pointintime import longest_window, with_features
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,8 @@ def score_dataset_model(
     """(the scores of a model on a dataset for the rows delivered on `run_date`, their number).
 
     Its features are computed as in training, from the entity's events strictly before each
-    row, over the deliveries of the days its longest window reaches back. An alerting model's
+    row, reading the deliveries and events its longest window reaches back from the day's
+    earliest row. An alerting model's
     `score` is its positive class's probability; each day's `alerts_per_day` best-scored rows
     (ties by doc_id), as the release gated it, are its alerts (decision `alert`, the others
     `pass`). `spec` is the model's declaration (by default the registered model of the
@@ -185,12 +186,19 @@ def score_dataset_model(
     entry, data, library = files
     spec = spec or get_model(entry.name)
     dataset = get_dataset(spec.dataset)
-    first = (
-        date.fromisoformat(run_date) - timedelta(days=lookback_days(spec.features))
-    ).isoformat()
-    history = spark.read.parquet(layout.dataset(spec.dataset)).where(
-        F.col("run_date").between(first, run_date)
-    )
+    lake = spark.read.parquet(layout.dataset(spec.dataset))
+    event = F.unix_micros(F.col(dataset.event_time))
+    earliest = lake.where(F.col("run_date") == run_date).agg(F.min(event)).first()[0]
+    # Every event in the window of one of the day's rows is at or after its earliest row's
+    # moment less the longest window, and was delivered on that event's day or later: only
+    # those deliveries and events are read (an initial load may hold months the windows never
+    # reach). A day without rows reads its own, empty, delivery.
+    if earliest is None:
+        history = lake.where(F.col("run_date") == run_date)
+    else:
+        since = earliest - longest_window(spec.features) * 1_000_000
+        first = datetime.fromtimestamp(since / 1_000_000, UTC).date().isoformat()
+        history = lake.where(F.col("run_date").between(first, run_date)).where(event >= since)
     today = with_features(history, dataset.event_time, spec.features)
     today = kept(
         today.where(F.col("run_date") == run_date).select(

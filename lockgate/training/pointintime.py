@@ -35,11 +35,9 @@ def before(frame: DataFrame, event_time: str, as_of: str) -> DataFrame:
     return frame.where(F.unix_micros(F.col(event_time)) < F.lit(_micros(day_cutoff(as_of))))
 
 
-def lookback_days(features: tuple[Feature, ...]) -> int:
-    """Whole days of history the longest `Rolling` window reaches back, and one more: a row
-    early in a day looks into the day before its window's start."""
-    spans = [window_seconds(f.window) for f in features if isinstance(f, Rolling)]
-    return -(-max(spans, default=0) // 86_400) + 1
+def longest_window(features: tuple[Feature, ...]) -> int:
+    """Seconds the longest `Rolling` window reaches back (0 without one)."""
+    return max((window_seconds(f.window) for f in features if isinstance(f, Rolling)), default=0)
 
 
 def _rolling(feature: Rolling, event_time: str) -> Column:

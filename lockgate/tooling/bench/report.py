@@ -295,7 +295,7 @@ def _fraud(fraud: dict | None) -> list[str]:
             f"{ingest['duplicates']:,} duplicates of {ingest['received']:,}",
         ),
         (
-            f"score (features from {score['lookback_days']} days, model, alerts, write)",
+            f"score (features over {score['window_days']:g} days, model, alerts, write)",
             score,
             f"{score['rows']:,} scored, {score['alerts']} alerts",
         ),

@@ -50,7 +50,7 @@ def fraud_at_scale(root: Path, run_date: str, rows: int, say: Callable[[str], No
     from lockgate.tooling.transactions import days, write_day
     from lockgate.training.dataset import dataset_snapshot
     from lockgate.training.fit import model_to_bytes, sha256_hex, split_snapshot, train_candidate
-    from lockgate.training.pointintime import lookback_days
+    from lockgate.training.pointintime import longest_window
 
     spec = _fraud.SPEC
     home = root / "home"
@@ -123,5 +123,5 @@ def fraud_at_scale(root: Path, run_date: str, rows: int, say: Callable[[str], No
         "ingest": ingest
         | {k: ingested[k] for k in ("received", "ingested", "duplicates", "quarantined")},
         "score": scoring
-        | {"rows": scored, "alerts": alerts, "lookback_days": lookback_days(spec.features)},
+        | {"rows": scored, "alerts": alerts, "window_days": longest_window(spec.features) / 86_400},
     }

@@ -304,8 +304,10 @@ def test_a_days_delivery_is_scored_with_features_from_its_past_and_the_best_aler
     from lockgate.training.fit import fit_pipeline, model_to_bytes, sha256_hex
 
     layout = team_package
+    # A payment of October 31 delivered late, with November 2's: scored that day like the others.
+    late = ("p9", "a", 20.0, "2026-10-31T12:00:00Z")
     for day in ("2026-11-01", "2026-11-02", "2026-11-03"):
-        rows = DELIVERED[day]
+        rows = DELIVERED[day] + ([late] if day == "2026-11-02" else [])
         lines = ["payment_id,account,amount,paid_at", *(",".join(map(str, r)) for r in rows)]
         _deliver(layout, "payments", day, "\n".join(lines) + "\n", "payments.csv")
         ingest_delivery(spark, layout, "payments", day)
@@ -333,15 +335,20 @@ def test_a_days_delivery_is_scored_with_features_from_its_past_and_the_best_aler
         spark, layout, ModelFiles(entry, model, None), "release-1", "2026-11-02"
     )
     got = {r["doc_id"]: r.asDict() for r in scores.collect()}
-    assert rows == len(got) == 2  # p4 and p5: the day's delivery, not its history
-    # Their features as of each payment: p4 sees a's p1 and p2 (mean 20), p5 sees b's p3 only
-    # in its 7 days and nothing in the day before it; p6, delivered later, is never read.
+    assert rows == len(got) == 3  # p4, p5 and the late p9: the day's delivery, not its history
+    # Their features as of each payment: p4 sees a's p1 and p2 in the day before it and p9, p1,
+    # p2 in its 7 days (mean 20); p5 sees b's p3 only in its 7 days and nothing in the day
+    # before it; p9 sees nothing before it (its ratio imputed); p6, delivered later, is unread.
     expected = pd.DataFrame(
-        {"amount": [90.0, 7.0], "account_payments_1d": [2.0, 0.0], "amount_to_usual": [4.5, 1.4]}
+        {
+            "amount": [90.0, 7.0, 20.0],
+            "account_payments_1d": [2.0, 0.0, 0.0],
+            "amount_to_usual": [4.5, 1.4, np.nan],
+        }
     )
     fitted = fit_pipeline(spec, {}, 0, train)
     proba = fitted.predict_proba(expected)[:, list(fitted.classes_).index("disputed")]
-    ids = {hashlib.sha256(p.encode()).hexdigest(): i for i, p in enumerate(("p4", "p5"))}
+    ids = {hashlib.sha256(p.encode()).hexdigest(): i for i, p in enumerate(("p4", "p5", "p9"))}
     for doc_id, row in got.items():
         assert row["score"] == pytest.approx(proba[ids[doc_id]], abs=1e-12)
         assert row["score"] == next(
