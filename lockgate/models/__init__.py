@@ -57,6 +57,21 @@ DOCUMENTS = "documents"
 # The labelled document table (built by lockgate.training.features.document_features): its keys,
 # and the columns a model may read as inputs.
 SNAPSHOT_KEYS = ("doc_id", "run_date")
+# What a dataset model's scores hold beside its inputs (and a snapshot's own columns).
+SCORED_COLUMNS = (
+    "doc_id",
+    "day",
+    "label",
+    "prediction",
+    "confidence",
+    "decision",
+    "top_classes",
+    "score",
+    "model",
+    "model_version",
+    "release_id",
+    "run_date",
+)
 DOCUMENT_COLUMNS = (
     "masked_text",
     "language",
@@ -366,6 +381,11 @@ def _dataset_problems(spec: ModelSpec) -> list[str]:
         if feature.name in offered:
             problems.append(f"feature {feature.name!r} takes the name of a column or feature")
         offered.add(feature.name)
+    taken = sorted(set(spec.inputs) & set(SCORED_COLUMNS))
+    if taken:
+        problems.append(
+            f"inputs {taken} take the names of columns scoring writes ({', '.join(SCORED_COLUMNS)})"
+        )
     unknown = [c for c in spec.inputs if c not in offered]
     if unknown:
         problems.append(

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from statistics import median
 
 from lockgate.config import Settings
-from lockgate.models import registered_models
+from lockgate.models import get_model, registered_models
 from lockgate.monitoring.drift import feature_drift
 from lockgate.monitoring.profile import (
     Feature,
@@ -51,7 +51,11 @@ def compute_statistics(
         if not uri_exists(layout.scores(environment, model)):
             continue
         scores = spark.read.parquet(layout.scores(environment, model)).where(between)
-        frame = kept(scores.join(documents, ["doc_id", "run_date"], "left"))
+        # A model on a dataset keeps its inputs as scored beside its scores.
+        on_documents = get_model(model).on_documents
+        frame = kept(
+            scores.join(documents, ["doc_id", "run_date"], "left") if on_documents else scores
+        )
         for row in frame.select("model_version").distinct().collect():
             version = row["model_version"]
             reference = _version_reference(settings, model, version)

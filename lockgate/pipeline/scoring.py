@@ -234,6 +234,9 @@ def score_dataset_model(
             .withColumn("decision", F.when(F.col("_alert"), "alert").otherwise("pass"))
             .drop("_alert")
         )
+    # With the inputs as scored: what monitoring summarises, what an analyst explains an
+    # alert with.
+    scores = scores.join(today, "doc_id")
     return scores.select(
         "*",
         F.lit(entry.name).alias("model"),

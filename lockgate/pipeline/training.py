@@ -35,6 +35,7 @@ from lockgate.scoring.batch import decide
 from lockgate.spark import kept
 from lockgate.storage import Layout, read_json, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import write_partition
+from lockgate.training.capacity import alerts
 from lockgate.training.card import render_card
 from lockgate.training.champion import score_champion
 from lockgate.training.dataset import (
@@ -222,7 +223,7 @@ def train_and_register(
     model_bytes = model_to_bytes(trained.estimator)
     metadata = _metadata(spec, trained, training_set, lineage, run_date, splits, trials, best)
     metadata[REFERENCE_KEY] = monitoring_reference(
-        spark, layout, spec, splits, trained.estimator, trained.thresholds, run_date
+        spark, layout, spec, splits, trained.estimator, trained.thresholds, run_date, gate
     )
     metadata["gate"] = result.to_dict() | {
         "explain": result.explain(),
@@ -278,10 +279,11 @@ def monitoring_reference(
     estimator,
     thresholds: dict[str, float],
     trained_up_to: str,
+    gate=None,
 ) -> dict:
     """What "no drift" looks like for a candidate trained on `splits`: its snapshot's rows (a
     document model's as the document table has them), and its decisions on the held-out
-    rows."""
+    rows (an alerting model's as its `gate` alerts them)."""
     from pyspark.sql.pandas.types import to_arrow_type
 
     snapshot = pd.concat([splits.train, splits.validation, splits.test])
@@ -303,6 +305,10 @@ def monitoring_reference(
     held_out = pd.concat([splits.validation, splits.test])
     proba, classes = predict_proba(estimator, spec, held_out)
     prediction, confidence, decision = decide(proba, np.asarray(classes), thresholds)
+    if spec.alerting:  # decided as scoring does: each day's best rows up to the capacity
+        score = proba[:, classes.index(spec.label_definition.positive)]
+        alerted = alerts(score, held_out["day"].to_numpy(), gate.alerts_per_day)
+        decision = np.where(alerted, "alert", "pass")
     outputs = pa.table({"prediction": prediction, "confidence": confidence, "decision": decision})
     return build_reference(features, table, outputs, trained_up_to)
 

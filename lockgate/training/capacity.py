@@ -18,6 +18,17 @@ import numpy as np
 from lockgate.models import CapacityGate
 
 
+def alerts(scores: np.ndarray, days: np.ndarray, alerts_per_day: int) -> np.ndarray:
+    """Which rows are alerts: each day's `alerts_per_day` best-scored (ties by row order)."""
+    scores, days = np.asarray(scores, float), np.asarray(days)
+    alerted = np.zeros(scores.size, bool)
+    for day in np.unique(days):
+        rows = np.flatnonzero(days == day)
+        order = rows[np.lexsort((rows, -scores[rows]))]  # best first; ties by row order
+        alerted[order[:alerts_per_day]] = True
+    return alerted
+
+
 def at_capacity(
     scores: np.ndarray,
     positive: np.ndarray,
@@ -28,11 +39,7 @@ def at_capacity(
     """The figures of alerting the `alerts_per_day` best-scored rows of each day."""
     scores, positive = np.asarray(scores, float), np.asarray(positive, bool)
     amounts, days = np.asarray(amounts, float), np.asarray(days)
-    alerted = np.zeros(scores.size, bool)
-    for day in np.unique(days):
-        rows = np.flatnonzero(days == day)
-        order = rows[np.lexsort((rows, -scores[rows]))]  # best first; ties by row order
-        alerted[order[:alerts_per_day]] = True
+    alerted = alerts(scores, days, alerts_per_day)
     hits = alerted & positive
     loss = float(amounts[positive].sum())
     avoided = float(amounts[hits].sum())

@@ -171,6 +171,10 @@ def _broken(**changes) -> ModelSpec:
         ),
         ({"dataset": "loans"}, "it reads a dataset lockgate does not know"),
         ({"label": "amount"}, "label 'amount' is a column or feature"),
+        (
+            {"features": (Derived("score", "amount", ("amount",)),), "inputs": ("score",)},
+            "inputs ['score'] take the names of columns scoring writes",
+        ),
     ],
 )
 def test_check_model_names_what_a_dataset_model_gets_wrong(changes, problem):
@@ -354,6 +358,9 @@ def test_a_days_delivery_is_scored_with_features_from_its_past_and_the_best_aler
         assert row["score"] == next(
             c["probability"] for c in row["top_classes"] if c["label"] == "disputed"
         )
+    # The inputs as scored travel with the scores (monitoring summarises them).
+    p4 = got[hashlib.sha256(b"p4").hexdigest()]
+    assert (p4["amount"], p4["account_payments_1d"], p4["amount_to_usual"]) == (90.0, 2.0, 4.5)
     best = max(got.values(), key=lambda r: r["score"])
     assert [r["decision"] for r in got.values()].count("alert") == 1  # the capacity: one a day
     assert best["decision"] == "alert"
