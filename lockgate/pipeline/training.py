@@ -17,7 +17,6 @@ from lockgate.config import Settings
 from lockgate.datasets import get_dataset
 from lockgate.labels.store import labels_as_of
 from lockgate.models import (
-    Gate,
     InvalidModel,
     ModelSpec,
     check_model,
@@ -385,7 +384,8 @@ def reproduce_version(spark: SparkSession, settings: Settings, model: str, versi
         spec,
         training["params"],
         training["seed"],
-        Gate(**record.metadata["gate"]["thresholds"]),
+        # The gate as recorded, of the model's kind (per class, or at capacity).
+        type(spec.gate)(**record.metadata["gate"]["thresholds"]),
     )
     digest = sha256_hex(model_to_bytes(trained.estimator))
     return {

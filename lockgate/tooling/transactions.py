@@ -252,6 +252,10 @@ def write_day(
         by_day.setdefault(reported, []).append(",".join(chargeback[c] for c in CHARGEBACK_COLUMNS))
     for reported, found in sorted(by_day.items()):
         _csv(landing / "chargebacks" / reported / f"from-{day}.csv", CHARGEBACK_COLUMNS, found)
+    if initial_load_on is None:
+        # The scheme's daily file arrives on a day without chargebacks too, with its header
+        # alone: an empty delivery, not a missing one (which ingestion refuses).
+        _csv(landing / "chargebacks" / day / f"reported-{day}.csv", CHARGEBACK_COLUMNS, [])
     return DaySummary(
         run_date=day,
         transactions=len(lines),

@@ -79,6 +79,9 @@ def test_generated_days_are_ingested_with_every_damaged_row_quarantined(
         "missing:currency",
         "missing:booked_at",
     }
+    # The day's own chargebacks file: none reported yet, an empty delivery, not a missing one.
+    quiet = ingest_delivery(spark, layout, "chargebacks", "2026-11-20")
+    assert (quiet["received"], quiet["ingested"], quiet["quarantined"]) == (0, 0, 0)
     first_report = min(summary["chargebacks_by_day"])
     reported = ingest_delivery(spark, layout, "chargebacks", first_report)
     assert reported["ingested"] == summary["chargebacks_by_day"][first_report]
