@@ -38,13 +38,12 @@ import airflow.providers.apache.spark.operators.spark_submit  # noqa: F401
 import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import TaskGroup, dag, task
 
-from lockgate.models import datasets_read, registered_models
-from lockgate.orchestration import dag_settings, spark_job, train_job
+from lockgate.models import registered_models
+from lockgate.orchestration import dag_settings, ingest_datasets, spark_job, train_job
 from lockgate.orchestration.tasks import (
     release_to_test,
     report_broken_models,
     report_refusals,
-    validate_delivery,
     validate_extraction,
     validate_scores,
     validate_training_set,
@@ -53,7 +52,6 @@ from lockgate.orchestration.tasks import (
 RUN_DATE = "{{ ds }}"
 ENVIRONMENT = "test"
 MODELS = list(registered_models())
-DATASETS = datasets_read(registered_models().values())
 
 
 @dag(
@@ -85,12 +83,7 @@ def lockgate_pipeline():
     )
 
     ensure_person_model() >> extract >> validate_extraction() >> training_sets
-    for dataset in DATASETS:
-        with TaskGroup(group_id=f"dataset_{dataset}", tooltip=f"ingest and validate {dataset}"):
-            ingest = spark_job(
-                "ingest", "ingest_dataset", "--dataset", dataset, "--run-date", RUN_DATE
-            )
-            ingest >> validate_delivery(dataset, RUN_DATE) >> training_sets
+    ingest_datasets(RUN_DATE) >> training_sets
     release = release_to_test(MODELS, RUN_DATE)
     for model in MODELS:
         with TaskGroup(group_id=model, tooltip=f"validate, search, train and gate {model}"):

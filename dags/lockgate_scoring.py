@@ -6,9 +6,11 @@ work between retrains, and the soak evidence a release collects in `test` before
 change may take it to `prod`.
 
 1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`
-2. **validate_extraction** (GX)
+2. **validate_extraction** (GX); and per dataset a model reads, a task group `dataset_<name>`:
+   **ingest** (Spark) the day's delivery, then **validate_delivery** (GX)
 3. **score_documents** (Spark): the release deployed in `params.environment` scores the day;
-   it refuses a release whose change is not deployed or lacks its approvals
+   it refuses a release whose change is not deployed or lacks its approvals; a model on a
+   dataset scores the day's delivered rows and marks its alerts
 4. **validate_scores** (GX): recorded in the ledger as a scoring run of that release
 
 Trigger with `{"environment": "test"}` (default) or `{"environment": "prod"}`.
@@ -23,7 +25,7 @@ import airflow.providers.apache.spark.operators.spark_submit  # noqa: F401
 import airflow.providers.standard.decorators.python  # noqa: F401
 from airflow.sdk import Param, dag
 
-from lockgate.orchestration import dag_settings, spark_job
+from lockgate.orchestration import dag_settings, ingest_datasets, spark_job
 from lockgate.orchestration.tasks import validate_extraction, validate_scores
 
 RUN_DATE = "{{ ds }}"
@@ -51,6 +53,7 @@ def lockgate_scoring():
         "{{ params.environment }}",
     )
     extract >> validate_extraction() >> score >> validate_scores("{{ params.environment }}")
+    ingest_datasets(RUN_DATE) >> score
 
 
 lockgate_scoring()

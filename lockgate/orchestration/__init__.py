@@ -171,3 +171,25 @@ def train_job(model: str, run_date: str):
         "{{ run_id }}",
         app_name=f"lockgate-train_model-{model}",
     )
+
+
+def ingest_datasets(run_date: str) -> list:
+    """Per dataset a registered model reads (`lockgate.models.datasets_read`), a task group
+    `dataset_<name>`: ingest the day's delivery (Spark), then validate it (GX). The groups, for
+    the DAG to set upstream of what reads them; none when no model reads a dataset."""
+    from airflow.sdk import TaskGroup
+
+    from lockgate.models import datasets_read, registered_models
+    from lockgate.orchestration.tasks import validate_delivery
+
+    groups = []
+    for dataset in datasets_read(registered_models().values()):
+        with TaskGroup(
+            group_id=f"dataset_{dataset}", tooltip=f"ingest and validate {dataset}"
+        ) as group:
+            ingest = spark_job(
+                "ingest", "ingest_dataset", "--dataset", dataset, "--run-date", run_date
+            )
+            ingest >> validate_delivery(dataset, run_date)
+        groups.append(group)
+    return groups

@@ -126,6 +126,7 @@ def fit_and_validate(
     """Fit on `train`; choose each class's threshold on `validation` (the gate's precision at
     its lower bound) and measure it there. The search's trials and the final candidate both go
     through here.
+
     An alerting model gets no thresholds: its alerts are each day's best-scored rows, up to
     its capacity, so nothing is decided automatically by a cut.
     """

@@ -203,8 +203,9 @@ def test_retrain_dag_runs_on_the_drift_asset_and_retrains_only_what_drifted(dagb
 
 def test_a_plugin_model_on_a_dataset_gets_the_days_ingestion_of_what_it_reads(tmp_path):
     """A team's package declaring two datasets and a model on them, entry points only: the
-    pipeline ingests and validates each dataset the model reads before the training sets, and
-    trains the model beside the document models; no other dataset is ingested."""
+    pipeline ingests and validates each dataset the model reads before the training sets and
+    trains the model beside the document models, the scoring DAG ingests them before it
+    scores; no other dataset is ingested."""
     import json
 
     from support import DISPUTES, PAYMENTS, RISK, install_plugins
@@ -218,8 +219,9 @@ def test_a_plugin_model_on_a_dataset_gets_the_days_ingestion_of_what_it_reads(tm
         "import json, sys\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
         "bag = DagBag(dag_folder=sys.argv[1])\n"
-        "dag = bag.dags['lockgate_pipeline']\n"
-        "up = {t: sorted(dag.get_task(t).downstream_task_ids) for t in dag.task_ids}\n"
+        "up = {d: {t: sorted(bag.dags[d].get_task(t).downstream_task_ids)\n"
+        "          for t in bag.dags[d].task_ids}\n"
+        "      for d in ('lockgate_pipeline', 'lockgate_scoring')}\n"
         "print(json.dumps({'errors': list(bag.import_errors), 'downstream': up}))\n"
     )
     parsed = subprocess.run(
@@ -231,10 +233,15 @@ def test_a_plugin_model_on_a_dataset_gets_the_days_ingestion_of_what_it_reads(tm
     )
     found = json.loads(parsed.stdout.splitlines()[-1])
     assert found["errors"] == []
-    downstream = found["downstream"]
+    downstream, scoring = (
+        found["downstream"]["lockgate_pipeline"],
+        found["downstream"]["lockgate_scoring"],
+    )
     for dataset in ("payments", "disputes"):
         assert downstream[f"dataset_{dataset}.ingest"] == [f"dataset_{dataset}.validate_delivery"]
         assert downstream[f"dataset_{dataset}.validate_delivery"] == ["build_training_set"]
+        # The scoring DAG ingests the day's delivery before the release scores it.
+        assert scoring[f"dataset_{dataset}.validate_delivery"] == ["score_documents"]
     assert not any(t.startswith("dataset_transactions") for t in downstream)  # no model reads it
     assert downstream["payment_risk.train_model"] == ["release_to_test"]
     assert {"routing.train_model", "urgency.train_model"} <= set(downstream)
