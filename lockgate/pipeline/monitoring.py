@@ -45,17 +45,19 @@ def compute_statistics(
 
     layout = Layout(settings.storage_root)
     between = F.col("run_date").between(first, last)
-    documents = document_features(spark.read.parquet(layout.extracted).where(between))
+    documents = None  # read once, when a document model has scores to summarise
     written: dict[str, list[str]] = {}
     for model in registered_models():
         if not uri_exists(layout.scores(environment, model)):
             continue
         scores = spark.read.parquet(layout.scores(environment, model)).where(between)
         # A model on a dataset keeps its inputs as scored beside its scores.
-        on_documents = get_model(model).on_documents
-        frame = kept(
-            scores.join(documents, ["doc_id", "run_date"], "left") if on_documents else scores
-        )
+        if get_model(model).on_documents:
+            if documents is None:
+                documents = document_features(spark.read.parquet(layout.extracted).where(between))
+            frame = kept(scores.join(documents, ["doc_id", "run_date"], "left"))
+        else:
+            frame = kept(scores)
         for row in frame.select("model_version").distinct().collect():
             version = row["model_version"]
             reference = _version_reference(settings, model, version)
