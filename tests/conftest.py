@@ -32,6 +32,8 @@ LANES = {
     "tests/integration/test_pipeline.py": "story",
     "tests/integration/test_drift_months.py": "story",
     "tests/integration/test_ui_browser.py": "story",
+    # One generated 90-day card history, set up once for the module's fraud tests.
+    "tests/unit/training/test_dataset_models.py": "dataset_models",
 }
 _STARTED = time.monotonic()
 

@@ -43,6 +43,23 @@ class BundledModel:
             | {"inputs": tuple(entry["inputs"])}
         )
 
+    @classmethod
+    def of_version(
+        cls, record: ModelVersionRecord, compiled: Mapping | None = None
+    ) -> BundledModel:
+        """A registered version (`ModelVersionRecord`) as a release carries it."""
+        return cls(
+            name=record.name,
+            version=record.version,
+            artifact_sha256=record.artifact_sha256,
+            snapshot_digest=record.metadata["snapshot_digest"],
+            inputs=tuple(record.metadata["inputs"]),
+            thresholds=record.metadata["thresholds"],
+            gate=record.metadata["gate"],
+            canary_sha256=digest(record.metadata["canary"]),
+            compiled=compiled,
+        )
+
     def as_dict(self) -> dict:
         """Its JSON; `compiled` only when there is one, so a release made before compilation
         existed keeps its id."""
@@ -129,17 +146,7 @@ def build_bundle(
     `compiled`: {model: its compiled library's entry} (`lockgate.release.compile`)."""
     return ReleaseBundle(
         models=tuple(
-            BundledModel(
-                name=m.name,
-                version=m.version,
-                artifact_sha256=m.artifact_sha256,
-                snapshot_digest=m.metadata["snapshot_digest"],
-                inputs=tuple(m.metadata["inputs"]),
-                thresholds=m.metadata["thresholds"],
-                gate=m.metadata["gate"],
-                canary_sha256=digest(m.metadata["canary"]),
-                compiled=(compiled or {}).get(m.name),
-            )
+            BundledModel.of_version(m, (compiled or {}).get(m.name))
             for m in sorted(models, key=lambda m: m.name)
         ),
         code={"commit": code_version(), "job_zip_sha256": job_zip_sha256(settings)},

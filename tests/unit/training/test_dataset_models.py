@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pyspark.sql import functions as F
 from support import DISPUTES, PAYMENTS, RISK, forget_plugins, install_plugins
 
 from lockgate.config import load_settings
@@ -211,47 +212,69 @@ def test_an_environment_cannot_set_a_per_class_threshold_on_an_alerting_gate(tmp
     assert policy.gate_for(FRAUD) == dataclasses.replace(FRAUD.gate, alerts_per_day=5)
 
 
+# The fraud model as a team would install one, by an entry point (it is held out of lockgate's
+# own discovery until the demo's home holds transactions).
+FRAUD_PLUGIN = "from lockgate.models._fraud import SPEC\n"
+LOADED = "2026-10-29"  # the initial load: 90 days from 2026-08-01, delivered on the last
+SCORED = "2026-10-30"  # the first daily delivery after it
+
+
 @pytest.fixture(scope="module")
-def fraud_snapshot(spark, tmp_path_factory):
-    """90 generated days of card payments and their chargebacks, snapshotted point in time as
-    of the last day (as the training job does, from the delivered files rather than the lake,
-    whose ingestion is tested on its own)."""
-    from pyspark.sql import functions as F
+def fraud_home(spark, tmp_path_factory):
+    """A home whose lake holds a generated 90-day initial load of card payments (4,000 a day)
+    and their chargebacks, ingested, and the fraud model's snapshot as of its day; the next
+    day's delivery is in the landing, not ingested."""
+    from types import SimpleNamespace
 
+    from lockgate.pipeline.ingestion import ingest_delivery
+    from lockgate.pipeline.training import build_training_snapshots
     from lockgate.tooling.transactions import days, write_day
-    from lockgate.training.dataset import dataset_snapshot
 
-    landing = tmp_path_factory.mktemp("fraud") / "landing"
-    calendar = days("2026-08-01", 90)
-    for day in calendar:
-        write_day(landing, day, 4000, accounts=3000, merchants=1000, broken_share=0)
-    payments = (
-        spark.read.option("header", True)
-        .csv(str(landing / "transactions" / "*" / "*.csv"))
-        .withColumn("amount", F.col("amount").cast("double"))
-        .withColumn("booked_at", F.to_timestamp("booked_at"))
-    )
-    chargebacks = (
-        spark.read.option("header", True)
-        .csv(str(landing / "chargebacks" / "*" / "*.csv"))
-        .withColumn("reported_at", F.to_timestamp("reported_at"))
-    )
-    snapshot, immature = dataset_snapshot(
-        payments, chargebacks, FRAUD, ("txn_id",), "booked_at", calendar[-1]
-    )
-    return snapshot.toPandas(), immature.count(), payments.count()
+    root = tmp_path_factory.mktemp("fraud")
+    install_plugins(root / "site", {"fraud": FRAUD_PLUGIN})
+    forget_plugins()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(root / "site"))
+        patch.setenv("LOCKGATE_HOME", str(root / "home"))
+        patch.setenv("LOCKGATE_PROFILE", "local")
+        settings = load_settings("local", "test", root / "home")
+        layout = Layout(settings.storage_root)
+        landing = Path(layout.datasets_landing.removeprefix("file://"))
+        population = {"accounts": 3000, "merchants": 1000}
+        calendar = days("2026-08-01", 90)
+        assert calendar[-1] == LOADED
+        for day in calendar:
+            write_day(landing, day, 4000, initial_load_on=LOADED, **population)
+        write_day(landing, SCORED, 4000, **population)
+        loads = {
+            name: ingest_delivery(spark, layout, name, LOADED)
+            for name in ("transactions", "chargebacks")
+        }
+        manifest = build_training_snapshots(spark, layout, LOADED, ["fraud"])["fraud"]
+        frame = spark.read.parquet(
+            layout.training_snapshot("fraud", manifest["snapshot"])
+        ).toPandas()
+        yield SimpleNamespace(
+            settings=settings, layout=layout, loads=loads, manifest=manifest, frame=frame
+        )
+    forget_plugins()
 
 
-def test_the_fraud_model_is_split_by_time_and_passes_its_gate_at_capacity(fraud_snapshot):
+def test_the_fraud_model_is_split_by_time_and_passes_its_gate_at_capacity(fraud_home):
     from lockgate.training.evaluation import apply_gate
     from lockgate.training.fit import split_snapshot, train_candidate
 
-    frame, immature, delivered = fraud_snapshot
-    # Every payment is in the snapshot or counted immature: those of the last 60 days, whose
-    # chargebacks may still come (a third of the 90 days matured).
-    assert immature + len(frame) == delivered
-    assert 0.6 < immature / delivered < 0.7
-    assert frame["day"].nunique() == 30
+    frame, manifest, load = fraud_home.frame, fraud_home.manifest, fraud_home.loads
+    # The initial load's damaged rows were quarantined, every other row kept.
+    transactions = load["transactions"]
+    assert transactions["ingested"] + transactions["quarantined"] == transactions["received"]
+    assert transactions["quarantined"] > 0
+    # Every payment kept is in the snapshot or counted immature: those of the last 60 days,
+    # whose chargebacks may still come (a third of the 90 days matured).
+    assert manifest["immature_rows"] + manifest["rows"] == transactions["ingested"]
+    assert len(frame) == manifest["rows"]
+    assert 0.6 < manifest["immature_rows"] / transactions["ingested"] < 0.7
+    assert frame["day"].nunique() == manifest["days"] == 30
     share = (frame["label"] == "fraud").mean()
     assert 0.002 < share < 0.005, share
     splits = split_snapshot(frame, FRAUD)
@@ -268,12 +291,12 @@ def test_the_fraud_model_is_split_by_time_and_passes_its_gate_at_capacity(fraud_
 
 
 def test_the_fraud_gate_refuses_a_candidate_below_its_precision_floor_with_the_figures(
-    fraud_snapshot,
+    fraud_home,
 ):
     from lockgate.training.evaluation import apply_gate
     from lockgate.training.fit import Splits, split_snapshot, train_candidate
 
-    splits = split_snapshot(fraud_snapshot[0], FRAUD)
+    splits = split_snapshot(fraud_home.frame, FRAUD)
     # A candidate that learned nothing: trained on the labels shuffled.
     shuffled = splits.train.assign(
         label=np.random.default_rng(3).permutation(splits.train["label"].to_numpy())
@@ -367,3 +390,63 @@ def test_a_days_delivery_is_scored_with_features_from_its_past_and_the_best_aler
     assert {(r["model"], r["model_version"], r["release_id"]) for r in got.values()} == {
         ("payment_risk", "1", "release-1")
     }
+
+
+def test_the_fraud_model_is_registered_then_a_day_is_ingested_scored_alerted_and_monitored(
+    spark, fraud_home
+):
+    """Below the DAGs, the path of a model on a dataset end to end: register (MLflow, with its
+    card), ingest the next day, score it with alerts at the capacity, summarise and judge it."""
+    from lockgate.pipeline.ingestion import ingest_delivery
+    from lockgate.pipeline.monitoring import compute_statistics, judge_model
+    from lockgate.pipeline.scoring import ModelFiles, score_dataset_model
+    from lockgate.pipeline.training import train_and_register
+    from lockgate.registry import fetch_verified_model
+    from lockgate.release.bundle import BundledModel
+    from lockgate.storage import read_json
+    from lockgate.storage.spark_io import write_partition
+
+    settings, layout = fraud_home.settings, fraud_home.layout
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LOCKGATE_HOME", str(settings.home))
+        patch.setenv("LOCKGATE_PROFILE", "local")
+        patch.syspath_prepend(str(settings.home.parent / "site"))
+        # The search runs on executors that do not see this test's plug-in: trained as given.
+        record = train_and_register(
+            spark, settings, layout, "fraud", LOADED, {"code_version": "test"}, dict(FRAUD.params)
+        )
+        assert record.metadata["gate"]["passed"], record.metadata["gate"]["explain"]
+        assert record.metadata["data"]["dataset"] == "transactions"
+        assert record.metadata["training"]["immature_rows"] == fraud_home.manifest["immature_rows"]
+        assert record.metadata["capacity"]["alerts_per_day"] == FRAUD.gate.alerts_per_day
+
+        day = ingest_delivery(spark, layout, "transactions", SCORED)
+        assert day["ingested"] + day["quarantined"] == day["received"]
+        entry = BundledModel.of_version(record)
+        model = fetch_verified_model(settings, "fraud", record.version, record.artifact_sha256)
+        scores, rows = score_dataset_model(
+            spark, layout, ModelFiles(entry, model, None), "release-1", SCORED
+        )
+        assert rows == day["ingested"]
+        write_partition(
+            scores.withColumn("run_date", F.lit(SCORED)),
+            layout.scores("test", "fraud"),
+            f"run_date={SCORED}",
+            ["doc_id"],
+            rows=rows,
+        )
+        written = spark.read.parquet(layout.scores("test", "fraud"))
+        decisions = {
+            r["decision"]: r["count"] for r in written.groupBy("decision").count().collect()
+        }
+        assert decisions == {
+            "alert": FRAUD.gate.alerts_per_day,
+            "pass": rows - FRAUD.gate.alerts_per_day,
+        }
+
+        assert compute_statistics(spark, settings, "test", SCORED, SCORED) == {"fraud": [SCORED]}
+        summary = read_json(layout.monitoring("test", "fraud", SCORED, "statistics"))
+        assert summary["rows"] == rows
+        assert {f["name"] for f in summary["features"]} >= {*FRAUD.inputs, "decision"}
+        report = judge_model(settings, "test", "fraud", [SCORED])
+        assert report["judged"] and report["days"] == [SCORED]
