@@ -330,3 +330,39 @@ SPEC = ModelSpec(
     ),
 )
 """
+
+
+def deliver_payment_history(landing: Path, day: str, days: int) -> dict[str, int]:
+    """The `payments` and `disputes` deliveries (PAYMENTS, DISPUTES) of `day`: an initial load
+    of the `days` days up to it, as a payment hub onboards a feed. Ten accounts pay three times
+    a day about their usual amount; one payment a day, of about forty times an account's usual,
+    is disputed a day later (delivered when raised by `day`). Returns the rows of each."""
+    from datetime import date, timedelta
+
+    last = date.fromisoformat(day)
+    payments, disputes = ["payment_id,account,amount,paid_at"], []
+    for n in range(days):
+        paid_on = last - timedelta(days=days - 1 - n)
+        for i in range(31):
+            account = f"acc-{i % 10}"
+            usual = 10.0 * (i % 10 + 1)
+            large = i == 30
+            amount = usual * (40 if large else 1 + ((n * 7 + i) % 5) / 10)
+            paid_at = f"{paid_on}T{8 + i % 12:02d}:{(i * 13) % 60:02d}:00Z"
+            payment = f"pay-{paid_on}-{i:02d}"
+            payments.append(f"{payment},{account},{amount:.2f},{paid_at}")
+            if large and paid_on < last:
+                raised = f"{paid_on + timedelta(days=1)}T09:00:00Z"
+                disputes.append(
+                    json.dumps(
+                        {"dispute_id": f"dis-{payment}", "payment_id": payment, "raised_at": raised}
+                    )
+                )
+    for name, text in (
+        ("payments", "\n".join(payments) + "\n"),
+        ("disputes", "".join(f"{line}\n" for line in disputes)),
+    ):
+        folder = landing / name / day
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.{'csv' if name == 'payments' else 'jsonl'}").write_text(text)
+    return {"payments": len(payments) - 1, "disputes": len(disputes)}

@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from lockgate.config import Settings
 from lockgate.datasets import get_dataset
-from lockgate.models import ModelSpec, UnknownModel, get_model
+from lockgate.models import DOCUMENTS, ModelSpec, UnknownModel, get_model
 from lockgate.pipeline import StageRefused
 from lockgate.registry import fetch_verified_model
 from lockgate.registry.mlflow_registry import DigestMismatch, UntrustedModel
@@ -23,7 +23,7 @@ from lockgate.release.identity import cli_identity
 from lockgate.release.integrity import environment_problems
 from lockgate.scoring.batch import score_frame
 from lockgate.spark import kept
-from lockgate.storage import Layout, write_json_atomic
+from lockgate.storage import Layout, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import read_partition, write_partition
 from lockgate.training.dataset import row_ids
 from lockgate.training.features import document_features
@@ -136,7 +136,7 @@ def score_run(
     features = kept(document_features(documents))
     scored = {}
     for entry, data, library in models:
-        if not _on_documents(entry.name):
+        if entry.dataset != DOCUMENTS:
             continue  # scored from its dataset (`score_dataset_model`)
         frame = score_frame(
             features,
@@ -154,16 +154,6 @@ def score_run(
         )
         scored[entry.name] = (frame, entry)
     return scored
-
-
-def _on_documents(model: str) -> bool:
-    """Whether a released model reads the document table; one whose module is no longer
-    installed is scored from the document table, by the inputs its release recorded, as every
-    model was before models on datasets."""
-    try:
-        return get_model(model).on_documents
-    except UnknownModel:
-        return True
 
 
 def score_dataset_model(
@@ -184,7 +174,22 @@ def score_dataset_model(
     `pass`). `spec` is the model's declaration (by default the registered model of the
     entry's name)."""
     entry, data, library = files
-    spec = spec or get_model(entry.name)
+    if spec is None:
+        try:
+            spec = get_model(entry.name)
+        except UnknownModel:
+            raise StageRefused(
+                f"{entry.label} of {release_id} reads the dataset {entry.dataset}, and no "
+                f"installed package declares the model {entry.name} any more: its features "
+                "cannot be computed; install the package that declares it, or release "
+                "without it"
+            ) from None
+    if not uri_exists(layout.ingestion_manifest(spec.dataset, run_date)):
+        raise StageRefused(
+            f"{entry.label} scores the {spec.dataset} delivered on {run_date}, which was not "
+            f"ingested; run jobs/ingest_dataset.py --dataset {spec.dataset} --run-date "
+            f"{run_date} first"
+        )
     dataset = get_dataset(spec.dataset)
     lake = spark.read.parquet(layout.dataset(spec.dataset))
     event = F.unix_micros(F.col(dataset.event_time))
@@ -266,7 +271,7 @@ def score_day(
     }
     release_id, models = deployed
     for files in models:
-        if not _on_documents(files.entry.name):
+        if files.entry.dataset != DOCUMENTS:
             scores, rows = score_dataset_model(spark, layout, files, release_id, run_date)
             scored[files.entry.name] = (scores, files.entry, rows)
     # A bound on each model's scores (one per document at most), from the files' footers.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lockgate.models import is_alerting
+from lockgate.models import DOCUMENTS, is_alerting
 from lockgate.release.deploy import open_ledger
 from lockgate.storage import Layout, read_json, read_parquet, uri_exists, write_json_atomic
 from lockgate.storage.files import filesystem, write_bytes_atomic
@@ -82,10 +82,13 @@ def validate_delivery(layout: Layout, dataset: str, run_date: str) -> dict:
 
 
 def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dict]:
-    """Every snapshot against `training_set`, then against `training_set.<model>` if it exists."""
+    """Every snapshot against `training_set` (a model on a dataset's against
+    `training_set_on_dataset`), then against `training_set.<model>` if it exists."""
     manifest = read_json(layout.training_set_manifest(model, run_date))
     frame = read_parquet(layout.training_snapshot(model, manifest["snapshot"]))
-    suites = ["training_set"] + [s for s in (f"training_set.{model}",) if suite_exists(s)]
+    on_documents = manifest.get("dataset", DOCUMENTS) == DOCUMENTS
+    suites = ["training_set" if on_documents else "training_set_on_dataset"]
+    suites += [s for s in (f"training_set.{model}",) if suite_exists(s)]
     return [_check(frame, suite, layout, run_date, scope=model) for suite in suites]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from lockgate.config import Settings
-from lockgate.models import is_alerting
+from lockgate.models import DOCUMENTS
 from lockgate.provenance import code_version, digest, job_zip_sha256
 from lockgate.registry import ModelVersionRecord
 from lockgate.validation import suite_digest, suite_exists
@@ -31,13 +31,19 @@ class BundledModel:
     # The tree model compiled to native code (`lockgate.release.compile`): its library's
     # sha256, engine and how it compared with the skops model; None: the skops model scores.
     compiled: Mapping | None = None
+    # The dataset the model reads (`ModelSpec.dataset`): what scoring reads it from, even when
+    # the package that declared the model is no longer installed.
+    dataset: str = DOCUMENTS
 
     @classmethod
     def of(cls, entry: Mapping) -> BundledModel:
-        optional = ("compiled",)  # absent from bundles made before it existed
+        # Absent from bundles made before each existed, and from a document model's entry.
+        optional = {"compiled": None, "dataset": DOCUMENTS}
         return cls(
             **{
-                f.name: entry[f.name] if f.name not in optional else entry.get(f.name)
+                f.name: entry[f.name]
+                if f.name not in optional
+                else entry.get(f.name, optional[f.name])
                 for f in fields(cls)
             }
             | {"inputs": tuple(entry["inputs"])}
@@ -58,20 +64,28 @@ class BundledModel:
             gate=record.metadata["gate"],
             canary_sha256=digest(record.metadata["canary"]),
             compiled=compiled,
+            dataset=record.metadata.get("data", {}).get("dataset", DOCUMENTS),
         )
 
     def as_dict(self) -> dict:
-        """Its JSON; `compiled` only when there is one, so a release made before compilation
-        existed keeps its id."""
+        """Its JSON; `compiled` only when there is one and `dataset` only when it is not the
+        documents, so a release made before either existed keeps its id."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         if data["compiled"] is None:
             del data["compiled"]
+        if data["dataset"] == DOCUMENTS:
+            del data["dataset"]
         return data | {"inputs": list(self.inputs)}
 
     @property
     def library_sha256(self) -> str | None:
         """The sha256 of the compiled library the release carries for this model, or None."""
         return self.compiled["sha256"] if self.compiled is not None else None
+
+    @property
+    def alerting(self) -> bool:
+        """Gated at an alert capacity (its recorded gate has `alerts_per_day`)."""
+        return "alerts_per_day" in self.gate.get("thresholds", {})
 
     @property
     def label(self) -> str:
@@ -126,10 +140,13 @@ class ReleaseBundle:
         return ", ".join(m.label for m in self.models)
 
 
-def _alerting(models) -> tuple[str, ...]:
-    """The suite an alerting model's scores are checked with, when the release holds one (a
-    release of document models alone keeps the suites, and so the id, it always had)."""
-    return ("alerts",) if any(is_alerting(m.name) for m in models) else ()
+def _of_kinds(models: list[BundledModel]) -> tuple[str, ...]:
+    """The suites of kinds of model the release holds: an alerting model's scores are checked
+    with `alerts`, a model on a dataset's snapshot with `training_set_on_dataset` (a release of
+    document models alone keeps the suites, and so the id, it always had)."""
+    alerting = ("alerts",) if any(m.alerting for m in models) else ()
+    on_dataset = ("training_set_on_dataset",) if any(m.dataset != DOCUMENTS for m in models) else ()
+    return alerting + on_dataset
 
 
 def model_suites(models: list[str]) -> list[str]:
@@ -144,15 +161,16 @@ def build_bundle(
 ) -> ReleaseBundle:
     """The bundle of gated model versions with this code, these suites and this policy;
     `compiled`: {model: its compiled library's entry} (`lockgate.release.compile`)."""
+    bundled = tuple(
+        BundledModel.of_version(m, (compiled or {}).get(m.name))
+        for m in sorted(models, key=lambda m: m.name)
+    )
     return ReleaseBundle(
-        models=tuple(
-            BundledModel.of_version(m, (compiled or {}).get(m.name))
-            for m in sorted(models, key=lambda m: m.name)
-        ),
+        models=bundled,
         code={"commit": code_version(), "job_zip_sha256": job_zip_sha256(settings)},
         suites={
             name: suite_digest(name)
-            for name in (*SUITES, *model_suites(sorted(m.name for m in models)), *_alerting(models))
+            for name in (*SUITES, *model_suites([m.name for m in bundled]), *_of_kinds(bundled))
         },
         config_sha256=digest(settings.policy.model_dump()),
     )

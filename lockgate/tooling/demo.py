@@ -13,14 +13,30 @@ def _model_lines(layout: Layout, model: str, run_date: str, environment: str) ->
     scores_path = layout.scores_manifest(environment, model, run_date)
     m = trained["metrics"]
     gate = trained["gate"]
-    lines = [
-        f"  model        {model} v{trained['version']} on {training['rows']} labelled documents "
-        f"(snapshot {training['snapshot'][:16]}), params {trained['params']}",
-        f"               macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, manual "
-        f"review {m['manual_review_rate']:.1%}; gate {'passed' if gate['passed'] else 'REFUSED'}"
-        + ("" if gate["passed"] else f": {gate['explain']}"),
-    ]
-    classes = gate.get("classes") or {}
+    verdict = ("gate passed" if gate["passed"] else "gate REFUSED") + (
+        "" if gate["passed"] else f": {gate['explain']}"
+    )
+    dataset = training.get("dataset", "documents")
+    if dataset == "documents":
+        lines = [
+            f"  model        {model} v{trained['version']} on {training['rows']} labelled "
+            f"documents (snapshot {training['snapshot'][:16]}), params {trained['params']}",
+            f"               macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, manual "
+            f"review {m['manual_review_rate']:.1%}; {verdict}",
+        ]
+    else:
+        auc = "n/a" if m.get("auc") is None else f"{m['auc']:.3f}"
+        lines = [
+            f"  model        {model} v{trained['version']} on {training['rows']} rows of "
+            f"{dataset} ({training['immature_rows']} too recent for their label, left out; "
+            f"snapshot {training['snapshot'][:16]}), params {trained['params']}",
+            f"               top {int(m['alerts_per_day'])} a day over {int(m['days'])} test "
+            f"days: precision {m['precision_at_capacity']:.3f}, recall "
+            f"{m['recall_at_capacity']:.3f}, loss avoided {m['loss_avoided_share']:.1%}, "
+            f"AUC {auc}; {verdict}",
+        ]
+    # An alerting model's classes are never auto-routed: its decision is the day's alerts.
+    classes = (gate.get("classes") or {}) if dataset == "documents" else {}
     if classes:
         auto = [
             f"{c} {r['auto_lower_bound']:.3f}"

@@ -19,7 +19,15 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from support import STORY_DATE, STORY_DOCUMENTS, install_plugin
+from support import (
+    DISPUTES,
+    PAYMENTS,
+    RISK,
+    STORY_DATE,
+    STORY_DOCUMENTS,
+    deliver_payment_history,
+    install_plugins,
+)
 from support import run as _run
 
 from lockgate.extraction import ENTITY_TYPES, reasons
@@ -571,19 +579,38 @@ PLUGIN_DAY, PLUGIN_DOCUMENTS = "2026-11-21", 120
 PLUGIN_DEMO = ["demo", "--run-date", PLUGIN_DAY, "--documents", str(PLUGIN_DOCUMENTS), "--no-story"]
 
 
+PLUGIN_HISTORY_DAYS = 21
+DATASETS = ("payments", "disputes")  # the team's, PAYMENTS and DISPUTES
+
+
 @pytest.fixture(scope="module")
 def plugin_day(demo, tmp_path_factory):
-    """A team's package installed beside lockgate (an entry point, nothing else changed), and
-    `lockgate demo` for a day of 120 documents after the story's: the day the rerun and the
-    spark-submit tests below work on, small so that they cost seconds, not minutes."""
+    """A team's package installed beside lockgate, by entry points and nothing else: a model on
+    the documents, and two datasets (payments, their disputes) with a model on them; the
+    payment hub's initial load of both delivered; then `lockgate demo` for a day of 120
+    documents after the story's: the day the rerun and the spark-submit tests below work on,
+    small so that they cost seconds, not minutes."""
     home, env, _ = demo
-    plugin_env = install_plugin(tmp_path_factory.mktemp("site"), "toy_urgency", TOY_MODEL, env)
+    plugin_env = install_plugins(
+        tmp_path_factory.mktemp("site"),
+        {
+            "toy_urgency": TOY_MODEL,
+            "payments": PAYMENTS,
+            "disputes": DISPUTES,
+            "payment_risk": RISK,
+        },
+        env,
+        groups={"payments": "lockgate.datasets", "disputes": "lockgate.datasets"},
+    )
+    delivered = deliver_payment_history(
+        _lake(home) / "landing" / "datasets", PLUGIN_DAY, PLUGIN_HISTORY_DAYS
+    )
     result = _run([str(BIN / "lockgate"), *PLUGIN_DEMO], plugin_env)
-    return home, plugin_env, result.stdout
+    return home, plugin_env, result.stdout, delivered
 
 
 def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(plugin_day):
-    home, plugin_env, stdout = plugin_day
+    home, plugin_env, stdout, _ = plugin_day
     day = PLUGIN_DAY
     assert "model        toy_urgency v1" in stdout
     manifest = json.loads(
@@ -616,8 +643,56 @@ def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(p
     assert set(scores["prediction"]) <= {"routine", "urgent"} and len(scores) > 0
 
 
+def test_a_plugin_dataset_and_its_model_go_through_the_dags_with_no_change_to_lockgate(plugin_day):
+    """The team's datasets and their model, declared by entry points alone: the pipeline DAG
+    ingested and validated both deliveries, built the snapshot point in time, trained, gated at
+    the alert capacity, registered, released to test and scored the day, alerts included."""
+    home, plugin_env, stdout, delivered = plugin_day
+    day, lake = PLUGIN_DAY, _lake(home)
+    for dataset in DATASETS:
+        ingested = _manifest(home, f"ingestion/{dataset}", day)
+        assert ingested["received"] == ingested["ingested"] == delivered[dataset], ingested
+        assert (lake / "datasets" / dataset / f"run_date={day}").is_dir()
+        checked = lake / "validation" / f"dataset.{dataset}" / dataset / f"run_date={day}"
+        assert checked.is_dir(), checked
+    # Nineteen days have matured (a label is known two days after its payment); the last two
+    # are left out and counted, the day's own included.
+    snapshot = _manifest(home, "training_set/payment_risk", day)
+    assert (snapshot["dataset"], snapshot["label_dataset"]) == ("payments", "disputes")
+    assert snapshot["days"] == PLUGIN_HISTORY_DAYS - 2
+    assert snapshot["rows"] + snapshot["immature_rows"] == delivered["payments"]
+    assert snapshot["label_counts"]["disputed"] == PLUGIN_HISTORY_DAYS - 2
+    assert (lake / "validation" / "training_set_on_dataset" / "payment_risk").is_dir()
+    trained = _manifest(home, "model/payment_risk", day)
+    gate = trained["gate"]
+    assert gate["passed"], gate["explain"]
+    assert {c["metric"] for c in gate["checks"]} >= {"precision_at_capacity"}
+    assert trained["metrics"]["precision_at_capacity"] >= 0.5
+    assert "payment_risk v1 on " in stdout and "rows of payments" in stdout
+    assert "top 1 a day over " in stdout
+    versions = _mlflow(
+        home,
+        plugin_env,
+        "[dict(v.tags, version=v.version) for v in "
+        "c.search_model_versions(\"name='payment_risk'\")]",
+    )
+    assert [(str(v["version"]), v["gate_passed"]) for v in versions] == [("1", "True")]
+    test = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], plugin_env).stdout)["test"]
+    assert "payment_risk" in {m["name"] for m in test["models"]}
+    # Every delivered payment of the day scored by the release in test; one alert, the capacity.
+    scored = _manifest(home, "scores/test/payment_risk", day)
+    assert scored["release_id"] == test["release_id"]
+    assert scored["rows"] == delivered["payments"]
+    assert scored["by_decision"] == {"alert": 1, "pass": delivered["payments"] - 1}
+    scores = _rows(lake / "scores" / "test" / "payment_risk" / f"run_date={day}")
+    alert = scores[scores["decision"] == "alert"].iloc[0]
+    assert alert["amount"] == scores["amount"].max()  # the largest payment against its usual
+    checked = lake / "validation" / "alerts" / "test" / "payment_risk" / f"run_date={day}"
+    assert checked.is_dir(), checked
+
+
 def test_rerun_of_the_same_run_date_gives_the_same_partitions(plugin_day):
-    home, env, _ = plugin_day
+    home, env, _, _ = plugin_day
     extracted = _lake(home) / "extracted" / "documents" / f"run_date={PLUGIN_DAY}"
     scores = _lake(home) / "scores" / "test" / "routing" / f"run_date={PLUGIN_DAY}"
     # Same rows in the same order, in the same files, of the same bytes: the rerun's Spark
@@ -629,7 +704,9 @@ def test_rerun_of_the_same_run_date_gives_the_same_partitions(plugin_day):
         _partition_digests(extracted),
         _partition_digests(scores),
     )
-    models = ("routing", "urgency", "toy_urgency")
+    datasets = [_lake(home) / "datasets" / d / f"run_date={PLUGIN_DAY}" for d in DATASETS]
+    delivered = [(_rows(p), _partition_digests(p)) for p in datasets]
+    models = ("routing", "urgency", "toy_urgency", "payment_risk")
     versions = {m: _manifest(home, f"model/{m}", PLUGIN_DAY)["version"] for m in models}
     release_before = _manifest(home, "scores/test/routing", PLUGIN_DAY)["release_id"]
     assert len(before[0]) and len(before[1])
@@ -640,6 +717,9 @@ def test_rerun_of_the_same_run_date_gives_the_same_partitions(plugin_day):
     assert _partition_digests(extracted) == before[2]
     assert _partition_digests(scores) == before[3]
     assert _manifest(home, "scores/test/routing", PLUGIN_DAY)["release_id"] == release_before
+    # The day's deliveries ingested again: the same rows in the same bytes.
+    for path, (rows, digests) in zip(datasets, delivered, strict=True):
+        assert _rows(path).equals(rows) and _partition_digests(path) == digests, path
     # Same bytes from the same snapshot: no new version of any model.
     assert {m: _manifest(home, f"model/{m}", PLUGIN_DAY)["version"] for m in models} == versions
 
@@ -648,7 +728,7 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
     """The DAG's tasks ran the jobs on the home's Spark Connect server, which `lockgate demo`
     started (the local profile's fast path); the same jobs by spark-submit write the same
     bytes."""
-    home, env, _ = plugin_day
+    home, env, _, _ = plugin_day
     day = PLUGIN_DAY
     with sqlite3.connect(home / "airflow" / "airflow.db") as db:
         (run_id,) = db.execute(
@@ -662,11 +742,14 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
         assert "on a shared Spark application (Spark Connect server" in said, task
     extracted = _lake(home) / "extracted" / "documents" / f"run_date={day}"
     scores = _lake(home) / "scores" / "test" / "routing" / f"run_date={day}"
-    before, fast = _rows(scores), (_partition_digests(extracted), _partition_digests(scores))
+    alerts = _lake(home) / "scores" / "test" / "payment_risk" / f"run_date={day}"
+    before = _rows(scores)
+    fast = [_partition_digests(p) for p in (extracted, scores, alerts)]
     submit = [str(BIN / "spark-submit"), "--master", "local[2]"]
     _run(submit + ["jobs/extract_documents.py", "--run-date", day], env)
     _run(submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "test"], env)
-    assert (_partition_digests(extracted), _partition_digests(scores)) == fast
+    # The plug-in's model on its dataset too: the same scores, alert included, to the byte.
+    assert [_partition_digests(p) for p in (extracted, scores, alerts)] == fast
     assert _rows(scores).equals(before)
     nothing = _run(
         submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "dev"],

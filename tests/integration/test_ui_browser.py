@@ -535,6 +535,10 @@ def _until_finished(database, dag_id, run_type, processes, minutes=20):
         time.sleep(5)
 
 
+# The task groups of the plug-in suite's team package (tests/integration/test_pipeline.py).
+PLUGIN_TASKS = ("toy_urgency.", "payment_risk.", "dataset_payments.", "dataset_disputes.")
+
+
 def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(server, home):
     """Not `airflow dags test`: Airflow's scheduler and DAG processor with the LocalExecutor, as
     `make ui` starts them (on this suite's API server, on a port that is not 8080), every task in
@@ -611,7 +615,7 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
     assert retrain[2] is None  # asset-triggered: no logical date
     # A model installed only for an earlier test (the plug-in suite's, when it ran in this
     # process) is not in the scheduler's DAGs: its tasks are 'removed', not run.
-    assert all(t.startswith("toy_urgency.") for t, s in retrained.items() if s == "removed")
+    assert all(t.startswith(PLUGIN_TASKS) for t, s in retrained.items() if s == "removed")
     assert {s for s in retrained.values() if s != "removed"} == {"success"}, retrained
     assert {
         "what_drifted",
@@ -630,8 +634,9 @@ def test_the_scheduler_runs_a_drift_triggered_retraining_and_the_daily_pipeline(
     assert daily[2] in days
     ran = {task: state for task, state in tasks.items() if state != "removed"}
     assert set(ran.values()) == {"success"} and "routing.train_model" in ran
-    # A model installed only for an earlier test (the plug-in suite's) is not in this DAG.
-    assert all(t.startswith("toy_urgency.") for t, s in tasks.items() if s == "removed"), tasks
+    # The models and datasets installed only for an earlier test (the plug-in suite's) are not
+    # in this DAG.
+    assert all(t.startswith(PLUGIN_TASKS) for t, s in tasks.items() if s == "removed"), tasks
     extraction = json.loads(
         (lake / "manifests" / "extraction" / f"run_date={daily[2]}.json").read_text()
     )

@@ -47,6 +47,25 @@ def test_a_stored_bundle_reads_back_as_the_same_json_and_keeps_its_release_id():
     assert ReleaseBundle.of(bundle.as_dict()) == bundle
 
 
+def test_a_model_on_a_dataset_is_stored_with_its_dataset_and_a_document_model_without():
+    fraud = STORED["models"][0] | {
+        "name": "fraud",
+        "inputs": ["amount"],
+        "thresholds": {},
+        "gate": {"passed": True, "thresholds": {"alerts_per_day": 10, "min_precision": 0.5}},
+        "dataset": "transactions",
+    }
+    bundle = ReleaseBundle.of(STORED | {"models": [*STORED["models"], fraud]})
+    assert (bundle.model("fraud").dataset, bundle.model("fraud").alerting) == ("transactions", True)
+    assert (bundle.model("routing").dataset, bundle.model("routing").alerting) == (
+        "documents",
+        False,
+    )
+    # Scoring reads a model's dataset from its release, the package that declared it or not.
+    assert bundle.as_dict()["models"][2]["dataset"] == "transactions"
+    assert "dataset" not in bundle.as_dict()["models"][0]  # document models keep their JSON
+
+
 def test_the_release_id_moves_with_any_part_of_the_content():
     bundle = ReleaseBundle.of(STORED)
     other_code = ReleaseBundle.of(STORED | {"code": {"commit": "other", "job_zip_sha256": "z"}})

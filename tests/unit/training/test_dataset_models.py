@@ -23,6 +23,7 @@ from lockgate.models import (
     check_model,
 )
 from lockgate.models._fraud import SPEC as FRAUD
+from lockgate.pipeline import StageRefused
 from lockgate.storage import Layout
 
 # Delivered payments by day: (id, account, amount, paid_at). The snapshot is as of 2026-11-04;
@@ -357,7 +358,13 @@ def test_a_days_delivery_is_scored_with_features_from_its_past_and_the_best_aler
         thresholds={},
         gate={"thresholds": {"alerts_per_day": 1}},
         canary_sha256="-",
+        dataset="payments",
     )
+    # A day whose delivery was not ingested is refused, not scored as an empty day.
+    with pytest.raises(StageRefused, match="payments delivered on 2026-11-04, which was not ing"):
+        score_dataset_model(
+            spark, layout, ModelFiles(entry, model, None), "release-1", "2026-11-04"
+        )
     scores, rows = score_dataset_model(
         spark, layout, ModelFiles(entry, model, None), "release-1", "2026-11-02"
     )
@@ -390,6 +397,14 @@ def test_a_days_delivery_is_scored_with_features_from_its_past_and_the_best_aler
     assert {(r["model"], r["model_version"], r["release_id"]) for r in got.values()} == {
         ("payment_risk", "1", "release-1")
     }
+    # A release still naming the model once its package is gone: refused, saying why.
+    forget_plugins()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sys, "path", [p for p in sys.path if not Path(p, "team_models").is_dir()])
+        with pytest.raises(StageRefused, match="no installed package declares the model payment_r"):
+            score_dataset_model(
+                spark, layout, ModelFiles(entry, model, None), "release-1", "2026-11-02"
+            )
 
 
 def test_the_fraud_model_is_registered_then_a_day_is_ingested_scored_alerted_and_monitored(
@@ -402,7 +417,7 @@ def test_the_fraud_model_is_registered_then_a_day_is_ingested_scored_alerted_and
     from lockgate.pipeline.scoring import ModelFiles, score_dataset_model
     from lockgate.pipeline.training import train_and_register
     from lockgate.registry import fetch_verified_model
-    from lockgate.release.bundle import BundledModel
+    from lockgate.release.bundle import BundledModel, build_bundle
     from lockgate.storage import read_json
     from lockgate.storage.spark_io import write_partition
 
@@ -423,6 +438,10 @@ def test_the_fraud_model_is_registered_then_a_day_is_ingested_scored_alerted_and
         day = ingest_delivery(spark, layout, "transactions", SCORED)
         assert day["ingested"] + day["quarantined"] == day["received"]
         entry = BundledModel.of_version(record)
+        assert (entry.dataset, entry.alerting) == ("transactions", True)
+        assert entry.as_dict()["dataset"] == "transactions"  # recorded in the release's bundle
+        suites = build_bundle(settings, [record]).suites
+        assert {"alerts", "training_set_on_dataset"} <= set(suites)
         model = fetch_verified_model(settings, "fraud", record.version, record.artifact_sha256)
         scores, rows = score_dataset_model(
             spark, layout, ModelFiles(entry, model, None), "release-1", SCORED
