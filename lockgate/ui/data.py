@@ -122,6 +122,8 @@ def models(settings: Settings, manager: ChangeManager) -> list[dict]:
                 "gate_passed": tags.get("gate_passed") == "True",
                 "macro_f1": version["metrics"].get("test_macro_f1"),
                 "manual_review_rate": version["metrics"].get("test_manual_review_rate"),
+                # An alerting model's own measure: the share of its daily alerts that are right.
+                "precision_at_capacity": version["metrics"].get("test_precision_at_capacity"),
                 "dag_run": {"dag_id": "lockgate_pipeline", "run_id": tags["airflow_run_id"]}
                 if tags.get("airflow_run_id", "manual") != "manual"
                 else None,

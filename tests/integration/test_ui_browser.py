@@ -213,6 +213,15 @@ def test_every_page_shows_the_demo_and_is_screenshotted(browser, server):
         per_class = page.inner_text("#per-class")
         assert "Lower bound" in per_class and per_class.count("auto-routed") == 6, per_class
         _shot(page, "model")
+        # The plug-in suite's model on its payments dataset (registered when that suite ran
+        # before this one, as under `make test`): its data and its figures at the capacity.
+        page.goto(f"{server}/lockgate/models")
+        if "payment_risk" in page.inner_text("#models"):
+            page.click("#models a[href*='/models/payment_risk/1']")
+            assert "payments" in page.inner_text("#data")
+            assert "within 2 days" in page.inner_text("#data")
+            assert "Precision at capacity" in page.inner_text("#capacity")
+            _shot(page, "model-alerting")
 
         page.goto(f"{server}/lockgate/audit")
         assert "Chain verified" in page.inner_text("#chain")

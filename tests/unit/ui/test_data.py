@@ -262,3 +262,58 @@ def test_the_environments_page_shows_a_pointer_the_audit_log_does_not_know_as_br
     page = ui.get("/environments").text
     assert 'id="health-prod"' in page and "BROKEN" in page and "no release there" in page
     assert 'id="health-test"' not in page
+
+
+def test_an_alerting_model_page_shows_its_dataset_label_and_figures_at_capacity(
+    client, monkeypatch
+):
+    """The page of a model on a dataset (its metadata as `train_and_register` records it; the
+    browser suite opens a registered one): what it reads and learns, and how its alerts did."""
+    import lockgate.registry
+    from lockgate.registry import ModelVersionRecord
+
+    metadata = {
+        "description": "Payments likely to be disputed.",
+        "snapshot_digest": "2384f8d9" * 8,
+        "training": {"run_date": "2026-11-21", "params": {}, "seed": 1, "immature_rows": 62},
+        "data": {
+            "dataset": "payments",
+            "features": ["account_payments_1d: number of the account's events in the 1d before"],
+            "label_definition": "disputed when a disputes row on the same payment_id is "
+            "reported within 2 days of the row, else accepted",
+            "horizon_days": 2,
+            "split": "by time",
+        },
+        "capacity": {
+            "alerts_per_day": 1,
+            "days": 4,
+            "alerts": 4,
+            "positives": 5,
+            "alerted_positives": 3,
+            "precision_at_capacity": 0.75,
+            "recall_at_capacity": 0.6,
+            "loss": 2000.0,
+            "loss_avoided": 1200.0,
+            "loss_avoided_share": 0.6,
+            "auc": None,
+        },
+        "gate": {"passed": True, "checks": []},
+    }
+    record = ModelVersionRecord("payment_risk", "1", "run", "src", "a" * 64, metadata)
+    monkeypatch.setattr(lockgate.registry, "get_version", lambda settings, name, version: record)
+    test_client, _ = client
+    page = test_client.get("/models/payment_risk/1")
+    assert page.status_code == 200, page.text
+    html = page.text
+    for said in (
+        "<td>payments</td>",
+        "number of the account&#39;s events in the 1d before",
+        "reported within 2 days of the row",
+        "2 days; 62 rows too recent for their label were left out",
+        "1 over 4 days: 4 alerts, 3 of 5 positives",
+        "<td>0.750</td>",
+        "<td>0.600</td>",
+        "1,200.00 of 2,000.00 (60.0%)",
+        "n/a (one class only)",
+    ):
+        assert said in html, said
