@@ -291,3 +291,30 @@ def kept(frame: DataFrame) -> DataFrame:
     (OutOfMemoryError, 73 of 200 parse tasks done) while Spark's own estimate of the cache
     still showed 300 MB free."""
     return frame.persist(StorageLevel.DISK_ONLY)
+
+
+class Kept:
+    """`kept` for one piece of work whose frames are released together when it ends: a backfill
+    scores day after day in one application (or on a shared Spark Connect server), and a day's
+    persisted frames would otherwise stay on the executors' disks until the application ends.
+
+        with Kept() as keep:
+            features = keep(frame)
+            ...  # write what reads it
+    """
+
+    def __init__(self) -> None:
+        self._frames: list[DataFrame] = []
+
+    def __call__(self, frame: DataFrame) -> DataFrame:
+        frame = kept(frame)
+        self._frames.append(frame)
+        return frame
+
+    def __enter__(self) -> Kept:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for frame in self._frames:
+            frame.unpersist()
+        self._frames.clear()

@@ -4,6 +4,7 @@ day's documents scored with it (scores and a summary per model, all of one relea
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -22,7 +23,7 @@ from lockgate.release.deploy import open_ledger, unapproved
 from lockgate.release.identity import cli_identity
 from lockgate.release.integrity import environment_problems
 from lockgate.scoring.batch import score_frame
-from lockgate.spark import kept
+from lockgate.spark import Kept, kept
 from lockgate.storage import Layout, uri_exists, write_json_atomic
 from lockgate.storage.spark_io import read_partition, write_partition
 from lockgate.training.dataset import row_ids
@@ -123,17 +124,19 @@ def score_run(
     documents: DataFrame,
     environment: str,
     deployed: tuple[str, list[ModelFiles]] | None = None,
+    keep: Callable[[DataFrame], DataFrame] = kept,
 ) -> dict[str, tuple[DataFrame, dict]]:
     """Scores per model of the deployed release, each tagged with the release that made them.
 
     `deployed` is what `deployed_models` returned, for a backfill that checks the release once
-    and scores many days with it; by default it is checked now.
+    and scores many days with it; by default it is checked now. `keep` persists what is read
+    more than once (a caller's `Kept`, to release it when the day is written).
 
     Received documents are scored; their attachments travel with them and are not scored alone.
     Every model reads its inputs from the same document features its training snapshot had.
     """
     release_id, models = deployed or deployed_models(settings, environment)
-    features = kept(document_features(documents))
+    features = keep(document_features(documents))
     scored = {}
     for entry, data, library in models:
         if entry.dataset != DOCUMENTS:
@@ -163,6 +166,7 @@ def score_dataset_model(
     release_id: str,
     run_date: str,
     spec: ModelSpec | None = None,
+    keep: Callable[[DataFrame], DataFrame] = kept,
 ) -> tuple[DataFrame, int]:
     """(the scores of a model on a dataset for the rows delivered on `run_date`, their number).
 
@@ -172,7 +176,7 @@ def score_dataset_model(
     `score` is its positive class's probability; each day's `alerts_per_day` best-scored rows
     (ties by doc_id), as the release gated it, are its alerts (decision `alert`, the others
     `pass`). `spec` is the model's declaration (by default the registered model of the
-    entry's name)."""
+    entry's name); `keep` as for `score_run`."""
     entry, data, library = files
     if spec is None:
         try:
@@ -205,13 +209,13 @@ def score_dataset_model(
         first = datetime.fromtimestamp(since / 1_000_000, UTC).date().isoformat()
         history = lake.where(F.col("run_date").between(first, run_date)).where(event >= since)
     today = with_features(history, dataset.event_time, spec.features)
-    today = kept(
+    today = keep(
         today.where(F.col("run_date") == run_date).select(
             row_ids(dataset.key).alias("doc_id"), *spec.inputs
         )
     )
     rows = today.count()
-    scores = kept(
+    scores = keep(
         score_frame(
             today,
             data,
@@ -259,20 +263,28 @@ def score_day(
     deployed: tuple[str, list[ModelFiles]],
 ) -> dict[str, dict]:
     """Score one run date with the checked release and write each model's scores and summary:
-    model -> summary. One scoring run writes one release's scores, or fails."""
+    model -> summary. One scoring run writes one release's scores, or fails. What it persists
+    is released when the day is written (a backfill scores many days in one application)."""
+    with Kept() as keep:
+        return _score_day(spark, config, layout, environment, run_date, deployed, keep)
+
+
+def _score_day(spark, config, layout, environment, run_date, deployed, keep) -> dict[str, dict]:
     summaries = {}
     partition = Layout.partition(run_date)
     documents = read_partition(spark, layout.extracted, partition)
     scored = {
         model: (scores, entry, None)
         for model, (scores, entry) in score_run(
-            spark, config, documents, environment, deployed
+            spark, config, documents, environment, deployed, keep
         ).items()
     }
     release_id, models = deployed
     for files in models:
         if files.entry.dataset != DOCUMENTS:
-            scores, rows = score_dataset_model(spark, layout, files, release_id, run_date)
+            scores, rows = score_dataset_model(
+                spark, layout, files, release_id, run_date, keep=keep
+            )
             scored[files.entry.name] = (scores, files.entry, rows)
     # A bound on each model's scores (one per document at most), from the files' footers.
     documents_rows = documents.count()

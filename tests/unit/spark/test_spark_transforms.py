@@ -368,6 +368,24 @@ def test_a_kept_frame_is_on_disk_not_in_the_heap_and_reads_back_the_same(spark):
         held.unpersist()
 
 
+def test_what_a_piece_of_work_kept_is_released_when_it_ends_even_on_failure(spark):
+    """A backfill scores day after day in one application: each day's persisted frames go when
+    the day is written, and when it fails."""
+    from pyspark import StorageLevel
+
+    from lockgate.spark import Kept
+
+    with Kept() as keep:
+        first, second = keep(spark.range(10)), keep(spark.range(20))
+        assert (first.count(), second.count()) == (10, 20)
+        assert first.storageLevel.useDisk and second.storageLevel.useDisk
+    assert first.storageLevel == second.storageLevel == StorageLevel.NONE
+    with pytest.raises(RuntimeError), Kept() as keep:
+        third = keep(spark.range(5))
+        raise RuntimeError("the day failed")
+    assert third.storageLevel == StorageLevel.NONE
+
+
 def test_score_frame_with_a_compiled_library_writes_the_scores_skops_writes(spark):
     """The scorer the job runs, on Spark's Python workers, with and without the release's
     library: every row the same prediction and decision, confidence within the tolerance."""
