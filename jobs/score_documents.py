@@ -31,10 +31,11 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
     layout = Layout(config.storage_root)
     days = run_dates(args.run_date, args.until)
     name = f"lockgate-score-{args.environment}-{days[0]}" + (f"-{days[-1]}" if args.until else "")
+    # The release is checked once (deployed, approved, digests), before Spark starts: a refusal
+    # costs no application, and a backfill scores every day with the release deployed when it
+    # started.
+    deployed = deployed_models(config, args.environment, days[0])
     with job_session(name, spark) as session:
-        # The release is checked once (deployed, approved, digests): a backfill scores every
-        # day with the release deployed when it started.
-        deployed = deployed_models(config, args.environment, days[0])
         for day in days:
             score_day(session, config, layout, args.environment, day, deployed)
 

@@ -304,9 +304,22 @@ def test_the_bench_scores_on_yarn_executors_and_every_scorer_agrees(yarn_demo, t
             python_workers.append(peak["python_workers_mb"])
         assert case["sides"]["predict_proba_loop"]["threads"] == 1
         # The urgency release's compiled trees, loaded by Python workers in YARN containers
-        # from the packed environment, score as its skops file does.
-        assert (case["compiled"] is not None) == (case["model"] == "urgency")
+        # from the packed environment, score as its skops file does: `lockgate` scores from the
+        # library, `lockgate_skops` from the skops model, and the two agree on every row.
+        compiled = case["model"] == "urgency"
+        assert (case["compiled"] is not None) == compiled
+        assert set(case["sides"]) == {"lockgate", "mlflow_spark_udf", "predict_proba_loop"} | (
+            {"lockgate_skops"} if compiled else set()
+        )
+        for side in case["sides"].values():
+            assert side["rows_per_second"] > 0
+        assert case["spark_floor"]["rows_per_second"] > 0
         assert_scorers_agree(case, 5000)
+    # The only run of the scorers' bench in the suite (the local profile's differs by its
+    # master alone): its targets are in the report.
+    assert "scoring routing: lockgate / mlflow spark_udf" in {
+        t["target"] for t in figures["targets"]
+    }
     # The executors poll their process trees every 500 ms, and at 5,000 rows a warm worker's
     # task can end between two polls (urgency's took milliseconds): such a side shows "not
     # observed", never a zero; the sides that were polled saw the workers.

@@ -751,11 +751,9 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
     # The plug-in's model on its dataset too: the same scores, alert included, to the byte.
     assert [_partition_digests(p) for p in (extracted, scores, alerts)] == fast
     assert _rows(scores).equals(before)
-    nothing = _run(
-        submit + ["jobs/score_documents.py", "--run-date", day, "--environment", "dev"],
-        env,
-        check=False,
-    )
+    # A refusal comes before the job's Spark session starts.
+    score = [*submit, "jobs/score_documents.py", "--run-date", day, "--environment"]
+    nothing = _run([*score, "dev"], env, check=False)
     assert nothing.returncode != 0
     assert "no release is deployed in dev" in nothing.stdout + nothing.stderr
     # prod runs an approved release; with an approval gone from the ledger it is refused.
@@ -767,7 +765,7 @@ def test_jobs_run_by_hand_with_spark_submit(plugin_day, tmp_path):
     with _ledger_restored_after(home, tmp_path):
         with sqlite3.connect(home / "ledger.db") as conn:
             conn.execute("DELETE FROM approvals WHERE role = 'risk' AND decision = 'approve'")
-        refused = _run(prod, env, check=False)
+        refused = _run([*score, "prod"], env, check=False)
         entry = (
             sqlite3.connect(home / "ledger.db")
             .execute("SELECT action, payload FROM audit_log ORDER BY seq DESC LIMIT 1")
