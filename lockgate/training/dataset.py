@@ -71,7 +71,13 @@ def dataset_snapshot(
     matured). Only events before the end of `as_of` exist for it; each row's features see its
     entity's events strictly before the row; a row is labelled once its horizon has passed, by
     the label events reported by `as_of` (`lockgate.training.pointintime`). doc_id is the
-    sha256 of the row's key; `day` the UTC day of its moment."""
+    sha256 of the row's key; `day` the UTC day of its moment.
+
+    Both are as known on `as_of`: only the deliveries of that day or before (`run_date`, the
+    lake's partition) are read, so an event delivered late, after the day, is not in it however
+    early it happened, and the snapshot of a day is the same whenever it is built."""
+    history = history.where(F.col("run_date") <= as_of)
+    label_events = label_events.where(F.col("run_date") <= as_of)
     known = before(history, event_time, as_of)
     featured = with_features(known, event_time, spec.features)
     matured, immature = labelled(

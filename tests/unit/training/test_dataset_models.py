@@ -40,13 +40,22 @@ DELIVERED = {
     ],
     "2026-11-03": [("p6", "a", 12.0, "2026-11-03T08:00:00Z")],  # matures 11-05 08:00: immature
     "2026-11-04": [("p7", "a", 11.0, "2026-11-04T07:00:00Z")],  # immature
-    "2026-11-05": [("p8", "a", 500.0, "2026-11-05T01:00:00Z")],  # after the snapshot's day
+    "2026-11-05": [
+        ("p8", "a", 500.0, "2026-11-05T01:00:00Z"),  # after the snapshot's day
+        ("p10", "c", 40.0, "2026-11-02T12:00:00Z"),  # before it, but delivered after it
+    ],
 }
 RAISED = {
     "2026-11-02": [("d1", "p1", "2026-11-02T08:00:00Z")],  # within p1's horizon: disputed
     "2026-11-04": [("d2", "p4", "2026-11-04T05:00:00Z")],  # within p4's: disputed
     # Raised after p5's horizon (11-04 23:00) and after the snapshot's day: p5 stays accepted.
-    "2026-11-05": [("d3", "p5", "2026-11-05T10:00:00Z"), ("d4", "p7", "2026-11-05T11:00:00Z")],
+    "2026-11-05": [
+        ("d3", "p5", "2026-11-05T10:00:00Z"),
+        ("d4", "p7", "2026-11-05T11:00:00Z"),
+        # Raised within p3's horizon, before the snapshot's day, but delivered after it: not
+        # known on that day, so p3 stays accepted in the snapshot of 11-04.
+        ("d5", "p3", "2026-11-03T06:00:00Z"),
+    ],
 }
 
 
@@ -100,6 +109,7 @@ def test_a_snapshot_leaves_immature_rows_out_counts_them_and_never_sees_the_futu
     ]
     assert manifest == read_json(layout.training_set_manifest("payment_risk", "2026-11-04"))
     assert manifest["dataset"] == "payments" and manifest["label_dataset"] == "disputes"
+    # p10 happened on 11-02 but was delivered on 11-05: not known on 11-04, not in it at all.
     assert manifest["rows"] == 5 and manifest["days"] == 2
     assert manifest["immature_rows"] == 2  # p6 and p7; p8 happened after the day, not counted
     assert manifest["label_counts"] == {"accepted": 3, "disputed": 2}
@@ -129,9 +139,10 @@ def test_a_snapshot_leaves_immature_rows_out_counts_them_and_never_sees_the_futu
     # The same lake as of a later day: the immature rows that matured are in, and a delivery
     # after that day still is not; the rows of the first snapshot did not change.
     later = build_training_snapshots(spark, layout, "2026-11-06", ["payment_risk"])["payment_risk"]
-    assert later["rows"] == 7 and later["immature_rows"] == 1  # p8
-    # d4, raised after the first snapshot's day, is within p7's horizon: known now.
-    assert later["label_counts"] == {"accepted": 4, "disputed": 3}
+    assert later["rows"] == 8 and later["immature_rows"] == 1  # p10 is in now; p8 immature
+    # d4, raised after the first snapshot's day, is within p7's horizon, and d5, delivered late,
+    # within p3's: both known now.
+    assert later["label_counts"] == {"accepted": 4, "disputed": 4}
     again = build_training_snapshots(spark, layout, "2026-11-04", ["payment_risk"])
     assert again["payment_risk"]["snapshot"] == manifest["snapshot"]
 
