@@ -6,7 +6,8 @@ The whole day of work for inbound correspondence, one run date per DAG run:
 0. **ensure_person_model**: the gated name model in MLflow (trained and registered once)
 1. **extract_documents** (Spark): `landing/<date>` → `extracted/documents` + `quarantine`;
    and per dataset a model reads, a task group `dataset_<name>`: **ingest** (Spark) the day's
-   delivery, row by row with reasons, then **validate_delivery** (GX)
+   delivery, row by row with reasons, then **validate_delivery** (GX); until a dataset's first
+   delivery has landed both do nothing, and the groups of the models that read it are skipped
 2. **validate_extraction** (GX): nothing lost, quarantine within tolerance, documents
    well-formed, and the label store's decisions of the day
 3. **build_training_set** (Spark): every model's labelled, content-addressed snapshot, with

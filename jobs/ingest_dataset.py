@@ -34,7 +34,15 @@ def main(argv: list[str] | None = None, spark: SparkSession | None = None) -> No
     with job_session(f"lockgate-ingest-{args.dataset}-{args.run_date}", spark) as session:
         for day in run_dates(args.run_date, args.until):
             manifest = ingest_delivery(session, layout, args.dataset, day)
-            log.info("ingested %s %s: %s", args.dataset, day, manifest)
+            if manifest.get("awaiting_first_delivery"):
+                log.info(
+                    "%s %s: no delivery has reached this installation yet (none landed for "
+                    "the day, none ingested before it); its models wait for the first",
+                    args.dataset,
+                    day,
+                )
+            else:
+                log.info("ingested %s %s: %s", args.dataset, day, manifest)
 
 
 if __name__ == "__main__":

@@ -47,11 +47,19 @@ def validate_delivery(dataset: str, run_date: str) -> dict:
 
 @task
 def validate_training_set(model: str, run_date: str) -> list[dict]:
+    """GX on the model's snapshot of the day; skipped (and its training with it) while a
+    dataset it reads awaits its first delivery, so the other models' run goes on."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
     from lockgate.config import settings
+    from lockgate.pipeline import AwaitingFirstDelivery
     from lockgate.pipeline.validation import validate_training_set
     from lockgate.storage import Layout
 
-    return validate_training_set(Layout(settings().storage_root), model, run_date)
+    try:
+        return validate_training_set(Layout(settings().storage_root), model, run_date)
+    except AwaitingFirstDelivery as awaiting:
+        raise AirflowSkipException(str(awaiting)) from None
 
 
 @task(trigger_rule="none_failed_min_one_success")

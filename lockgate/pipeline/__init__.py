@@ -12,3 +12,9 @@ class StageRefused(SystemExit):
     """A stage that will not run on what it was given (nothing landed, no gated name model,
     scores naming two releases). The job exits with this message, as a refusal: Airflow fails the
     task without retrying it, and spark-submit's application fails with it in the driver's log."""
+
+
+class AwaitingFirstDelivery(Exception):
+    """A model's work that cannot start yet: a dataset it reads has not been delivered to this
+    installation (`lockgate.pipeline.ingestion.awaiting_first_delivery`). Its DAG tasks are
+    skipped, saying so; the other models' run goes on."""

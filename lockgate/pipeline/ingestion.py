@@ -17,13 +17,17 @@ from pyspark.sql import functions as F
 from lockgate.datasets import get_dataset
 from lockgate.ingestion import DeliveryRefused, checked_rows, read_delivery, split
 from lockgate.ingestion.tables import EXTENSIONS
+from lockgate.pipeline.onboarding import awaiting_first_delivery
 from lockgate.storage import Layout, write_json_atomic
 from lockgate.storage.spark_io import list_entries, write_partition
 
 
 def ingest_delivery(spark: SparkSession, layout: Layout, dataset: str, run_date: str) -> dict:
     """Ingest `dataset`'s delivery of `run_date`; its manifest. A delivery that cannot be read
-    as the dataset at all raises `DeliveryRefused` and writes nothing."""
+    as the dataset at all raises `DeliveryRefused` and writes nothing. A dataset still awaiting
+    its first delivery (`awaiting_first_delivery`) writes nothing either, and says so."""
+    if awaiting_first_delivery(layout, dataset, run_date):
+        return {"dataset": dataset, "run_date": run_date, "awaiting_first_delivery": True}
     spec = get_dataset(dataset)
     landing = layout.dataset_landing(dataset, run_date)
     listing = list_entries(spark, landing)

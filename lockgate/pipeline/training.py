@@ -4,6 +4,7 @@ reference, register, reproduce."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from typing import Any
 
@@ -26,6 +27,7 @@ from lockgate.models import (
 )
 from lockgate.monitoring.profile import DOCUMENT_COLUMNS, monitored_columns
 from lockgate.monitoring.reference import REFERENCE_KEY, build_reference
+from lockgate.pipeline.onboarding import awaited_datasets
 from lockgate.provenance import code_version
 from lockgate.registry import ModelVersionRecord, register_model
 from lockgate.registry.mlflow_registry import get_version
@@ -56,6 +58,8 @@ from lockgate.training.fit import (
     train_candidate,
 )
 from lockgate.training.search import best_trial, run_search
+
+log = logging.getLogger(__name__)
 
 
 def build_training_snapshots(
@@ -96,8 +100,15 @@ def build_training_snapshots(
             )
         labelled.unpersist()
     for spec in specs:
-        if not spec.on_documents:
-            manifests[spec.name] = _dataset_snapshot(spark, layout, spec, run_date, max_rows)
+        if spec.on_documents:
+            continue
+        # Every model's run (no list given) goes on without one whose data has not reached
+        # this installation yet; a model asked for by name is refused, saying which job to run.
+        awaiting = [] if models else awaited_datasets(layout, spec.name, run_date)
+        if awaiting:
+            log.info("%s: %s awaits its first delivery; no snapshot", spec.name, awaiting)
+            continue
+        manifests[spec.name] = _dataset_snapshot(spark, layout, spec, run_date, max_rows)
     return manifests
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from lockgate.models import DOCUMENTS, is_alerting
+from lockgate.pipeline import AwaitingFirstDelivery
+from lockgate.pipeline.onboarding import awaited_datasets, awaiting_first_delivery
 from lockgate.release.deploy import open_ledger
 from lockgate.storage import Layout, read_json, read_parquet, uri_exists, write_json_atomic
 from lockgate.storage.files import filesystem, write_bytes_atomic
@@ -77,13 +79,24 @@ def validate_delivery(layout: Layout, dataset: str, run_date: str) -> dict:
     from lockgate.datasets import get_dataset
 
     spec = get_dataset(dataset)
+    if awaiting_first_delivery(layout, dataset, run_date):
+        # Nothing delivered yet, nothing ingested: the models that read it are skipped
+        # (`validate_training_set`), the other models' run goes on.
+        return {"suite": spec.suite_name, "awaiting_first_delivery": True}
     frame = read_parquet(f"{layout.dataset(dataset)}/{Layout.partition(run_date)}")
     return _check(frame, spec.suite_name, layout, run_date, dataset, spec.suite())
 
 
 def validate_training_set(layout: Layout, model: str, run_date: str) -> list[dict]:
     """Every snapshot against `training_set` (a model on a dataset's against
-    `training_set_on_dataset`), then against `training_set.<model>` if it exists."""
+    `training_set_on_dataset`), then against `training_set.<model>` if it exists. A model whose
+    data awaits its first delivery has no snapshot: `AwaitingFirstDelivery`."""
+    awaiting = awaited_datasets(layout, model, run_date)
+    if awaiting:
+        raise AwaitingFirstDelivery(
+            f"{model} reads {', '.join(awaiting)}, which this installation has not received "
+            f"yet by {run_date}: it is not trained until its first delivery (an initial load)"
+        )
     manifest = read_json(layout.training_set_manifest(model, run_date))
     frame = read_parquet(layout.training_snapshot(model, manifest["snapshot"]))
     on_documents = manifest.get("dataset", DOCUMENTS) == DOCUMENTS

@@ -61,8 +61,12 @@ class Layout:
     def dataset_quarantine(self, name: str) -> str:
         return f"{self.root}/dataset_quarantine/{name}"
 
+    def ingestion_manifests(self, name: str) -> str:
+        """Where the ingestion manifests of `name` are, one per ingested delivery."""
+        return f"{self.root}/manifests/ingestion/{name}"
+
     def ingestion_manifest(self, name: str, run_date: str) -> str:
-        return f"{self.root}/manifests/ingestion/{name}/run_date={_checked_date(run_date)}.json"
+        return f"{self.ingestion_manifests(name)}/run_date={_checked_date(run_date)}.json"
 
     @property
     def extracted(self) -> str:

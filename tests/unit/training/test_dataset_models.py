@@ -154,6 +154,55 @@ def test_a_model_on_a_dataset_with_nothing_ingested_is_refused_naming_the_job(sp
         build_training_snapshots(spark, team_package, "2026-11-04", ["payment_risk"])
 
 
+def test_until_its_first_delivery_a_models_run_is_skipped_and_then_a_missing_day_is_refused(
+    spark, team_package, monkeypatch
+):
+    """A model installed before its feed reaches this installation does not fail every run: its
+    dataset's tasks do nothing and say so, its own are skipped. Once the first delivery is in,
+    a day without one is refused."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    import lockgate.pipeline.training as training
+    from lockgate.ingestion import DeliveryRefused
+    from lockgate.models import get_model
+    from lockgate.orchestration.tasks import validate_training_set as task
+    from lockgate.pipeline import AwaitingFirstDelivery
+    from lockgate.pipeline.ingestion import ingest_delivery
+    from lockgate.pipeline.onboarding import awaited_datasets, awaiting_first_delivery
+    from lockgate.pipeline.validation import validate_delivery, validate_training_set
+    from lockgate.storage import uri_exists
+
+    layout, day = team_package, "2026-11-01"
+    assert awaiting_first_delivery(layout, "payments", day)
+    assert awaited_datasets(layout, "payment_risk", day) == ["payments", "disputes"]
+    assert awaited_datasets(layout, "routing", day) == []  # the documents are extraction's
+    said = ingest_delivery(spark, layout, "payments", day)
+    assert said == {"dataset": "payments", "run_date": day, "awaiting_first_delivery": True}
+    assert not uri_exists(layout.ingestion_manifest("payments", day))  # nothing written
+    assert not uri_exists(layout.dataset("payments"))
+    assert validate_delivery(layout, "payments", day)["awaiting_first_delivery"] is True
+    with pytest.raises(AwaitingFirstDelivery, match="payment_risk reads payments, disputes"):
+        validate_training_set(layout, "payment_risk", day)
+    with pytest.raises(AirflowSkipException, match="not trained until its first delivery"):
+        task.function("payment_risk", day)
+    # Every model's snapshots (no list given) go on without it.
+    monkeypatch.setattr(
+        training, "registered_models", lambda: {"payment_risk": get_model("payment_risk")}
+    )
+    assert training.build_training_snapshots(spark, layout, day) == {}
+
+    # The first delivery (an empty day's file is one too): from then on, a day without one is
+    # an incident, refused.
+    _deliver(layout, "payments", day, "payment_id,account,amount,paid_at\n", "payments.csv")
+    assert not awaiting_first_delivery(layout, "payments", day)
+    assert ingest_delivery(spark, layout, "payments", day)["received"] == 0
+    assert not awaiting_first_delivery(layout, "payments", "2026-11-02")
+    assert awaiting_first_delivery(layout, "payments", "2026-10-31")  # before the feed began
+    with pytest.raises((DeliveryRefused, FileNotFoundError)):
+        ingest_delivery(spark, layout, "payments", "2026-11-02")
+    assert awaited_datasets(layout, "payment_risk", "2026-11-02") == ["disputes"]
+
+
 def _broken(**changes) -> ModelSpec:
     return dataclasses.replace(FRAUD, **changes)
 
