@@ -16,5 +16,5 @@ class StageRefused(SystemExit):
 
 class AwaitingFirstDelivery(Exception):
     """A model's work that cannot start yet: a dataset it reads has not been delivered to this
-    installation (`lockgate.pipeline.ingestion.awaiting_first_delivery`). Its DAG tasks are
+    installation (`lockgate.pipeline.onboarding.awaiting_first_delivery`). Its DAG tasks are
     skipped, saying so; the other models' run goes on."""

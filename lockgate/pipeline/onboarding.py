@@ -21,8 +21,11 @@ def awaiting_first_delivery(layout: Layout, dataset: str, run_date: str) -> bool
     fs, path = filesystem(layout.ingestion_manifests(dataset))
     if not fs.exists(path):
         return True
-    ingested = (name.rsplit("/", 1)[-1] for name in fs.ls(path, detail=False))
-    return not any(name <= f"run_date={run_date}.json" for name in ingested)
+    # The manifests' names alone (`run_date=<date>.json`, compared as text): a write's temporary
+    # file or a stray file beside them does not make a feed look delivered.
+    names = (name.rsplit("/", 1)[-1] for name in fs.ls(path, detail=False))
+    days = [n for n in names if n.startswith("run_date=") and n.endswith(".json")]
+    return not any(day <= f"run_date={run_date}.json" for day in days)
 
 
 def awaited_datasets(layout: Layout, model: str, run_date: str) -> list[str]:

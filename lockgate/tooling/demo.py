@@ -16,27 +16,33 @@ def _model_lines(layout: Layout, model: str, run_date: str, environment: str) ->
     verdict = ("gate passed" if gate["passed"] else "gate REFUSED") + (
         "" if gate["passed"] else f": {gate['explain']}"
     )
-    dataset = training.get("dataset", "documents")
+    dataset, snapshot = training.get("dataset", "documents"), training["snapshot"][:16]
     if dataset == "documents":
-        lines = [
-            f"  model        {model} v{trained['version']} on {training['rows']} labelled "
-            f"documents (snapshot {training['snapshot'][:16]}), params {trained['params']}",
-            f"               macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, manual "
-            f"review {m['manual_review_rate']:.1%}; {verdict}",
-        ]
+        trained_on = f"{training['rows']} labelled documents (snapshot {snapshot})"
     else:
+        trained_on = (
+            f"{training['rows']} rows of {dataset} ({training['immature_rows']} too recent for "
+            f"their label, left out; snapshot {snapshot})"
+        )
+    lines = [
+        f"  model        {model} v{trained['version']} on {trained_on}, params {trained['params']}"
+    ]
+    alerting = "precision_at_capacity" in m
+    if alerting:
         auc = "n/a" if m.get("auc") is None else f"{m['auc']:.3f}"
-        lines = [
-            f"  model        {model} v{trained['version']} on {training['rows']} rows of "
-            f"{dataset} ({training['immature_rows']} too recent for their label, left out; "
-            f"snapshot {training['snapshot'][:16]}), params {trained['params']}",
+        lines.append(
             f"               top {int(m['alerts_per_day'])} a day over {int(m['days'])} test "
             f"days: precision {m['precision_at_capacity']:.3f}, recall "
             f"{m['recall_at_capacity']:.3f}, loss avoided {m['loss_avoided_share']:.1%}, "
-            f"AUC {auc}; {verdict}",
-        ]
+            f"AUC {auc}; {verdict}"
+        )
+    else:
+        lines.append(
+            f"               macro-F1 {m['macro_f1']:.3f}, accuracy {m['accuracy']:.3f}, manual "
+            f"review {m['manual_review_rate']:.1%}; {verdict}"
+        )
     # An alerting model's classes are never auto-routed: its decision is the day's alerts.
-    classes = (gate.get("classes") or {}) if dataset == "documents" else {}
+    classes = {} if alerting else (gate.get("classes") or {})
     if classes:
         auto = [
             f"{c} {r['auto_lower_bound']:.3f}"

@@ -180,6 +180,11 @@ def test_until_its_first_delivery_a_models_run_is_skipped_and_then_a_missing_day
     assert said == {"dataset": "payments", "run_date": day, "awaiting_first_delivery": True}
     assert not uri_exists(layout.ingestion_manifest("payments", day))  # nothing written
     assert not uri_exists(layout.dataset("payments"))
+    # A stray file where the manifests go (a write's leftover) is not a delivery.
+    stray = Path(layout.ingestion_manifests("payments").removeprefix("file://"))
+    stray.mkdir(parents=True)
+    (stray / ".run_date=2026-10-01.json.tmp").write_text("{}")
+    assert awaiting_first_delivery(layout, "payments", day)
     assert validate_delivery(layout, "payments", day)["awaiting_first_delivery"] is True
     with pytest.raises(AwaitingFirstDelivery, match="payment_risk reads payments, disputes"):
         validate_training_set(layout, "payment_risk", day)
