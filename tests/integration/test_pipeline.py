@@ -299,6 +299,16 @@ def _mlflow(home: Path, env, expression: str):
     return json.loads(_run([sys.executable, "-c", code], env).stdout.strip().splitlines()[-1])
 
 
+def _registered(home: Path, env, model: str) -> list[tuple[str, str]]:
+    """(version, gate_passed) of each version of `model` in the home's MLflow registry."""
+    versions = _mlflow(
+        home,
+        env,
+        f"[dict(v.tags, version=v.version) for v in c.search_model_versions(\"name='{model}'\")]",
+    )
+    return [(str(v["version"]), v["gate_passed"]) for v in versions]
+
+
 @pytest.mark.parametrize("model", ["routing", "urgency"])
 def test_model_version_is_registered_with_lineage_trials_and_card(demo, model):
     home, env, _ = demo
@@ -620,13 +630,7 @@ def test_a_plugin_model_in_a_temporary_package_is_trained_gated_and_registered(p
         "macro_f1",
         "manual_review_rate",
     }
-    versions = _mlflow(
-        home,
-        plugin_env,
-        "[dict(v.tags, version=v.version) for v in "
-        "c.search_model_versions(\"name='toy_urgency'\")]",
-    )
-    assert [(str(v["version"]), v["gate_passed"]) for v in versions] == [("1", "True")]
+    assert _registered(home, plugin_env, "toy_urgency") == [("1", "True")]
     snapshot = json.loads(
         (
             _lake(home) / "manifests" / "training_set" / "toy_urgency" / f"run_date={day}.json"
@@ -670,13 +674,7 @@ def test_a_plugin_dataset_and_its_model_go_through_the_dags_with_no_change_to_lo
     assert trained["metrics"]["precision_at_capacity"] >= 0.5
     assert "payment_risk v1 on " in stdout and "rows of payments" in stdout
     assert "top 1 a day over " in stdout
-    versions = _mlflow(
-        home,
-        plugin_env,
-        "[dict(v.tags, version=v.version) for v in "
-        "c.search_model_versions(\"name='payment_risk'\")]",
-    )
-    assert [(str(v["version"]), v["gate_passed"]) for v in versions] == [("1", "True")]
+    assert _registered(home, plugin_env, "payment_risk") == [("1", "True")]
     test = json.loads(_run([str(BIN / "lockgate"), "status", "--json"], plugin_env).stdout)["test"]
     assert "payment_risk" in {m["name"] for m in test["models"]}
     # Every delivered payment of the day scored by the release in test; one alert, the capacity.
